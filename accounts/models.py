@@ -1,0 +1,50 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """A portal user. Roles are flags because one person may hold several."""
+
+    name = models.CharField("姓名", max_length=50, blank=True)
+    is_committee_staff = models.BooleanField("工作人员", default=False)
+    is_unit_user = models.BooleanField("承办单位用户", default=False)
+    is_deputy = models.BooleanField("代表", default=False)
+    is_leader = models.BooleanField("领导", default=False)
+    unit = models.ForeignKey(
+        "units.Unit", verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    can_sign_replies = models.BooleanField(
+        "可签发答复", default=False, help_text="单位负责人可签发答复函"
+    )
+    phone = models.CharField("联系电话", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        constraints = [
+            # A unit user without a unit would see nothing, or worse, everything.
+            models.CheckConstraint(
+                condition=models.Q(is_unit_user=False) | models.Q(unit__isnull=False),
+                name="unit_user_has_unit",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username
+
+    @property
+    def role_labels(self) -> list[str]:
+        labels = []
+        for flag, label in (
+            ("is_committee_staff", "工作人员"),
+            ("is_unit_user", "承办单位"),
+            ("is_deputy", "代表"),
+            ("is_leader", "领导"),
+        ):
+            if getattr(self, flag):
+                labels.append(label)
+        return labels

@@ -1,0 +1,253 @@
+"""The deadline calculator (DESIGN.md §4). Every deadline in the portal comes from here.
+
+A deadline is computed in two steps:
+1. the rule gives a base date: the start date plus calendar months (a missing day clamps to the
+   month's end: 1月31日 + 1个月 → 2月28/29日) or plus days;
+2. a base date that falls on a rest day moves to the next official working day, using the
+   portal's own calendar (weekends, holidays and 调休 working weekends). For a year whose
+   calendar has not been entered the calculator falls back to Monday–Friday and says so.
+
+Rules are frozen onto each assignment when it is made (`Rules.as_dict()`), so a later change
+of the channel rules never moves a running clock.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+logger = logging.getLogger(__name__)
+
+# Channel defaults (DESIGN.md §4); staff edit them as ChannelRule rows.
+DEFAULT_RULES: dict[str, dict[str, int]] = {
+    "session": {"reply_months": 3, "reply_days": 0},
+    "recess": {"reply_months": 3, "reply_days": 0},
+    "voice": {"reply_months": 0, "reply_days": 15},
+    "express": {"reply_months": 0, "reply_days": 7},
+}
+DEFAULT_LIMITS = {
+    "max_total_months": 6,
+    "reassign_window_days": 10,
+    "co_opinion_months": 1,
+    "rehandle_months": 1,
+}
+
+WEEKDAY_NAMES = "一二三四五六日"
+
+
+class DeadlineError(ValueError):
+    """A requested deadline breaks a rule; the message is shown to users."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    reply_months: int
+    reply_days: int
+    max_total_months: int = 6
+    reassign_window_days: int = 10
+    co_opinion_months: int = 1
+    rehandle_months: int = 1
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Rules:
+        return cls(**{k: int(v) for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def reply_period_label(self) -> str:
+        parts = []
+        if self.reply_months:
+            parts.append(f"{self.reply_months}个月")
+        if self.reply_days:
+            parts.append(f"{self.reply_days}日")
+        return "".join(parts)
+
+
+def rules_for_channel(channel: str) -> Rules:
+    """The rules in force now for a channel: the staff-edited row, else the defaults."""
+    from .models import ChannelRule
+
+    row = ChannelRule.objects.filter(channel=channel).first()
+    if row is None:
+        return Rules(**DEFAULT_RULES[channel], **DEFAULT_LIMITS)
+    return Rules(
+        reply_months=row.reply_months,
+        reply_days=row.reply_days,
+        max_total_months=row.max_total_months,
+        reassign_window_days=row.reassign_window_days,
+        co_opinion_months=row.co_opinion_months,
+        rehandle_months=row.rehandle_months,
+    )
+
+
+def add_months(start: date, months: int) -> date:
+    """Calendar months; a day missing in the target month clamps to its last day."""
+    month_index = start.month - 1 + months
+    year = start.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(start.day, _calendar.monthrange(year, month)[1])
+    return date(year, month, day)
+
+
+@dataclass(frozen=True)
+class SkippedDay:
+    date: date
+    name: str
+
+
+class WorkCalendar:
+    """The official calendar: Monday–Friday plus the entered exceptions.
+
+    `exceptions` maps a date to (is_workday, name); `known_years` are the years entered in full.
+    """
+
+    def __init__(self, exceptions: dict[date, tuple[bool, str]] | None = None, known_years=()):
+        self.exceptions = dict(exceptions or {})
+        self.known_years = frozenset(known_years)
+
+    @classmethod
+    def load(cls) -> WorkCalendar:
+        """Read the whole calendar table: a few dozen rows a year, two queries."""
+        from .models import CalendarDay, CalendarYear
+
+        exceptions = {d: (w, n) for d, w, n in CalendarDay.objects.values_list("date", "is_workday", "name")}
+        return cls(exceptions, CalendarYear.objects.values_list("year", flat=True))
+
+    def is_known(self, year: int) -> bool:
+        return year in self.known_years
+
+    def is_workday(self, day: date) -> bool:
+        if self.is_known(day.year) and day in self.exceptions:
+            return self.exceptions[day][0]
+        return day.weekday() < 5
+
+    def rest_name(self, day: date) -> str:
+        if self.is_known(day.year) and day in self.exceptions and self.exceptions[day][1]:
+            return self.exceptions[day][1]
+        return f"星期{WEEKDAY_NAMES[day.weekday()]}"
+
+    def next_workday(self, day: date) -> tuple[date, tuple[SkippedDay, ...]]:
+        """The day itself if it is a working day, else the next one and the rest days skipped."""
+        skipped = []
+        while not self.is_workday(day):
+            skipped.append(SkippedDay(day, self.rest_name(day)))
+            day += timedelta(days=1)
+        return day, tuple(skipped)
+
+    def add_workdays(self, start: date, count: int) -> date:
+        day = start
+        while count > 0:
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                count -= 1
+        return day
+
+    def unknown_years(self, start: date, end: date) -> tuple[int, ...]:
+        return tuple(y for y in range(start.year, end.year + 1) if not self.is_known(y))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A computed deadline that can explain itself."""
+
+    start: date
+    rule: str
+    base_date: date
+    date: date
+    skipped: tuple[SkippedDay, ...] = ()
+    fallback_years: tuple[int, ...] = field(default=())
+
+    def explanation(self) -> dict:
+        """JSON-ready form, stored with each deadline change."""
+        return {
+            "start": self.start.isoformat(),
+            "rule": self.rule,
+            "base_date": self.base_date.isoformat(),
+            "date": self.date.isoformat(),
+            "skipped": [[s.date.isoformat(), s.name] for s in self.skipped],
+            "fallback_years": list(self.fallback_years),
+        }
+
+
+def explanation_lines(explanation: dict) -> list[str]:
+    """Chinese sentences for a stored explanation, e.g. "2026-10-01 国庆节 → 2026-10-08"."""
+    lines = [f"自 {explanation['start']} 起 {explanation['rule']},为 {explanation['base_date']}"]
+    skipped = explanation.get("skipped") or []
+    if skipped:
+        first_date, first_name = skipped[0]
+        names = "、".join(dict.fromkeys(name for _, name in skipped))
+        lines.append(f"{first_date} {first_name} → {explanation['date']}(顺延,跳过{len(skipped)}天:{names})")
+    for year in explanation.get("fallback_years") or []:
+        lines.append(f"{year}年法定节假日日历尚未录入,暂按周一至周五计算")
+    return lines
+
+
+def _settle(start: date, rule: str, base: date, calendar: WorkCalendar) -> Deadline:
+    day, skipped = calendar.next_workday(base)
+    unknown = calendar.unknown_years(base, day)
+    if unknown:
+        logger.warning("No official calendar for %s: deadline %s computed on Monday-Friday", unknown, day)
+    return Deadline(start=start, rule=rule, base_date=base, date=day, skipped=skipped, fallback_years=unknown)
+
+
+def _plus(start: date, months: int = 0, days: int = 0) -> date:
+    return add_months(start, months) + timedelta(days=days)
+
+
+def reply_deadline(*, assigned_on: date, rules: Rules, role: str, calendar: WorkCalendar) -> Deadline:
+    """Deadline of a new assignment: the reply period for lead/split units, the opinion period
+    for co-handlers."""
+    if role == "co":
+        base = add_months(assigned_on, rules.co_opinion_months)
+        return _settle(assigned_on, f"协办意见期限{rules.co_opinion_months}个月", base, calendar)
+    base = _plus(assigned_on, rules.reply_months, rules.reply_days)
+    return _settle(assigned_on, f"答复期限{rules.reply_period_label()}", base, calendar)
+
+
+def rehandle_deadline(*, started_on: date, rules: Rules, calendar: WorkCalendar) -> Deadline:
+    """Re-handling after 不满意: answer again within `rehandle_months` of its start."""
+    base = add_months(started_on, rules.rehandle_months)
+    return _settle(started_on, f"重新办理期限{rules.rehandle_months}个月", base, calendar)
+
+
+def extension_cap(*, round_started_on: date, rules: Rules, calendar: WorkCalendar) -> Deadline:
+    """The latest deadline an extension may reach: `max_total_months` from the round's start."""
+    base = add_months(round_started_on, rules.max_total_months)
+    return _settle(round_started_on, f"延期后最长{rules.max_total_months}个月", base, calendar)
+
+
+def extended_deadline(
+    *, round_started_on: date, current: date, requested: date, rules: Rules, calendar: WorkCalendar
+) -> Deadline:
+    """An extension to `requested`, refused past the cap or not later than the current deadline."""
+    cap = extension_cap(round_started_on=round_started_on, rules=rules, calendar=calendar)
+    if requested <= current:
+        raise DeadlineError(f"延期后的期限必须晚于现有期限 {current:%Y-%m-%d}")
+    if requested > cap.date:
+        raise DeadlineError(
+            f"延期不得超过自交办起{rules.max_total_months}个月,最晚为 {cap.date:%Y-%m-%d}"
+        )
+    return _settle(round_started_on, f"经批准延期至 {requested:%Y-%m-%d}", requested, calendar)
+
+
+def resettle(*, explanation: dict, calendar: WorkCalendar) -> Deadline:
+    """Recompute a stored deadline against a changed calendar, keeping its rule and base date."""
+    return _settle(
+        date.fromisoformat(explanation["start"]),
+        explanation["rule"],
+        date.fromisoformat(explanation["base_date"]),
+        calendar,
+    )
+
+
+def reassignment_window_end(*, assigned_on: date, rules: Rules) -> date:
+    """Last day (inclusive, calendar days) on which a unit may ask to be replaced."""
+    return assigned_on + timedelta(days=rules.reassign_window_days)
+
+
+def staff_assignment_due(*, received_on: date, working_days: int, calendar: WorkCalendar) -> date:
+    """A suggestion received between meetings is assigned within this many working days."""
+    return calendar.add_workdays(received_on, working_days)

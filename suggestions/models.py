@@ -1,0 +1,533 @@
+"""Suggestions and their handling (DESIGN.md §1, §3, §4).
+
+Models hold fields, choices, constraints and one-row facts. Every state change goes through
+`suggestions.workflow`; every deadline comes from `suggestions.deadlines`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def _choices_check(field: str, choices, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": [c[0] for c in choices]}), name=name)
+
+
+class Category(models.Model):
+    """分类: subject of a suggestion. The seven defaults come from a data migration."""
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "分类"
+        verbose_name_plural = "分类"
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Channel(models.TextChoices):
+    SESSION = "session", "大会期间"
+    RECESS = "recess", "闭会期间"
+    VOICE = "voice", "代表之声"
+    EXPRESS = "express", "直通车"
+
+
+class ChannelRule(models.Model):
+    """Deadline rules per channel, editable by staff. Frozen onto each assignment when made."""
+
+    channel = models.CharField("来源", max_length=20, choices=Channel.choices, unique=True)
+    reply_months = models.PositiveSmallIntegerField("答复期限(月)", default=0)
+    reply_days = models.PositiveSmallIntegerField("答复期限(日)", default=0)
+    max_total_months = models.PositiveSmallIntegerField("延期后最长(月,自交办起)", default=6)
+    reassign_window_days = models.PositiveSmallIntegerField("申请调整期限(日)", default=10)
+    co_opinion_months = models.PositiveSmallIntegerField("协办意见期限(月)", default=1)
+    rehandle_months = models.PositiveSmallIntegerField("重新办理期限(月)", default=1)
+
+    class Meta:
+        verbose_name = "办理期限规则"
+        verbose_name_plural = "办理期限规则"
+        ordering = ["channel"]
+        constraints = [
+            _choices_check("channel", Channel.choices, "channelrule_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(reply_months__gt=0) | Q(reply_days__gt=0), name="channelrule_has_duration"
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_channel_display()
+
+
+class CalendarYear(models.Model):
+    """A year whose official calendar (rest days and 调休 working days) has been entered.
+
+    For a year without a row here the deadline calculator falls back to Monday–Friday and the
+    pages warn that the calendar must be entered.
+    """
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    source = models.CharField("来源", max_length=100, blank=True, help_text="如:国务院办公厅通知")
+    entered_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "已录入日历年份"
+        verbose_name_plural = "已录入日历年份"
+        ordering = ["-year"]
+
+    def __str__(self):
+        return f"{self.year}年"
+
+
+class CalendarDay(models.Model):
+    """An exception to Monday–Friday: a weekday rest day (holiday) or a weekend working day (调休)."""
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("上班", help_text="勾选表示调休上班日;不勾选表示法定节假日休息")
+    name = models.CharField("名称", max_length=50, blank=True, help_text="如:国庆节、调休上班")
+
+    class Meta:
+        verbose_name = "日历例外日"
+        verbose_name_plural = "日历例外日"
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class SuggestionKind(models.TextChoices):
+    SUGGESTION = "suggestion", "建议、批评和意见"
+    MOTION = "motion", "议案"
+
+
+class SuggestionStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
+    REGISTERED = "registered", "已立案"
+    ASSIGNED = "assigned", "已交办"
+    REPLIED = "replied", "已答复"
+    CLOSED = "closed", "已办结"
+    REJECTED = "rejected", "不予立案"
+    MERGED = "merged", "已并案"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class RejectReason(models.TextChoices):
+    PERSONAL = "personal", "代表个人事务"
+    LETTER = "letter", "代转来信"
+    PROMOTION = "promotion", "学术论文或产品推介"
+    NO_CONTENT = "no_content", "无具体内容"
+    JUDICIAL = "judicial", "涉及司法程序中的事项"
+    OTHER = "other", "其他"
+
+
+class Suggestion(models.Model):
+    Kind = SuggestionKind
+
+    Status = SuggestionStatus
+
+    RejectReason = RejectReason
+
+    term = models.ForeignKey("deputies.Term", verbose_name="届", on_delete=models.PROTECT, related_name="suggestions")
+    meeting = models.ForeignKey(
+        "deputies.Meeting", verbose_name="会议", null=True, blank=True, on_delete=models.PROTECT, related_name="suggestions"
+    )
+    number = models.PositiveIntegerField("编号", null=True, blank=True)
+    kind = models.CharField("类别", max_length=20, choices=SuggestionKind.choices, default=SuggestionKind.SUGGESTION)
+    channel = models.CharField("来源", max_length=20, choices=Channel.choices)
+    category = models.ForeignKey(
+        Category, verbose_name="分类", null=True, blank=True, on_delete=models.PROTECT, related_name="suggestions"
+    )
+    title = models.CharField("标题", max_length=200)
+    content = models.TextField("内容")
+    lead_deputy = models.ForeignKey(
+        "deputies.Deputy", verbose_name="领衔代表", on_delete=models.PROTECT, related_name="led_suggestions"
+    )
+    co_signers = models.ManyToManyField(
+        "deputies.Deputy", verbose_name="附议代表", blank=True, related_name="co_signed_suggestions"
+    )
+    submitted_on = models.DateField("提出日期", null=True, blank=True)
+    registered_on = models.DateField("立案日期", null=True, blank=True)
+    closed_on = models.DateField("办结日期", null=True, blank=True)
+    is_key = models.BooleanField("重点建议", default=False)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="督办领导",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervised_suggestions",
+    )
+    status = models.CharField("状态", max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.DRAFT)
+    reject_reason = models.CharField("不予立案理由", max_length=20, choices=RejectReason.choices, blank=True)
+    status_note = models.TextField("状态说明", blank=True, help_text="不予立案、并案或撤回的说明")
+    merged_into = models.ForeignKey(
+        "self", verbose_name="并入", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
+    # Optimistic locking: an edit based on an old version is refused, never silently applied.
+    version = models.PositiveIntegerField("版本", default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "代表建议"
+        verbose_name_plural = "代表建议"
+        ordering = ["-term__number", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "number"], name="suggestion_number_unique_in_term"),
+            _choices_check("status", SuggestionStatus.choices, "suggestion_status_valid"),
+            _choices_check("kind", SuggestionKind.choices, "suggestion_kind_valid"),
+            _choices_check("channel", Channel.choices, "suggestion_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(number__isnull=False), name="suggestion_numbered_unless_draft"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="merged") | Q(merged_into__isnull=False), name="suggestion_merged_has_target"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reject_reason=""), name="suggestion_rejected_has_reason"
+            ),
+            models.CheckConstraint(condition=~Q(merged_into=models.F("id")), name="suggestion_not_merged_into_self"),
+        ]
+        indexes = [
+            # Staff lists and figures filter by status within a term.
+            models.Index(fields=["term", "status"], name="suggestion_term_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.display_number} {self.title}"
+
+    @property
+    def display_number(self) -> str:
+        return f"第{self.number:04d}号" if self.number is not None else "(未编号)"
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", "主办"
+    CO = "co", "协办"
+    SPLIT = "split", "分办"
+
+
+class AssignmentState(models.TextChoices):
+    ASSIGNED = "assigned", "待签收"
+    ACCEPTED = "accepted", "办理中"
+    REPLIED = "replied", "已答复"
+    ENDED = "ended", "已终止"
+
+
+class Assignment(models.Model):
+    """交办: a suggestion handed to one unit in one role."""
+
+    Role = AssignmentRole
+
+    State = AssignmentState
+
+    ANSWERING_ROLES = (AssignmentRole.LEAD, AssignmentRole.SPLIT)
+
+    suggestion = models.ForeignKey(Suggestion, verbose_name="建议", on_delete=models.PROTECT, related_name="assignments")
+    unit = models.ForeignKey("units.Unit", verbose_name="承办单位", on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField("办理方式", max_length=10, choices=AssignmentRole.choices)
+    state = models.CharField("状态", max_length=10, choices=AssignmentState.choices, default=AssignmentState.ASSIGNED)
+    assigned_on = models.DateField("交办日期")
+    # The rules in force when assigned (DESIGN.md §4): a later change of settings never
+    # moves a running clock. Shape: suggestions.deadlines.Rules.as_dict().
+    rules = models.JSONField("交办时规则")
+    deadline = models.DateField("答复期限")
+    round = models.PositiveSmallIntegerField("办理轮次", default=1, help_text="不满意重新办理时加一")
+    accepted_on = models.DateField("签收日期", null=True, blank=True)
+    ended_on = models.DateField("终止日期", null=True, blank=True)
+    end_reason = models.CharField("终止原因", max_length=200, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", verbose_name="调整后交办", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "交办"
+        verbose_name_plural = "交办"
+        ordering = ["suggestion", "role", "id"]
+        constraints = [
+            _choices_check("role", AssignmentRole.choices, "assignment_role_valid"),
+            _choices_check("state", AssignmentState.choices, "assignment_state_valid"),
+            # One running assignment per unit and suggestion; ended ones stay as history.
+            models.UniqueConstraint(
+                fields=["suggestion", "unit"], condition=~Q(state="ended"), name="assignment_one_open_per_unit"
+            ),
+            models.CheckConstraint(condition=Q(deadline__gte=models.F("assigned_on")), name="assignment_deadline_after_start"),
+        ]
+        indexes = [
+            # Unit inbox and the reminder scan: open assignments by deadline.
+            models.Index(fields=["state", "deadline"], name="assignment_state_deadline_idx"),
+            models.Index(fields=["unit", "state"], name="assignment_unit_state_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.suggestion.display_number} → {self.unit} ({self.get_role_display()})"
+
+    @property
+    def answers_deputy(self) -> bool:
+        return self.role in self.ANSWERING_ROLES
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (AssignmentState.ASSIGNED, AssignmentState.ACCEPTED)
+
+
+class DeadlineChangeKind(models.TextChoices):
+    INITIAL = "initial", "交办"
+    EXTENSION = "extension", "延期"
+    REHANDLE = "rehandle", "重新办理"
+    CALENDAR = "calendar", "节假日调整"
+
+
+class DeadlineChange(models.Model):
+    """History of an assignment's deadline: nothing is overwritten (DESIGN.md §3)."""
+
+    Kind = DeadlineChangeKind
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="deadline_changes")
+    kind = models.CharField("类型", max_length=20, choices=DeadlineChangeKind.choices)
+    effective_on = models.DateField("生效日期")
+    old_deadline = models.DateField("原期限", null=True, blank=True)
+    # The date the rule gives before moving off rest days; a calendar change recomputes from it.
+    base_date = models.DateField("规则日期")
+    new_deadline = models.DateField("新期限")
+    explanation = models.JSONField("说明", default=dict)
+    reason = models.TextField("原因", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "期限变更"
+        verbose_name_plural = "期限变更"
+        ordering = ["assignment", "created_at", "id"]
+        constraints = [_choices_check("kind", DeadlineChangeKind.choices, "deadlinechange_kind_valid")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.new_deadline:%Y-%m-%d}"
+
+
+class ContactKind(models.TextChoices):
+    FACE = "face", "面商"
+    PHONE = "phone", "电话"
+    FORUM = "forum", "座谈"
+    VISIT = "visit", "实地"
+
+
+class Contact(models.Model):
+    """面商/沟通 with the deputy before replying."""
+
+    Kind = ContactKind
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="contacts")
+    kind = models.CharField("方式", max_length=10, choices=ContactKind.choices)
+    contacted_on = models.DateField("日期")
+    participants = models.CharField("参加人员", max_length=300)
+    summary = models.TextField("情况")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "沟通记录"
+        verbose_name_plural = "沟通记录"
+        ordering = ["assignment", "contacted_on", "id"]
+        constraints = [_choices_check("kind", ContactKind.choices, "contact_kind_valid")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.contacted_on:%Y-%m-%d}"
+
+
+class Opinion(models.Model):
+    """A co-handler's written opinion to the lead unit; part of the lead's file, not a reply."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="opinions")
+    text = models.TextField("意见")
+    sent_on = models.DateField("送达日期")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "协办意见"
+        verbose_name_plural = "协办意见"
+        ordering = ["assignment", "sent_on", "id"]
+
+    def __str__(self):
+        return f"协办意见 {self.sent_on:%Y-%m-%d}"
+
+
+class ReplyResult(models.TextChoices):
+    A = "A", "A类 已解决或采纳"
+    B = "B", "B类 正在解决或列入计划解决"
+    C = "C", "C类 因条件限制留待解决"
+    D = "D", "D类 留作参考"
+
+
+class Reply(models.Model):
+    """答复: the unit's formal reply to the deputy for one handling round."""
+
+    Result = ReplyResult
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="replies")
+    round = models.PositiveSmallIntegerField("办理轮次")
+    text = models.TextField("答复内容")
+    result = models.CharField("答复类别", max_length=1, choices=ReplyResult.choices)
+    signer = models.CharField("签发人", max_length=50)
+    contact_person = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=50, blank=True)
+    replied_on = models.DateField("答复日期")
+    is_public = models.BooleanField("公开", default=False)
+    not_public_reason = models.CharField("不公开理由", max_length=200, blank=True)
+    # A follow-up reply on a B-class matter supersedes the earlier one, which stays in history.
+    superseded = models.BooleanField("已被替代", default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "答复"
+        verbose_name_plural = "答复"
+        ordering = ["assignment", "round", "replied_on", "id"]
+        constraints = [
+            _choices_check("result", ReplyResult.choices, "reply_result_valid"),
+            models.UniqueConstraint(
+                fields=["assignment", "round"], condition=Q(superseded=False), name="reply_one_in_force_per_round"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_public=True) | ~Q(not_public_reason=""), name="reply_not_public_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["replied_on"], name="reply_replied_on_idx")]
+
+    def __str__(self):
+        return f"答复({self.result}) {self.replied_on:%Y-%m-%d}"
+
+
+class Verdict(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASICALLY = "basically", "基本满意"
+    DISSATISFIED = "dissatisfied", "不满意"
+
+
+class Feedback(models.Model):
+    """反馈: the deputy's verdicts on one reply (意见反馈表)."""
+
+    reply = models.OneToOneField(Reply, on_delete=models.PROTECT, related_name="feedback")
+    result_verdict = models.CharField("对办理结果", max_length=20, choices=Verdict.choices)
+    work_verdict = models.CharField("对办理工作", max_length=20, choices=Verdict.choices)
+    remarks = models.TextField("意见", blank=True)
+    given_on = models.DateField("反馈日期")
+    deputy = models.ForeignKey("deputies.Deputy", on_delete=models.PROTECT, related_name="feedbacks")
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    on_behalf = models.BooleanField("工作人员代录", default=False, help_text="根据纸质反馈表代为录入")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "代表反馈"
+        verbose_name_plural = "代表反馈"
+        ordering = ["given_on", "id"]
+        constraints = [
+            _choices_check("result_verdict", Verdict.choices, "feedback_result_verdict_valid"),
+            _choices_check("work_verdict", Verdict.choices, "feedback_work_verdict_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_result_verdict_display()} {self.given_on:%Y-%m-%d}"
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已同意"
+    REJECTED = "rejected", "未同意"
+
+
+class UnitRequest(models.Model):
+    """A unit's request that staff decide; visible on the assignment while pending."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="%(class)ss")
+    reason = models.TextField("理由")
+    requested_on = models.DateField("申请日期")
+    state = models.CharField("状态", max_length=10, choices=RequestState.choices, default=RequestState.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_on = models.DateField("审核日期", null=True, blank=True)
+    decision_note = models.TextField("审核意见", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-requested_on", "-id"]
+
+
+class ReassignmentRequest(UnitRequest):
+    """申请调整: the unit asks to be replaced as handler."""
+
+    suggested_unit = models.ForeignKey(
+        "units.Unit", verbose_name="建议承办单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta(UnitRequest.Meta):
+        verbose_name = "调整申请"
+        verbose_name_plural = "调整申请"
+        constraints = [
+            _choices_check("state", RequestState.choices, "reassignmentrequest_state_valid"),
+            models.UniqueConstraint(
+                fields=["assignment"], condition=Q(state="pending"), name="reassignmentrequest_one_pending"
+            ),
+        ]
+
+
+class ExtensionRequest(UnitRequest):
+    """申请延期: the unit asks for a later deadline and records that it told the deputy why."""
+
+    requested_deadline = models.DateField("申请延至")
+    deputy_informed = models.BooleanField("已向代表说明", default=False)
+
+    class Meta(UnitRequest.Meta):
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        constraints = [
+            _choices_check("state", RequestState.choices, "extensionrequest_state_valid"),
+            models.UniqueConstraint(
+                fields=["assignment"], condition=Q(state="pending"), name="extensionrequest_one_pending"
+            ),
+        ]
+
+
+class AuditEvent(models.Model):
+    """One row per workflow action: who, when, what, from-state, to-state, reason."""
+
+    at = models.DateTimeField("时间", auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField("操作", max_length=50)
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.PROTECT, related_name="events")
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    from_state = models.CharField("原状态", max_length=20, blank=True)
+    to_state = models.CharField("新状态", max_length=20, blank=True)
+    reason = models.TextField("原因", blank=True)
+    data = models.JSONField("详情", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "操作记录"
+        verbose_name_plural = "操作记录"
+        ordering = ["at", "id"]
+        indexes = [
+            # Timeline on the suggestion page.
+            models.Index(fields=["suggestion", "at"], name="auditevent_suggestion_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

@@ -1,0 +1,820 @@
+"""The workflow engine (DESIGN.md §3): the only code that changes a suggestion's or an
+assignment's state.
+
+Each transition is a keyword-only function that
+1. locks the suggestion row (concurrent transitions on one suggestion run one after another),
+2. checks the actor's right (NotPermitted) and the current state (InvalidTransition),
+3. writes its rows and exactly one audit event per changed object, in one transaction.
+Errors carry a Chinese message for users; `code` is an English identifier for logs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from deputies.models import Deputy, Meeting, Term
+from units.models import Unit
+
+from . import deadlines
+from .models import (
+    Assignment,
+    AuditEvent,
+    Category,
+    Channel,
+    Contact,
+    DeadlineChange,
+    ExtensionRequest,
+    Feedback,
+    Opinion,
+    ReassignmentRequest,
+    Reply,
+    RequestState,
+    Suggestion,
+    Verdict,
+)
+
+logger = logging.getLogger(__name__)
+
+S = Suggestion.Status
+A = Assignment.State
+
+
+class WorkflowError(Exception):
+    """A refused action. `message` is Chinese for the UI; `code` is English for logs."""
+
+    def __init__(self, message: str, code: str = "refused"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+    def __str__(self):
+        return self.message
+
+
+class NotPermitted(WorkflowError):
+    """The actor may see the object but has no right to this action (HTTP 403)."""
+
+
+class InvalidTransition(WorkflowError):
+    """The action does not fit the object's current state or the rules (HTTP 409/400)."""
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _audit(
+    *,
+    actor,
+    action: str,
+    suggestion: Suggestion,
+    assignment: Assignment | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor,
+        action=action,
+        suggestion=suggestion,
+        assignment=assignment,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        data=data or {},
+    )
+
+
+def _lock_suggestion(suggestion: Suggestion) -> Suggestion:
+    return Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+
+
+def _lock_assignment(assignment: Assignment) -> tuple[Suggestion, Assignment]:
+    suggestion = _lock_suggestion(assignment.suggestion)
+    return suggestion, Assignment.objects.select_for_update().select_related("unit").get(pk=assignment.pk)
+
+
+def _require_staff(actor) -> None:
+    if not getattr(actor, "is_committee_staff", False):
+        raise NotPermitted("只有工作人员可以进行此操作", "staff_only")
+
+
+def _require_unit(actor, assignment: Assignment) -> None:
+    if not (getattr(actor, "is_unit_user", False) and actor.unit_id == assignment.unit_id):
+        raise NotPermitted("只有本交办的承办单位可以进行此操作", "not_this_unit")
+
+
+def _is_lead_deputy(actor, suggestion: Suggestion) -> bool:
+    if not getattr(actor, "is_deputy", False):
+        return False
+    return Deputy.objects.filter(user=actor, pk=suggestion.lead_deputy_id).exists()
+
+
+def _require_state(obj, allowed: Iterable[str], message: str, code: str) -> None:
+    current = obj.state if isinstance(obj, Assignment) else obj.status
+    if current not in allowed:
+        raise InvalidTransition(message, code)
+
+
+def _require_text(value: str, label: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidTransition(f"请填写{label}", "missing_" + label)
+    return value
+
+
+def _require_not_future(day: date, label: str) -> None:
+    if day > _today():
+        raise InvalidTransition(f"{label}不能晚于今天", "future_date")
+
+
+def _set_status(suggestion: Suggestion, status: str, **fields) -> str:
+    old = suggestion.status
+    suggestion.status = status
+    for name, value in fields.items():
+        setattr(suggestion, name, value)
+    suggestion.version += 1
+    suggestion.save(update_fields=["status", "version", "updated_at", *fields])
+    return old
+
+
+def _next_number(term: Term) -> int:
+    # Locking the term row serialises numbering within a term; the unique constraint
+    # (term, number) is the last line of defence.
+    Term.objects.select_for_update().filter(pk=term.pk).first()
+    current = Suggestion.objects.filter(term=term).aggregate(m=Max("number"))["m"] or 0
+    return current + 1
+
+
+def _record_deadline(
+    *, assignment: Assignment, kind: str, deadline: deadlines.Deadline, actor, reason: str = "", old=None
+) -> DeadlineChange:
+    return DeadlineChange.objects.create(
+        assignment=assignment,
+        kind=kind,
+        effective_on=_today(),
+        old_deadline=old,
+        base_date=deadline.base_date,
+        new_deadline=deadline.date,
+        explanation=deadline.explanation(),
+        reason=reason,
+        created_by=actor,
+    )
+
+
+def _round_started_on(assignment: Assignment) -> date:
+    latest = (
+        assignment.deadline_changes.filter(kind__in=[DeadlineChange.Kind.INITIAL, DeadlineChange.Kind.REHANDLE])
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return date.fromisoformat(latest.explanation["start"]) if latest else assignment.assigned_on
+
+
+# --- suggestions ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def suggestion_create(
+    *,
+    actor,
+    term: Term,
+    title: str,
+    content: str,
+    channel: str,
+    lead_deputy: Deputy,
+    kind: str = Suggestion.Kind.SUGGESTION,
+    category: Category | None = None,
+    meeting: Meeting | None = None,
+    co_signers: Sequence[Deputy] = (),
+    submitted_on: date | None = None,
+    number: int | None = None,
+) -> Suggestion:
+    """Staff log a suggestion as submitted (numbered); a deputy starts a draft of their own."""
+    is_staff = getattr(actor, "is_committee_staff", False)
+    if not is_staff:
+        if not (getattr(actor, "is_deputy", False) and lead_deputy.user_id == actor.pk):
+            raise NotPermitted("代表只能以本人为领衔代表提出建议", "not_own_suggestion")
+    title = _require_text(title, "标题")
+    content = _require_text(content, "内容")
+    if meeting is not None and meeting.term_id != term.pk:
+        raise InvalidTransition("所选会议不属于该届", "meeting_term_mismatch")
+    if lead_deputy.term_id != term.pk:
+        raise InvalidTransition("领衔代表不属于该届", "deputy_term_mismatch")
+    if channel not in Channel.values:
+        raise InvalidTransition("来源不正确", "bad_channel")
+    co_signers = [d for d in co_signers if d.pk != lead_deputy.pk]
+    if submitted_on is not None:
+        _require_not_future(submitted_on, "提出日期")
+
+    status = S.SUBMITTED if is_staff else S.DRAFT
+    if status == S.SUBMITTED:
+        if number is None:
+            number = _next_number(term)
+        elif Suggestion.objects.filter(term=term, number=number).exists():
+            raise InvalidTransition(f"编号 第{number:04d}号 已被使用", "number_taken")
+        submitted_on = submitted_on or _today()
+    else:
+        number = None
+    try:
+        with transaction.atomic():
+            suggestion = Suggestion.objects.create(
+                term=term,
+                meeting=meeting,
+                number=number,
+                kind=kind,
+                channel=channel,
+                category=category,
+                title=title,
+                content=content,
+                lead_deputy=lead_deputy,
+                submitted_on=submitted_on,
+                status=status,
+                created_by=actor,
+            )
+    except IntegrityError:
+        raise InvalidTransition(f"编号 第{number:04d}号 已被使用", "number_taken") from None
+    suggestion.co_signers.set(co_signers)
+    _audit(actor=actor, action="suggestion.create", suggestion=suggestion, to_state=status)
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_submit(*, actor, suggestion: Suggestion) -> Suggestion:
+    suggestion = _lock_suggestion(suggestion)
+    if not (_is_lead_deputy(actor, suggestion) or getattr(actor, "is_committee_staff", False)):
+        raise NotPermitted("只有领衔代表或工作人员可以提交", "not_lead_deputy")
+    _require_state(suggestion, [S.DRAFT], "只有草稿可以提交", "not_draft")
+    old = _set_status(
+        suggestion, S.SUBMITTED, number=_next_number(suggestion.term), submitted_on=suggestion.submitted_on or _today()
+    )
+    _audit(actor=actor, action="suggestion.submit", suggestion=suggestion, from_state=old, to_state=S.SUBMITTED)
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_withdraw(*, actor, suggestion: Suggestion, reason: str) -> Suggestion:
+    """A deputy withdraws their own suggestion before registration; after that, staff record a
+    written withdrawal. Open assignments end; everything stays in history."""
+    suggestion = _lock_suggestion(suggestion)
+    reason = _require_text(reason, "撤回理由")
+    if getattr(actor, "is_committee_staff", False):
+        allowed = [S.DRAFT, S.SUBMITTED, S.REGISTERED, S.ASSIGNED, S.REPLIED]
+    elif _is_lead_deputy(actor, suggestion):
+        allowed = [S.DRAFT, S.SUBMITTED]
+    else:
+        raise NotPermitted("只有领衔代表或工作人员可以撤回建议", "not_lead_deputy")
+    _require_state(suggestion, allowed, f"“{suggestion.get_status_display()}”状态的建议不能撤回", "cannot_withdraw")
+    today = _today()
+    for assignment in suggestion.assignments.select_for_update().filter(state__in=[A.ASSIGNED, A.ACCEPTED]):
+        old_state = assignment.state
+        assignment.state, assignment.ended_on, assignment.end_reason = A.ENDED, today, "建议已撤回"
+        assignment.save(update_fields=["state", "ended_on", "end_reason"])
+        _audit(
+            actor=actor, action="assignment.end", suggestion=suggestion, assignment=assignment,
+            from_state=old_state, to_state=A.ENDED, reason="建议已撤回",
+        )
+    old = _set_status(suggestion, S.WITHDRAWN, status_note=reason)
+    _audit(actor=actor, action="suggestion.withdraw", suggestion=suggestion, from_state=old, to_state=S.WITHDRAWN, reason=reason)
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_register(*, actor, suggestion: Suggestion, category: Category | None = None) -> Suggestion:
+    """立案."""
+    _require_staff(actor)
+    suggestion = _lock_suggestion(suggestion)
+    _require_state(suggestion, [S.SUBMITTED], "只有已提交的建议可以立案", "not_submitted")
+    category = category or suggestion.category
+    if category is None:
+        raise InvalidTransition("立案前请选择分类", "missing_category")
+    old = _set_status(suggestion, S.REGISTERED, category=category, registered_on=_today())
+    _audit(actor=actor, action="suggestion.register", suggestion=suggestion, from_state=old, to_state=S.REGISTERED)
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_reject(*, actor, suggestion: Suggestion, reason: str, note: str = "") -> Suggestion:
+    """不予立案, with one of the typical reasons and free text (required for 其他)."""
+    _require_staff(actor)
+    suggestion = _lock_suggestion(suggestion)
+    _require_state(suggestion, [S.SUBMITTED], "只有已提交的建议可以不予立案", "not_submitted")
+    if reason not in Suggestion.RejectReason.values:
+        raise InvalidTransition("请选择不予立案理由", "missing_reason")
+    note = (note or "").strip()
+    if reason == Suggestion.RejectReason.OTHER and not note:
+        raise InvalidTransition("理由为“其他”时请填写说明", "missing_note")
+    old = _set_status(suggestion, S.REJECTED, reject_reason=reason, status_note=note)
+    label = Suggestion.RejectReason(reason).label
+    _audit(
+        actor=actor, action="suggestion.reject", suggestion=suggestion, from_state=old, to_state=S.REJECTED,
+        reason=f"{label}{':' + note if note else ''}",
+    )
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_merge(*, actor, suggestion: Suggestion, into: Suggestion, note: str = "") -> Suggestion:
+    """并案: this suggestion is handled as part of `into`."""
+    _require_staff(actor)
+    suggestion = _lock_suggestion(suggestion)
+    _require_state(suggestion, [S.SUBMITTED, S.REGISTERED], "只有已提交或已立案的建议可以并案", "cannot_merge")
+    if into.pk == suggestion.pk:
+        raise InvalidTransition("不能并入自身", "merge_self")
+    into = Suggestion.objects.get(pk=into.pk)
+    if into.term_id != suggestion.term_id:
+        raise InvalidTransition("只能并入同一届的建议", "merge_other_term")
+    if into.status in (S.DRAFT, S.REJECTED, S.MERGED, S.WITHDRAWN):
+        raise InvalidTransition(f"不能并入“{into.get_status_display()}”状态的建议", "merge_target_state")
+    old = _set_status(suggestion, S.MERGED, merged_into=into, status_note=(note or "").strip())
+    _audit(
+        actor=actor, action="suggestion.merge", suggestion=suggestion, from_state=old, to_state=S.MERGED,
+        reason=note, data={"into": into.pk, "into_number": into.display_number},
+    )
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_assign(
+    *, actor, suggestion: Suggestion, units: Sequence[tuple[Unit, str]], assigned_on: date | None = None
+) -> list[Assignment]:
+    """交办 to one or more units as 主办/协办/分办. Rules are frozen onto each assignment."""
+    _require_staff(actor)
+    suggestion = _lock_suggestion(suggestion)
+    _require_state(suggestion, [S.REGISTERED, S.ASSIGNED], "只有已立案或已交办的建议可以交办", "not_registered")
+    if not units:
+        raise InvalidTransition("请至少选择一个承办单位", "no_units")
+    assigned_on = assigned_on or _today()
+    _require_not_future(assigned_on, "交办日期")
+
+    open_assignments = list(suggestion.assignments.exclude(state=A.ENDED))
+    unit_ids = [u.pk for u, _ in units]
+    if len(set(unit_ids)) != len(unit_ids):
+        raise InvalidTransition("同一承办单位不能重复选择", "duplicate_unit")
+    already = {a.unit_id for a in open_assignments}
+    for unit, role in units:
+        if role not in Assignment.Role.values:
+            raise InvalidTransition("办理方式不正确", "bad_role")
+        if not unit.is_active:
+            raise InvalidTransition(f"{unit.name} 已停用", "inactive_unit")
+        if unit.pk in already:
+            raise InvalidTransition(f"{unit.name} 已在办理此建议", "unit_already_assigned")
+    roles = [a.role for a in open_assignments] + [role for _, role in units]
+    if roles.count(Assignment.Role.LEAD) > 1:
+        raise InvalidTransition("主办单位只能有一个;多个单位分别答复请选“分办”", "several_leads")
+    if Assignment.Role.LEAD in roles and Assignment.Role.SPLIT in roles:
+        raise InvalidTransition("主办与分办不能同时使用", "lead_and_split")
+    if not any(r in Assignment.ANSWERING_ROLES for r in roles):
+        raise InvalidTransition("请至少指定一个主办或分办单位", "no_lead")
+
+    rules = deadlines.rules_for_channel(suggestion.channel)
+    calendar = deadlines.WorkCalendar.load()
+    created = []
+    for unit, role in units:
+        deadline = deadlines.reply_deadline(assigned_on=assigned_on, rules=rules, role=role, calendar=calendar)
+        assignment = Assignment.objects.create(
+            suggestion=suggestion,
+            unit=unit,
+            role=role,
+            assigned_on=assigned_on,
+            rules=rules.as_dict(),
+            deadline=deadline.date,
+            created_by=actor,
+        )
+        _record_deadline(assignment=assignment, kind=DeadlineChange.Kind.INITIAL, deadline=deadline, actor=actor)
+        _audit(
+            actor=actor, action="assignment.create", suggestion=suggestion, assignment=assignment,
+            to_state=A.ASSIGNED, data={"unit": unit.name, "role": role, "deadline": deadline.date.isoformat()},
+        )
+        created.append(assignment)
+    if suggestion.status != S.ASSIGNED:
+        old = _set_status(suggestion, S.ASSIGNED)
+        _audit(actor=actor, action="suggestion.assign", suggestion=suggestion, from_state=old, to_state=S.ASSIGNED)
+    return created
+
+
+@transaction.atomic
+def suggestion_mark_key(*, actor, suggestion: Suggestion, is_key: bool, supervisor=None) -> Suggestion:
+    """重点建议督办: mark or unmark, naming the supervising leader."""
+    _require_staff(actor)
+    suggestion = _lock_suggestion(suggestion)
+    _require_state(
+        suggestion, [S.SUBMITTED, S.REGISTERED, S.ASSIGNED, S.REPLIED],
+        f"“{suggestion.get_status_display()}”状态的建议不能设为重点", "cannot_mark_key",
+    )
+    if is_key and supervisor is not None and not supervisor.is_leader:
+        raise InvalidTransition("督办领导必须是领导用户", "supervisor_not_leader")
+    if not is_key:
+        supervisor = None
+    suggestion.is_key, suggestion.supervisor = is_key, supervisor
+    suggestion.version += 1
+    suggestion.save(update_fields=["is_key", "supervisor", "version", "updated_at"])
+    _audit(
+        actor=actor, action="suggestion.mark_key" if is_key else "suggestion.unmark_key", suggestion=suggestion,
+        data={"supervisor": supervisor.display_name if supervisor else ""},
+    )
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_close(*, actor, suggestion: Suggestion, note: str = "") -> Suggestion:
+    """办结: every answering unit has replied and no re-handling is open."""
+    _require_staff(actor)
+    suggestion = _lock_suggestion(suggestion)
+    _require_state(suggestion, [S.REPLIED], "只有全部答复后的建议可以办结", "not_replied")
+    old = _set_status(suggestion, S.CLOSED, closed_on=_today())
+    _audit(actor=actor, action="suggestion.close", suggestion=suggestion, from_state=old, to_state=S.CLOSED, reason=note)
+    return suggestion
+
+
+# --- assignments ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assignment_accept(*, actor, assignment: Assignment) -> Assignment:
+    """签收."""
+    _require_unit(actor, assignment)
+    suggestion, assignment = _lock_assignment(assignment)
+    _require_state(assignment, [A.ASSIGNED], "该交办已签收或已结束", "not_pending_acceptance")
+    assignment.state, assignment.accepted_on = A.ACCEPTED, _today()
+    assignment.save(update_fields=["state", "accepted_on"])
+    _audit(
+        actor=actor, action="assignment.accept", suggestion=suggestion, assignment=assignment,
+        from_state=A.ASSIGNED, to_state=A.ACCEPTED,
+    )
+    return assignment
+
+
+@transaction.atomic
+def assignment_request_reassignment(
+    *, actor, assignment: Assignment, reason: str, suggested_unit: Unit | None = None
+) -> ReassignmentRequest:
+    """申请调整, only within the window after assignment."""
+    _require_unit(actor, assignment)
+    suggestion, assignment = _lock_assignment(assignment)
+    _require_state(assignment, [A.ASSIGNED, A.ACCEPTED], "该交办已答复或已结束,不能申请调整", "not_open")
+    reason = _require_text(reason, "申请理由")
+    rules = deadlines.Rules.from_dict(assignment.rules)
+    window_end = deadlines.reassignment_window_end(assigned_on=assignment.assigned_on, rules=rules)
+    if _today() > window_end:
+        raise InvalidTransition(
+            f"申请调整须在交办后{rules.reassign_window_days}日内提出(截至 {window_end:%Y-%m-%d})", "window_passed"
+        )
+    if assignment.reassignmentrequests.filter(state=RequestState.PENDING).exists():
+        raise InvalidTransition("已有待审核的调整申请", "request_pending")
+    request = ReassignmentRequest.objects.create(
+        assignment=assignment, reason=reason, requested_on=_today(), suggested_unit=suggested_unit, requested_by=actor
+    )
+    _audit(
+        actor=actor, action="reassignment.request", suggestion=suggestion, assignment=assignment, reason=reason,
+        data={"request": request.pk, "suggested_unit": suggested_unit.name if suggested_unit else ""},
+    )
+    return request
+
+
+@transaction.atomic
+def reassignment_decide(
+    *, actor, request: ReassignmentRequest, approve: bool, note: str = "", new_unit: Unit | None = None
+) -> Assignment | None:
+    """Approve: the old assignment ends (kept in history) and a new one starts with a fresh
+    deadline. Reject: the assignment stays as it was. Returns the new assignment, if any."""
+    _require_staff(actor)
+    suggestion, assignment = _lock_assignment(request.assignment)
+    request = ReassignmentRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state != RequestState.PENDING:
+        raise InvalidTransition("该申请已审核", "already_decided")
+    note = (note or "").strip()
+    today = _today()
+    if not approve:
+        if not note:
+            raise InvalidTransition("不同意调整时请填写审核意见", "missing_note")
+        request.state, request.decided_by, request.decided_on, request.decision_note = (
+            RequestState.REJECTED, actor, today, note,
+        )
+        request.save(update_fields=["state", "decided_by", "decided_on", "decision_note"])
+        _audit(
+            actor=actor, action="reassignment.reject", suggestion=suggestion, assignment=assignment, reason=note,
+            data={"request": request.pk},
+        )
+        return None
+
+    new_unit = new_unit or request.suggested_unit
+    if new_unit is None:
+        raise InvalidTransition("请选择新的承办单位", "missing_unit")
+    if new_unit.pk == assignment.unit_id:
+        raise InvalidTransition("新的承办单位不能与原单位相同", "same_unit")
+    if suggestion.assignments.filter(unit=new_unit).exclude(state=A.ENDED).exists():
+        raise InvalidTransition(f"{new_unit.name} 已在办理此建议", "unit_already_assigned")
+    old_state = assignment.state
+    assignment.state, assignment.ended_on, assignment.end_reason = A.ENDED, today, "调整承办单位"
+    assignment.save(update_fields=["state", "ended_on", "end_reason"])
+
+    rules = deadlines.rules_for_channel(suggestion.channel)
+    deadline = deadlines.reply_deadline(
+        assigned_on=today, rules=rules, role=assignment.role, calendar=deadlines.WorkCalendar.load()
+    )
+    new = Assignment.objects.create(
+        suggestion=suggestion, unit=new_unit, role=assignment.role, assigned_on=today,
+        rules=rules.as_dict(), deadline=deadline.date, created_by=actor,
+    )
+    assignment.replaced_by = new
+    assignment.save(update_fields=["replaced_by"])
+    _record_deadline(assignment=new, kind=DeadlineChange.Kind.INITIAL, deadline=deadline, actor=actor, reason="调整承办单位")
+    request.state, request.decided_by, request.decided_on, request.decision_note = (
+        RequestState.APPROVED, actor, today, note,
+    )
+    request.save(update_fields=["state", "decided_by", "decided_on", "decision_note"])
+    _audit(
+        actor=actor, action="reassignment.approve", suggestion=suggestion, assignment=assignment,
+        from_state=old_state, to_state=A.ENDED, reason=note, data={"request": request.pk, "new_unit": new_unit.name},
+    )
+    _audit(
+        actor=actor, action="assignment.create", suggestion=suggestion, assignment=new, to_state=A.ASSIGNED,
+        data={"unit": new_unit.name, "role": new.role, "deadline": deadline.date.isoformat(), "replaces": assignment.pk},
+    )
+    return new
+
+
+@transaction.atomic
+def assignment_request_extension(
+    *, actor, assignment: Assignment, requested_deadline: date, reason: str, deputy_informed: bool
+) -> ExtensionRequest:
+    """申请延期, within the cap, having told the deputy why."""
+    _require_unit(actor, assignment)
+    suggestion, assignment = _lock_assignment(assignment)
+    _require_state(assignment, [A.ASSIGNED, A.ACCEPTED], "该交办已答复或已结束,不能申请延期", "not_open")
+    reason = _require_text(reason, "延期理由")
+    if not deputy_informed:
+        raise InvalidTransition("申请延期前须向代表说明理由", "deputy_not_informed")
+    if assignment.extensionrequests.filter(state=RequestState.PENDING).exists():
+        raise InvalidTransition("已有待审核的延期申请", "request_pending")
+    _validated_extension(assignment, requested_deadline)
+    request = ExtensionRequest.objects.create(
+        assignment=assignment, reason=reason, requested_on=_today(), requested_deadline=requested_deadline,
+        deputy_informed=True, requested_by=actor,
+    )
+    _audit(
+        actor=actor, action="extension.request", suggestion=suggestion, assignment=assignment, reason=reason,
+        data={"request": request.pk, "requested_deadline": requested_deadline.isoformat()},
+    )
+    return request
+
+
+def _validated_extension(assignment: Assignment, requested: date) -> deadlines.Deadline:
+    try:
+        return deadlines.extended_deadline(
+            round_started_on=_round_started_on(assignment),
+            current=assignment.deadline,
+            requested=requested,
+            rules=deadlines.Rules.from_dict(assignment.rules),
+            calendar=deadlines.WorkCalendar.load(),
+        )
+    except deadlines.DeadlineError as exc:
+        raise InvalidTransition(str(exc), "extension_out_of_bounds") from None
+
+
+@transaction.atomic
+def extension_decide(*, actor, request: ExtensionRequest, approve: bool, note: str = "") -> ExtensionRequest:
+    _require_staff(actor)
+    suggestion, assignment = _lock_assignment(request.assignment)
+    request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state != RequestState.PENDING:
+        raise InvalidTransition("该申请已审核", "already_decided")
+    note = (note or "").strip()
+    today = _today()
+    if approve:
+        if not assignment.is_open:
+            raise InvalidTransition("该交办已答复或已结束,无需延期", "not_open")
+        deadline = _validated_extension(assignment, request.requested_deadline)
+        old = assignment.deadline
+        assignment.deadline = deadline.date
+        assignment.save(update_fields=["deadline"])
+        _record_deadline(
+            assignment=assignment, kind=DeadlineChange.Kind.EXTENSION, deadline=deadline, actor=actor,
+            reason=request.reason, old=old,
+        )
+    elif not note:
+        raise InvalidTransition("不同意延期时请填写审核意见", "missing_note")
+    request.state = RequestState.APPROVED if approve else RequestState.REJECTED
+    request.decided_by, request.decided_on, request.decision_note = actor, today, note
+    request.save(update_fields=["state", "decided_by", "decided_on", "decision_note"])
+    _audit(
+        actor=actor, action="extension.approve" if approve else "extension.reject", suggestion=suggestion,
+        assignment=assignment, reason=note,
+        data={"request": request.pk, "deadline": assignment.deadline.isoformat()},
+    )
+    return request
+
+
+@transaction.atomic
+def assignment_record_contact(
+    *, actor, assignment: Assignment, kind: str, contacted_on: date, participants: str, summary: str
+) -> Contact:
+    """面商/沟通 record."""
+    _require_unit(actor, assignment)
+    suggestion, assignment = _lock_assignment(assignment)
+    if assignment.state == A.ENDED:
+        raise InvalidTransition("该交办已结束", "ended")
+    if kind not in Contact.Kind.values:
+        raise InvalidTransition("沟通方式不正确", "bad_kind")
+    _require_not_future(contacted_on, "沟通日期")
+    if contacted_on < assignment.assigned_on:
+        raise InvalidTransition("沟通日期不能早于交办日期", "before_assignment")
+    contact = Contact.objects.create(
+        assignment=assignment, kind=kind, contacted_on=contacted_on,
+        participants=_require_text(participants, "参加人员"), summary=_require_text(summary, "沟通情况"),
+        created_by=actor,
+    )
+    _audit(
+        actor=actor, action="contact.record", suggestion=suggestion, assignment=assignment,
+        data={"contact": contact.pk, "kind": kind, "date": contacted_on.isoformat()},
+    )
+    return contact
+
+
+@transaction.atomic
+def assignment_send_opinion(*, actor, assignment: Assignment, text: str, sent_on: date | None = None) -> Opinion:
+    """A co-handler sends its written opinion to the lead unit."""
+    _require_unit(actor, assignment)
+    suggestion, assignment = _lock_assignment(assignment)
+    if assignment.role != Assignment.Role.CO:
+        raise InvalidTransition("只有协办单位提交协办意见", "not_co_handler")
+    _require_state(assignment, [A.ACCEPTED], "请先签收;已提交意见或已结束的交办不能再提交", "not_accepted")
+    sent_on = sent_on or _today()
+    _require_not_future(sent_on, "送达日期")
+    opinion = Opinion.objects.create(
+        assignment=assignment, text=_require_text(text, "协办意见"), sent_on=sent_on, created_by=actor
+    )
+    assignment.state = A.REPLIED
+    assignment.save(update_fields=["state"])
+    _audit(
+        actor=actor, action="opinion.send", suggestion=suggestion, assignment=assignment,
+        from_state=A.ACCEPTED, to_state=A.REPLIED, data={"opinion": opinion.pk},
+    )
+    return opinion
+
+
+@transaction.atomic
+def assignment_reply(
+    *,
+    actor,
+    assignment: Assignment,
+    text: str,
+    result: str,
+    signer: str,
+    replied_on: date | None = None,
+    is_public: bool = False,
+    not_public_reason: str = "",
+    contact_person: str = "",
+    contact_phone: str = "",
+) -> Reply:
+    """答复 by a lead or split unit. When every answering unit has replied, the suggestion is
+    `replied`."""
+    _require_unit(actor, assignment)
+    suggestion, assignment = _lock_assignment(assignment)
+    if not assignment.answers_deputy:
+        raise InvalidTransition("协办单位不直接答复代表,请向主办单位提交协办意见", "co_handler_reply")
+    if assignment.state == A.ASSIGNED:
+        raise InvalidTransition("请先签收再答复", "not_accepted")
+    _require_state(assignment, [A.ACCEPTED], "该交办已答复或已结束,不能重复答复", "already_replied")
+    if result not in Reply.Result.values:
+        raise InvalidTransition("请选择答复类别(A/B/C/D)", "bad_result")
+    replied_on = replied_on or _today()
+    _require_not_future(replied_on, "答复日期")
+    if replied_on < assignment.assigned_on:
+        raise InvalidTransition("答复日期不能早于交办日期", "before_assignment")
+    not_public_reason = (not_public_reason or "").strip()
+    if not is_public and not not_public_reason:
+        raise InvalidTransition("不公开的答复请填写不公开理由", "missing_not_public_reason")
+    reply = Reply.objects.create(
+        assignment=assignment, round=assignment.round, text=_require_text(text, "答复内容"), result=result,
+        signer=_require_text(signer, "签发人"), replied_on=replied_on, is_public=is_public,
+        not_public_reason="" if is_public else not_public_reason, contact_person=contact_person,
+        contact_phone=contact_phone, created_by=actor,
+    )
+    assignment.state = A.REPLIED
+    assignment.save(update_fields=["state"])
+    _audit(
+        actor=actor, action="reply.post", suggestion=suggestion, assignment=assignment,
+        from_state=A.ACCEPTED, to_state=A.REPLIED, data={"reply": reply.pk, "result": result, "round": reply.round},
+    )
+    waiting = suggestion.assignments.filter(role__in=Assignment.ANSWERING_ROLES).exclude(
+        state__in=[A.REPLIED, A.ENDED]
+    )
+    if suggestion.status == S.ASSIGNED and not waiting.exists():
+        old = _set_status(suggestion, S.REPLIED)
+        _audit(actor=actor, action="suggestion.replied", suggestion=suggestion, from_state=old, to_state=S.REPLIED)
+    return reply
+
+
+# --- feedback ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_record(
+    *, actor, reply: Reply, result_verdict: str, work_verdict: str, remarks: str = "", given_on: date | None = None
+) -> Feedback:
+    """The deputy's verdicts on a reply, given by the lead deputy or entered by staff from the
+    paper form. 不满意 on the result starts re-handling with its own deadline."""
+    suggestion, assignment = _lock_assignment(reply.assignment)
+    is_staff = getattr(actor, "is_committee_staff", False)
+    if not (is_staff or _is_lead_deputy(actor, suggestion)):
+        raise NotPermitted("只有领衔代表或代为录入的工作人员可以反馈", "not_lead_deputy")
+    reply = Reply.objects.get(pk=reply.pk)
+    if suggestion.status not in (S.ASSIGNED, S.REPLIED):
+        raise InvalidTransition(f"“{suggestion.get_status_display()}”状态的建议不能反馈", "suggestion_not_open")
+    if reply.superseded or reply.round != assignment.round or assignment.state != A.REPLIED:
+        raise InvalidTransition("只能对当前有效的答复进行反馈", "reply_not_current")
+    if Feedback.objects.filter(reply=reply).exists():
+        raise InvalidTransition("该答复已有反馈", "feedback_exists")
+    for verdict in (result_verdict, work_verdict):
+        if verdict not in Verdict.values:
+            raise InvalidTransition("请选择满意、基本满意或不满意", "bad_verdict")
+    given_on = given_on or _today()
+    _require_not_future(given_on, "反馈日期")
+    if given_on < reply.replied_on:
+        raise InvalidTransition("反馈日期不能早于答复日期", "before_reply")
+    if result_verdict == Verdict.DISSATISFIED and not (remarks or "").strip():
+        raise InvalidTransition("不满意时请填写具体意见", "missing_remarks")
+    feedback = Feedback.objects.create(
+        reply=reply, result_verdict=result_verdict, work_verdict=work_verdict, remarks=(remarks or "").strip(),
+        given_on=given_on, deputy=suggestion.lead_deputy, entered_by=actor, on_behalf=is_staff,
+    )
+    _audit(
+        actor=actor, action="feedback.record", suggestion=suggestion, assignment=assignment,
+        data={"feedback": feedback.pk, "result": result_verdict, "work": work_verdict, "on_behalf": is_staff},
+    )
+    if result_verdict == Verdict.DISSATISFIED:
+        _start_rehandling(actor=actor, suggestion=suggestion, assignment=assignment, remarks=feedback.remarks)
+    return feedback
+
+
+def _start_rehandling(*, actor, suggestion: Suggestion, assignment: Assignment, remarks: str) -> None:
+    rules = deadlines.Rules.from_dict(assignment.rules)
+    deadline = deadlines.rehandle_deadline(started_on=_today(), rules=rules, calendar=deadlines.WorkCalendar.load())
+    old_deadline = assignment.deadline
+    assignment.state, assignment.round, assignment.deadline = A.ACCEPTED, assignment.round + 1, deadline.date
+    assignment.save(update_fields=["state", "round", "deadline"])
+    _record_deadline(
+        assignment=assignment, kind=DeadlineChange.Kind.REHANDLE, deadline=deadline, actor=actor,
+        reason=remarks, old=old_deadline,
+    )
+    _audit(
+        actor=actor, action="assignment.rehandle", suggestion=suggestion, assignment=assignment,
+        from_state=A.REPLIED, to_state=A.ACCEPTED, reason=remarks,
+        data={"round": assignment.round, "deadline": deadline.date.isoformat()},
+    )
+    if suggestion.status == S.REPLIED:
+        old = _set_status(suggestion, S.ASSIGNED)
+        _audit(actor=actor, action="suggestion.rehandle", suggestion=suggestion, from_state=old, to_state=S.ASSIGNED)
+
+
+# --- calendar ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def deadlines_recompute_for_calendar(*, actor=None) -> int:
+    """After the official calendar changes, move every open deadline to the right working day,
+    keeping its rule, and say so in its history. Returns how many deadlines moved."""
+    calendar = deadlines.WorkCalendar.load()
+    moved = 0
+    open_assignments = list(
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(state__in=[A.ASSIGNED, A.ACCEPTED])
+        .select_related("suggestion")
+    )
+    latest_changes = {}
+    ids = [a.pk for a in open_assignments]
+    for change in DeadlineChange.objects.filter(assignment_id__in=ids).order_by("created_at", "id"):
+        latest_changes[change.assignment_id] = change
+    for assignment in open_assignments:
+        change = latest_changes.get(assignment.pk)
+        if change is None:
+            continue
+        deadline = deadlines.resettle(explanation=change.explanation, calendar=calendar)
+        if deadline.date == assignment.deadline:
+            continue
+        old = assignment.deadline
+        assignment.deadline = deadline.date
+        assignment.save(update_fields=["deadline"])
+        _record_deadline(
+            assignment=assignment, kind=DeadlineChange.Kind.CALENDAR, deadline=deadline, actor=actor,
+            reason="法定节假日日历变更", old=old,
+        )
+        _audit(
+            actor=actor, action="deadline.calendar", suggestion=assignment.suggestion, assignment=assignment,
+            reason="法定节假日日历变更", data={"old": old.isoformat(), "new": deadline.date.isoformat()},
+        )
+        moved += 1
+    logger.info("Calendar change moved %d open deadlines", moved)
+    return moved

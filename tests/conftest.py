@@ -1,0 +1,92 @@
+"""Shared test setup: a user of every role and an outsider of each kind, and helpers that
+take a suggestion through the workflow to a given state."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from suggestions import workflow
+from suggestions.models import Assignment
+
+from .factories import DeputyFactory, SuggestionFactory, TermFactory, UnitFactory, UserFactory
+
+
+@dataclass
+class People:
+    staff: object
+    leader: object
+    unit_user: object  # of `unit`
+    other_unit_user: object  # of `other_unit`: an outsider for `unit`'s assignments
+    deputy_user: object  # leads the suggestions made by `submitted()`
+    other_deputy_user: object
+    nobody: object  # logged in, no role
+    unit: object
+    other_unit: object
+    deputy: object
+    other_deputy: object
+    term: object
+
+
+@pytest.fixture
+def people(db) -> People:
+    term = TermFactory()
+    unit, other_unit = UnitFactory(name="市交通运输局"), UnitFactory(name="市教育局")
+    deputy_user = UserFactory(username="deputy1", is_deputy=True)
+    other_deputy_user = UserFactory(username="deputy2", is_deputy=True)
+    return People(
+        staff=UserFactory(username="staff1", is_committee_staff=True),
+        leader=UserFactory(username="leader1", is_leader=True),
+        unit_user=UserFactory(username="unit1", is_unit_user=True, unit=unit, can_sign_replies=True),
+        other_unit_user=UserFactory(username="unit2", is_unit_user=True, unit=other_unit),
+        deputy_user=deputy_user,
+        other_deputy_user=other_deputy_user,
+        nobody=UserFactory(username="nobody"),
+        unit=unit,
+        other_unit=other_unit,
+        deputy=DeputyFactory(term=term, name="张伟", user=deputy_user),
+        other_deputy=DeputyFactory(term=term, name="李娜", user=other_deputy_user),
+        term=term,
+    )
+
+
+class Journey:
+    """Takes a suggestion along the happy path, one workflow call per step."""
+
+    def __init__(self, people: People):
+        self.p = people
+
+    def submitted(self, **kwargs):
+        kwargs.setdefault("term", self.p.term)
+        kwargs.setdefault("lead_deputy", self.p.deputy)
+        return SuggestionFactory(**kwargs)
+
+    def registered(self, **kwargs):
+        suggestion = self.submitted(**kwargs)
+        return workflow.suggestion_register(actor=self.p.staff, suggestion=suggestion)
+
+    def assigned(self, roles=(("unit", "lead"),), assigned_on=None, **kwargs) -> tuple:
+        suggestion = self.registered(**kwargs)
+        units = [(getattr(self.p, name), role) for name, role in roles]
+        assignments = workflow.suggestion_assign(
+            actor=self.p.staff, suggestion=suggestion, units=units, assigned_on=assigned_on
+        )
+        return suggestion, assignments[0]
+
+    def accepted(self, **kwargs) -> tuple:
+        suggestion, assignment = self.assigned(**kwargs)
+        workflow.assignment_accept(actor=self.p.unit_user, assignment=assignment)
+        return suggestion, Assignment.objects.get(pk=assignment.pk)
+
+    def replied(self, result="A", **kwargs) -> tuple:
+        suggestion, assignment = self.accepted(**kwargs)
+        reply = workflow.assignment_reply(
+            actor=self.p.unit_user, assignment=assignment, text="经研究,已采纳并落实。", result=result,
+            signer="王局长", is_public=True,
+        )
+        suggestion.refresh_from_db()
+        return suggestion, reply
+
+
+@pytest.fixture
+def journey(people) -> Journey:
+    return Journey(people)
