@@ -11,7 +11,12 @@ class User(AbstractUser):
     is_deputy = models.BooleanField("代表", default=False)
     is_leader = models.BooleanField("领导", default=False)
     unit = models.ForeignKey(
-        "units.Unit", verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        "units.Unit",
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     can_sign_replies = models.BooleanField(
         "可签发答复", default=False, help_text="单位负责人可签发答复函"

@@ -35,4 +35,6 @@ def healthz(request):
             logger.warning("healthz: %s check failed: %s", name, exc)
             status[name] = "error"
     healthy = all(v == "ok" for v in status.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **status}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **status}, status=200 if healthy else 503
+    )

@@ -16,7 +16,9 @@ class Term(models.Model):
         verbose_name_plural = "届"
         ordering = ["-number"]
         constraints = [
-            models.UniqueConstraint(fields=["is_current"], condition=models.Q(is_current=True), name="one_current_term"),
+            models.UniqueConstraint(
+                fields=["is_current"], condition=models.Q(is_current=True), name="one_current_term"
+            ),
         ]
 
     def __str__(self):
@@ -26,7 +28,9 @@ class Term(models.Model):
 class Meeting(models.Model):
     """次会议: one plenary meeting within a term."""
 
-    term = models.ForeignKey(Term, verbose_name="届", on_delete=models.PROTECT, related_name="meetings")
+    term = models.ForeignKey(
+        Term, verbose_name="届", on_delete=models.PROTECT, related_name="meetings"
+    )
     number = models.PositiveSmallIntegerField("次")
     name = models.CharField("名称", max_length=50)
     start_date = models.DateField("开幕日期")
@@ -37,7 +41,9 @@ class Meeting(models.Model):
         verbose_name_plural = "会议"
         ordering = ["-term__number", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["term", "number"], name="meeting_number_unique_in_term"),
+            models.UniqueConstraint(
+                fields=["term", "number"], name="meeting_number_unique_in_term"
+            ),
         ]
 
     def __str__(self):
@@ -47,7 +53,9 @@ class Meeting(models.Model):
 class Delegation(models.Model):
     """代表团: the delegation a deputy was elected in."""
 
-    term = models.ForeignKey(Term, verbose_name="届", on_delete=models.PROTECT, related_name="delegations")
+    term = models.ForeignKey(
+        Term, verbose_name="届", on_delete=models.PROTECT, related_name="delegations"
+    )
     name = models.CharField("名称", max_length=50)
 
     class Meta:
@@ -69,9 +77,16 @@ class Deputy(models.Model):
         MALE = "M", "男"
         FEMALE = "F", "女"
 
-    term = models.ForeignKey(Term, verbose_name="届", on_delete=models.PROTECT, related_name="deputies")
+    term = models.ForeignKey(
+        Term, verbose_name="届", on_delete=models.PROTECT, related_name="deputies"
+    )
     delegation = models.ForeignKey(
-        Delegation, verbose_name="代表团", null=True, blank=True, on_delete=models.PROTECT, related_name="deputies"
+        Delegation,
+        verbose_name="代表团",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deputies",
     )
     name = models.CharField("姓名", max_length=50)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices, blank=True)

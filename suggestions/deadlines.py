@@ -113,7 +113,9 @@ class WorkCalendar:
         """Read the whole calendar table: a few dozen rows a year, two queries."""
         from .models import CalendarDay, CalendarYear
 
-        exceptions = {d: (w, n) for d, w, n in CalendarDay.objects.values_list("date", "is_workday", "name")}
+        exceptions = {
+            d: (w, n) for d, w, n in CalendarDay.objects.values_list("date", "is_workday", "name")
+        }
         return cls(exceptions, CalendarYear.objects.values_list("year", flat=True))
 
     def is_known(self, year: int) -> bool:
@@ -179,7 +181,9 @@ def explanation_lines(explanation: dict) -> list[str]:
     if skipped:
         first_date, first_name = skipped[0]
         names = "、".join(dict.fromkeys(name for _, name in skipped))
-        lines.append(f"{first_date} {first_name} → {explanation['date']}(顺延,跳过{len(skipped)}天:{names})")
+        lines.append(
+            f"{first_date} {first_name} → {explanation['date']}(顺延,跳过{len(skipped)}天:{names})"
+        )
     for year in explanation.get("fallback_years") or []:
         lines.append(f"{year}年法定节假日日历尚未录入,暂按周一至周五计算")
     return lines
@@ -189,15 +193,21 @@ def _settle(start: date, rule: str, base: date, calendar: WorkCalendar) -> Deadl
     day, skipped = calendar.next_workday(base)
     unknown = calendar.unknown_years(base, day)
     if unknown:
-        logger.warning("No official calendar for %s: deadline %s computed on Monday-Friday", unknown, day)
-    return Deadline(start=start, rule=rule, base_date=base, date=day, skipped=skipped, fallback_years=unknown)
+        logger.warning(
+            "No official calendar for %s: deadline %s computed on Monday-Friday", unknown, day
+        )
+    return Deadline(
+        start=start, rule=rule, base_date=base, date=day, skipped=skipped, fallback_years=unknown
+    )
 
 
 def _plus(start: date, months: int = 0, days: int = 0) -> date:
     return add_months(start, months) + timedelta(days=days)
 
 
-def reply_deadline(*, assigned_on: date, rules: Rules, role: str, calendar: WorkCalendar) -> Deadline:
+def reply_deadline(
+    *, assigned_on: date, rules: Rules, role: str, calendar: WorkCalendar
+) -> Deadline:
     """Deadline of a new assignment: the reply period for lead/split units, the opinion period
     for co-handlers."""
     if role == "co":

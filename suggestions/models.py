@@ -10,7 +10,9 @@ from django.db.models import Q
 
 
 def _choices_check(field: str, choices, name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(condition=Q(**{f"{field}__in": [c[0] for c in choices]}), name=name)
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": [c[0] for c in choices]}), name=name
+    )
 
 
 class Category(models.Model):
@@ -54,7 +56,8 @@ class ChannelRule(models.Model):
         constraints = [
             _choices_check("channel", Channel.choices, "channelrule_channel_valid"),
             models.CheckConstraint(
-                condition=Q(reply_months__gt=0) | Q(reply_days__gt=0), name="channelrule_has_duration"
+                condition=Q(reply_months__gt=0) | Q(reply_days__gt=0),
+                name="channelrule_has_duration",
             ),
         ]
 
@@ -86,7 +89,9 @@ class CalendarDay(models.Model):
     """An exception to Monday–Friday: a weekday rest day (holiday) or a weekend working day (调休)."""
 
     date = models.DateField("日期", unique=True)
-    is_workday = models.BooleanField("上班", help_text="勾选表示调休上班日;不勾选表示法定节假日休息")
+    is_workday = models.BooleanField(
+        "上班", help_text="勾选表示调休上班日;不勾选表示法定节假日休息"
+    )
     name = models.CharField("名称", max_length=50, blank=True, help_text="如:国庆节、调休上班")
 
     class Meta:
@@ -131,20 +136,37 @@ class Suggestion(models.Model):
 
     RejectReason = RejectReason
 
-    term = models.ForeignKey("deputies.Term", verbose_name="届", on_delete=models.PROTECT, related_name="suggestions")
+    term = models.ForeignKey(
+        "deputies.Term", verbose_name="届", on_delete=models.PROTECT, related_name="suggestions"
+    )
     meeting = models.ForeignKey(
-        "deputies.Meeting", verbose_name="会议", null=True, blank=True, on_delete=models.PROTECT, related_name="suggestions"
+        "deputies.Meeting",
+        verbose_name="会议",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="suggestions",
     )
     number = models.PositiveIntegerField("编号", null=True, blank=True)
-    kind = models.CharField("类别", max_length=20, choices=SuggestionKind.choices, default=SuggestionKind.SUGGESTION)
+    kind = models.CharField(
+        "类别", max_length=20, choices=SuggestionKind.choices, default=SuggestionKind.SUGGESTION
+    )
     channel = models.CharField("来源", max_length=20, choices=Channel.choices)
     category = models.ForeignKey(
-        Category, verbose_name="分类", null=True, blank=True, on_delete=models.PROTECT, related_name="suggestions"
+        Category,
+        verbose_name="分类",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="suggestions",
     )
     title = models.CharField("标题", max_length=200)
     content = models.TextField("内容")
     lead_deputy = models.ForeignKey(
-        "deputies.Deputy", verbose_name="领衔代表", on_delete=models.PROTECT, related_name="led_suggestions"
+        "deputies.Deputy",
+        verbose_name="领衔代表",
+        on_delete=models.PROTECT,
+        related_name="led_suggestions",
     )
     co_signers = models.ManyToManyField(
         "deputies.Deputy", verbose_name="附议代表", blank=True, related_name="co_signed_suggestions"
@@ -161,16 +183,30 @@ class Suggestion(models.Model):
         on_delete=models.PROTECT,
         related_name="supervised_suggestions",
     )
-    status = models.CharField("状态", max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.DRAFT)
-    reject_reason = models.CharField("不予立案理由", max_length=20, choices=RejectReason.choices, blank=True)
+    status = models.CharField(
+        "状态", max_length=20, choices=SuggestionStatus.choices, default=SuggestionStatus.DRAFT
+    )
+    reject_reason = models.CharField(
+        "不予立案理由", max_length=20, choices=RejectReason.choices, blank=True
+    )
     status_note = models.TextField("状态说明", blank=True, help_text="不予立案、并案或撤回的说明")
     merged_into = models.ForeignKey(
-        "self", verbose_name="并入", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+        "self",
+        verbose_name="并入",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
     )
     # Optimistic locking: an edit based on an old version is refused, never silently applied.
     version = models.PositiveIntegerField("版本", default=1)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -180,20 +216,27 @@ class Suggestion(models.Model):
         verbose_name_plural = "代表建议"
         ordering = ["-term__number", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["term", "number"], name="suggestion_number_unique_in_term"),
+            models.UniqueConstraint(
+                fields=["term", "number"], name="suggestion_number_unique_in_term"
+            ),
             _choices_check("status", SuggestionStatus.choices, "suggestion_status_valid"),
             _choices_check("kind", SuggestionKind.choices, "suggestion_kind_valid"),
             _choices_check("channel", Channel.choices, "suggestion_channel_valid"),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(number__isnull=False), name="suggestion_numbered_unless_draft"
+                condition=Q(status="draft") | Q(number__isnull=False),
+                name="suggestion_numbered_unless_draft",
             ),
             models.CheckConstraint(
-                condition=~Q(status="merged") | Q(merged_into__isnull=False), name="suggestion_merged_has_target"
+                condition=~Q(status="merged") | Q(merged_into__isnull=False),
+                name="suggestion_merged_has_target",
             ),
             models.CheckConstraint(
-                condition=~Q(status="rejected") | ~Q(reject_reason=""), name="suggestion_rejected_has_reason"
+                condition=~Q(status="rejected") | ~Q(reject_reason=""),
+                name="suggestion_rejected_has_reason",
             ),
-            models.CheckConstraint(condition=~Q(merged_into=models.F("id")), name="suggestion_not_merged_into_self"),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")), name="suggestion_not_merged_into_self"
+            ),
         ]
         indexes = [
             # Staff lists and figures filter by status within a term.
@@ -230,21 +273,34 @@ class Assignment(models.Model):
 
     ANSWERING_ROLES = (AssignmentRole.LEAD, AssignmentRole.SPLIT)
 
-    suggestion = models.ForeignKey(Suggestion, verbose_name="建议", on_delete=models.PROTECT, related_name="assignments")
-    unit = models.ForeignKey("units.Unit", verbose_name="承办单位", on_delete=models.PROTECT, related_name="assignments")
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name="建议", on_delete=models.PROTECT, related_name="assignments"
+    )
+    unit = models.ForeignKey(
+        "units.Unit", verbose_name="承办单位", on_delete=models.PROTECT, related_name="assignments"
+    )
     role = models.CharField("办理方式", max_length=10, choices=AssignmentRole.choices)
-    state = models.CharField("状态", max_length=10, choices=AssignmentState.choices, default=AssignmentState.ASSIGNED)
+    state = models.CharField(
+        "状态", max_length=10, choices=AssignmentState.choices, default=AssignmentState.ASSIGNED
+    )
     assigned_on = models.DateField("交办日期")
     # The rules in force when assigned (DESIGN.md §4): a later change of settings never
     # moves a running clock. Shape: suggestions.deadlines.Rules.as_dict().
     rules = models.JSONField("交办时规则")
     deadline = models.DateField("答复期限")
-    round = models.PositiveSmallIntegerField("办理轮次", default=1, help_text="不满意重新办理时加一")
+    round = models.PositiveSmallIntegerField(
+        "办理轮次", default=1, help_text="不满意重新办理时加一"
+    )
     accepted_on = models.DateField("签收日期", null=True, blank=True)
     ended_on = models.DateField("终止日期", null=True, blank=True)
     end_reason = models.CharField("终止原因", max_length=200, blank=True)
     replaced_by = models.OneToOneField(
-        "self", verbose_name="调整后交办", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces"
+        "self",
+        verbose_name="调整后交办",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaces",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -260,9 +316,14 @@ class Assignment(models.Model):
             _choices_check("state", AssignmentState.choices, "assignment_state_valid"),
             # One running assignment per unit and suggestion; ended ones stay as history.
             models.UniqueConstraint(
-                fields=["suggestion", "unit"], condition=~Q(state="ended"), name="assignment_one_open_per_unit"
+                fields=["suggestion", "unit"],
+                condition=~Q(state="ended"),
+                name="assignment_one_open_per_unit",
             ),
-            models.CheckConstraint(condition=Q(deadline__gte=models.F("assigned_on")), name="assignment_deadline_after_start"),
+            models.CheckConstraint(
+                condition=Q(deadline__gte=models.F("assigned_on")),
+                name="assignment_deadline_after_start",
+            ),
         ]
         indexes = [
             # Unit inbox and the reminder scan: open assignments by deadline.
@@ -294,7 +355,9 @@ class DeadlineChange(models.Model):
 
     Kind = DeadlineChangeKind
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="deadline_changes")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, related_name="deadline_changes"
+    )
     kind = models.CharField("类型", max_length=20, choices=DeadlineChangeKind.choices)
     effective_on = models.DateField("生效日期")
     old_deadline = models.DateField("原期限", null=True, blank=True)
@@ -312,7 +375,9 @@ class DeadlineChange(models.Model):
         verbose_name = "期限变更"
         verbose_name_plural = "期限变更"
         ordering = ["assignment", "created_at", "id"]
-        constraints = [_choices_check("kind", DeadlineChangeKind.choices, "deadlinechange_kind_valid")]
+        constraints = [
+            _choices_check("kind", DeadlineChangeKind.choices, "deadlinechange_kind_valid")
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.new_deadline:%Y-%m-%d}"
@@ -335,7 +400,9 @@ class Contact(models.Model):
     contacted_on = models.DateField("日期")
     participants = models.CharField("参加人员", max_length=300)
     summary = models.TextField("情况")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -354,7 +421,9 @@ class Opinion(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="opinions")
     text = models.TextField("意见")
     sent_on = models.DateField("送达日期")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -390,7 +459,9 @@ class Reply(models.Model):
     not_public_reason = models.CharField("不公开理由", max_length=200, blank=True)
     # A follow-up reply on a B-class matter supersedes the earlier one, which stays in history.
     superseded = models.BooleanField("已被替代", default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -400,10 +471,13 @@ class Reply(models.Model):
         constraints = [
             _choices_check("result", ReplyResult.choices, "reply_result_valid"),
             models.UniqueConstraint(
-                fields=["assignment", "round"], condition=Q(superseded=False), name="reply_one_in_force_per_round"
+                fields=["assignment", "round"],
+                condition=Q(superseded=False),
+                name="reply_one_in_force_per_round",
             ),
             models.CheckConstraint(
-                condition=Q(is_public=True) | ~Q(not_public_reason=""), name="reply_not_public_has_reason"
+                condition=Q(is_public=True) | ~Q(not_public_reason=""),
+                name="reply_not_public_has_reason",
             ),
         ]
         indexes = [models.Index(fields=["replied_on"], name="reply_replied_on_idx")]
@@ -426,9 +500,15 @@ class Feedback(models.Model):
     work_verdict = models.CharField("对办理工作", max_length=20, choices=Verdict.choices)
     remarks = models.TextField("意见", blank=True)
     given_on = models.DateField("反馈日期")
-    deputy = models.ForeignKey("deputies.Deputy", on_delete=models.PROTECT, related_name="feedbacks")
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    on_behalf = models.BooleanField("工作人员代录", default=False, help_text="根据纸质反馈表代为录入")
+    deputy = models.ForeignKey(
+        "deputies.Deputy", on_delete=models.PROTECT, related_name="feedbacks"
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    on_behalf = models.BooleanField(
+        "工作人员代录", default=False, help_text="根据纸质反馈表代为录入"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -456,8 +536,12 @@ class UnitRequest(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="%(class)ss")
     reason = models.TextField("理由")
     requested_on = models.DateField("申请日期")
-    state = models.CharField("状态", max_length=10, choices=RequestState.choices, default=RequestState.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(
+        "状态", max_length=10, choices=RequestState.choices, default=RequestState.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -474,8 +558,16 @@ class ReassignmentRequest(UnitRequest):
     """申请调整: the unit asks to be replaced as handler."""
 
     suggested_unit = models.ForeignKey(
-        "units.Unit", verbose_name="建议承办单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "units.Unit",
+        verbose_name="建议承办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
+
+    def __str__(self):
+        return f"调整申请({self.get_state_display()}) {self.requested_on:%Y-%m-%d}"
 
     class Meta(UnitRequest.Meta):
         verbose_name = "调整申请"
@@ -483,7 +575,9 @@ class ReassignmentRequest(UnitRequest):
         constraints = [
             _choices_check("state", RequestState.choices, "reassignmentrequest_state_valid"),
             models.UniqueConstraint(
-                fields=["assignment"], condition=Q(state="pending"), name="reassignmentrequest_one_pending"
+                fields=["assignment"],
+                condition=Q(state="pending"),
+                name="reassignmentrequest_one_pending",
             ),
         ]
 
@@ -494,13 +588,18 @@ class ExtensionRequest(UnitRequest):
     requested_deadline = models.DateField("申请延至")
     deputy_informed = models.BooleanField("已向代表说明", default=False)
 
+    def __str__(self):
+        return f"延期申请至 {self.requested_deadline:%Y-%m-%d}({self.get_state_display()})"
+
     class Meta(UnitRequest.Meta):
         verbose_name = "延期申请"
         verbose_name_plural = "延期申请"
         constraints = [
             _choices_check("state", RequestState.choices, "extensionrequest_state_valid"),
             models.UniqueConstraint(
-                fields=["assignment"], condition=Q(state="pending"), name="extensionrequest_one_pending"
+                fields=["assignment"],
+                condition=Q(state="pending"),
+                name="extensionrequest_one_pending",
             ),
         ]
 
@@ -510,11 +609,17 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField("时间", auto_now_add=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     action = models.CharField("操作", max_length=50)
     suggestion = models.ForeignKey(Suggestion, on_delete=models.PROTECT, related_name="events")
-    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    assignment = models.ForeignKey(
+        Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
     from_state = models.CharField("原状态", max_length=20, blank=True)
     to_state = models.CharField("新状态", max_length=20, blank=True)
     reason = models.TextField("原因", blank=True)

@@ -101,7 +101,9 @@ def _lock_suggestion(suggestion: Suggestion) -> Suggestion:
 
 def _lock_assignment(assignment: Assignment) -> tuple[Suggestion, Assignment]:
     suggestion = _lock_suggestion(assignment.suggestion)
-    return suggestion, Assignment.objects.select_for_update().select_related("unit").get(pk=assignment.pk)
+    return suggestion, Assignment.objects.select_for_update().select_related("unit").get(
+        pk=assignment.pk
+    )
 
 
 def _require_staff(actor) -> None:
@@ -157,7 +159,13 @@ def _next_number(term: Term) -> int:
 
 
 def _record_deadline(
-    *, assignment: Assignment, kind: str, deadline: deadlines.Deadline, actor, reason: str = "", old=None
+    *,
+    assignment: Assignment,
+    kind: str,
+    deadline: deadlines.Deadline,
+    actor,
+    reason: str = "",
+    old=None,
 ) -> DeadlineChange:
     return DeadlineChange.objects.create(
         assignment=assignment,
@@ -174,7 +182,9 @@ def _record_deadline(
 
 def _round_started_on(assignment: Assignment) -> date:
     latest = (
-        assignment.deadline_changes.filter(kind__in=[DeadlineChange.Kind.INITIAL, DeadlineChange.Kind.REHANDLE])
+        assignment.deadline_changes.filter(
+            kind__in=[DeadlineChange.Kind.INITIAL, DeadlineChange.Kind.REHANDLE]
+        )
         .order_by("-created_at", "-id")
         .first()
     )
@@ -256,9 +266,18 @@ def suggestion_submit(*, actor, suggestion: Suggestion) -> Suggestion:
         raise NotPermitted("只有领衔代表或工作人员可以提交", "not_lead_deputy")
     _require_state(suggestion, [S.DRAFT], "只有草稿可以提交", "not_draft")
     old = _set_status(
-        suggestion, S.SUBMITTED, number=_next_number(suggestion.term), submitted_on=suggestion.submitted_on or _today()
+        suggestion,
+        S.SUBMITTED,
+        number=_next_number(suggestion.term),
+        submitted_on=suggestion.submitted_on or _today(),
     )
-    _audit(actor=actor, action="suggestion.submit", suggestion=suggestion, from_state=old, to_state=S.SUBMITTED)
+    _audit(
+        actor=actor,
+        action="suggestion.submit",
+        suggestion=suggestion,
+        from_state=old,
+        to_state=S.SUBMITTED,
+    )
     return suggestion
 
 
@@ -274,23 +293,44 @@ def suggestion_withdraw(*, actor, suggestion: Suggestion, reason: str) -> Sugges
         allowed = [S.DRAFT, S.SUBMITTED]
     else:
         raise NotPermitted("只有领衔代表或工作人员可以撤回建议", "not_lead_deputy")
-    _require_state(suggestion, allowed, f"“{suggestion.get_status_display()}”状态的建议不能撤回", "cannot_withdraw")
+    _require_state(
+        suggestion,
+        allowed,
+        f"“{suggestion.get_status_display()}”状态的建议不能撤回",
+        "cannot_withdraw",
+    )
     today = _today()
-    for assignment in suggestion.assignments.select_for_update().filter(state__in=[A.ASSIGNED, A.ACCEPTED]):
+    for assignment in suggestion.assignments.select_for_update().filter(
+        state__in=[A.ASSIGNED, A.ACCEPTED]
+    ):
         old_state = assignment.state
         assignment.state, assignment.ended_on, assignment.end_reason = A.ENDED, today, "建议已撤回"
         assignment.save(update_fields=["state", "ended_on", "end_reason"])
         _audit(
-            actor=actor, action="assignment.end", suggestion=suggestion, assignment=assignment,
-            from_state=old_state, to_state=A.ENDED, reason="建议已撤回",
+            actor=actor,
+            action="assignment.end",
+            suggestion=suggestion,
+            assignment=assignment,
+            from_state=old_state,
+            to_state=A.ENDED,
+            reason="建议已撤回",
         )
     old = _set_status(suggestion, S.WITHDRAWN, status_note=reason)
-    _audit(actor=actor, action="suggestion.withdraw", suggestion=suggestion, from_state=old, to_state=S.WITHDRAWN, reason=reason)
+    _audit(
+        actor=actor,
+        action="suggestion.withdraw",
+        suggestion=suggestion,
+        from_state=old,
+        to_state=S.WITHDRAWN,
+        reason=reason,
+    )
     return suggestion
 
 
 @transaction.atomic
-def suggestion_register(*, actor, suggestion: Suggestion, category: Category | None = None) -> Suggestion:
+def suggestion_register(
+    *, actor, suggestion: Suggestion, category: Category | None = None
+) -> Suggestion:
     """立案."""
     _require_staff(actor)
     suggestion = _lock_suggestion(suggestion)
@@ -299,7 +339,13 @@ def suggestion_register(*, actor, suggestion: Suggestion, category: Category | N
     if category is None:
         raise InvalidTransition("立案前请选择分类", "missing_category")
     old = _set_status(suggestion, S.REGISTERED, category=category, registered_on=_today())
-    _audit(actor=actor, action="suggestion.register", suggestion=suggestion, from_state=old, to_state=S.REGISTERED)
+    _audit(
+        actor=actor,
+        action="suggestion.register",
+        suggestion=suggestion,
+        from_state=old,
+        to_state=S.REGISTERED,
+    )
     return suggestion
 
 
@@ -317,41 +363,62 @@ def suggestion_reject(*, actor, suggestion: Suggestion, reason: str, note: str =
     old = _set_status(suggestion, S.REJECTED, reject_reason=reason, status_note=note)
     label = Suggestion.RejectReason(reason).label
     _audit(
-        actor=actor, action="suggestion.reject", suggestion=suggestion, from_state=old, to_state=S.REJECTED,
+        actor=actor,
+        action="suggestion.reject",
+        suggestion=suggestion,
+        from_state=old,
+        to_state=S.REJECTED,
         reason=f"{label}{':' + note if note else ''}",
     )
     return suggestion
 
 
 @transaction.atomic
-def suggestion_merge(*, actor, suggestion: Suggestion, into: Suggestion, note: str = "") -> Suggestion:
+def suggestion_merge(
+    *, actor, suggestion: Suggestion, into: Suggestion, note: str = ""
+) -> Suggestion:
     """并案: this suggestion is handled as part of `into`."""
     _require_staff(actor)
     suggestion = _lock_suggestion(suggestion)
-    _require_state(suggestion, [S.SUBMITTED, S.REGISTERED], "只有已提交或已立案的建议可以并案", "cannot_merge")
+    _require_state(
+        suggestion, [S.SUBMITTED, S.REGISTERED], "只有已提交或已立案的建议可以并案", "cannot_merge"
+    )
     if into.pk == suggestion.pk:
         raise InvalidTransition("不能并入自身", "merge_self")
     into = Suggestion.objects.get(pk=into.pk)
     if into.term_id != suggestion.term_id:
         raise InvalidTransition("只能并入同一届的建议", "merge_other_term")
     if into.status in (S.DRAFT, S.REJECTED, S.MERGED, S.WITHDRAWN):
-        raise InvalidTransition(f"不能并入“{into.get_status_display()}”状态的建议", "merge_target_state")
+        raise InvalidTransition(
+            f"不能并入“{into.get_status_display()}”状态的建议", "merge_target_state"
+        )
     old = _set_status(suggestion, S.MERGED, merged_into=into, status_note=(note or "").strip())
     _audit(
-        actor=actor, action="suggestion.merge", suggestion=suggestion, from_state=old, to_state=S.MERGED,
-        reason=note, data={"into": into.pk, "into_number": into.display_number},
+        actor=actor,
+        action="suggestion.merge",
+        suggestion=suggestion,
+        from_state=old,
+        to_state=S.MERGED,
+        reason=note,
+        data={"into": into.pk, "into_number": into.display_number},
     )
     return suggestion
 
 
 @transaction.atomic
 def suggestion_assign(
-    *, actor, suggestion: Suggestion, units: Sequence[tuple[Unit, str]], assigned_on: date | None = None
+    *,
+    actor,
+    suggestion: Suggestion,
+    units: Sequence[tuple[Unit, str]],
+    assigned_on: date | None = None,
 ) -> list[Assignment]:
     """交办 to one or more units as 主办/协办/分办. Rules are frozen onto each assignment."""
     _require_staff(actor)
     suggestion = _lock_suggestion(suggestion)
-    _require_state(suggestion, [S.REGISTERED, S.ASSIGNED], "只有已立案或已交办的建议可以交办", "not_registered")
+    _require_state(
+        suggestion, [S.REGISTERED, S.ASSIGNED], "只有已立案或已交办的建议可以交办", "not_registered"
+    )
     if not units:
         raise InvalidTransition("请至少选择一个承办单位", "no_units")
     assigned_on = assigned_on or _today()
@@ -381,7 +448,9 @@ def suggestion_assign(
     calendar = deadlines.WorkCalendar.load()
     created = []
     for unit, role in units:
-        deadline = deadlines.reply_deadline(assigned_on=assigned_on, rules=rules, role=role, calendar=calendar)
+        deadline = deadlines.reply_deadline(
+            assigned_on=assigned_on, rules=rules, role=role, calendar=calendar
+        )
         assignment = Assignment.objects.create(
             suggestion=suggestion,
             unit=unit,
@@ -391,26 +460,42 @@ def suggestion_assign(
             deadline=deadline.date,
             created_by=actor,
         )
-        _record_deadline(assignment=assignment, kind=DeadlineChange.Kind.INITIAL, deadline=deadline, actor=actor)
+        _record_deadline(
+            assignment=assignment, kind=DeadlineChange.Kind.INITIAL, deadline=deadline, actor=actor
+        )
         _audit(
-            actor=actor, action="assignment.create", suggestion=suggestion, assignment=assignment,
-            to_state=A.ASSIGNED, data={"unit": unit.name, "role": role, "deadline": deadline.date.isoformat()},
+            actor=actor,
+            action="assignment.create",
+            suggestion=suggestion,
+            assignment=assignment,
+            to_state=A.ASSIGNED,
+            data={"unit": unit.name, "role": role, "deadline": deadline.date.isoformat()},
         )
         created.append(assignment)
     if suggestion.status != S.ASSIGNED:
         old = _set_status(suggestion, S.ASSIGNED)
-        _audit(actor=actor, action="suggestion.assign", suggestion=suggestion, from_state=old, to_state=S.ASSIGNED)
+        _audit(
+            actor=actor,
+            action="suggestion.assign",
+            suggestion=suggestion,
+            from_state=old,
+            to_state=S.ASSIGNED,
+        )
     return created
 
 
 @transaction.atomic
-def suggestion_mark_key(*, actor, suggestion: Suggestion, is_key: bool, supervisor=None) -> Suggestion:
+def suggestion_mark_key(
+    *, actor, suggestion: Suggestion, is_key: bool, supervisor=None
+) -> Suggestion:
     """重点建议督办: mark or unmark, naming the supervising leader."""
     _require_staff(actor)
     suggestion = _lock_suggestion(suggestion)
     _require_state(
-        suggestion, [S.SUBMITTED, S.REGISTERED, S.ASSIGNED, S.REPLIED],
-        f"“{suggestion.get_status_display()}”状态的建议不能设为重点", "cannot_mark_key",
+        suggestion,
+        [S.SUBMITTED, S.REGISTERED, S.ASSIGNED, S.REPLIED],
+        f"“{suggestion.get_status_display()}”状态的建议不能设为重点",
+        "cannot_mark_key",
     )
     if is_key and supervisor is not None and not supervisor.is_leader:
         raise InvalidTransition("督办领导必须是领导用户", "supervisor_not_leader")
@@ -420,7 +505,9 @@ def suggestion_mark_key(*, actor, suggestion: Suggestion, is_key: bool, supervis
     suggestion.version += 1
     suggestion.save(update_fields=["is_key", "supervisor", "version", "updated_at"])
     _audit(
-        actor=actor, action="suggestion.mark_key" if is_key else "suggestion.unmark_key", suggestion=suggestion,
+        actor=actor,
+        action="suggestion.mark_key" if is_key else "suggestion.unmark_key",
+        suggestion=suggestion,
         data={"supervisor": supervisor.display_name if supervisor else ""},
     )
     return suggestion
@@ -433,7 +520,14 @@ def suggestion_close(*, actor, suggestion: Suggestion, note: str = "") -> Sugges
     suggestion = _lock_suggestion(suggestion)
     _require_state(suggestion, [S.REPLIED], "只有全部答复后的建议可以办结", "not_replied")
     old = _set_status(suggestion, S.CLOSED, closed_on=_today())
-    _audit(actor=actor, action="suggestion.close", suggestion=suggestion, from_state=old, to_state=S.CLOSED, reason=note)
+    _audit(
+        actor=actor,
+        action="suggestion.close",
+        suggestion=suggestion,
+        from_state=old,
+        to_state=S.CLOSED,
+        reason=note,
+    )
     return suggestion
 
 
@@ -449,8 +543,12 @@ def assignment_accept(*, actor, assignment: Assignment) -> Assignment:
     assignment.state, assignment.accepted_on = A.ACCEPTED, _today()
     assignment.save(update_fields=["state", "accepted_on"])
     _audit(
-        actor=actor, action="assignment.accept", suggestion=suggestion, assignment=assignment,
-        from_state=A.ASSIGNED, to_state=A.ACCEPTED,
+        actor=actor,
+        action="assignment.accept",
+        suggestion=suggestion,
+        assignment=assignment,
+        from_state=A.ASSIGNED,
+        to_state=A.ACCEPTED,
     )
     return assignment
 
@@ -462,29 +560,48 @@ def assignment_request_reassignment(
     """申请调整, only within the window after assignment."""
     _require_unit(actor, assignment)
     suggestion, assignment = _lock_assignment(assignment)
-    _require_state(assignment, [A.ASSIGNED, A.ACCEPTED], "该交办已答复或已结束,不能申请调整", "not_open")
+    _require_state(
+        assignment, [A.ASSIGNED, A.ACCEPTED], "该交办已答复或已结束,不能申请调整", "not_open"
+    )
     reason = _require_text(reason, "申请理由")
     rules = deadlines.Rules.from_dict(assignment.rules)
     window_end = deadlines.reassignment_window_end(assigned_on=assignment.assigned_on, rules=rules)
     if _today() > window_end:
         raise InvalidTransition(
-            f"申请调整须在交办后{rules.reassign_window_days}日内提出(截至 {window_end:%Y-%m-%d})", "window_passed"
+            f"申请调整须在交办后{rules.reassign_window_days}日内提出(截至 {window_end:%Y-%m-%d})",
+            "window_passed",
         )
     if assignment.reassignmentrequests.filter(state=RequestState.PENDING).exists():
         raise InvalidTransition("已有待审核的调整申请", "request_pending")
     request = ReassignmentRequest.objects.create(
-        assignment=assignment, reason=reason, requested_on=_today(), suggested_unit=suggested_unit, requested_by=actor
+        assignment=assignment,
+        reason=reason,
+        requested_on=_today(),
+        suggested_unit=suggested_unit,
+        requested_by=actor,
     )
     _audit(
-        actor=actor, action="reassignment.request", suggestion=suggestion, assignment=assignment, reason=reason,
-        data={"request": request.pk, "suggested_unit": suggested_unit.name if suggested_unit else ""},
+        actor=actor,
+        action="reassignment.request",
+        suggestion=suggestion,
+        assignment=assignment,
+        reason=reason,
+        data={
+            "request": request.pk,
+            "suggested_unit": suggested_unit.name if suggested_unit else "",
+        },
     )
     return request
 
 
 @transaction.atomic
 def reassignment_decide(
-    *, actor, request: ReassignmentRequest, approve: bool, note: str = "", new_unit: Unit | None = None
+    *,
+    actor,
+    request: ReassignmentRequest,
+    approve: bool,
+    note: str = "",
+    new_unit: Unit | None = None,
 ) -> Assignment | None:
     """Approve: the old assignment ends (kept in history) and a new one starts with a fresh
     deadline. Reject: the assignment stays as it was. Returns the new assignment, if any."""
@@ -499,11 +616,18 @@ def reassignment_decide(
         if not note:
             raise InvalidTransition("不同意调整时请填写审核意见", "missing_note")
         request.state, request.decided_by, request.decided_on, request.decision_note = (
-            RequestState.REJECTED, actor, today, note,
+            RequestState.REJECTED,
+            actor,
+            today,
+            note,
         )
         request.save(update_fields=["state", "decided_by", "decided_on", "decision_note"])
         _audit(
-            actor=actor, action="reassignment.reject", suggestion=suggestion, assignment=assignment, reason=note,
+            actor=actor,
+            action="reassignment.reject",
+            suggestion=suggestion,
+            assignment=assignment,
+            reason=note,
             data={"request": request.pk},
         )
         return None
@@ -524,23 +648,52 @@ def reassignment_decide(
         assigned_on=today, rules=rules, role=assignment.role, calendar=deadlines.WorkCalendar.load()
     )
     new = Assignment.objects.create(
-        suggestion=suggestion, unit=new_unit, role=assignment.role, assigned_on=today,
-        rules=rules.as_dict(), deadline=deadline.date, created_by=actor,
+        suggestion=suggestion,
+        unit=new_unit,
+        role=assignment.role,
+        assigned_on=today,
+        rules=rules.as_dict(),
+        deadline=deadline.date,
+        created_by=actor,
     )
     assignment.replaced_by = new
     assignment.save(update_fields=["replaced_by"])
-    _record_deadline(assignment=new, kind=DeadlineChange.Kind.INITIAL, deadline=deadline, actor=actor, reason="调整承办单位")
+    _record_deadline(
+        assignment=new,
+        kind=DeadlineChange.Kind.INITIAL,
+        deadline=deadline,
+        actor=actor,
+        reason="调整承办单位",
+    )
     request.state, request.decided_by, request.decided_on, request.decision_note = (
-        RequestState.APPROVED, actor, today, note,
+        RequestState.APPROVED,
+        actor,
+        today,
+        note,
     )
     request.save(update_fields=["state", "decided_by", "decided_on", "decision_note"])
     _audit(
-        actor=actor, action="reassignment.approve", suggestion=suggestion, assignment=assignment,
-        from_state=old_state, to_state=A.ENDED, reason=note, data={"request": request.pk, "new_unit": new_unit.name},
+        actor=actor,
+        action="reassignment.approve",
+        suggestion=suggestion,
+        assignment=assignment,
+        from_state=old_state,
+        to_state=A.ENDED,
+        reason=note,
+        data={"request": request.pk, "new_unit": new_unit.name},
     )
     _audit(
-        actor=actor, action="assignment.create", suggestion=suggestion, assignment=new, to_state=A.ASSIGNED,
-        data={"unit": new_unit.name, "role": new.role, "deadline": deadline.date.isoformat(), "replaces": assignment.pk},
+        actor=actor,
+        action="assignment.create",
+        suggestion=suggestion,
+        assignment=new,
+        to_state=A.ASSIGNED,
+        data={
+            "unit": new_unit.name,
+            "role": new.role,
+            "deadline": deadline.date.isoformat(),
+            "replaces": assignment.pk,
+        },
     )
     return new
 
@@ -552,7 +705,9 @@ def assignment_request_extension(
     """申请延期, within the cap, having told the deputy why."""
     _require_unit(actor, assignment)
     suggestion, assignment = _lock_assignment(assignment)
-    _require_state(assignment, [A.ASSIGNED, A.ACCEPTED], "该交办已答复或已结束,不能申请延期", "not_open")
+    _require_state(
+        assignment, [A.ASSIGNED, A.ACCEPTED], "该交办已答复或已结束,不能申请延期", "not_open"
+    )
     reason = _require_text(reason, "延期理由")
     if not deputy_informed:
         raise InvalidTransition("申请延期前须向代表说明理由", "deputy_not_informed")
@@ -560,11 +715,19 @@ def assignment_request_extension(
         raise InvalidTransition("已有待审核的延期申请", "request_pending")
     _validated_extension(assignment, requested_deadline)
     request = ExtensionRequest.objects.create(
-        assignment=assignment, reason=reason, requested_on=_today(), requested_deadline=requested_deadline,
-        deputy_informed=True, requested_by=actor,
+        assignment=assignment,
+        reason=reason,
+        requested_on=_today(),
+        requested_deadline=requested_deadline,
+        deputy_informed=True,
+        requested_by=actor,
     )
     _audit(
-        actor=actor, action="extension.request", suggestion=suggestion, assignment=assignment, reason=reason,
+        actor=actor,
+        action="extension.request",
+        suggestion=suggestion,
+        assignment=assignment,
+        reason=reason,
         data={"request": request.pk, "requested_deadline": requested_deadline.isoformat()},
     )
     return request
@@ -584,7 +747,9 @@ def _validated_extension(assignment: Assignment, requested: date) -> deadlines.D
 
 
 @transaction.atomic
-def extension_decide(*, actor, request: ExtensionRequest, approve: bool, note: str = "") -> ExtensionRequest:
+def extension_decide(
+    *, actor, request: ExtensionRequest, approve: bool, note: str = ""
+) -> ExtensionRequest:
     _require_staff(actor)
     suggestion, assignment = _lock_assignment(request.assignment)
     request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
@@ -600,8 +765,12 @@ def extension_decide(*, actor, request: ExtensionRequest, approve: bool, note: s
         assignment.deadline = deadline.date
         assignment.save(update_fields=["deadline"])
         _record_deadline(
-            assignment=assignment, kind=DeadlineChange.Kind.EXTENSION, deadline=deadline, actor=actor,
-            reason=request.reason, old=old,
+            assignment=assignment,
+            kind=DeadlineChange.Kind.EXTENSION,
+            deadline=deadline,
+            actor=actor,
+            reason=request.reason,
+            old=old,
         )
     elif not note:
         raise InvalidTransition("不同意延期时请填写审核意见", "missing_note")
@@ -609,8 +778,11 @@ def extension_decide(*, actor, request: ExtensionRequest, approve: bool, note: s
     request.decided_by, request.decided_on, request.decision_note = actor, today, note
     request.save(update_fields=["state", "decided_by", "decided_on", "decision_note"])
     _audit(
-        actor=actor, action="extension.approve" if approve else "extension.reject", suggestion=suggestion,
-        assignment=assignment, reason=note,
+        actor=actor,
+        action="extension.approve" if approve else "extension.reject",
+        suggestion=suggestion,
+        assignment=assignment,
+        reason=note,
         data={"request": request.pk, "deadline": assignment.deadline.isoformat()},
     )
     return request
@@ -631,35 +803,53 @@ def assignment_record_contact(
     if contacted_on < assignment.assigned_on:
         raise InvalidTransition("沟通日期不能早于交办日期", "before_assignment")
     contact = Contact.objects.create(
-        assignment=assignment, kind=kind, contacted_on=contacted_on,
-        participants=_require_text(participants, "参加人员"), summary=_require_text(summary, "沟通情况"),
+        assignment=assignment,
+        kind=kind,
+        contacted_on=contacted_on,
+        participants=_require_text(participants, "参加人员"),
+        summary=_require_text(summary, "沟通情况"),
         created_by=actor,
     )
     _audit(
-        actor=actor, action="contact.record", suggestion=suggestion, assignment=assignment,
+        actor=actor,
+        action="contact.record",
+        suggestion=suggestion,
+        assignment=assignment,
         data={"contact": contact.pk, "kind": kind, "date": contacted_on.isoformat()},
     )
     return contact
 
 
 @transaction.atomic
-def assignment_send_opinion(*, actor, assignment: Assignment, text: str, sent_on: date | None = None) -> Opinion:
+def assignment_send_opinion(
+    *, actor, assignment: Assignment, text: str, sent_on: date | None = None
+) -> Opinion:
     """A co-handler sends its written opinion to the lead unit."""
     _require_unit(actor, assignment)
     suggestion, assignment = _lock_assignment(assignment)
     if assignment.role != Assignment.Role.CO:
         raise InvalidTransition("只有协办单位提交协办意见", "not_co_handler")
-    _require_state(assignment, [A.ACCEPTED], "请先签收;已提交意见或已结束的交办不能再提交", "not_accepted")
+    _require_state(
+        assignment, [A.ACCEPTED], "请先签收;已提交意见或已结束的交办不能再提交", "not_accepted"
+    )
     sent_on = sent_on or _today()
     _require_not_future(sent_on, "送达日期")
     opinion = Opinion.objects.create(
-        assignment=assignment, text=_require_text(text, "协办意见"), sent_on=sent_on, created_by=actor
+        assignment=assignment,
+        text=_require_text(text, "协办意见"),
+        sent_on=sent_on,
+        created_by=actor,
     )
     assignment.state = A.REPLIED
     assignment.save(update_fields=["state"])
     _audit(
-        actor=actor, action="opinion.send", suggestion=suggestion, assignment=assignment,
-        from_state=A.ACCEPTED, to_state=A.REPLIED, data={"opinion": opinion.pk},
+        actor=actor,
+        action="opinion.send",
+        suggestion=suggestion,
+        assignment=assignment,
+        from_state=A.ACCEPTED,
+        to_state=A.REPLIED,
+        data={"opinion": opinion.pk},
     )
     return opinion
 
@@ -683,7 +873,9 @@ def assignment_reply(
     _require_unit(actor, assignment)
     suggestion, assignment = _lock_assignment(assignment)
     if not assignment.answers_deputy:
-        raise InvalidTransition("协办单位不直接答复代表,请向主办单位提交协办意见", "co_handler_reply")
+        raise InvalidTransition(
+            "协办单位不直接答复代表,请向主办单位提交协办意见", "co_handler_reply"
+        )
     if assignment.state == A.ASSIGNED:
         raise InvalidTransition("请先签收再答复", "not_accepted")
     _require_state(assignment, [A.ACCEPTED], "该交办已答复或已结束,不能重复答复", "already_replied")
@@ -697,23 +889,41 @@ def assignment_reply(
     if not is_public and not not_public_reason:
         raise InvalidTransition("不公开的答复请填写不公开理由", "missing_not_public_reason")
     reply = Reply.objects.create(
-        assignment=assignment, round=assignment.round, text=_require_text(text, "答复内容"), result=result,
-        signer=_require_text(signer, "签发人"), replied_on=replied_on, is_public=is_public,
-        not_public_reason="" if is_public else not_public_reason, contact_person=contact_person,
-        contact_phone=contact_phone, created_by=actor,
+        assignment=assignment,
+        round=assignment.round,
+        text=_require_text(text, "答复内容"),
+        result=result,
+        signer=_require_text(signer, "签发人"),
+        replied_on=replied_on,
+        is_public=is_public,
+        not_public_reason="" if is_public else not_public_reason,
+        contact_person=contact_person,
+        contact_phone=contact_phone,
+        created_by=actor,
     )
     assignment.state = A.REPLIED
     assignment.save(update_fields=["state"])
     _audit(
-        actor=actor, action="reply.post", suggestion=suggestion, assignment=assignment,
-        from_state=A.ACCEPTED, to_state=A.REPLIED, data={"reply": reply.pk, "result": result, "round": reply.round},
+        actor=actor,
+        action="reply.post",
+        suggestion=suggestion,
+        assignment=assignment,
+        from_state=A.ACCEPTED,
+        to_state=A.REPLIED,
+        data={"reply": reply.pk, "result": result, "round": reply.round},
     )
     waiting = suggestion.assignments.filter(role__in=Assignment.ANSWERING_ROLES).exclude(
         state__in=[A.REPLIED, A.ENDED]
     )
     if suggestion.status == S.ASSIGNED and not waiting.exists():
         old = _set_status(suggestion, S.REPLIED)
-        _audit(actor=actor, action="suggestion.replied", suggestion=suggestion, from_state=old, to_state=S.REPLIED)
+        _audit(
+            actor=actor,
+            action="suggestion.replied",
+            suggestion=suggestion,
+            from_state=old,
+            to_state=S.REPLIED,
+        )
     return reply
 
 
@@ -722,7 +932,13 @@ def assignment_reply(
 
 @transaction.atomic
 def feedback_record(
-    *, actor, reply: Reply, result_verdict: str, work_verdict: str, remarks: str = "", given_on: date | None = None
+    *,
+    actor,
+    reply: Reply,
+    result_verdict: str,
+    work_verdict: str,
+    remarks: str = "",
+    given_on: date | None = None,
 ) -> Feedback:
     """The deputy's verdicts on a reply, given by the lead deputy or entered by staff from the
     paper form. 不满意 on the result starts re-handling with its own deadline."""
@@ -732,7 +948,9 @@ def feedback_record(
         raise NotPermitted("只有领衔代表或代为录入的工作人员可以反馈", "not_lead_deputy")
     reply = Reply.objects.get(pk=reply.pk)
     if suggestion.status not in (S.ASSIGNED, S.REPLIED):
-        raise InvalidTransition(f"“{suggestion.get_status_display()}”状态的建议不能反馈", "suggestion_not_open")
+        raise InvalidTransition(
+            f"“{suggestion.get_status_display()}”状态的建议不能反馈", "suggestion_not_open"
+        )
     if reply.superseded or reply.round != assignment.round or assignment.state != A.REPLIED:
         raise InvalidTransition("只能对当前有效的答复进行反馈", "reply_not_current")
     if Feedback.objects.filter(reply=reply).exists():
@@ -747,36 +965,75 @@ def feedback_record(
     if result_verdict == Verdict.DISSATISFIED and not (remarks or "").strip():
         raise InvalidTransition("不满意时请填写具体意见", "missing_remarks")
     feedback = Feedback.objects.create(
-        reply=reply, result_verdict=result_verdict, work_verdict=work_verdict, remarks=(remarks or "").strip(),
-        given_on=given_on, deputy=suggestion.lead_deputy, entered_by=actor, on_behalf=is_staff,
+        reply=reply,
+        result_verdict=result_verdict,
+        work_verdict=work_verdict,
+        remarks=(remarks or "").strip(),
+        given_on=given_on,
+        deputy=suggestion.lead_deputy,
+        entered_by=actor,
+        on_behalf=is_staff,
     )
     _audit(
-        actor=actor, action="feedback.record", suggestion=suggestion, assignment=assignment,
-        data={"feedback": feedback.pk, "result": result_verdict, "work": work_verdict, "on_behalf": is_staff},
+        actor=actor,
+        action="feedback.record",
+        suggestion=suggestion,
+        assignment=assignment,
+        data={
+            "feedback": feedback.pk,
+            "result": result_verdict,
+            "work": work_verdict,
+            "on_behalf": is_staff,
+        },
     )
     if result_verdict == Verdict.DISSATISFIED:
-        _start_rehandling(actor=actor, suggestion=suggestion, assignment=assignment, remarks=feedback.remarks)
+        _start_rehandling(
+            actor=actor, suggestion=suggestion, assignment=assignment, remarks=feedback.remarks
+        )
     return feedback
 
 
-def _start_rehandling(*, actor, suggestion: Suggestion, assignment: Assignment, remarks: str) -> None:
+def _start_rehandling(
+    *, actor, suggestion: Suggestion, assignment: Assignment, remarks: str
+) -> None:
     rules = deadlines.Rules.from_dict(assignment.rules)
-    deadline = deadlines.rehandle_deadline(started_on=_today(), rules=rules, calendar=deadlines.WorkCalendar.load())
+    deadline = deadlines.rehandle_deadline(
+        started_on=_today(), rules=rules, calendar=deadlines.WorkCalendar.load()
+    )
     old_deadline = assignment.deadline
-    assignment.state, assignment.round, assignment.deadline = A.ACCEPTED, assignment.round + 1, deadline.date
+    assignment.state, assignment.round, assignment.deadline = (
+        A.ACCEPTED,
+        assignment.round + 1,
+        deadline.date,
+    )
     assignment.save(update_fields=["state", "round", "deadline"])
     _record_deadline(
-        assignment=assignment, kind=DeadlineChange.Kind.REHANDLE, deadline=deadline, actor=actor,
-        reason=remarks, old=old_deadline,
+        assignment=assignment,
+        kind=DeadlineChange.Kind.REHANDLE,
+        deadline=deadline,
+        actor=actor,
+        reason=remarks,
+        old=old_deadline,
     )
     _audit(
-        actor=actor, action="assignment.rehandle", suggestion=suggestion, assignment=assignment,
-        from_state=A.REPLIED, to_state=A.ACCEPTED, reason=remarks,
+        actor=actor,
+        action="assignment.rehandle",
+        suggestion=suggestion,
+        assignment=assignment,
+        from_state=A.REPLIED,
+        to_state=A.ACCEPTED,
+        reason=remarks,
         data={"round": assignment.round, "deadline": deadline.date.isoformat()},
     )
     if suggestion.status == S.REPLIED:
         old = _set_status(suggestion, S.ASSIGNED)
-        _audit(actor=actor, action="suggestion.rehandle", suggestion=suggestion, from_state=old, to_state=S.ASSIGNED)
+        _audit(
+            actor=actor,
+            action="suggestion.rehandle",
+            suggestion=suggestion,
+            from_state=old,
+            to_state=S.ASSIGNED,
+        )
 
 
 # --- calendar ------------------------------------------------------------------------------
@@ -808,12 +1065,20 @@ def deadlines_recompute_for_calendar(*, actor=None) -> int:
         assignment.deadline = deadline.date
         assignment.save(update_fields=["deadline"])
         _record_deadline(
-            assignment=assignment, kind=DeadlineChange.Kind.CALENDAR, deadline=deadline, actor=actor,
-            reason="法定节假日日历变更", old=old,
+            assignment=assignment,
+            kind=DeadlineChange.Kind.CALENDAR,
+            deadline=deadline,
+            actor=actor,
+            reason="法定节假日日历变更",
+            old=old,
         )
         _audit(
-            actor=actor, action="deadline.calendar", suggestion=assignment.suggestion, assignment=assignment,
-            reason="法定节假日日历变更", data={"old": old.isoformat(), "new": deadline.date.isoformat()},
+            actor=actor,
+            action="deadline.calendar",
+            suggestion=assignment.suggestion,
+            assignment=assignment,
+            reason="法定节假日日历变更",
+            data={"old": old.isoformat(), "new": deadline.date.isoformat()},
         )
         moved += 1
     logger.info("Calendar change moved %d open deadlines", moved)

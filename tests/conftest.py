@@ -27,6 +27,12 @@ class People:
     term: object
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 costs ~0.3 s per user; tests create many users and never test the hash strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def people(db) -> People:
     term = TermFactory()
@@ -36,7 +42,9 @@ def people(db) -> People:
     return People(
         staff=UserFactory(username="staff1", is_committee_staff=True),
         leader=UserFactory(username="leader1", is_leader=True),
-        unit_user=UserFactory(username="unit1", is_unit_user=True, unit=unit, can_sign_replies=True),
+        unit_user=UserFactory(
+            username="unit1", is_unit_user=True, unit=unit, can_sign_replies=True
+        ),
         other_unit_user=UserFactory(username="unit2", is_unit_user=True, unit=other_unit),
         deputy_user=deputy_user,
         other_deputy_user=other_deputy_user,
@@ -80,8 +88,12 @@ class Journey:
     def replied(self, result="A", **kwargs) -> tuple:
         suggestion, assignment = self.accepted(**kwargs)
         reply = workflow.assignment_reply(
-            actor=self.p.unit_user, assignment=assignment, text="经研究,已采纳并落实。", result=result,
-            signer="王局长", is_public=True,
+            actor=self.p.unit_user,
+            assignment=assignment,
+            text="经研究,已采纳并落实。",
+            result=result,
+            signer="王局长",
+            is_public=True,
         )
         suggestion.refresh_from_db()
         return suggestion, reply

@@ -16,9 +16,16 @@ class Unit(models.Model):
 
     name = models.CharField("名称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=30, blank=True)
-    system = models.CharField("系统", max_length=20, choices=System.choices, default=System.GOVERNMENT)
+    system = models.CharField(
+        "系统", max_length=20, choices=System.choices, default=System.GOVERNMENT
+    )
     parent = models.ForeignKey(
-        "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="上级单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     contact_person = models.CharField("联系人", max_length=50, blank=True)
     contact_phone = models.CharField("联系电话", max_length=50, blank=True)

@@ -40,11 +40,14 @@ def seed(apps, schema_editor):
     for day, name in constants.holidays.items():
         days[day] = CalendarDay(date=day, is_workday=False, name=HOLIDAY_NAMES.get(name, name))
     for day, name in constants.workdays.items():
-        days[day] = CalendarDay(date=day, is_workday=True, name=f"{HOLIDAY_NAMES.get(name, name)}调休上班")
+        days[day] = CalendarDay(
+            date=day, is_workday=True, name=f"{HOLIDAY_NAMES.get(name, name)}调休上班"
+        )
     CalendarDay.objects.bulk_create(days.values(), ignore_conflicts=True)
     years = sorted({d.year for d in days})
     CalendarYear.objects.bulk_create(
-        [CalendarYear(year=y, source="chinesecalendar 1.11.0(国务院办公厅通知)") for y in years], ignore_conflicts=True
+        [CalendarYear(year=y, source="chinesecalendar 1.11.0(国务院办公厅通知)") for y in years],
+        ignore_conflicts=True,
     )
 
 
