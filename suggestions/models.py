@@ -566,9 +566,6 @@ class ReassignmentRequest(UnitRequest):
         related_name="+",
     )
 
-    def __str__(self):
-        return f"调整申请({self.get_state_display()}) {self.requested_on:%Y-%m-%d}"
-
     class Meta(UnitRequest.Meta):
         verbose_name = "调整申请"
         verbose_name_plural = "调整申请"
@@ -581,15 +578,15 @@ class ReassignmentRequest(UnitRequest):
             ),
         ]
 
+    def __str__(self):
+        return f"调整申请({self.get_state_display()}) {self.requested_on:%Y-%m-%d}"
+
 
 class ExtensionRequest(UnitRequest):
     """申请延期: the unit asks for a later deadline and records that it told the deputy why."""
 
     requested_deadline = models.DateField("申请延至")
     deputy_informed = models.BooleanField("已向代表说明", default=False)
-
-    def __str__(self):
-        return f"延期申请至 {self.requested_deadline:%Y-%m-%d}({self.get_state_display()})"
 
     class Meta(UnitRequest.Meta):
         verbose_name = "延期申请"
@@ -602,6 +599,9 @@ class ExtensionRequest(UnitRequest):
                 name="extensionrequest_one_pending",
             ),
         ]
+
+    def __str__(self):
+        return f"延期申请至 {self.requested_deadline:%Y-%m-%d}({self.get_state_display()})"
 
 
 class AuditEvent(models.Model):
