@@ -222,9 +222,10 @@ class Suggestion(models.Model):
             _choices_check("status", SuggestionStatus.choices, "suggestion_status_valid"),
             _choices_check("kind", SuggestionKind.choices, "suggestion_kind_valid"),
             _choices_check("channel", Channel.choices, "suggestion_channel_valid"),
+            # Numbers are given on submission; a draft withdrawn by its deputy never had one.
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(number__isnull=False),
-                name="suggestion_numbered_unless_draft",
+                condition=Q(status__in=["draft", "withdrawn"]) | Q(number__isnull=False),
+                name="suggestion_numbered_once_submitted",
             ),
             models.CheckConstraint(
                 condition=~Q(status="merged") | Q(merged_into__isnull=False),

@@ -927,6 +927,66 @@ def assignment_reply(
     return reply
 
 
+@transaction.atomic
+def reply_follow_up(
+    *,
+    actor,
+    reply: Reply,
+    text: str,
+    result: str,
+    signer: str,
+    replied_on: date | None = None,
+    is_public: bool = False,
+    not_public_reason: str = "",
+) -> Reply:
+    """跟踪办理: a B-class matter (正在解决或列入计划) is solved later and the unit replies again.
+    The new reply supersedes the earlier one in the same round; both stay in history."""
+    suggestion, assignment = _lock_assignment(reply.assignment)
+    _require_unit(actor, assignment)
+    reply = Reply.objects.select_for_update().get(pk=reply.pk)
+    if reply.superseded or reply.round != assignment.round or assignment.state != A.REPLIED:
+        raise InvalidTransition("只能对当前有效的答复进行跟踪答复", "reply_not_current")
+    if reply.result != Reply.Result.B:
+        raise InvalidTransition("只有B类(正在解决或列入计划解决)答复需要跟踪答复", "not_b_class")
+    if result not in Reply.Result.values:
+        raise InvalidTransition("请选择答复类别(A/B/C/D)", "bad_result")
+    replied_on = replied_on or _today()
+    _require_not_future(replied_on, "答复日期")
+    if replied_on < reply.replied_on:
+        raise InvalidTransition("跟踪答复日期不能早于原答复日期", "before_reply")
+    not_public_reason = (not_public_reason or "").strip()
+    if not is_public and not not_public_reason:
+        raise InvalidTransition("不公开的答复请填写不公开理由", "missing_not_public_reason")
+    reply.superseded = True
+    reply.save(update_fields=["superseded"])
+    new = Reply.objects.create(
+        assignment=assignment,
+        round=reply.round,
+        text=_require_text(text, "答复内容"),
+        result=result,
+        signer=_require_text(signer, "签发人"),
+        replied_on=replied_on,
+        is_public=is_public,
+        not_public_reason="" if is_public else not_public_reason,
+        contact_person=reply.contact_person,
+        contact_phone=reply.contact_phone,
+        created_by=actor,
+    )
+    _audit(
+        actor=actor,
+        action="reply.follow_up",
+        suggestion=suggestion,
+        assignment=assignment,
+        data={
+            "reply": new.pk,
+            "replaces": reply.pk,
+            "result": result,
+            "previous_result": reply.result,
+        },
+    )
+    return new
+
+
 # --- feedback ------------------------------------------------------------------------------
 
 

@@ -786,3 +786,51 @@ def test_units_outside_the_assignment_are_refused_even_with_a_new_unit(people, j
     people.other_unit_user.unit = stranger
     with pytest.raises(NotPermitted):
         workflow.assignment_accept(actor=people.other_unit_user, assignment=assignment)
+
+
+def test_a_deputy_withdraws_a_draft_that_never_had_a_number(people):
+    draft = create(people, people.deputy_user)
+    workflow.suggestion_withdraw(actor=people.deputy_user, suggestion=draft, reason="不再提出")
+    draft.refresh_from_db()
+    assert (draft.status, draft.number) == (S.WITHDRAWN, None)
+
+
+def test_a_b_class_reply_is_followed_up_when_solved_and_both_stay_in_history(people, journey):
+    suggestion, first = journey.replied(result="B")
+    second = workflow.reply_follow_up(
+        actor=people.unit_user,
+        reply=first,
+        text="项目已建成投用。",
+        result="A",
+        signer="王局长",
+        is_public=True,
+    )
+    first.refresh_from_db()
+    assert (first.superseded, second.superseded, second.round, second.result) == (
+        True,
+        False,
+        1,
+        "A",
+    )
+    assert events(suggestion, "reply.follow_up").get().data["previous_result"] == "B"
+    with pytest.raises(InvalidTransition, match="只能对当前有效的答复"):
+        workflow.reply_follow_up(
+            actor=people.unit_user, reply=first, text="x", result="A", signer="王", is_public=True
+        )
+
+
+def test_only_b_class_replies_are_followed_up_and_only_by_their_unit(people, journey):
+    _, reply_a = journey.replied(result="A")
+    with pytest.raises(InvalidTransition, match="只有B类"):
+        workflow.reply_follow_up(
+            actor=people.unit_user, reply=reply_a, text="x", result="A", signer="王", is_public=True
+        )
+    with pytest.raises(NotPermitted):
+        workflow.reply_follow_up(
+            actor=people.other_unit_user,
+            reply=reply_a,
+            text="x",
+            result="A",
+            signer="王",
+            is_public=True,
+        )
