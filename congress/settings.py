@@ -174,7 +174,7 @@ REST_FRAMEWORK = {
 }
 
 # --- Security ---------------------------------------------------------------------------
-SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True) and not DEBUG  # parsed even in DEBUG
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
