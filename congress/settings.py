@@ -148,6 +148,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
         "polling_interval": 0.1,
     }
+# Named, so docker-compose.yml's worker can say `-Q default` and later queues can be added.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Beat's state, embedded (`make run`) or standalone (compose), kept out of the source tree.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
