@@ -553,17 +553,28 @@ def assignment_accept(*, actor, assignment: Assignment) -> Assignment:
     return assignment
 
 
+def _open_unit_request(*, actor, assignment: Assignment, reason: str, what: str, model):
+    """What every unit request checks first: the unit's own open assignment, a reason, and no
+    request of the same kind still pending."""
+    _require_unit(actor, assignment)
+    suggestion, assignment = _lock_assignment(assignment)
+    _require_state(
+        assignment, [A.ASSIGNED, A.ACCEPTED], f"该交办已答复或已结束,不能申请{what}", "not_open"
+    )
+    reason = _require_text(reason, f"{what}理由")
+    if model.objects.filter(assignment=assignment, state=RequestState.PENDING).exists():
+        raise InvalidTransition(f"已有待审核的{what}申请", "request_pending")
+    return suggestion, assignment, reason
+
+
 @transaction.atomic
 def assignment_request_reassignment(
     *, actor, assignment: Assignment, reason: str, suggested_unit: Unit | None = None
 ) -> ReassignmentRequest:
     """申请调整, only within the window after assignment."""
-    _require_unit(actor, assignment)
-    suggestion, assignment = _lock_assignment(assignment)
-    _require_state(
-        assignment, [A.ASSIGNED, A.ACCEPTED], "该交办已答复或已结束,不能申请调整", "not_open"
+    suggestion, assignment, reason = _open_unit_request(
+        actor=actor, assignment=assignment, reason=reason, what="调整", model=ReassignmentRequest
     )
-    reason = _require_text(reason, "申请理由")
     rules = deadlines.Rules.from_dict(assignment.rules)
     window_end = deadlines.reassignment_window_end(assigned_on=assignment.assigned_on, rules=rules)
     if _today() > window_end:
@@ -571,8 +582,6 @@ def assignment_request_reassignment(
             f"申请调整须在交办后{rules.reassign_window_days}日内提出(截至 {window_end:%Y-%m-%d})",
             "window_passed",
         )
-    if assignment.reassignmentrequests.filter(state=RequestState.PENDING).exists():
-        raise InvalidTransition("已有待审核的调整申请", "request_pending")
     request = ReassignmentRequest.objects.create(
         assignment=assignment,
         reason=reason,
@@ -703,16 +712,11 @@ def assignment_request_extension(
     *, actor, assignment: Assignment, requested_deadline: date, reason: str, deputy_informed: bool
 ) -> ExtensionRequest:
     """申请延期, within the cap, having told the deputy why."""
-    _require_unit(actor, assignment)
-    suggestion, assignment = _lock_assignment(assignment)
-    _require_state(
-        assignment, [A.ASSIGNED, A.ACCEPTED], "该交办已答复或已结束,不能申请延期", "not_open"
+    suggestion, assignment, reason = _open_unit_request(
+        actor=actor, assignment=assignment, reason=reason, what="延期", model=ExtensionRequest
     )
-    reason = _require_text(reason, "延期理由")
     if not deputy_informed:
         raise InvalidTransition("申请延期前须向代表说明理由", "deputy_not_informed")
-    if assignment.extensionrequests.filter(state=RequestState.PENDING).exists():
-        raise InvalidTransition("已有待审核的延期申请", "request_pending")
     _validated_extension(assignment, requested_deadline)
     request = ExtensionRequest.objects.create(
         assignment=assignment,
