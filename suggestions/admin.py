@@ -15,6 +15,7 @@ from django.utils.html import format_html_join
 
 from . import deadlines, workflow
 from .models import (
+    AUDIT_ACTION_LABELS,
     Assignment,
     AssignmentState,
     AuditEvent,
@@ -89,41 +90,8 @@ class OfAssignment:
         return obj.assignment.unit
 
 
-# The workflow's audit action codes, in the words staff use.
-ACTION_LABELS = {
-    "suggestion.create": "录入建议",
-    "suggestion.submit": "提交",
-    "suggestion.withdraw": "撤回",
-    "suggestion.register": "立案",
-    "suggestion.reject": "不予立案",
-    "suggestion.merge": "并案",
-    "suggestion.assign": "交办",
-    "suggestion.mark_key": "设为重点建议",
-    "suggestion.unmark_key": "取消重点建议",
-    "suggestion.replied": "全部答复",
-    "suggestion.rehandle": "重新办理",
-    "suggestion.close": "办结",
-    "assignment.create": "交办承办单位",
-    "assignment.accept": "签收",
-    "assignment.end": "终止交办",
-    "assignment.rehandle": "重新办理",
-    "reassignment.request": "申请调整",
-    "reassignment.approve": "同意调整",
-    "reassignment.reject": "不同意调整",
-    "extension.request": "申请延期",
-    "extension.approve": "同意延期",
-    "extension.reject": "不同意延期",
-    "contact.record": "沟通记录",
-    "opinion.send": "提交协办意见",
-    "reply.post": "答复",
-    "reply.follow_up": "跟踪答复",
-    "feedback.record": "代表反馈",
-    "deadline.calendar": "节假日调整期限",
-}
-
-
 def _action_label(event: AuditEvent) -> str:
-    return ACTION_LABELS.get(event.action, event.action)
+    return event.action_label
 
 
 class ActionFilter(admin.SimpleListFilter):
@@ -131,7 +99,7 @@ class ActionFilter(admin.SimpleListFilter):
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
-        return list(ACTION_LABELS.items())
+        return list(AUDIT_ACTION_LABELS.items())
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset
@@ -286,22 +254,19 @@ class SuggestionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        suggestion = self.instance
-        loaded = cleaned.get("loaded_version")
-        if loaded is not None and loaded != suggestion.version:
-            raise ValidationError(
-                "该建议在您打开后已被修改(例如已立案或交办),请刷新页面后重新编辑。"
+        changes = {
+            n: cleaned[n]
+            for n in self.changed_data
+            if n in workflow.EDITABLE_FIELDS and n in cleaned
+        }
+        try:
+            workflow.suggestion_check_update(
+                suggestion=self.instance,
+                expected_version=cleaned.get("loaded_version") or self.instance.version,
+                changes=changes,
             )
-        meeting, lead = cleaned.get("meeting"), cleaned.get("lead_deputy")
-        co_signers = cleaned.get("co_signers") or []
-        if meeting and meeting.term_id != suggestion.term_id:
-            self.add_error("meeting", "所选会议不属于该届")
-        if lead and lead.term_id != suggestion.term_id:
-            self.add_error("lead_deputy", "领衔代表不属于该届")
-        if any(d.term_id != suggestion.term_id for d in co_signers):
-            self.add_error("co_signers", "附议代表须属于该届")
-        if lead and lead in co_signers:
-            self.add_error("co_signers", "领衔代表不能同时是附议代表")
+        except workflow.WorkflowError as exc:
+            raise ValidationError(exc.message) from exc
         return cleaned
 
 
@@ -387,14 +352,25 @@ class SuggestionAdmin(WorkflowActions, admin.ModelAdmin):
         return obj
 
     def save_model(self, request, obj, form, change):
-        # Write only the fields this form edits, so the workflow's fields (status, number,
-        # dates) are never written back from here. co_signers is saved by save_related but
-        # counts as an edit all the same.
-        columns = {f.name for f in Suggestion._meta.concrete_fields}
-        edited = [name for name in form.changed_data if name in columns]
-        if edited or "co_signers" in form.changed_data:
-            obj.version += 1
-            obj.save(update_fields=[*edited, "version", "updated_at"])
+        # The workflow writes the edit: it re-checks the version the editor saw, writes only
+        # the edited fields and records the change in the suggestion's audit trail.
+        changes = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in workflow.EDITABLE_FIELDS
+        }
+        # clean() ran the same checks under the row lock taken in get_object.
+        workflow.suggestion_update(
+            actor=request.user,
+            suggestion=obj,
+            expected_version=form.cleaned_data.get("loaded_version") or obj.version,
+            changes=changes,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        # co_signers was written by the workflow in save_model: skip form.save_m2m().
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     @admin.display(description="编号", ordering="number")
     def numbered(self, obj):

@@ -7,6 +7,7 @@ Models hold fields, choices, constraints and one-row facts. Every state change g
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 def _choices_check(field: str, choices, name: str) -> models.CheckConstraint:
@@ -304,9 +305,14 @@ class Assignment(models.Model):
         related_name="replaces",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "交办"
@@ -357,7 +363,7 @@ class DeadlineChange(models.Model):
     Kind = DeadlineChangeKind
 
     assignment = models.ForeignKey(
-        Assignment, on_delete=models.PROTECT, related_name="deadline_changes"
+        Assignment, verbose_name="交办", on_delete=models.PROTECT, related_name="deadline_changes"
     )
     kind = models.CharField("类型", max_length=20, choices=DeadlineChangeKind.choices)
     effective_on = models.DateField("生效日期")
@@ -368,9 +374,14 @@ class DeadlineChange(models.Model):
     explanation = models.JSONField("说明", default=dict)
     reason = models.TextField("原因", blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "期限变更"
@@ -396,15 +407,21 @@ class Contact(models.Model):
 
     Kind = ContactKind
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="contacts")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name="交办", on_delete=models.PROTECT, related_name="contacts"
+    )
     kind = models.CharField("方式", max_length=10, choices=ContactKind.choices)
     contacted_on = models.DateField("日期")
     participants = models.CharField("参加人员", max_length=300)
     summary = models.TextField("情况")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "沟通记录"
@@ -419,13 +436,19 @@ class Contact(models.Model):
 class Opinion(models.Model):
     """A co-handler's written opinion to the lead unit; part of the lead's file, not a reply."""
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="opinions")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name="交办", on_delete=models.PROTECT, related_name="opinions"
+    )
     text = models.TextField("意见")
     sent_on = models.DateField("送达日期")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "协办意见"
@@ -448,7 +471,9 @@ class Reply(models.Model):
 
     Result = ReplyResult
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="replies")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name="交办", on_delete=models.PROTECT, related_name="replies"
+    )
     round = models.PositiveSmallIntegerField("办理轮次")
     text = models.TextField("答复内容")
     result = models.CharField("答复类别", max_length=1, choices=ReplyResult.choices)
@@ -461,9 +486,13 @@ class Reply(models.Model):
     # A follow-up reply on a B-class matter supersedes the earlier one, which stays in history.
     superseded = models.BooleanField("已被替代", default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "答复"
@@ -496,21 +525,27 @@ class Verdict(models.TextChoices):
 class Feedback(models.Model):
     """反馈: the deputy's verdicts on one reply (意见反馈表)."""
 
-    reply = models.OneToOneField(Reply, on_delete=models.PROTECT, related_name="feedback")
+    reply = models.OneToOneField(
+        Reply, verbose_name="答复", on_delete=models.PROTECT, related_name="feedback"
+    )
     result_verdict = models.CharField("对办理结果", max_length=20, choices=Verdict.choices)
     work_verdict = models.CharField("对办理工作", max_length=20, choices=Verdict.choices)
     remarks = models.TextField("意见", blank=True)
     given_on = models.DateField("反馈日期")
     deputy = models.ForeignKey(
-        "deputies.Deputy", on_delete=models.PROTECT, related_name="feedbacks"
+        "deputies.Deputy", verbose_name="代表", on_delete=models.PROTECT, related_name="feedbacks"
     )
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     on_behalf = models.BooleanField(
         "工作人员代录", default=False, help_text="根据纸质反馈表代为录入"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "代表反馈"
@@ -534,21 +569,32 @@ class RequestState(models.TextChoices):
 class UnitRequest(models.Model):
     """A unit's request that staff decide; visible on the assignment while pending."""
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="%(class)ss")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name="交办", on_delete=models.PROTECT, related_name="%(class)ss"
+    )
     reason = models.TextField("理由")
     requested_on = models.DateField("申请日期")
     state = models.CharField(
         "状态", max_length=10, choices=RequestState.choices, default=RequestState.PENDING
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decided_on = models.DateField("审核日期", null=True, blank=True)
     decision_note = models.TextField("审核意见", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         abstract = True
@@ -605,6 +651,40 @@ class ExtensionRequest(UnitRequest):
         return f"延期申请至 {self.requested_deadline:%Y-%m-%d}({self.get_state_display()})"
 
 
+# The workflow's audit action codes, in the words staff use (admin, timelines).
+AUDIT_ACTION_LABELS = {
+    "suggestion.create": "录入建议",
+    "suggestion.update": "修改建议",
+    "suggestion.submit": "提交",
+    "suggestion.withdraw": "撤回",
+    "suggestion.register": "立案",
+    "suggestion.reject": "不予立案",
+    "suggestion.merge": "并案",
+    "suggestion.assign": "交办",
+    "suggestion.mark_key": "设为重点建议",
+    "suggestion.unmark_key": "取消重点建议",
+    "suggestion.replied": "全部答复",
+    "suggestion.rehandle": "重新办理",
+    "suggestion.close": "办结",
+    "assignment.create": "交办承办单位",
+    "assignment.accept": "签收",
+    "assignment.end": "终止交办",
+    "assignment.rehandle": "重新办理",
+    "reassignment.request": "申请调整",
+    "reassignment.approve": "同意调整",
+    "reassignment.reject": "不同意调整",
+    "extension.request": "申请延期",
+    "extension.approve": "同意延期",
+    "extension.reject": "不同意延期",
+    "contact.record": "沟通记录",
+    "opinion.send": "提交协办意见",
+    "reply.post": "答复",
+    "reply.follow_up": "跟踪答复",
+    "feedback.record": "代表反馈",
+    "deadline.calendar": "节假日调整期限",
+}
+
+
 class AuditEvent(models.Model):
     """One row per workflow action: who, when, what, from-state, to-state, reason."""
 
@@ -617,9 +697,16 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     action = models.CharField("操作", max_length=50)
-    suggestion = models.ForeignKey(Suggestion, on_delete=models.PROTECT, related_name="events")
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name="建议", on_delete=models.PROTECT, related_name="events"
+    )
     assignment = models.ForeignKey(
-        Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        Assignment,
+        verbose_name="交办",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
     )
     from_state = models.CharField("原状态", max_length=20, blank=True)
     to_state = models.CharField("新状态", max_length=20, blank=True)
@@ -636,4 +723,8 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.action_label}"
+
+    @property
+    def action_label(self) -> str:
+        return AUDIT_ACTION_LABELS.get(self.action, self.action)

@@ -1,17 +1,18 @@
 """Reads for pages and jobs, with their query shapes decided once."""
 
-from datetime import timedelta
-
 from django.utils import timezone
 
+from .deadlines import DEFAULT_LIMITS, add_months
 from .models import CalendarYear
 
 
 def calendar_missing_years() -> list[int]:
-    """Years a deadline set today can fall in (this year and, within the 6-month cap plus
-    re-handling, the next) that have no official calendar entered. One query."""
+    """Years a deadline set today can reach (the 6-month extension cap plus a month of
+    re-handling) that have no official calendar entered. One query."""
     today = timezone.localdate()
-    horizon = today + timedelta(days=366)
+    horizon = add_months(
+        today, DEFAULT_LIMITS["max_total_months"] + DEFAULT_LIMITS["rehandle_months"]
+    )
     wanted = set(range(today.year, horizon.year + 1))
     known = set(CalendarYear.objects.filter(year__in=wanted).values_list("year", flat=True))
     return sorted(wanted - known)

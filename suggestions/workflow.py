@@ -259,6 +259,97 @@ def suggestion_create(
     return suggestion
 
 
+# Descriptive fields staff (or the deputy, on a draft) may correct; the workflow owns the rest.
+EDITABLE_FIELDS = (
+    "kind",
+    "channel",
+    "meeting",
+    "category",
+    "title",
+    "content",
+    "lead_deputy",
+    "submitted_on",
+    "co_signers",
+)
+FINAL_STATES = (S.CLOSED, S.REJECTED, S.MERGED, S.WITHDRAWN)
+
+
+def suggestion_check_update(
+    *, suggestion: Suggestion, expected_version: int, changes: dict
+) -> dict:
+    """The rules of an edit, for forms to show before saving; returns the cleaned changes."""
+    if suggestion.version != expected_version:
+        raise InvalidTransition(
+            f"该建议在您打开后已被修改(第{expected_version}版 → 第{suggestion.version}版),"
+            "请刷新页面查看最新内容后重新编辑",
+            "stale_version",
+        )
+    if suggestion.status in FINAL_STATES:
+        raise InvalidTransition(f"“{suggestion.get_status_display()}”的建议不能修改", "final_state")
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidTransition(f"不能修改:{'、'.join(sorted(unknown))}", "not_editable")
+    changes = dict(changes)
+    for name in ("title", "content"):
+        if name in changes:
+            changes[name] = _require_text(
+                changes[name], Suggestion._meta.get_field(name).verbose_name
+            )
+    if "channel" in changes and changes["channel"] not in Channel.values:
+        raise InvalidTransition("来源不正确", "bad_channel")
+    meeting = changes.get("meeting", suggestion.meeting)
+    if meeting is not None and meeting.term_id != suggestion.term_id:
+        raise InvalidTransition("所选会议不属于该届", "meeting_term_mismatch")
+    lead = changes.get("lead_deputy", suggestion.lead_deputy)
+    if lead.term_id != suggestion.term_id:
+        raise InvalidTransition("领衔代表不属于该届", "deputy_term_mismatch")
+    if any(d.term_id != suggestion.term_id for d in changes.get("co_signers") or ()):
+        raise InvalidTransition("附议代表须属于该届", "deputy_term_mismatch")
+    if changes.get("submitted_on"):
+        _require_not_future(changes["submitted_on"], "提出日期")
+    if "co_signers" in changes:
+        changes["co_signers"] = [d for d in changes["co_signers"] if d.pk != lead.pk]
+    return changes
+
+
+@transaction.atomic
+def suggestion_update(
+    *, actor, suggestion: Suggestion, expected_version: int, changes: dict
+) -> Suggestion:
+    """Correct a suggestion's descriptive fields. The edit is based on `expected_version`: if
+    anyone changed the suggestion since, it is refused, never silently applied."""
+    suggestion = _lock_suggestion(suggestion)
+    may_edit = getattr(actor, "is_committee_staff", False) or (
+        suggestion.status == S.DRAFT and _is_lead_deputy(actor, suggestion)
+    )
+    if not may_edit:
+        raise NotPermitted("只有工作人员可以修改建议(代表可修改自己的草稿)", "cannot_edit")
+    changes = suggestion_check_update(
+        suggestion=suggestion, expected_version=expected_version, changes=changes
+    )
+    diff = {}
+    co_signers = changes.pop("co_signers", None)
+    if co_signers is not None:
+        old_names = sorted(d.name for d in suggestion.co_signers.all())
+        new_names = sorted(d.name for d in co_signers)
+        if new_names != old_names:
+            suggestion.co_signers.set(co_signers)
+            diff["co_signers"] = ["、".join(old_names), "、".join(new_names)]
+    for name, value in changes.items():
+        old = getattr(suggestion, name)
+        if old != value:
+            diff[name] = [str(old or ""), str(value or "")]
+            setattr(suggestion, name, value)
+    if not diff:
+        return suggestion
+    suggestion.version += 1
+    suggestion.save(
+        update_fields=[n for n in diff if n != "co_signers"] + ["version", "updated_at"]
+    )
+    _audit(actor=actor, action="suggestion.update", suggestion=suggestion, data={"changes": diff})
+    return suggestion
+
+
 @transaction.atomic
 def suggestion_submit(*, actor, suggestion: Suggestion) -> Suggestion:
     suggestion = _lock_suggestion(suggestion)
@@ -646,6 +737,8 @@ def reassignment_decide(
         raise InvalidTransition("请选择新的承办单位", "missing_unit")
     if new_unit.pk == assignment.unit_id:
         raise InvalidTransition("新的承办单位不能与原单位相同", "same_unit")
+    if not new_unit.is_active:
+        raise InvalidTransition(f"{new_unit.name} 已停用", "inactive_unit")
     if suggestion.assignments.filter(unit=new_unit).exclude(state=A.ENDED).exists():
         raise InvalidTransition(f"{new_unit.name} 已在办理此建议", "unit_already_assigned")
     old_state = assignment.state

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from suggestions import workflow
-from suggestions.deadlines import WorkCalendar
+from suggestions.deadlines import WorkCalendar, add_months
 from suggestions.models import (
     Assignment,
     AuditEvent,
@@ -223,7 +223,7 @@ def test_an_edit_based_on_an_old_version_is_refused(admin_browser, people, journ
     response = admin_browser.post(change_url, data)
 
     assert response.status_code == 200
-    assert "请刷新页面后重新编辑" in response.content.decode()
+    assert "该建议在您打开后已被修改(第1版 → 第2版)" in response.content.decode()
     suggestion.refresh_from_db()
     assert suggestion.title != "改过的标题"
     assert suggestion.status == Suggestion.Status.REGISTERED
@@ -354,8 +354,9 @@ def test_handling_history_is_read_only(admin_browser, everything, model):
 
 
 def _years_a_deadline_set_today_can_reach() -> range:
+    # The 6-month extension cap plus a month of re-handling (DESIGN.md §4).
     today = timezone.localdate()
-    return range(today.year, (today + timedelta(days=366)).year + 1)
+    return range(today.year, add_months(today, 7).year + 1)
 
 
 def _warning(page: str) -> str:

@@ -834,3 +834,96 @@ def test_only_b_class_replies_are_followed_up_and_only_by_their_unit(people, jou
             signer="王",
             is_public=True,
         )
+
+
+# --- edits ---------------------------------------------------------------------------------------
+
+
+def test_staff_correct_a_title_and_the_change_is_audited(people, journey):
+    suggestion = journey.registered()
+    workflow.suggestion_update(
+        actor=people.staff,
+        suggestion=suggestion,
+        expected_version=suggestion.version,
+        changes={"title": "关于优化早高峰公交线路的建议", "co_signers": [people.other_deputy]},
+    )
+    suggestion.refresh_from_db()
+    assert suggestion.title == "关于优化早高峰公交线路的建议"
+    assert list(suggestion.co_signers.all()) == [people.other_deputy]
+    changes = events(suggestion, "suggestion.update").get().data["changes"]
+    assert changes["co_signers"] == ["", "李娜"]
+    assert changes["title"][1] == "关于优化早高峰公交线路的建议"
+
+
+def test_an_edit_based_on_an_old_version_is_refused(people, journey):
+    suggestion = journey.submitted()
+    opened_at = suggestion.version
+    workflow.suggestion_register(actor=people.staff, suggestion=suggestion)
+    with pytest.raises(InvalidTransition, match="在您打开后已被修改"):
+        workflow.suggestion_update(
+            actor=people.staff,
+            suggestion=suggestion,
+            expected_version=opened_at,
+            changes={"title": "新标题"},
+        )
+    suggestion.refresh_from_db()
+    assert suggestion.title != "新标题"
+
+
+def test_closed_suggestions_and_workflow_fields_are_not_edited(people, journey):
+    suggestion, r = journey.replied()
+    with pytest.raises(InvalidTransition, match="不能修改:status"):
+        workflow.suggestion_update(
+            actor=people.staff,
+            suggestion=suggestion,
+            expected_version=suggestion.version,
+            changes={"status": "closed"},
+        )
+    workflow.suggestion_close(actor=people.staff, suggestion=suggestion)
+    suggestion.refresh_from_db()
+    with pytest.raises(InvalidTransition, match="已办结”的建议不能修改"):
+        workflow.suggestion_update(
+            actor=people.staff,
+            suggestion=suggestion,
+            expected_version=suggestion.version,
+            changes={"title": "x"},
+        )
+
+
+def test_a_deputy_edits_only_their_own_draft(people, journey):
+    draft = create(people, people.deputy_user)
+    workflow.suggestion_update(
+        actor=people.deputy_user,
+        suggestion=draft,
+        expected_version=draft.version,
+        changes={"content": "补充内容"},
+    )
+    with pytest.raises(NotPermitted):
+        workflow.suggestion_update(
+            actor=people.other_deputy_user,
+            suggestion=draft,
+            expected_version=draft.version + 1,
+            changes={"content": "x"},
+        )
+    submitted = journey.submitted()
+    with pytest.raises(NotPermitted):
+        workflow.suggestion_update(
+            actor=people.deputy_user,
+            suggestion=submitted,
+            expected_version=submitted.version,
+            changes={"content": "x"},
+        )
+
+
+def test_reassignment_to_an_inactive_unit_is_refused(people, journey):
+    _, assignment = journey.accepted()
+    people.other_unit.is_active = False
+    people.other_unit.save()
+    request = workflow.assignment_request_reassignment(
+        actor=people.unit_user,
+        assignment=assignment,
+        reason="职责不符",
+        suggested_unit=people.other_unit,
+    )
+    with pytest.raises(InvalidTransition, match="已停用"):
+        workflow.reassignment_decide(actor=people.staff, request=request, approve=True)
