@@ -1,0 +1,95 @@
+"""`manage.py seed_demo [--scale N] [--seed S]`: deterministic demo data (suggestions/demo.py)."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from suggestions import demo
+from suggestions.models import Assignment, DeadlineChange, RequestState, Suggestion, Verdict
+
+STATUS_LABELS = dict(Suggestion.Status.choices)
+STATE_LABELS = dict(Assignment.State.choices)
+VERDICT_LABELS = dict(Verdict.choices)
+REQUEST_LABELS = dict(RequestState.choices)
+CHANGE_LABELS = dict(DeadlineChange.Kind.choices)
+
+
+class Command(BaseCommand):
+    help = (
+        "生成演示数据:市第十三届人民代表大会的代表建议及其办理全过程,以及演示账户"
+        f"(staff / unit / leader / deputy / admin,密码 {demo.DEMO_PASSWORD})。"
+        "Seeds deterministic demo data; a second run changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale", type=int, default=300, help="number of suggestions (default 300)"
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+
+    def handle(self, *args, scale, seed, **options):
+        if scale < 1:
+            raise CommandError("--scale 必须为正整数 / --scale must be at least 1")
+        if demo.demo_present():
+            self.stdout.write(
+                f"演示数据已存在({demo.TERM_NAME}、用户 staff),未作任何修改。\n"
+                "Demo data already present; nothing changed."
+            )
+            return
+        problems = demo.conflicts()
+        if problems:
+            raise CommandError(
+                "数据库中已有与演示数据冲突的记录,未写入任何数据 / "
+                "the database holds rows the demo data would clash with; nothing written:\n  "
+                + "\n  ".join(problems)
+            )
+        started = time.monotonic()
+        try:
+            summary = demo.seed(scale=scale, seed=seed)
+        except demo.DemoConflict as exc:
+            raise CommandError(f"未写入任何数据 / nothing written: {exc}") from None
+        elapsed = time.monotonic() - started
+        self._report(summary, scale, seed, elapsed)
+
+    def _report(self, s, scale, seed, elapsed):
+        w = self.stdout.write
+        w(
+            self.style.SUCCESS(
+                f"演示数据已生成 / demo data seeded (scale={scale}, seed={seed}, "
+                f"{elapsed:.1f} s, 基准日 {demo.REFERENCE_DATE:%Y-%m-%d})"
+            )
+        )
+
+        def line(label, counts, labels):
+            parts = [f"{labels.get(k, k)} {v}" for k, v in counts.items() if v]
+            w(f"  {label}:" + ",".join(parts))
+
+        w(
+            f"  代表建议 {s['suggestions']} 件(重点建议 {s['key']} 件),代表 {s['deputies']} 名,"
+            f"承办单位 {s['units']} 个,用户 {s['users']} 个"
+        )
+        line("建议状态", s["by_status"], STATUS_LABELS)
+        w(f"  交办 {s['assignments']} 件,逾期未答复(主办/分办){s['overdue']} 件")
+        line("交办状态", s["by_state"], STATE_LABELS)
+        total = sum(s["by_result"].values()) or 1
+        w(
+            f"  答复 {s['replies']} 件(含被替代的跟踪答复前答复);现行答复类别:"
+            + ",".join(f"{k}类 {v}({v * 100 / total:.1f}%)" for k, v in s["by_result"].items())
+        )
+        line(f"代表反馈 {s['feedback']} 份", s["by_verdict"], VERDICT_LABELS)
+        w(f"  沟通记录 {s['contacts']} 条")
+        line("调整申请", s["requests"]["reassignment"], REQUEST_LABELS)
+        line("延期申请", s["requests"]["extension"], REQUEST_LABELS)
+        line("期限变更", s["deadline_changes"], CHANGE_LABELS)
+        w(f"  操作记录 {s['events']} 条")
+        if s["calendar_fallback_deadlines"]:
+            w(
+                self.style.WARNING(
+                    f"  注意:{s['calendar_fallback_deadlines']} 个期限落在尚未录入法定节假日日历的年份,"
+                    "暂按周一至周五计算 / some deadlines fall in a year without an official calendar"
+                )
+            )
+        accounts = "staff, unit, leader, deputy" + ("" if s["admin_kept"] else ", admin")
+        w(f"  演示账户 / demo accounts: {accounts}(密码 {demo.DEMO_PASSWORD})")
+        if s["admin_kept"]:
+            w("  已有用户 admin,保持不变 / the existing admin account was left as it was")

@@ -1,0 +1,251 @@
+"""`manage.py seed_demo`: every state at a small scale, working demo accounts, the rules of the
+data, idempotency and determinism."""
+
+import hashlib
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.test import Client
+
+from accounts.models import User
+from deputies.models import Deputy, Term
+from suggestions import demo
+from suggestions.models import (
+    Assignment,
+    AuditEvent,
+    Contact,
+    DeadlineChange,
+    ExtensionRequest,
+    Feedback,
+    Opinion,
+    ReassignmentRequest,
+    Reply,
+    Suggestion,
+)
+
+pytestmark = pytest.mark.django_db
+
+SCALE = 200
+REF = demo.REFERENCE_DATE
+
+
+def seed(scale=SCALE, seed=2026) -> str:
+    out = StringIO()
+    call_command("seed_demo", scale=scale, seed=seed, stdout=out)
+    return out.getvalue()
+
+
+def values(queryset, field) -> set:
+    return set(queryset.values_list(field, flat=True))
+
+
+def row_counts() -> dict:
+    return {m._meta.label: m._default_manager.count() for m in apps.get_models()}
+
+
+def checksum() -> str:
+    """A digest of the data's content (no primary keys), independent of row order."""
+    queries = [
+        Suggestion.objects.values_list(
+            "number", "status", "title", "content", "channel", "category__name",
+            "lead_deputy__name", "meeting__name", "submitted_on", "registered_on", "closed_on",
+            "is_key", "supervisor__username", "reject_reason", "status_note",
+            "merged_into__number", "version", "created_at", "created_by__username",
+        ),
+        Suggestion.co_signers.through.objects.values_list("suggestion__title", "deputy__name"),
+        Assignment.objects.values_list(
+            "suggestion__number", "suggestion__title", "unit__name", "role", "state",
+            "assigned_on", "deadline", "round", "accepted_on", "ended_on", "end_reason",
+            "replaced_by__unit__name", "rules",
+        ),
+        DeadlineChange.objects.values_list(
+            "assignment__suggestion__number", "assignment__unit__name", "kind", "effective_on",
+            "old_deadline", "base_date", "new_deadline", "explanation", "created_at",
+        ),
+        Reply.objects.values_list(
+            "assignment__suggestion__number", "assignment__unit__name", "round", "result",
+            "replied_on", "superseded", "is_public", "not_public_reason", "signer", "text",
+        ),
+        Feedback.objects.values_list(
+            "reply__assignment__suggestion__number", "reply__assignment__unit__name",
+            "reply__round", "result_verdict", "work_verdict", "given_on", "on_behalf", "remarks",
+        ),
+        Contact.objects.values_list(
+            "assignment__suggestion__number", "assignment__unit__name", "kind", "contacted_on"
+        ),
+        ExtensionRequest.objects.values_list(
+            "assignment__suggestion__number", "state", "requested_on", "requested_deadline",
+            "decided_on",
+        ),
+        ReassignmentRequest.objects.values_list(
+            "assignment__suggestion__number", "state", "requested_on", "suggested_unit__name",
+        ),
+        AuditEvent.objects.values_list(
+            "suggestion__title", "action", "actor__username", "from_state", "to_state", "at",
+            "reason",
+        ),
+        Deputy.objects.values_list("name", "delegation__name", "occupation", "phone", "user__username"),
+        User.objects.values_list("username", "name", "is_committee_staff", "unit__name", "password"),
+    ]  # fmt: skip
+    digest = hashlib.sha256()
+    for query in queries:
+        for row in sorted(repr(r) for r in query):
+            digest.update(row.encode())
+    return digest.hexdigest()
+
+
+def test_every_state_and_kind_of_record_appears_at_a_small_scale():
+    output = seed()
+    assert "演示数据已生成" in output and "代表建议 200 件" in output
+
+    assert Suggestion.objects.count() == SCALE
+    assert values(Suggestion.objects, "status") == set(Suggestion.Status.values)
+    assert values(Suggestion.objects, "channel") == {"session", "recess", "voice", "express"}
+    assert values(Assignment.objects, "state") == set(Assignment.State.values)
+    assert values(Assignment.objects, "role") == set(Assignment.Role.values)
+    assert values(Assignment.objects.filter(role="lead"), "state") == {
+        "assigned",
+        "accepted",
+        "replied",
+        "ended",
+    }
+    assert values(Reply.objects, "result") == {"A", "B", "C", "D"}
+    assert values(Feedback.objects, "result_verdict") == {"satisfied", "basically", "dissatisfied"}
+    assert values(DeadlineChange.objects, "kind") >= {"initial", "extension", "rehandle"}
+    for model in (ExtensionRequest, ReassignmentRequest):
+        assert values(model.objects, "state") == {"pending", "approved", "rejected"}, model
+    assert values(Contact.objects, "kind") == {"face", "phone", "forum", "visit"}
+
+    rejected = Suggestion.objects.filter(status="rejected")
+    assert rejected.exists() and not rejected.filter(reject_reason="").exists()
+    assert not Suggestion.objects.filter(status="merged", merged_into=None).exists()
+    assert Suggestion.objects.filter(is_key=True, supervisor__is_leader=True).exists()
+    assert Suggestion.co_signers.through.objects.exists()
+    assert Opinion.objects.exists()
+    assert Reply.objects.filter(round=2).exists()  # re-handling after 不满意
+    assert Reply.objects.filter(superseded=True).exists()  # a B reply followed up
+    assert Reply.objects.filter(is_public=False).exclude(not_public_reason="").exists()
+    overdue = Assignment.objects.filter(
+        role__in=["lead", "split"], state__in=["assigned", "accepted"], deadline__lt=REF
+    )
+    assert overdue.exists()
+    assert Assignment.objects.exclude(replaced_by=None).filter(state="ended").exists()
+    # replies are mostly A (about 80/12/6/2 at larger scales)
+    in_force = Reply.objects.filter(superseded=False)
+    assert in_force.filter(result="A").count() > 0.6 * in_force.count()
+
+
+def test_the_data_keeps_every_rule():
+    seed()
+    assert demo.problems() == []
+    # The deadline in force is always the last one in the assignment's history.
+    for assignment in Assignment.objects.prefetch_related("deadline_changes"):
+        changes = sorted(assignment.deadline_changes.all(), key=lambda c: (c.created_at, c.id))
+        assert changes[0].kind == "initial"
+        assert assignment.deadline == changes[-1].new_deadline
+        assert assignment.deadline >= assignment.assigned_on
+    # Every replied or closed suggestion has a reply from every lead or split unit.
+    for suggestion in Suggestion.objects.filter(status__in=["replied", "closed"]):
+        for assignment in suggestion.assignments.filter(role__in=["lead", "split"]).exclude(
+            state="ended"
+        ):
+            assert assignment.replies.filter(round=assignment.round, superseded=False).exists()
+    # Nothing has happened after the reference date.
+    assert not Reply.objects.filter(replied_on__gt=REF).exists()
+    assert not Suggestion.objects.filter(submitted_on__gt=REF).exists()
+    # Every state change left an audit event with its actor.
+    assert not AuditEvent.objects.filter(actor=None).exists()
+    assert AuditEvent.objects.filter(action="suggestion.close").count() == (
+        Suggestion.objects.filter(status="closed").count()
+    )
+    numbers = sorted(Suggestion.objects.exclude(number=None).values_list("number", flat=True))
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_demo_accounts_log_in_and_each_has_something_to_see():
+    seed()
+    for username in ("staff", "unit", "leader", "deputy", "admin"):
+        client = Client()
+        assert client.login(username=username, password=demo.DEMO_PASSWORD), username
+        assert client.get("/").status_code == 200
+        assert User.objects.get(username=username).name  # Chinese display names
+    staff = User.objects.get(username="staff")
+    assert staff.is_committee_staff and staff.is_staff and staff.is_superuser
+    client = Client()
+    client.login(username="staff", password=demo.DEMO_PASSWORD)
+    assert client.get("/admin/").status_code == 200
+
+    unit = User.objects.get(username="unit")
+    assert unit.is_unit_user and unit.can_sign_replies
+    assert values(unit.unit.assignments, "state") >= {"assigned", "accepted", "replied"}
+
+    leader = User.objects.get(username="leader")
+    assert leader.is_leader and leader.supervised_suggestions.filter(is_key=True).count() >= 2
+
+    deputy = Deputy.objects.get(user__username="deputy")
+    led = deputy.led_suggestions
+    assert led.count() >= 5
+    awaiting = led.filter(status="replied").exclude(assignments__replies__feedback__isnull=False)
+    assert awaiting.exists()  # replied, waiting for this deputy's feedback
+    # Other accounts exist but cannot log in with a password.
+    assert not User.objects.get(username="staff2").has_usable_password()
+
+
+def test_a_second_run_changes_nothing():
+    seed()
+    before = row_counts()
+    output = seed()
+    assert "演示数据已存在" in output and "nothing changed" in output
+    assert row_counts() == before
+    # Another seed or scale changes nothing either: the demo is already there.
+    seed(scale=50, seed=1)
+    assert row_counts() == before
+
+
+def test_the_same_seed_gives_the_same_data_and_another_seed_does_not():
+    point = transaction.savepoint()
+    seed()
+    first = checksum()
+    transaction.savepoint_rollback(point)
+    assert not Suggestion.objects.exists()
+
+    point = transaction.savepoint()
+    seed()
+    assert checksum() == first
+    transaction.savepoint_rollback(point)
+
+    seed(seed=7)
+    assert checksum() != first
+
+
+def test_it_refuses_to_mix_with_data_it_would_clash_with():
+    Term.objects.create(number=13, name="市十三届", start_date=REF, is_current=True)
+    with pytest.raises(CommandError, match="term 13 already exists"):
+        seed()
+    assert not Suggestion.objects.exists() and not User.objects.exists()
+
+
+def test_a_taken_demo_username_is_refused_before_writing():
+    User.objects.create(username="staff2")
+    with pytest.raises(CommandError, match="staff2"):
+        seed(scale=20)
+    assert not Suggestion.objects.exists() and not Term.objects.exists()
+
+
+def test_an_existing_admin_account_is_left_alone():
+    admin = User.objects.create_superuser("admin", password="their-own-pw")
+    output = seed(scale=20)
+    assert "admin" in output and "保持不变" in output
+    admin.refresh_from_db()
+    assert admin.check_password("their-own-pw") and not admin.name
+    assert User.objects.filter(username="staff").exists()
+
+
+def test_a_tiny_scale_still_works():
+    seed(scale=5)
+    assert Suggestion.objects.count() == 5
+    assert demo.problems() == []
