@@ -209,7 +209,7 @@ class Suggestion(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    created_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -312,7 +312,7 @@ class Assignment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "交办"
@@ -381,7 +381,7 @@ class DeadlineChange(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "期限变更"
@@ -421,7 +421,7 @@ class Contact(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "沟通记录"
@@ -448,7 +448,7 @@ class Opinion(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "协办意见"
@@ -492,7 +492,7 @@ class Reply(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "答复"
@@ -545,7 +545,7 @@ class Feedback(models.Model):
     on_behalf = models.BooleanField(
         "工作人员代录", default=False, help_text="根据纸质反馈表代为录入"
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "代表反馈"
@@ -564,6 +564,8 @@ class RequestState(models.TextChoices):
     PENDING = "pending", "待审核"
     APPROVED = "approved", "已同意"
     REJECTED = "rejected", "未同意"
+    # The assignment was answered or ended while the request waited: nothing left to decide.
+    LAPSED = "lapsed", "已失效"
 
 
 class UnitRequest(models.Model):
@@ -594,7 +596,7 @@ class UnitRequest(models.Model):
     )
     decided_on = models.DateField("审核日期", null=True, blank=True)
     decision_note = models.TextField("审核意见", blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
 
     class Meta:
         abstract = True
@@ -682,13 +684,15 @@ AUDIT_ACTION_LABELS = {
     "reply.follow_up": "跟踪答复",
     "feedback.record": "代表反馈",
     "deadline.calendar": "节假日调整期限",
+    "request.lapse": "申请自动失效",
 }
 
 
 class AuditEvent(models.Model):
     """One row per workflow action: who, when, what, from-state, to-state, reason."""
 
-    at = models.DateTimeField("时间", auto_now_add=True)
+    # A default, not auto_now_add: imported history keeps the times it really happened.
+    at = models.DateTimeField("时间", default=timezone.now, editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作人",

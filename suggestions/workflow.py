@@ -166,11 +166,12 @@ def _record_deadline(
     actor,
     reason: str = "",
     old=None,
+    effective_on: date | None = None,
 ) -> DeadlineChange:
     return DeadlineChange.objects.create(
         assignment=assignment,
         kind=kind,
-        effective_on=_today(),
+        effective_on=effective_on or _today(),
         old_deadline=old,
         base_date=deadline.base_date,
         new_deadline=deadline.date,
@@ -178,6 +179,33 @@ def _record_deadline(
         reason=reason,
         created_by=actor,
     )
+
+
+def _lapse_pending_requests(
+    *, actor, suggestion: Suggestion, assignment: Assignment, why: str
+) -> None:
+    """Requests still pending when their assignment is answered or ended have nothing left to
+    decide: they lapse, each with its own audit event, instead of waiting forever."""
+    for model, kind in ((ReassignmentRequest, "调整"), (ExtensionRequest, "延期")):
+        for request in model.objects.select_for_update().filter(
+            assignment=assignment, state=RequestState.PENDING
+        ):
+            request.state, request.decided_on, request.decision_note = (
+                RequestState.LAPSED,
+                _today(),
+                why,
+            )
+            request.save(update_fields=["state", "decided_on", "decision_note"])
+            _audit(
+                actor=actor,
+                action="request.lapse",
+                suggestion=suggestion,
+                assignment=assignment,
+                from_state=RequestState.PENDING,
+                to_state=RequestState.LAPSED,
+                reason=why,
+                data={"request": request.pk, "kind": kind},
+            )
 
 
 def _round_started_on(assignment: Assignment) -> date:
@@ -396,6 +424,9 @@ def suggestion_withdraw(*, actor, suggestion: Suggestion, reason: str) -> Sugges
     ):
         old_state = assignment.state
         assignment.state, assignment.ended_on, assignment.end_reason = A.ENDED, today, "建议已撤回"
+        _lapse_pending_requests(
+            actor=actor, suggestion=suggestion, assignment=assignment, why="建议已撤回"
+        )
         assignment.save(update_fields=["state", "ended_on", "end_reason"])
         _audit(
             actor=actor,
@@ -552,7 +583,11 @@ def suggestion_assign(
             created_by=actor,
         )
         _record_deadline(
-            assignment=assignment, kind=DeadlineChange.Kind.INITIAL, deadline=deadline, actor=actor
+            assignment=assignment,
+            kind=DeadlineChange.Kind.INITIAL,
+            deadline=deadline,
+            actor=actor,
+            effective_on=assigned_on,
         )
         _audit(
             actor=actor,
@@ -741,9 +776,19 @@ def reassignment_decide(
         raise InvalidTransition(f"{new_unit.name} 已停用", "inactive_unit")
     if suggestion.assignments.filter(unit=new_unit).exclude(state=A.ENDED).exists():
         raise InvalidTransition(f"{new_unit.name} 已在办理此建议", "unit_already_assigned")
+    request.state, request.decided_by, request.decided_on, request.decision_note = (
+        RequestState.APPROVED,
+        actor,
+        today,
+        note,
+    )
+    request.save(update_fields=["state", "decided_by", "decided_on", "decision_note"])
     old_state = assignment.state
     assignment.state, assignment.ended_on, assignment.end_reason = A.ENDED, today, "调整承办单位"
     assignment.save(update_fields=["state", "ended_on", "end_reason"])
+    _lapse_pending_requests(
+        actor=actor, suggestion=suggestion, assignment=assignment, why="已调整承办单位"
+    )
 
     rules = deadlines.rules_for_channel(suggestion.channel)
     deadline = deadlines.reply_deadline(
@@ -767,13 +812,6 @@ def reassignment_decide(
         actor=actor,
         reason="调整承办单位",
     )
-    request.state, request.decided_by, request.decided_on, request.decision_note = (
-        RequestState.APPROVED,
-        actor,
-        today,
-        note,
-    )
-    request.save(update_fields=["state", "decided_by", "decided_on", "decision_note"])
     _audit(
         actor=actor,
         action="reassignment.approve",
@@ -939,6 +977,9 @@ def assignment_send_opinion(
     )
     assignment.state = A.REPLIED
     assignment.save(update_fields=["state"])
+    _lapse_pending_requests(
+        actor=actor, suggestion=suggestion, assignment=assignment, why="交办已答复"
+    )
     _audit(
         actor=actor,
         action="opinion.send",
@@ -1000,6 +1041,9 @@ def assignment_reply(
     )
     assignment.state = A.REPLIED
     assignment.save(update_fields=["state"])
+    _lapse_pending_requests(
+        actor=actor, suggestion=suggestion, assignment=assignment, why="交办已答复"
+    )
     _audit(
         actor=actor,
         action="reply.post",

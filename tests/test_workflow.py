@@ -927,3 +927,35 @@ def test_reassignment_to_an_inactive_unit_is_refused(people, journey):
     )
     with pytest.raises(InvalidTransition, match="已停用"):
         workflow.reassignment_decide(actor=people.staff, request=request, approve=True)
+
+
+def test_a_pending_extension_lapses_when_the_unit_replies(people, journey):
+    suggestion, assignment = journey.accepted()
+    request = workflow.assignment_request_extension(
+        actor=people.unit_user,
+        assignment=assignment,
+        requested_deadline=assignment.deadline + dt.timedelta(days=20),
+        reason="需要协调",
+        deputy_informed=True,
+    )
+    reply(people, assignment)
+    request.refresh_from_db()
+    assert (request.state, request.decision_note) == (RequestState.LAPSED, "交办已答复")
+    assert events(suggestion, "request.lapse").get().data["kind"] == "延期"
+    with pytest.raises(InvalidTransition, match="该申请已审核"):
+        workflow.extension_decide(actor=people.staff, request=request, approve=True)
+
+
+def test_pending_requests_lapse_when_the_suggestion_is_withdrawn(people, journey):
+    suggestion, assignment = journey.assigned()
+    request = workflow.assignment_request_reassignment(
+        actor=people.unit_user, assignment=assignment, reason="职责不符"
+    )
+    workflow.suggestion_withdraw(actor=people.staff, suggestion=suggestion, reason="代表书面撤回")
+    request.refresh_from_db()
+    assert request.state == RequestState.LAPSED
+
+
+def test_a_backdated_assignment_records_its_deadline_from_the_assignment_day(people, journey):
+    _, assignment = journey.assigned(assigned_on=dt.date(2026, 7, 1))
+    assert assignment.deadline_changes.get().effective_on == dt.date(2026, 7, 1)
