@@ -126,7 +126,9 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 def chromium():
     """Debian's Chromium under Playwright; never a downloaded browser."""
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip("Chromium is not installed (apt-get install chromium fonts-noto-cjk); browser test skipped")
+        pytest.skip(
+            "Chromium is not installed (apt-get install chromium fonts-noto-cjk); browser test skipped"
+        )
     from playwright.sync_api import sync_playwright
 
     # live_server and the ORM run beside Playwright's event loop in this thread.
