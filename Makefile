@@ -12,8 +12,8 @@ STAMP := $(VENV)/.installed
 
 help:
 	@echo "make run      migrate, seed demo data, serve http://127.0.0.1:$${PORT:-8000} with a Celery worker"
-	@echo "make test     ruff check + the whole pytest suite (SQLite and in-memory broker by default)"
-	@echo "make lint     ruff check"
+	@echo "make test     ruff + the whole pytest suite (SQLite and in-memory broker by default)"
+	@echo "make lint     ruff check and ruff format --check"
 	@echo "make check    Django system checks and a missing-migrations check"
 	@echo "make install  create $(VENV) and install the project with its dev extras"
 
@@ -28,6 +28,7 @@ install: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The suite needs no broker server: memory:// unless CELERY_BROKER_URL is given (Redis in CI).
 test: lint
