@@ -208,6 +208,48 @@ def _lapse_pending_requests(
             )
 
 
+def _check_reply(
+    *,
+    result: str,
+    replied_on: date | None,
+    earliest: date,
+    earliest_label: str,
+    is_public: bool,
+    not_public_reason: str,
+) -> tuple[date, str]:
+    """The rules every reply letter meets; returns its date and the cleaned not-public reason."""
+    if result not in Reply.Result.values:
+        raise InvalidTransition("请选择答复类别(A/B/C/D)", "bad_result")
+    replied_on = replied_on or _today()
+    _require_not_future(replied_on, "答复日期")
+    if replied_on < earliest:
+        raise InvalidTransition(f"答复日期不能早于{earliest_label}", "too_early")
+    not_public_reason = (not_public_reason or "").strip()
+    if not is_public and not not_public_reason:
+        raise InvalidTransition("不公开的答复请填写不公开理由", "missing_not_public_reason")
+    return replied_on, ("" if is_public else not_public_reason)
+
+
+def _mark_answered(
+    *, actor, suggestion: Suggestion, assignment: Assignment, action: str, data: dict
+) -> None:
+    """An assignment is answered (a reply, or a co-handler's opinion): its requests lapse."""
+    assignment.state = A.REPLIED
+    assignment.save(update_fields=["state"])
+    _lapse_pending_requests(
+        actor=actor, suggestion=suggestion, assignment=assignment, why="交办已答复"
+    )
+    _audit(
+        actor=actor,
+        action=action,
+        suggestion=suggestion,
+        assignment=assignment,
+        from_state=A.ACCEPTED,
+        to_state=A.REPLIED,
+        data=data,
+    )
+
+
 def _round_started_on(assignment: Assignment) -> date:
     latest = (
         assignment.deadline_changes.filter(
@@ -975,18 +1017,11 @@ def assignment_send_opinion(
         sent_on=sent_on,
         created_by=actor,
     )
-    assignment.state = A.REPLIED
-    assignment.save(update_fields=["state"])
-    _lapse_pending_requests(
-        actor=actor, suggestion=suggestion, assignment=assignment, why="交办已答复"
-    )
-    _audit(
+    _mark_answered(
         actor=actor,
-        action="opinion.send",
         suggestion=suggestion,
         assignment=assignment,
-        from_state=A.ACCEPTED,
-        to_state=A.REPLIED,
+        action="opinion.send",
         data={"opinion": opinion.pk},
     )
     return opinion
@@ -1017,15 +1052,14 @@ def assignment_reply(
     if assignment.state == A.ASSIGNED:
         raise InvalidTransition("请先签收再答复", "not_accepted")
     _require_state(assignment, [A.ACCEPTED], "该交办已答复或已结束,不能重复答复", "already_replied")
-    if result not in Reply.Result.values:
-        raise InvalidTransition("请选择答复类别(A/B/C/D)", "bad_result")
-    replied_on = replied_on or _today()
-    _require_not_future(replied_on, "答复日期")
-    if replied_on < assignment.assigned_on:
-        raise InvalidTransition("答复日期不能早于交办日期", "before_assignment")
-    not_public_reason = (not_public_reason or "").strip()
-    if not is_public and not not_public_reason:
-        raise InvalidTransition("不公开的答复请填写不公开理由", "missing_not_public_reason")
+    replied_on, not_public_reason = _check_reply(
+        result=result,
+        replied_on=replied_on,
+        earliest=assignment.assigned_on,
+        earliest_label="交办日期",
+        is_public=is_public,
+        not_public_reason=not_public_reason,
+    )
     reply = Reply.objects.create(
         assignment=assignment,
         round=assignment.round,
@@ -1034,23 +1068,16 @@ def assignment_reply(
         signer=_require_text(signer, "签发人"),
         replied_on=replied_on,
         is_public=is_public,
-        not_public_reason="" if is_public else not_public_reason,
+        not_public_reason=not_public_reason,
         contact_person=contact_person,
         contact_phone=contact_phone,
         created_by=actor,
     )
-    assignment.state = A.REPLIED
-    assignment.save(update_fields=["state"])
-    _lapse_pending_requests(
-        actor=actor, suggestion=suggestion, assignment=assignment, why="交办已答复"
-    )
-    _audit(
+    _mark_answered(
         actor=actor,
-        action="reply.post",
         suggestion=suggestion,
         assignment=assignment,
-        from_state=A.ACCEPTED,
-        to_state=A.REPLIED,
+        action="reply.post",
         data={"reply": reply.pk, "result": result, "round": reply.round},
     )
     waiting = suggestion.assignments.filter(role__in=Assignment.ANSWERING_ROLES).exclude(
@@ -1089,15 +1116,14 @@ def reply_follow_up(
         raise InvalidTransition("只能对当前有效的答复进行跟踪答复", "reply_not_current")
     if reply.result != Reply.Result.B:
         raise InvalidTransition("只有B类(正在解决或列入计划解决)答复需要跟踪答复", "not_b_class")
-    if result not in Reply.Result.values:
-        raise InvalidTransition("请选择答复类别(A/B/C/D)", "bad_result")
-    replied_on = replied_on or _today()
-    _require_not_future(replied_on, "答复日期")
-    if replied_on < reply.replied_on:
-        raise InvalidTransition("跟踪答复日期不能早于原答复日期", "before_reply")
-    not_public_reason = (not_public_reason or "").strip()
-    if not is_public and not not_public_reason:
-        raise InvalidTransition("不公开的答复请填写不公开理由", "missing_not_public_reason")
+    replied_on, not_public_reason = _check_reply(
+        result=result,
+        replied_on=replied_on,
+        earliest=reply.replied_on,
+        earliest_label="原答复日期",
+        is_public=is_public,
+        not_public_reason=not_public_reason,
+    )
     reply.superseded = True
     reply.save(update_fields=["superseded"])
     new = Reply.objects.create(
@@ -1108,7 +1134,7 @@ def reply_follow_up(
         signer=_require_text(signer, "签发人"),
         replied_on=replied_on,
         is_public=is_public,
-        not_public_reason="" if is_public else not_public_reason,
+        not_public_reason=not_public_reason,
         contact_person=reply.contact_person,
         contact_phone=reply.contact_phone,
         created_by=actor,
