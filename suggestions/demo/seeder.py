@@ -29,10 +29,8 @@ from django.db import models, reset_queries, transaction
 from django.db.models import Count
 
 from deputies.models import Delegation, Deputy, Meeting, Term
-from units.models import Unit
-
-from . import deadlines
-from .models import (
+from suggestions import deadlines
+from suggestions.models import (
     Assignment,
     AuditEvent,
     Category,
@@ -46,6 +44,47 @@ from .models import (
     RequestState,
     Suggestion,
     Verdict,
+)
+from units.models import Unit
+
+from .vocabulary import (
+    CATEGORIES,
+    CATEGORY_WEIGHTS,
+    CHANNEL_WEIGHTS,
+    COMPANIES,
+    CONTACT_SUMMARIES,
+    DEMO_DEPUTY,
+    DEMO_UNIT_CODE,
+    DISSATISFIED_REMARKS,
+    DISTRICTS,
+    EXTENSION_REASONS,
+    FATES,
+    FEMALE_GIVEN,
+    FURTHER_VERBS,
+    LEADER_USERS,
+    MALE_GIVEN,
+    MEASURES,
+    MEETINGS,
+    NOT_PUBLIC_REASONS,
+    OCCUPATIONS,
+    ORDINALS,
+    PROBLEMS,
+    REJECT_NOTES,
+    REJECT_WEIGHTS,
+    RESULT_VERDICTS,
+    RESULT_WEIGHTS,
+    SATISFIED_REMARKS,
+    STAFF_USERS,
+    STREETS,
+    SURNAMES,
+    TOPICS,
+    UNITS,
+    UNITS_BY_CATEGORY,
+    VERDICTS,
+    VILLAGES,
+    WITHDRAW_DRAFT,
+    WITHDRAW_EARLY,
+    WITHDRAW_LATE,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,352 +102,6 @@ CHUNK_SIZE = 2000  # suggestions simulated and written per round trip
 S = Suggestion.Status
 A = Assignment.State
 R = Assignment.Role
-
-CATEGORIES = ["财政经济", "城乡建设", "科教文卫", "行政司法", "农业与农村", "旅游", "环境资源保护"]
-CATEGORY_WEIGHTS = [12, 28, 24, 12, 9, 5, 10]
-
-DISTRICTS = ["东城区", "西城区", "南湖区", "北山区", "江滨区", "高新区", "临江县", "青山县"]
-STREETS = ["和平", "新华", "建设", "人民", "解放", "胜利", "中山", "滨河", "东风", "光明", "长青"]
-
-MEETINGS = [
-    # number, name, first day, last day
-    (3, "第三次会议", date(2025, 1, 12), date(2025, 1, 16)),
-    (4, "第四次会议", date(2026, 1, 11), date(2026, 1, 15)),
-]
-
-# name, short name, system, code (for usernames)
-UNITS = [
-    ("市发展和改革委员会", "市发展改革委", "government", "fgw"),
-    ("市教育局", "市教育局", "government", "jyj"),
-    ("市科学技术局", "市科技局", "government", "kjj"),
-    ("市工业和信息化局", "市工信局", "government", "gxj"),
-    ("市公安局", "市公安局", "government", "gaj"),
-    ("市民政局", "市民政局", "government", "mzj"),
-    ("市司法局", "市司法局", "government", "sfj"),
-    ("市财政局", "市财政局", "government", "czj"),
-    ("市人力资源和社会保障局", "市人力社保局", "government", "rsj"),
-    ("市自然资源和规划局", "市规划资源局", "government", "zrj"),
-    ("市生态环境局", "市生态环境局", "government", "sthj"),
-    ("市住房和城乡建设局", "市住建局", "government", "zjj"),
-    ("市城市管理局", "市城管局", "government", "cgj"),
-    ("市交通运输局", "市交通运输局", "government", "jtj"),
-    ("市水务局", "市水务局", "government", "swj"),
-    ("市农业农村局", "市农业农村局", "government", "nyj"),
-    ("市商务局", "市商务局", "government", "swuj"),
-    ("市文化和旅游局", "市文旅局", "government", "wlj"),
-    ("市卫生健康委员会", "市卫生健康委", "government", "wjw"),
-    ("市退役军人事务局", "市退役军人局", "government", "tyjr"),
-    ("市应急管理局", "市应急局", "government", "yjj"),
-    ("市市场监督管理局", "市市场监管局", "government", "scj"),
-    ("市医疗保障局", "市医保局", "government", "ybj"),
-    ("市体育局", "市体育局", "government", "tyj"),
-    ("市数据局", "市数据局", "government", "sjj"),
-    ("市地方金融管理局", "市金融局", "government", "jrj"),
-    ("市中级人民法院", "市中院", "court", "zy"),
-    ("市人民检察院", "市检察院", "procuratorate", "jcy"),
-    ("市人大常委会办公厅", "市人大办公厅", "congress", "rdbgt"),
-    ("国家税务总局市税务局", "市税务局", "other", "tax"),
-    ("国网市供电公司", "市供电公司", "other", "gdgs"),
-    ("市消防救援支队", "市消防救援支队", "other", "xfzd"),
-]
-DEMO_UNIT_CODE = "zjj"  # 城乡建设 is the largest category: the `unit` user has plenty to do
-
-UNITS_BY_CATEGORY = {
-    "财政经济": {
-        "fgw": 5,
-        "czj": 5,
-        "swuj": 3,
-        "gxj": 3,
-        "scj": 2,
-        "jrj": 2,
-        "tax": 2,
-        "sjj": 1,
-        "rsj": 1,
-    },
-    "城乡建设": {"zjj": 8, "jtj": 6, "cgj": 4, "zrj": 3, "swj": 2, "gdgs": 1, "gaj": 1},
-    "科教文卫": {"jyj": 6, "wjw": 6, "kjj": 2, "ybj": 2, "mzj": 2, "wlj": 1, "tyj": 1, "rsj": 1},
-    "行政司法": {
-        "gaj": 5,
-        "sfj": 3,
-        "zy": 3,
-        "jcy": 2,
-        "mzj": 2,
-        "yjj": 2,
-        "tyjr": 1,
-        "xfzd": 1,
-        "rdbgt": 1,
-    },
-    "农业与农村": {"nyj": 8, "swj": 2, "zrj": 2, "jtj": 1, "sthj": 1},
-    "旅游": {"wlj": 8, "jtj": 2, "swuj": 1, "scj": 1},
-    "环境资源保护": {"sthj": 8, "swj": 3, "zrj": 2, "cgj": 2, "nyj": 1},
-}
-
-TOPICS = {
-    "财政经济": [
-        "优化营商环境",
-        "加大对中小微企业融资支持力度",
-        "推动数字经济高质量发展",
-        "促进民营经济发展壮大",
-        "完善政府采购支持中小企业政策",
-        "提升财政资金使用绩效",
-        "扩大有效投资",
-        "推动夜间经济发展",
-        "完善社区商业网点布局",
-        "加强政府债务风险防控",
-        "推进税费优惠政策直达快享",
-        "支持跨境电商发展",
-        "降低企业物流成本",
-        "推动制造业数字化转型",
-        "促进消费扩容提质",
-        "加强老字号品牌保护与振兴",
-        "支持专精特新企业发展",
-        "规范涉企收费",
-    ],
-    "城乡建设": [
-        "加快推进老旧小区改造",
-        "优化公交线路",
-        "推进既有住宅加装电梯",
-        "缓解中心城区停车难",
-        "推进城市更新和历史街区保护",
-        "完善城市排水防涝设施",
-        "加快保障性租赁住房建设",
-        "规范物业管理服务",
-        "优化地铁站点公交接驳",
-        "增设非机动车道",
-        "整治背街小巷环境",
-        "加快燃气老旧管网更新改造",
-        "优化学校周边交通组织",
-        "加强城市道路养护",
-        "推进口袋公园建设",
-        "完善新建小区配套设施",
-        "加快新能源汽车充电设施建设",
-        "规范共享单车停放管理",
-        "治理交通拥堵节点",
-        "推进海绵城市建设",
-    ],
-    "科教文卫": [
-        "扩大普惠性学前教育资源",
-        "加强中小学心理健康教育",
-        "推进优质医疗资源下沉",
-        "完善社区卫生服务中心建设",
-        "加强基层医疗卫生人才队伍建设",
-        "推动职业教育产教融合",
-        "完善婴幼儿照护服务体系",
-        "加强公共图书馆分馆建设",
-        "推进全民健身设施建设",
-        "提高医保报销便利度",
-        "加强儿童青少年近视防控",
-        "发展居家社区养老服务",
-        "推进智慧医院建设",
-        "加大科技创新人才引进力度",
-        "加强非物质文化遗产保护传承",
-        "建设社区嵌入式服务设施",
-        "加强校园食品安全管理",
-        "推进公办养老机构改革",
-    ],
-    "行政司法": [
-        "加强基层社会治理",
-        "深化政务服务一网通办改革",
-        "加强未成年人司法保护",
-        "完善多元化纠纷解决机制",
-        "加强电信网络诈骗防范宣传",
-        "加强退役军人服务保障",
-        "完善公共法律服务体系",
-        "加强安全生产监管",
-        "推进诉源治理",
-        "规范行政执法行为",
-        "加强社区矫正工作",
-        "提高执行案件办理效率",
-        "加强高层住宅消防安全隐患整治",
-        "加强电动自行车安全管理",
-        "完善应急避难场所建设",
-        "加强检察公益诉讼工作",
-    ],
-    "农业与农村": [
-        "推进高标准农田建设",
-        "加快农村人居环境整治",
-        "支持家庭农场和农民合作社发展",
-        "完善农村公路养护机制",
-        "发展壮大村级集体经济",
-        "推进农村供水保障工程",
-        "加强农产品质量安全监管",
-        "促进农村电商发展",
-        "加快农业机械化发展",
-        "加强乡村振兴人才队伍建设",
-        "完善农业保险政策",
-        "加强农田水利设施建设",
-        "发展特色种养业",
-    ],
-    "旅游": [
-        "推动文旅融合发展",
-        "完善旅游景区交通配套",
-        "打造特色乡村旅游线路",
-        "提升旅游公共服务水平",
-        "加强旅游市场秩序整治",
-        "发展夜间文旅消费",
-        "推进智慧景区建设",
-        "开发利用红色旅游资源",
-        "加强旅游厕所建设和管理",
-        "支持民宿规范发展",
-    ],
-    "环境资源保护": [
-        "加强大气污染联防联控",
-        "推进河湖长制落实",
-        "加强餐饮油烟污染治理",
-        "推进生活垃圾分类",
-        "加强噪声污染防治",
-        "加强饮用水水源地保护",
-        "推进建筑垃圾资源化利用",
-        "加强工业园区环境监管",
-        "推进城市绿道建设",
-        "加强土壤污染防治",
-        "推进节能降碳",
-        "加强生物多样性保护",
-        "治理城乡黑臭水体",
-    ],
-}
-FURTHER_VERBS = ("加强", "完善", "推进", "优化", "规范", "提升", "加快")
-PROBLEMS = [
-    "统筹不够、投入不足",
-    "标准不一、衔接不畅",
-    "覆盖面不广、群众获得感不强",
-    "监管不到位、长效机制尚未建立",
-    "部门职责交叉、推进合力不足",
-    "基层力量薄弱、专业人才缺乏",
-]
-MEASURES = [
-    "加大资金投入,建立稳定的经费保障机制",
-    "明确责任分工,建立部门协调联动机制",
-    "加强督促检查,将落实情况纳入绩效考核",
-    "广泛听取群众意见,提高决策的科学化水平",
-    "借鉴先进地区经验,选择条件成熟的区域先行试点",
-    "完善配套政策,细化实施办法",
-    "加强宣传引导,营造全社会共同参与的良好氛围",
-    "运用信息化手段,提升精细化管理水平",
-    "建立定期评估机制,及时发现和解决突出问题",
-]
-ORDINALS = "一二三四五"
-
-SURNAMES = (
-    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋"
-    "蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段"
-    "钱汤尹黎易常武乔贺赖龚文"
-)
-MALE_GIVEN = [
-    "伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "建国", "建华", "志强", "国庆",
-    "海涛", "晓东", "立新", "文博", "振华", "俊杰", "宏伟", "永刚", "德明", "世杰", "浩然", "子豪",
-    "光辉", "卫东", "红兵", "长江", "学军", "国栋", "鹏飞", "家豪", "正阳", "晨阳",
-]  # fmt: skip
-FEMALE_GIVEN = [
-    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "玲", "燕", "秀英", "桂兰", "晓燕", "丽华",
-    "雪梅", "海燕", "文静", "慧敏", "春梅", "淑珍", "玉兰", "佳怡", "梦琪", "欣怡", "婉婷", "思雨",
-    "丽娟", "红梅", "美玲", "雅琴", "晓红", "亚楠",
-]  # fmt: skip
-OCCUPATIONS = [
-    "{d}人民医院院长",
-    "{d}第一中学校长",
-    "{d}实验小学教师",
-    "{d}{s}街道党工委书记",
-    "{d}{s}社区党委书记、居委会主任",
-    "{d}{s}镇{v}村党支部书记、村委会主任",
-    "{c}有限公司董事长",
-    "{c}有限公司总经理",
-    "{c}有限公司一线技术工人",
-    "{d}人民政府副区长",
-    "市律师协会副会长、{s}律师事务所主任",
-    "市总工会副主席",
-    "{d}妇幼保健院主任医师",
-    "{d}农业技术推广中心高级农艺师",
-    "市第二人民医院护士长",
-    "{s}职业技术学院院长",
-    "{d}{s}家庭农场负责人",
-    "{c}有限公司工会主席",
-]
-COMPANIES = [
-    "华信科技",
-    "恒泰建设",
-    "绿源农业",
-    "安达物流",
-    "宏远机械",
-    "鑫盛食品",
-    "博远教育",
-    "康宁医药",
-    "瑞丰纺织",
-    "天成电子",
-    "中铭新材料",
-    "永安建工",
-]
-VILLAGES = ["桃园", "李家", "河口", "新庄", "柳湾", "石桥", "东坡", "高岭"]
-
-REJECT_NOTES = {
-    "personal": "所提为代表个人事务,已告知代表通过信访渠道反映",
-    "letter": "系代转群众来信,已转有关部门按来信办理",
-    "promotion": "内容为产品推介,不属于代表建议",
-    "no_content": "未提出具体意见建议,已退回代表修改完善",
-    "judicial": "所涉案件正在审理中,不宜作为代表建议交办",
-    "other": "作为参阅件送有关部门研究参考",
-}
-REJECT_WEIGHTS = {
-    "personal": 3,
-    "letter": 3,
-    "promotion": 1,
-    "no_content": 2,
-    "judicial": 1,
-    "other": 2,
-}
-NOT_PUBLIC_REASONS = [
-    "涉及个人隐私",
-    "涉及工作秘密",
-    "代表要求不予公开",
-    "涉及正在研究的政策,暂不宜公开",
-]
-CONTACT_SUMMARIES = {
-    "face": "与代表当面沟通,介绍了办理思路和工作进展,听取代表意见,代表对办理工作表示认可。",
-    "phone": "电话联系代表,了解建议的具体情况和诉求,约定答复前再次沟通。",
-    "forum": "召开座谈会,邀请代表和相关部门共同研究解决办法。",
-    "visit": "陪同代表实地察看现场情况,现场研究解决措施。",
-}
-DISSATISFIED_REMARKS = [
-    "答复内容较为笼统,未提出具体解决措施,请重新办理。",
-    "办理前未与代表沟通,答复与实际情况不符。",
-    "所反映问题至今未得到解决,希望加大工作力度。",
-]
-SATISFIED_REMARKS = ["感谢承办单位的认真办理。", "沟通及时,措施具体。", "希望继续跟踪落实。"]
-EXTENSION_REASONS = [
-    "该建议涉及多个部门,需协调论证,难以在规定期限内答复,已向代表说明情况。",
-    "所提事项涉及规划调整,需开展专题调研,已向代表说明情况。",
-    "需待上级政策出台后统筹研究,已向代表说明情况。",
-]
-WITHDRAW_DRAFT = "拟修改完善后另行提出。"
-WITHDRAW_EARLY = "代表书面申请撤回:所提问题已在会后协调解决。"
-WITHDRAW_LATE = "代表书面申请撤回:所反映问题已通过其他渠道解决。"
-
-# Suggestions that leave the usual road, by cumulative share (the rest are handled).
-FATES = [
-    (0.010, "withdrawn_early"),
-    (0.050, "rejected"),
-    (0.070, "merged"),
-    (0.076, "withdrawn_late"),
-]
-CHANNEL_WEIGHTS = {"session": 60, "recess": 25, "voice": 9, "express": 6}
-RESULT_WEIGHTS = {"A": 80, "B": 12, "C": 6, "D": 2}
-RESULT_VERDICTS = {  # satisfied, basically, dissatisfied by reply class
-    "A": (85, 14, 1),
-    "B": (55, 40, 5),
-    "C": (30, 55, 15),
-    "D": (20, 50, 30),
-}
-VERDICTS = (Verdict.SATISFIED.value, Verdict.BASICALLY.value, Verdict.DISSATISFIED.value)
-
-# The `deputy` demo account's deputy (fixed so the README can name them).
-DEMO_DEPUTY = {
-    "name": "王建华",
-    "gender": "M",
-    "occupation": "东城区和平街道社区卫生服务中心主任",
-    "phone": "13905710023",
-}
-STAFF_USERS = [("staff", "刘晓燕"), ("staff2", "周立新"), ("staff3", "马文静")]
-LEADER_USERS = [("leader", "陈志刚"), ("leader2", "黄海涛"), ("leader3", "孙丽华")]
 
 
 # --- presence check --------------------------------------------------------------------------
@@ -1917,126 +1610,3 @@ def _work_verdict(rng, result_verdict: str) -> str:
         "dissatisfied": (20, 50, 30),
     }[str(result_verdict)]
     return rng.choices(VERDICTS, weights=weights)[0]
-
-
-# --- the rules the data keeps ----------------------------------------------------------------
-
-
-def problems(limit: int = 20) -> list[str]:
-    """Every rule the demo data must keep that the database does not enforce by itself: the
-    deadline history, replies behind every replied suggestion, the audit trail's state chains,
-    numbering, dates. Returns at most `limit` descriptions; [] when all hold."""
-    from collections import defaultdict
-
-    term = Term.objects.get(name=TERM_NAME)
-    out: list[str] = []
-
-    def bad(message):
-        if len(out) < limit:
-            out.append(message)
-
-    sugs = {
-        row[0]: row
-        for row in Suggestion.objects.filter(term=term).values_list(
-            "id", "status", "number", "submitted_on", "registered_on", "closed_on"
-        )
-    }
-    latest_deadline = {}
-    for aid, new in (
-        DeadlineChange.objects.filter(assignment__suggestion__term=term)
-        .order_by("created_at", "id")
-        .values_list("assignment_id", "new_deadline")
-    ):
-        latest_deadline[aid] = new
-    in_force = {}
-    for aid, rnd, day in Reply.objects.filter(
-        assignment__suggestion__term=term, superseded=False
-    ).values_list("assignment_id", "round", "replied_on"):
-        if (aid, rnd) in in_force:
-            bad(f"assignment {aid}: two replies in force for round {rnd}")
-        in_force[aid, rnd] = day
-    opinions = set(
-        Opinion.objects.filter(assignment__suggestion__term=term).values_list(
-            "assignment_id", flat=True
-        )
-    )
-    by_suggestion = defaultdict(list)
-    states = {}
-    for aid, sid, role, state, rnd, deadline, assigned_on, accepted_on in Assignment.objects.filter(
-        suggestion__term=term
-    ).values_list(
-        "id", "suggestion_id", "role", "state", "round", "deadline", "assigned_on", "accepted_on"
-    ):
-        by_suggestion[sid].append((aid, role, state, rnd))
-        states[aid] = state
-        if latest_deadline.get(aid) != deadline:
-            bad(f"assignment {aid}: deadline {deadline} is not its latest deadline change")
-        if assigned_on > REFERENCE_DATE or (accepted_on and accepted_on < assigned_on):
-            bad(f"assignment {aid}: dates out of order")
-        answered = (aid, rnd) in in_force if role != R.CO else aid in opinions
-        if state == A.REPLIED and not answered:
-            bad(f"assignment {aid}: replied without a reply or opinion")
-        if state in (A.ASSIGNED, A.ACCEPTED) and role != R.CO and answered:
-            bad(f"assignment {aid}: open but has a reply for round {rnd}")
-    for sid, (_, status, _number, submitted_on, registered_on, closed_on) in sugs.items():
-        answering = [a for a in by_suggestion[sid] if a[1] != R.CO and a[2] != A.ENDED]
-        replied = [a for a in answering if (a[0], a[3]) in in_force]
-        if status in (S.REPLIED, S.CLOSED) and (not answering or len(replied) != len(answering)):
-            bad(f"suggestion {sid} ({status}): a lead or split assignment has no reply")
-        if status == S.ASSIGNED and (not answering or len(replied) == len(answering)):
-            bad(f"suggestion {sid} (assigned): nothing left to answer")
-        if status in (S.DRAFT,) and by_suggestion[sid]:
-            bad(f"suggestion {sid}: a draft with assignments")
-        if registered_on and submitted_on and registered_on < submitted_on:
-            bad(f"suggestion {sid}: registered before submission")
-        if closed_on and closed_on > REFERENCE_DATE:
-            bad(f"suggestion {sid}: closed in the future")
-    numbers = sorted(row[2] for row in sugs.values() if row[2] is not None)
-    if numbers != list(range(1, len(numbers) + 1)):
-        bad("suggestion numbers are not 1..N")
-    by_number = sorted((row[2], row[3]) for row in sugs.values() if row[2] is not None)
-    if any(a[1] > b[1] for a, b in zip(by_number, by_number[1:], strict=False)):
-        bad("suggestion numbers do not follow the order of submission")
-    for model in (ReassignmentRequest, ExtensionRequest):
-        for aid in model.objects.filter(
-            assignment__suggestion__term=term, state=RequestState.PENDING
-        ).values_list("assignment_id", flat=True):
-            if states[aid] not in (A.ASSIGNED, A.ACCEPTED):
-                bad(f"{model.__name__} pending on closed assignment {aid}")
-    for fid, given, replied_on in Feedback.objects.filter(deputy__term=term).values_list(
-        "id", "given_on", "reply__replied_on"
-    ):
-        if given < replied_on or given > REFERENCE_DATE:
-            bad(f"feedback {fid}: given on {given}, reply of {replied_on}")
-    for cid, day, assigned_on in Contact.objects.filter(
-        assignment__suggestion__term=term
-    ).values_list("id", "contacted_on", "assignment__assigned_on"):
-        if day < assigned_on or day > REFERENCE_DATE:
-            bad(f"contact {cid}: dated {day}, assignment of {assigned_on}")
-
-    # The audit trail: each object's from/to states chain up to its current state.
-    chain_s, chain_a = {}, {}
-    last_day = datetime.combine(REFERENCE_DATE, time.max, tzinfo=TZ)
-    for sid, aid, action, frm, to, at in (
-        AuditEvent.objects.filter(suggestion__term=term)
-        .order_by("at", "id")
-        .values_list("suggestion_id", "assignment_id", "action", "from_state", "to_state", "at")
-    ):
-        if at > last_day:
-            bad(f"event {action} of suggestion {sid} after the reference date")
-        if not to:
-            continue
-        chain, key = (chain_a, aid) if aid else (chain_s, sid)
-        if chain.get(key, "") != frm:
-            bad(
-                f"{action} on {'assignment' if aid else 'suggestion'} {key}: from {frm!r}, "
-                f"but it was {chain.get(key, '')!r}"
-            )
-        chain[key] = to
-    for sid, row in sugs.items():
-        if chain_s.get(sid) != row[1]:
-            bad(f"suggestion {sid}: events end in {chain_s.get(sid)!r}, status is {row[1]!r}")
-    for aid, state in states.items():
-        if chain_a.get(aid) != state:
-            bad(f"assignment {aid}: events end in {chain_a.get(aid)!r}, state is {state!r}")
-    return out
