@@ -170,6 +170,8 @@ PORTAL = {
     # Reminder offsets in days before a deadline, and the escalation threshold after it.
     "REMINDER_DAYS_BEFORE": [14, 7, 3],
     "OVERDUE_ESCALATION_DAYS": env_int("PORTAL_OVERDUE_ESCALATION_DAYS", 15),
+    # Units with fewer assignments in scope are shown apart, unranked (DESIGN.md §5).
+    "RANKING_MIN_ASSIGNMENTS": env_int("PORTAL_RANKING_MIN_ASSIGNMENTS", 5),
 }
 
 REST_FRAMEWORK = {

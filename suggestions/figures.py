@@ -502,7 +502,7 @@ def unit_figures(*, scope: Scope, as_of: date) -> list[UnitRow]:
     """One row per unit with an answering assignment in force at D: ranked units first (by
     on-time rate, then A share, then name), then the units below the minimum volume."""
     d = as_of
-    minimum = settings.PORTAL.get("RANKING_MIN_ASSIGNMENTS", 5)
+    minimum = settings.PORTAL["RANKING_MIN_ASSIGNMENTS"]
     per_unit = defaultdict(list)
     for s in _load(scope, d):
         for a in s.in_force(d):

@@ -122,29 +122,26 @@ CHROMIUM_FLAGS = [
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium under Playwright; never a downloaded browser."""
+@pytest.fixture
+def page(monkeypatch):
+    """A page in Debian's Chromium under Playwright (never a downloaded browser).
+
+    Playwright is started per test: its event loop must be gone before the database teardown,
+    and the ORM may run beside it only while the test runs.
+    """
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         pytest.skip(
             "Chromium is not installed (apt-get install chromium fonts-noto-cjk); browser test skipped"
         )
     from playwright.sync_api import sync_playwright
 
-    # live_server and the ORM run beside Playwright's event loop in this thread.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        yield context.new_page()
+        context.close()
         browser.close()
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def screenshot(page, name: str) -> Path:

@@ -13,11 +13,14 @@ from suggestions.models import Assignment, Contact
 
 from .factories import category
 
-TODAY = timezone.localdate()
+
+def today() -> dt.date:
+    # Read when used, not at import, so it is the date the workflow sees.
+    return timezone.localdate()
 
 
 def ago(days: int) -> dt.date:
-    return TODAY - dt.timedelta(days=days)
+    return today() - dt.timedelta(days=days)
 
 
 T = ago(200)  # 交办 day of the main dataset; session deadlines (3 months) fall near ago(108)
@@ -132,7 +135,7 @@ def test_a_zero_denominator_shows_a_dash_never_zero_or_an_error():
 
 
 def test_an_empty_scope_gives_zero_counts_and_dashes(people):
-    result = figures.compute(scope=Scope(term=people.term), as_of=TODAY)
+    result = figures.compute(scope=Scope(term=people.term), as_of=today())
     assert (result.assigned, result.replied, result.overdue) == (0, 0, 0)
     for rate in (
         result.on_time_rate,
@@ -198,7 +201,7 @@ def test_figures_as_of_a_date_ignore_every_later_event(people, dataset):
     feedback(people, later, ago(3), "satisfied")
     workflow.suggestion_close(actor=people.staff, suggestion=dataset["s5"])
     assert figures.compute(scope=scope, as_of=D) == before
-    now = figures.compute(scope=scope, as_of=TODAY)
+    now = figures.compute(scope=scope, as_of=today())
     assert (now.replied, now.closed, now.overdue) == (5, 3, 0)
 
 
@@ -292,10 +295,10 @@ def test_on_time_uses_the_deadline_in_force_on_the_reply_date(people, journey):
     s2, (a2,) = assign(journey, assigned_on=ago(120))
     for a in (a1, a2):
         workflow.assignment_accept(actor=people.unit_user, assignment=a)
-        extend(people, a, TODAY + dt.timedelta(30))
-    reply(people, a1, TODAY)
+        extend(people, a, today() + dt.timedelta(30))
+    reply(people, a1, today())
     reply(people, a2, ago(5))
-    result = figures.compute(scope=Scope(), as_of=TODAY)
+    result = figures.compute(scope=Scope(), as_of=today())
     assert (result.replied, result.on_time) == (2, 1)
     assert figures.compute(scope=Scope(), as_of=ago(1)).overdue == 1  # a1, before extension
 
@@ -308,11 +311,11 @@ def test_a_reassigned_suggestion_counts_its_replacement(people, journey):
     new = workflow.reassignment_decide(
         actor=people.staff, request=request, approve=True, new_unit=people.other_unit
     )
-    reply(people, new, TODAY)
+    reply(people, new, today())
     assert figures.compute(scope=Scope(), as_of=ago(1)).replied == 0
-    result = figures.compute(scope=Scope(), as_of=TODAY)
+    result = figures.compute(scope=Scope(), as_of=today())
     assert (result.assigned, result.replied) == (1, 1)
-    rows = figures.unit_figures(scope=Scope(), as_of=TODAY)
+    rows = figures.unit_figures(scope=Scope(), as_of=today())
     assert [(r.unit_name, r.assigned, r.replied) for r in rows] == [("市教育局", 1, 1)]
 
 
@@ -325,7 +328,7 @@ def test_staff_closing_counts_from_its_date(people, journey):
     s.refresh_from_db()
     workflow.suggestion_close(actor=people.staff, suggestion=s)
     assert figures.compute(scope=Scope(), as_of=ago(1)).closed == 0
-    assert figures.compute(scope=Scope(), as_of=TODAY).closed == 1
+    assert figures.compute(scope=Scope(), as_of=today()).closed == 1
 
 
 # --- unit figures ----------------------------------------------------------------------------
