@@ -208,16 +208,23 @@ def _lapse_pending_requests(
             )
 
 
-def _check_reply(
+def _write_reply(
     *,
+    actor,
+    assignment: Assignment,
+    round: int,
+    text: str,
     result: str,
+    signer: str,
     replied_on: date | None,
     earliest: date,
     earliest_label: str,
     is_public: bool,
     not_public_reason: str,
-) -> tuple[date, str]:
-    """The rules every reply letter meets; returns its date and the cleaned not-public reason."""
+    contact_person: str,
+    contact_phone: str,
+) -> Reply:
+    """Check what every reply letter must meet, then write it."""
     if result not in Reply.Result.values:
         raise InvalidTransition("请选择答复类别(A/B/C/D)", "bad_result")
     replied_on = replied_on or _today()
@@ -227,7 +234,19 @@ def _check_reply(
     not_public_reason = (not_public_reason or "").strip()
     if not is_public and not not_public_reason:
         raise InvalidTransition("不公开的答复请填写不公开理由", "missing_not_public_reason")
-    return replied_on, ("" if is_public else not_public_reason)
+    return Reply.objects.create(
+        assignment=assignment,
+        round=round,
+        text=_require_text(text, "答复内容"),
+        result=result,
+        signer=_require_text(signer, "签发人"),
+        replied_on=replied_on,
+        is_public=is_public,
+        not_public_reason="" if is_public else not_public_reason,
+        contact_person=contact_person,
+        contact_phone=contact_phone,
+        created_by=actor,
+    )
 
 
 def _mark_answered(
@@ -1052,26 +1071,20 @@ def assignment_reply(
     if assignment.state == A.ASSIGNED:
         raise InvalidTransition("请先签收再答复", "not_accepted")
     _require_state(assignment, [A.ACCEPTED], "该交办已答复或已结束,不能重复答复", "already_replied")
-    replied_on, not_public_reason = _check_reply(
+    reply = _write_reply(
+        actor=actor,
+        assignment=assignment,
+        round=assignment.round,
+        text=text,
         result=result,
+        signer=signer,
         replied_on=replied_on,
         earliest=assignment.assigned_on,
         earliest_label="交办日期",
         is_public=is_public,
         not_public_reason=not_public_reason,
-    )
-    reply = Reply.objects.create(
-        assignment=assignment,
-        round=assignment.round,
-        text=_require_text(text, "答复内容"),
-        result=result,
-        signer=_require_text(signer, "签发人"),
-        replied_on=replied_on,
-        is_public=is_public,
-        not_public_reason=not_public_reason,
         contact_person=contact_person,
         contact_phone=contact_phone,
-        created_by=actor,
     )
     _mark_answered(
         actor=actor,
@@ -1116,28 +1129,22 @@ def reply_follow_up(
         raise InvalidTransition("只能对当前有效的答复进行跟踪答复", "reply_not_current")
     if reply.result != Reply.Result.B:
         raise InvalidTransition("只有B类(正在解决或列入计划解决)答复需要跟踪答复", "not_b_class")
-    replied_on, not_public_reason = _check_reply(
+    reply.superseded = True
+    reply.save(update_fields=["superseded"])
+    new = _write_reply(
+        actor=actor,
+        assignment=assignment,
+        round=reply.round,
+        text=text,
         result=result,
+        signer=signer,
         replied_on=replied_on,
         earliest=reply.replied_on,
         earliest_label="原答复日期",
         is_public=is_public,
         not_public_reason=not_public_reason,
-    )
-    reply.superseded = True
-    reply.save(update_fields=["superseded"])
-    new = Reply.objects.create(
-        assignment=assignment,
-        round=reply.round,
-        text=_require_text(text, "答复内容"),
-        result=result,
-        signer=_require_text(signer, "签发人"),
-        replied_on=replied_on,
-        is_public=is_public,
-        not_public_reason=not_public_reason,
         contact_person=reply.contact_person,
         contact_phone=reply.contact_phone,
-        created_by=actor,
     )
     _audit(
         actor=actor,

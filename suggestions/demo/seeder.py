@@ -140,8 +140,8 @@ def taken_usernames(names) -> list[str]:
 
 @contextmanager
 def historical_timestamps(model_classes):
-    """Let rows carry the dates of the demo timeline: auto_now/auto_now_add would stamp them
-    all with the moment of seeding."""
+    """Let rows carry the dates of the demo timeline: auto_now would stamp them with the
+    moment of seeding."""
     saved = []
     for model in model_classes:
         for f in model._meta.concrete_fields:
@@ -250,18 +250,8 @@ class DemoSeeder:
     # ----- setup -----
 
     def run(self) -> dict:
-        models_with_stamps = [
-            Suggestion,
-            Assignment,
-            DeadlineChange,
-            Contact,
-            Opinion,
-            Reply,
-            Feedback,
-            ReassignmentRequest,
-            ExtensionRequest,
-            AuditEvent,
-        ]
+        # Only Suggestion.updated_at is automatic; every other history time is a plain default.
+        models_with_stamps = [Suggestion]
         with (
             transaction.atomic(),
             historical_timestamps(models_with_stamps),
