@@ -18,6 +18,8 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
+from .models import CalendarDay, CalendarYear, ChannelRule
+
 logger = logging.getLogger(__name__)
 
 # Channel defaults (DESIGN.md §4); staff edit them as ChannelRule rows.
@@ -68,8 +70,6 @@ class Rules:
 
 def rules_for_channel(channel: str) -> Rules:
     """The rules in force now for a channel: the staff-edited row, else the defaults."""
-    from .models import ChannelRule
-
     row = ChannelRule.objects.filter(channel=channel).first()
     if row is None:
         return Rules(**DEFAULT_RULES[channel], **DEFAULT_LIMITS)
@@ -111,8 +111,6 @@ class WorkCalendar:
     @classmethod
     def load(cls) -> WorkCalendar:
         """Read the whole calendar table: a few dozen rows a year, two queries."""
-        from .models import CalendarDay, CalendarYear
-
         exceptions = {
             d: (w, n) for d, w, n in CalendarDay.objects.values_list("date", "is_workday", "name")
         }

@@ -16,6 +16,23 @@ def _choices_check(field: str, choices, name: str) -> models.CheckConstraint:
     )
 
 
+class Recorded(models.Model):
+    """Who entered a row and when; history keeps the real time (a default, not auto_now_add)."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class Category(models.Model):
     """分类: subject of a suggestion. The seven defaults come from a data migration."""
 
@@ -130,7 +147,7 @@ class RejectReason(models.TextChoices):
     OTHER = "other", "其他"
 
 
-class Suggestion(models.Model):
+class Suggestion(Recorded):
     Kind = SuggestionKind
 
     Status = SuggestionStatus
@@ -201,15 +218,6 @@ class Suggestion(models.Model):
     )
     # Optimistic locking: an edit based on an old version is refused, never silently applied.
     version = models.PositiveIntegerField("版本", default=1)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="录入人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -266,7 +274,7 @@ class AssignmentState(models.TextChoices):
     ENDED = "ended", "已终止"
 
 
-class Assignment(models.Model):
+class Assignment(Recorded):
     """交办: a suggestion handed to one unit in one role."""
 
     Role = AssignmentRole
@@ -304,15 +312,6 @@ class Assignment(models.Model):
         on_delete=models.PROTECT,
         related_name="replaces",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="录入人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "交办"
@@ -357,7 +356,7 @@ class DeadlineChangeKind(models.TextChoices):
     CALENDAR = "calendar", "节假日调整"
 
 
-class DeadlineChange(models.Model):
+class DeadlineChange(Recorded):
     """History of an assignment's deadline: nothing is overwritten (DESIGN.md §3)."""
 
     Kind = DeadlineChangeKind
@@ -373,15 +372,6 @@ class DeadlineChange(models.Model):
     new_deadline = models.DateField("新期限")
     explanation = models.JSONField("说明", default=dict)
     reason = models.TextField("原因", blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="录入人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "期限变更"
@@ -402,7 +392,7 @@ class ContactKind(models.TextChoices):
     VISIT = "visit", "实地"
 
 
-class Contact(models.Model):
+class Contact(Recorded):
     """面商/沟通 with the deputy before replying."""
 
     Kind = ContactKind
@@ -414,14 +404,6 @@ class Contact(models.Model):
     contacted_on = models.DateField("日期")
     participants = models.CharField("参加人员", max_length=300)
     summary = models.TextField("情况")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="录入人",
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "沟通记录"
@@ -433,7 +415,7 @@ class Contact(models.Model):
         return f"{self.get_kind_display()} {self.contacted_on:%Y-%m-%d}"
 
 
-class Opinion(models.Model):
+class Opinion(Recorded):
     """A co-handler's written opinion to the lead unit; part of the lead's file, not a reply."""
 
     assignment = models.ForeignKey(
@@ -441,14 +423,6 @@ class Opinion(models.Model):
     )
     text = models.TextField("意见")
     sent_on = models.DateField("送达日期")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="录入人",
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "协办意见"
@@ -466,7 +440,7 @@ class ReplyResult(models.TextChoices):
     D = "D", "D类 留作参考"
 
 
-class Reply(models.Model):
+class Reply(Recorded):
     """答复: the unit's formal reply to the deputy for one handling round."""
 
     Result = ReplyResult
@@ -485,14 +459,6 @@ class Reply(models.Model):
     not_public_reason = models.CharField("不公开理由", max_length=200, blank=True)
     # A follow-up reply on a B-class matter supersedes the earlier one, which stays in history.
     superseded = models.BooleanField("已被替代", default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="录入人",
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "答复"

@@ -1,9 +1,10 @@
 """Reads for pages and jobs, with their query shapes decided once."""
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from .deadlines import DEFAULT_LIMITS, add_months
-from .models import CalendarYear
+from .models import Assignment, CalendarYear, Suggestion
 
 
 def calendar_missing_years() -> list[int]:
@@ -21,10 +22,6 @@ def calendar_missing_years() -> list[int]:
 def home_tiles(user) -> list[dict]:
     """The few counts a user sees on the home page, scoped to what they may see.
     One aggregate query whatever the data size."""
-    from django.db.models import Count, Q
-
-    from .models import Assignment, Suggestion
-
     tiles = []
     if user.is_committee_staff or user.is_leader:
         counts = Suggestion.objects.aggregate(
