@@ -1,0 +1,76 @@
+"""Who may see and change what: the one gateway every page, export, import and API calls.
+
+404 for an object the user may not see (its existence is not revealed), 403 for a page or
+action the user may see but not use. The workflow re-checks rights on every write; this
+module decides visibility and page access.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from .models import Assignment, Suggestion
+
+
+def can_see_all(user) -> bool:
+    """Committee staff and leaders see every suggestion."""
+    return user.is_authenticated and (user.is_committee_staff or user.is_leader)
+
+
+def suggestions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Suggestions the user may see: all for staff and leaders; a unit's users those ever
+    assigned to their unit; deputies those they lead or co-signed."""
+    qs = Suggestion.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    if can_see_all(user):
+        return qs
+    visible = Q(pk__in=[])
+    if user.is_unit_user and user.unit_id:
+        visible |= Q(
+            Exists(Assignment.objects.filter(suggestion=OuterRef("pk"), unit_id=user.unit_id))
+        )
+    if user.is_deputy:
+        visible |= Q(lead_deputy__user=user) | Q(co_signers__user=user)
+    return qs.filter(visible).distinct() if user.is_deputy else qs.filter(visible)
+
+
+def suggestion_for_user(user, pk, queryset: QuerySet | None = None) -> Suggestion:
+    """The suggestion with this id if the user may see it, else 404."""
+    try:
+        return suggestions_visible_to(user, queryset).get(pk=pk)
+    except (Suggestion.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such suggestion for this user") from None
+
+
+def require_staff(user) -> None:
+    """Committee staff only; anyone else who is logged in gets 403."""
+    if not (user.is_authenticated and user.is_committee_staff):
+        raise PermissionDenied("committee staff only")
+
+
+def require_overview(user) -> None:
+    """Staff and leaders: the pages that look across all suggestions."""
+    if not can_see_all(user):
+        raise PermissionDenied("staff or leaders only")
+
+
+def _gate(check):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            check(request.user)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = _gate(require_staff)
+overview_required = _gate(require_overview)
