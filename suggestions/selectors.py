@@ -1,10 +1,28 @@
 """Reads for pages and jobs, with their query shapes decided once."""
 
-from django.db.models import Count, Q
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from . import access, deadlines
 from .deadlines import DEFAULT_LIMITS, add_months
-from .models import Assignment, CalendarYear, Suggestion
+from .models import (
+    AUDIT_ACTION_LABELS,
+    Assignment,
+    AuditEvent,
+    CalendarYear,
+    DeadlineChange,
+    ExtensionRequest,
+    ReassignmentRequest,
+    Reply,
+    RequestState,
+    Suggestion,
+)
+
+A = Assignment.State
+OPEN_STATES = (A.ASSIGNED, A.ACCEPTED)
 
 
 def calendar_missing_years() -> list[int]:
@@ -53,3 +71,246 @@ def home_tiles(user) -> list[dict]:
         led = Suggestion.objects.filter(lead_deputy__user=user).count()
         tiles.append({"label": "我领衔的建议", "value": led})
     return tiles
+
+
+# --- the staff list --------------------------------------------------------------------------
+
+# Sort keys offered on the list, in the words staff use; the first is the default.
+SORTS = {
+    "-number": ("编号(新→旧)", ("-term__number", "-number")),
+    "number": ("编号(旧→新)", ("term__number", "number")),
+    "-submitted_on": ("提出日期(新→旧)", ("-submitted_on", "-id")),
+    "submitted_on": ("提出日期(旧→新)", ("submitted_on", "id")),
+    "deadline": ("答复期限(近→远)", ("next_deadline", "-id")),
+    "-deadline": ("答复期限(远→近)", ("-next_deadline", "-id")),
+    "status": ("状态", ("status", "-id")),
+}
+
+
+def _open_answering(**filters) -> QuerySet:
+    return Assignment.objects.filter(
+        suggestion=OuterRef("pk"),
+        state__in=OPEN_STATES,
+        role__in=Assignment.ANSWERING_ROLES,
+        **filters,
+    )
+
+
+def suggestion_search(queryset: QuerySet, text: str) -> QuerySet:
+    """Title or content containing the text. On PostgreSQL the trigram GIN indexes on
+    UPPER(title) and UPPER(content) serve this (migration 0003); SQLite scans."""
+    text = text.strip()
+    if not text:
+        return queryset
+    return queryset.filter(Q(title__icontains=text) | Q(content__icontains=text))
+
+
+def suggestion_list(*, user, filters: dict, today: date | None = None) -> QuerySet:
+    """The suggestions a user may see, filtered and sorted as the list page asks.
+
+    `filters` holds the list form's cleaned data: term, meeting, channel, category, status,
+    unit, key, overdue, deputy (name), q (text) and sort. The rows carry `next_deadline`
+    (the nearest deadline among open lead/split assignments) and `current_assignments`
+    (assignments not ended, with their units): two queries per page whatever its size.
+    """
+    today = today or timezone.localdate()
+    qs = access.suggestions_visible_to(user).select_related(
+        "term", "meeting", "category", "lead_deputy", "supervisor"
+    )
+    qs = qs.annotate(
+        next_deadline=Subquery(_open_answering().order_by("deadline").values("deadline")[:1])
+    )
+    for field in ("term", "meeting", "category"):
+        if filters.get(field):
+            qs = qs.filter(**{field: filters[field]})
+    for field in ("channel", "status"):
+        if filters.get(field):
+            qs = qs.filter(**{field: filters[field]})
+    if filters.get("unit"):
+        qs = qs.filter(
+            Exists(
+                Assignment.objects.filter(suggestion=OuterRef("pk"), unit=filters["unit"]).exclude(
+                    state=A.ENDED
+                )
+            )
+        )
+    if filters.get("key"):
+        qs = qs.filter(is_key=True)
+    if filters.get("overdue"):
+        qs = qs.filter(Exists(_open_answering(deadline__lt=today)))
+    if filters.get("deputy"):
+        name = filters["deputy"].strip()
+        qs = qs.filter(
+            Q(lead_deputy__name__contains=name)
+            | Exists(
+                Suggestion.co_signers.through.objects.filter(
+                    suggestion_id=OuterRef("pk"), deputy__name__contains=name
+                )
+            )
+        )
+    qs = suggestion_search(qs, filters.get("q") or "")
+    sort = filters.get("sort") or "-number"
+    qs = qs.order_by(*SORTS.get(sort, SORTS["-number"])[1])
+    return qs.prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.exclude(state=A.ENDED)
+            .select_related("unit")
+            .order_by("role", "id"),
+            to_attr="current_assignments",
+        )
+    )
+
+
+def next_number(term) -> int:
+    """The number the next suggestion logged in this term will get (shown on the form; the
+    workflow gives the real one under a lock)."""
+    return (term.suggestions.aggregate(m=Max("number"))["m"] or 0) + 1
+
+
+def deadline_preview(*, suggestion: Suggestion, assigned_on: date) -> dict:
+    """The deadline each role would get if assigned on this day: staff see it before saving."""
+    rules = deadlines.rules_for_channel(suggestion.channel)
+    calendar = deadlines.WorkCalendar.load()
+    preview = {}
+    for role, label in Assignment.Role.choices:
+        result = deadlines.reply_deadline(
+            assigned_on=assigned_on, rules=rules, role=role, calendar=calendar
+        )
+        preview[role] = {
+            "label": label,
+            "date": result.date,
+            "lines": deadlines.explanation_lines(result.explanation()),
+        }
+    return preview
+
+
+# --- the suggestion page -------------------------------------------------------------------
+
+
+@dataclass
+class SuggestionPage:
+    suggestion: Suggestion
+    assignments: list
+    timeline: list
+    pending_reassignments: list
+    pending_extensions: list
+
+
+def suggestion_page(*, user, pk) -> SuggestionPage:
+    """Everything the suggestion page shows, in a fixed number of queries (404 if the user
+    may not see it)."""
+    suggestion = access.suggestion_for_user(
+        user,
+        pk,
+        Suggestion.objects.select_related(
+            "term", "meeting", "category", "lead_deputy__delegation", "supervisor", "merged_into"
+        ).prefetch_related("co_signers__delegation", "merged_from"),
+    )
+    assignments = list(
+        suggestion.assignments.select_related("unit", "replaced_by__unit")
+        .prefetch_related(
+            Prefetch(
+                "replies",
+                queryset=Reply.objects.select_related("feedback__entered_by").order_by(
+                    "round", "replied_on", "id"
+                ),
+            ),
+            "contacts",
+            "opinions",
+            Prefetch(
+                "deadline_changes",
+                queryset=DeadlineChange.objects.order_by("effective_on", "id"),
+            ),
+        )
+        .order_by("state", "role", "id")
+    )
+    pending = {"assignment__suggestion": suggestion, "state": RequestState.PENDING}
+    return SuggestionPage(
+        suggestion=suggestion,
+        assignments=sorted(assignments, key=lambda a: (a.state == A.ENDED, a.role, a.pk)),
+        timeline=suggestion_timeline(suggestion),
+        pending_reassignments=list(
+            ReassignmentRequest.objects.filter(**pending).select_related(
+                "assignment__unit", "suggested_unit", "requested_by"
+            )
+        ),
+        pending_extensions=list(
+            ExtensionRequest.objects.filter(**pending).select_related(
+                "assignment__unit", "requested_by"
+            )
+        ),
+    )
+
+
+def suggestion_timeline(suggestion: Suggestion) -> list[dict]:
+    """The audit events of a suggestion, oldest first, as lines people can read."""
+    events = AuditEvent.objects.filter(suggestion=suggestion).select_related(
+        "actor", "assignment__unit"
+    )
+    return [
+        {
+            "at": event.at,
+            "label": AUDIT_ACTION_LABELS.get(event.action, event.action),
+            "actor": event.actor.display_name if event.actor else "系统",
+            "detail": _event_detail(event),
+        }
+        for event in events
+    ]
+
+
+_ROLE_LABELS = dict(Assignment.Role.choices)
+
+
+def _event_detail(event: AuditEvent) -> str:
+    data = event.data or {}
+    parts = []
+    if event.assignment_id and event.assignment:
+        parts.append(event.assignment.unit.name)
+    if "role" in data:
+        parts.append(_ROLE_LABELS.get(data["role"], data["role"]))
+    if data.get("deadline"):
+        parts.append(f"答复期限 {data['deadline']}")
+    if data.get("into_number"):
+        parts.append(f"并入{data['into_number']}")
+    if data.get("supervisor"):
+        parts.append(f"督办领导 {data['supervisor']}")
+    if data.get("changes"):
+        parts.append(
+            ";".join(
+                f"{_field_label(name)}:{_short(old)} → {_short(new)}"
+                for name, (old, new) in data["changes"].items()
+            )
+        )
+    if event.reason:
+        parts.append(event.reason)
+    return ",".join(p for p in parts if p)
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Suggestion._meta.get_field(name).verbose_name)
+    except Exception:
+        return name
+
+
+def _short(value: str, limit: int = 40) -> str:
+    value = value or "(空)"
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def pending_requests() -> tuple[list, list]:
+    """Pending reassignment and extension requests for staff to decide, oldest first."""
+    common = ("assignment__unit", "assignment__suggestion__term", "requested_by")
+    return (
+        list(
+            ReassignmentRequest.objects.filter(state=RequestState.PENDING)
+            .select_related(*common, "suggested_unit")
+            .order_by("requested_on", "id")
+        ),
+        list(
+            ExtensionRequest.objects.filter(state=RequestState.PENDING)
+            .select_related(*common)
+            .order_by("requested_on", "id")
+        ),
+    )

@@ -362,6 +362,24 @@ EDITABLE_FIELDS = (
 )
 FINAL_STATES = (S.CLOSED, S.REJECTED, S.MERGED, S.WITHDRAWN)
 
+# The states in which staff may take each action on a suggestion. The transitions below check
+# them; pages ask `staff_actions` which buttons to offer.
+STAFF_ACTION_STATES = {
+    "edit": tuple(state for state in S.values if state not in FINAL_STATES),
+    "register": (S.SUBMITTED,),
+    "reject": (S.SUBMITTED,),
+    "merge": (S.SUBMITTED, S.REGISTERED),
+    "assign": (S.REGISTERED, S.ASSIGNED),
+    "mark_key": (S.SUBMITTED, S.REGISTERED, S.ASSIGNED, S.REPLIED),
+    "close": (S.REPLIED,),
+    "feedback": (S.ASSIGNED, S.REPLIED),
+}
+
+
+def staff_actions(suggestion: Suggestion) -> set[str]:
+    """The actions staff may take on this suggestion now."""
+    return {name for name, states in STAFF_ACTION_STATES.items() if suggestion.status in states}
+
 
 def suggestion_check_update(
     *, suggestion: Suggestion, expected_version: int, changes: dict
@@ -517,7 +535,9 @@ def suggestion_register(
     """立案."""
     _require_staff(actor)
     suggestion = _lock_suggestion(suggestion)
-    _require_state(suggestion, [S.SUBMITTED], "只有已提交的建议可以立案", "not_submitted")
+    _require_state(
+        suggestion, STAFF_ACTION_STATES["register"], "只有已提交的建议可以立案", "not_submitted"
+    )
     category = category or suggestion.category
     if category is None:
         raise InvalidTransition("立案前请选择分类", "missing_category")
@@ -537,7 +557,9 @@ def suggestion_reject(*, actor, suggestion: Suggestion, reason: str, note: str =
     """不予立案, with one of the typical reasons and free text (required for 其他)."""
     _require_staff(actor)
     suggestion = _lock_suggestion(suggestion)
-    _require_state(suggestion, [S.SUBMITTED], "只有已提交的建议可以不予立案", "not_submitted")
+    _require_state(
+        suggestion, STAFF_ACTION_STATES["reject"], "只有已提交的建议可以不予立案", "not_submitted"
+    )
     if reason not in Suggestion.RejectReason.values:
         raise InvalidTransition("请选择不予立案理由", "missing_reason")
     note = (note or "").strip()
@@ -564,7 +586,7 @@ def suggestion_merge(
     _require_staff(actor)
     suggestion = _lock_suggestion(suggestion)
     _require_state(
-        suggestion, [S.SUBMITTED, S.REGISTERED], "只有已提交或已立案的建议可以并案", "cannot_merge"
+        suggestion, STAFF_ACTION_STATES["merge"], "只有已提交或已立案的建议可以并案", "cannot_merge"
     )
     if into.pk == suggestion.pk:
         raise InvalidTransition("不能并入自身", "merge_self")
@@ -600,7 +622,10 @@ def suggestion_assign(
     _require_staff(actor)
     suggestion = _lock_suggestion(suggestion)
     _require_state(
-        suggestion, [S.REGISTERED, S.ASSIGNED], "只有已立案或已交办的建议可以交办", "not_registered"
+        suggestion,
+        STAFF_ACTION_STATES["assign"],
+        "只有已立案或已交办的建议可以交办",
+        "not_registered",
     )
     if not units:
         raise InvalidTransition("请至少选择一个承办单位", "no_units")
@@ -680,7 +705,7 @@ def suggestion_mark_key(
     suggestion = _lock_suggestion(suggestion)
     _require_state(
         suggestion,
-        [S.SUBMITTED, S.REGISTERED, S.ASSIGNED, S.REPLIED],
+        STAFF_ACTION_STATES["mark_key"],
         f"“{suggestion.get_status_display()}”状态的建议不能设为重点",
         "cannot_mark_key",
     )
@@ -705,7 +730,9 @@ def suggestion_close(*, actor, suggestion: Suggestion, note: str = "") -> Sugges
     """办结: every answering unit has replied and no re-handling is open."""
     _require_staff(actor)
     suggestion = _lock_suggestion(suggestion)
-    _require_state(suggestion, [S.REPLIED], "只有全部答复后的建议可以办结", "not_replied")
+    _require_state(
+        suggestion, STAFF_ACTION_STATES["close"], "只有全部答复后的建议可以办结", "not_replied"
+    )
     old = _set_status(suggestion, S.CLOSED, closed_on=_today())
     _audit(
         actor=actor,
@@ -1181,7 +1208,7 @@ def feedback_record(
     if not (is_staff or _is_lead_deputy(actor, suggestion)):
         raise NotPermitted("只有领衔代表或代为录入的工作人员可以反馈", "not_lead_deputy")
     reply = Reply.objects.get(pk=reply.pk)
-    if suggestion.status not in (S.ASSIGNED, S.REPLIED):
+    if suggestion.status not in STAFF_ACTION_STATES["feedback"]:
         raise InvalidTransition(
             f"“{suggestion.get_status_display()}”状态的建议不能反馈", "suggestion_not_open"
         )

@@ -1,0 +1,271 @@
+"""Page forms: they parse and validate input; the workflow decides and writes."""
+
+from django import forms
+from django.core import signing
+from django.utils import timezone
+
+from accounts.models import User
+from deputies.models import Deputy, Meeting, Term
+from units.models import Unit
+
+from .models import Category, Channel, Suggestion, Verdict
+from .selectors import SORTS
+
+PICKER = {"class": "picker"}  # enhanced into a searchable picker by static/js/portal.js
+
+
+def _date_input(**kwargs):
+    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+
+
+def _blank(choices, label="全部"):
+    return [("", label), *choices]
+
+
+class SuggestionFilterForm(forms.Form):
+    """The list's filters; they live in the URL so a list can be bookmarked and shared."""
+
+    q = forms.CharField(label="关键词", required=False, max_length=100)
+    term = forms.ModelChoiceField(
+        Term.objects.all(), label="届次", required=False, empty_label="全部"
+    )
+    meeting = forms.ModelChoiceField(
+        Meeting.objects.select_related("term"), label="会议", required=False, empty_label="全部"
+    )
+    channel = forms.ChoiceField(label="来源", required=False, choices=_blank(Channel.choices))
+    category = forms.ModelChoiceField(
+        Category.objects.all(), label="分类", required=False, empty_label="全部"
+    )
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=_blank(Suggestion.Status.choices)
+    )
+    unit = forms.ModelChoiceField(
+        Unit.objects.all(), label="承办单位", required=False, empty_label="全部"
+    )
+    deputy = forms.CharField(label="代表", required=False, max_length=50)
+    key = forms.BooleanField(label="仅重点建议", required=False)
+    overdue = forms.BooleanField(label="仅逾期", required=False)
+    sort = forms.ChoiceField(
+        label="排序", required=False, choices=[(k, v[0]) for k, v in SORTS.items()]
+    )
+
+    def filters(self) -> dict:
+        """Cleaned filters, or none at all when the URL was tampered with (shown as an error)."""
+        return self.cleaned_data if self.is_valid() else {}
+
+
+class SuggestionForm(forms.Form):
+    """Create or edit a suggestion. Deputy and meeting choices are those of one term."""
+
+    number = forms.IntegerField(
+        label="编号",
+        required=False,
+        min_value=1,
+        help_text="已按本届顺序建议下一个编号;纸质件已有编号时可改为原编号",
+    )
+    meeting = forms.ModelChoiceField(Meeting.objects.none(), label="会议", required=False)
+    kind = forms.ChoiceField(label="类别", choices=Suggestion.Kind.choices)
+    channel = forms.ChoiceField(label="来源", choices=Channel.choices)
+    category = forms.ModelChoiceField(
+        Category.objects.filter(is_active=True), label="分类", required=False
+    )
+    title = forms.CharField(label="标题", max_length=200)
+    content = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 8}))
+    lead_deputy = forms.ModelChoiceField(
+        Deputy.objects.none(), label="领衔代表", widget=forms.Select(attrs=PICKER)
+    )
+    co_signers = forms.ModelMultipleChoiceField(
+        Deputy.objects.none(),
+        label="附议代表",
+        required=False,
+        widget=forms.SelectMultiple(attrs=PICKER),
+    )
+    submitted_on = _date_input(label="提出日期", required=False)
+
+    def __init__(self, *args, term: Term, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        deputies = Deputy.objects.filter(term=term).select_related("delegation").order_by("name")
+        self.fields["lead_deputy"].queryset = deputies
+        self.fields["co_signers"].queryset = deputies
+        self.fields["lead_deputy"].label_from_instance = _deputy_label
+        self.fields["co_signers"].label_from_instance = _deputy_label
+        self.fields["meeting"].queryset = Meeting.objects.filter(term=term).select_related("term")
+        if editing:
+            del self.fields["number"]
+
+    def clean_co_signers(self):
+        return list(self.cleaned_data["co_signers"])
+
+
+def _deputy_label(deputy: Deputy) -> str:
+    return f"{deputy.name}({deputy.delegation.name})" if deputy.delegation_id else deputy.name
+
+
+# What the edit form was based on, so a refused save can show what changed meanwhile.
+_BASE_SALT = "suggestions.edit.base"
+
+
+def sign_base(values: dict) -> str:
+    return signing.dumps(values, salt=_BASE_SALT, compress=True)
+
+
+def read_base(token: str) -> dict:
+    try:
+        return signing.loads(token, salt=_BASE_SALT)
+    except signing.BadSignature:
+        return {}
+
+
+class EditMeta(forms.Form):
+    """Hidden fields of the edit form: the version and values the user started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    base = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class RegisterForm(forms.Form):
+    category = forms.ModelChoiceField(
+        Category.objects.filter(is_active=True), label="分类", required=False
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="不予立案理由", choices=_blank(Suggestion.RejectReason.choices, "请选择")
+    )
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MergeForm(forms.Form):
+    into_number = forms.IntegerField(label="并入同届第几号建议", min_value=1)
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AssignForm(forms.Form):
+    """交办: one lead (主办), or several split units (分办), plus any co-handlers (协办)."""
+
+    lead = forms.ModelChoiceField(
+        Unit.objects.none(), label="主办单位", required=False, widget=forms.Select(attrs=PICKER)
+    )
+    split = forms.ModelMultipleChoiceField(
+        Unit.objects.none(),
+        label="分办单位",
+        required=False,
+        widget=forms.SelectMultiple(attrs=PICKER),
+        help_text="多个单位分别答复时选择,与主办单位二选一",
+    )
+    co = forms.ModelMultipleChoiceField(
+        Unit.objects.none(),
+        label="协办单位",
+        required=False,
+        widget=forms.SelectMultiple(attrs=PICKER),
+    )
+    assigned_on = _date_input(label="交办日期")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("assigned_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.filter(is_active=True).order_by("system", "name")
+        for name in ("lead", "split", "co"):
+            self.fields[name].queryset = units
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        units = []
+        if data.get("lead"):
+            units.append((data["lead"], "lead"))
+        units += [(u, "split") for u in data.get("split") or ()]
+        units += [(u, "co") for u in data.get("co") or ()]
+        if not units:
+            raise forms.ValidationError("请至少选择一个承办单位")
+        data["units"] = units
+        return data
+
+
+class KeyForm(forms.Form):
+    is_key = forms.BooleanField(label="重点建议", required=False)
+    supervisor = forms.ModelChoiceField(
+        User.objects.filter(is_leader=True, is_active=True).order_by("name"),
+        label="督办领导",
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_key") and not data.get("supervisor"):
+            self.add_error("supervisor", "设为重点建议时请选择督办领导")
+        return data
+
+
+class DecideForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label="审核结果",
+        choices=[("yes", "同意"), ("no", "不同意")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    new_unit = forms.ModelChoiceField(
+        Unit.objects.filter(is_active=True).order_by("name"),
+        label="改交单位",
+        required=False,
+        help_text="同意调整时选择;不选则采用申请单位建议的单位",
+    )
+
+
+class FeedbackForm(forms.Form):
+    """The 代表意见反馈表 as staff copy it from paper."""
+
+    result_verdict = forms.ChoiceField(
+        label="对办理结果", choices=Verdict.choices, widget=forms.RadioSelect
+    )
+    work_verdict = forms.ChoiceField(
+        label="对办理工作", choices=Verdict.choices, widget=forms.RadioSelect
+    )
+    remarks = forms.CharField(
+        label="具体意见", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    given_on = _date_input(label="反馈日期(纸质表上的日期)")
+
+
+class CloseForm(forms.Form):
+    note = forms.CharField(
+        label="办结说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class BulkForm(forms.Form):
+    """An action on the ticked rows, or on every row matching the list's filters."""
+
+    ACTIONS = [("assign", "批量交办"), ("key", "设为重点建议"), ("export", "导出")]
+    action = forms.ChoiceField(label="操作", choices=ACTIONS)
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    all_matching = forms.BooleanField(required=False)
+    unit = forms.ModelChoiceField(
+        Unit.objects.filter(is_active=True).order_by("name"), label="承办单位", required=False
+    )
+    role = forms.ChoiceField(
+        label="办理方式",
+        required=False,
+        choices=[("lead", "主办"), ("co", "协办"), ("split", "分办")],
+    )
+    supervisor = KeyForm.base_fields["supervisor"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any integer id is accepted here; access and state are checked per suggestion.
+        self.fields["ids"].valid_value = lambda value: True
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("ids") and not data.get("all_matching"):
+            raise forms.ValidationError("请先勾选建议,或选择“全部筛选结果”")
+        if data.get("action") == "assign" and not data.get("unit"):
+            self.add_error("unit", "批量交办请选择承办单位")
+        if data.get("action") == "key" and not data.get("supervisor"):
+            self.add_error("supervisor", "设为重点建议时请选择督办领导")
+        return data
