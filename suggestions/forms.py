@@ -63,11 +63,16 @@ class SuggestionForm(forms.Form):
         min_value=1,
         help_text="已按本届顺序建议下一个编号;纸质件已有编号时可改为原编号",
     )
-    meeting = forms.ModelChoiceField(Meeting.objects.none(), label="会议", required=False)
+    meeting = forms.ModelChoiceField(
+        Meeting.objects.none(), label="会议", required=False, empty_label="(不属于某次会议)"
+    )
     kind = forms.ChoiceField(label="类别", choices=Suggestion.Kind.choices)
     channel = forms.ChoiceField(label="来源", choices=Channel.choices)
     category = forms.ModelChoiceField(
-        Category.objects.filter(is_active=True), label="分类", required=False
+        Category.objects.filter(is_active=True),
+        label="分类",
+        required=False,
+        empty_label="(暂不分类,立案时再选)",
     )
     title = forms.CharField(label="标题", max_length=200)
     content = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 8}))

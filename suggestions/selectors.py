@@ -3,7 +3,18 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.utils import timezone
 
 from . import access, deadlines
@@ -87,6 +98,10 @@ SORTS = {
 }
 
 
+# Lead and split units first, co-handlers after them.
+_CO_LAST = Case(When(role=Assignment.Role.CO, then=1), default=0)
+
+
 def _open_answering(**filters) -> QuerySet:
     return Assignment.objects.filter(
         suggestion=OuterRef("pk"),
@@ -156,7 +171,7 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
             "assignments",
             queryset=Assignment.objects.exclude(state=A.ENDED)
             .select_related("unit")
-            .order_by("role", "id"),
+            .order_by(_CO_LAST, "id"),
             to_attr="current_assignments",
         )
     )
@@ -228,7 +243,9 @@ def suggestion_page(*, user, pk) -> SuggestionPage:
     pending = {"assignment__suggestion": suggestion, "state": RequestState.PENDING}
     return SuggestionPage(
         suggestion=suggestion,
-        assignments=sorted(assignments, key=lambda a: (a.state == A.ENDED, a.role, a.pk)),
+        assignments=sorted(
+            assignments, key=lambda a: (a.state == A.ENDED, a.role == Assignment.Role.CO, a.pk)
+        ),
         timeline=suggestion_timeline(suggestion),
         pending_reassignments=list(
             ReassignmentRequest.objects.filter(**pending).select_related(

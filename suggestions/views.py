@@ -68,6 +68,11 @@ def _run(form, action, **kwargs):
         return None
 
 
+def _posted(request):
+    """Bind a form on POST even when nothing was filled in (an empty POST is still a submit)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _back_to(suggestion) -> str:
     return reverse("suggestions:detail", args=[suggestion.pk])
 
@@ -143,7 +148,7 @@ def suggestion_create(request):
     access.require_staff(request.user)
     term = _form_term(request)
     form = SuggestionForm(
-        request.POST or None,
+        _posted(request),
         term=term,
         initial={
             "number": selectors.next_number(term),
@@ -191,9 +196,9 @@ def suggestion_edit(request, pk):
         for name in ("meeting", "kind", "channel", "category", "title", "content", "lead_deputy")
     }
     initial |= {"submitted_on": suggestion.submitted_on, "co_signers": suggestion.co_signers.all()}
-    form = SuggestionForm(request.POST or None, term=suggestion.term, editing=True, initial=initial)
+    form = SuggestionForm(_posted(request), term=suggestion.term, editing=True, initial=initial)
     meta = EditMeta(
-        request.POST or None,
+        _posted(request),
         initial={"version": suggestion.version, "base": sign_base(_edit_values(suggestion))},
     )
     conflict = None
@@ -275,7 +280,7 @@ def suggestion_register(request, pk):
 
 def _action_page(request, suggestion, form_class, action, template, done, **extra):
     """GET shows the form; POST calls the workflow and returns to the suggestion page."""
-    form = form_class(request.POST or None, **extra.pop("form_kwargs", {}))
+    form = form_class(_posted(request), **extra.pop("form_kwargs", {}))
     if request.method == "POST" and form.is_valid():
         kwargs = extra.pop("to_kwargs", lambda data: data)(form.cleaned_data)
         if kwargs is not None and _run(
@@ -304,7 +309,7 @@ def suggestion_reject(request, pk):
 @login_required
 def suggestion_merge(request, pk):
     suggestion = _staff_suggestion(request, pk)
-    form = MergeForm(request.POST or None)
+    form = MergeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         into = Suggestion.objects.filter(
             term=suggestion.term, number=form.cleaned_data["into_number"]
@@ -347,7 +352,7 @@ def suggestion_assign(request, pk):
             }
         )
     else:
-        form = AssignForm(request.POST or None)
+        form = AssignForm(_posted(request))
     if form.is_bound and form.is_valid():
         assigned_on = form.cleaned_data["assigned_on"]
         created = _run(
@@ -417,7 +422,7 @@ def feedback_entry(request, pk, reply_pk):
         pk=reply_pk,
         assignment__suggestion=suggestion,
     )
-    form = FeedbackForm(request.POST or None, initial={"given_on": timezone.localdate()})
+    form = FeedbackForm(_posted(request), initial={"given_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         feedback = _run(
             form, workflow.feedback_record, actor=request.user, reply=reply, **form.cleaned_data

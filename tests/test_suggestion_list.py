@@ -1,0 +1,184 @@
+"""The staff suggestion list: access, filters in the URL, search, sorting, paging, queries."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from suggestions import workflow
+from suggestions.models import Suggestion
+
+from .factories import DeputyFactory, MeetingFactory, SuggestionFactory, category
+
+URL = "/suggestions/"
+
+
+def get(client, user, query=""):
+    client.force_login(user)
+    return client.get(URL + query)
+
+
+def shown(response) -> str:
+    return response.content.decode()
+
+
+def test_staff_see_the_list_with_numbers_units_and_deadlines(client, people, journey):
+    suggestion, assignment = journey.assigned(title="关于增设公交线路的建议")
+    page = shown(get(client, people.staff))
+    assert "关于增设公交线路的建议" in page
+    assert suggestion.display_number in page
+    assert "市交通运输局" in page
+    assert f"{assignment.deadline:%Y-%m-%d}" in page
+    days = (assignment.deadline - timezone.localdate()).days
+    assert f"剩余{days}天" in page
+    assert 'id="result-count">1<' in page
+
+
+def test_leaders_see_the_list_without_staff_actions(client, people, journey):
+    journey.assigned()
+    page = shown(get(client, people.leader))
+    assert "建议列表" in page
+    assert "批量操作" not in page and "录入建议</a>" not in page.split("<main>")[1]
+
+
+@pytest.mark.parametrize("who", ["unit_user", "deputy_user", "nobody"])
+def test_other_roles_may_not_open_the_list(client, people, who):
+    assert get(client, getattr(people, who)).status_code == 403
+
+
+def test_the_list_needs_login(client, db):
+    response = client.get(URL)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_search_finds_chinese_substrings_in_title_and_content(client, people, journey):
+    journey.submitted(title="关于加强老旧小区加装电梯工作的建议", content="居民上下楼困难。")
+    journey.submitted(title="关于改善校园周边环境的建议", content="建议在学校门口增设护学岗。")
+    journey.submitted(title="关于发展夜间经济的建议", content="延长商业街营业时间。")
+    assert "加装电梯" in shown(get(client, people.staff, "?q=加装电梯"))
+    by_content = shown(get(client, people.staff, "?q=护学岗"))
+    assert "校园周边" in by_content and "加装电梯" not in by_content
+    assert 'id="result-count">0<' in shown(get(client, people.staff, "?q=不存在的词语"))
+
+
+def _two(journey, people, **matching):
+    """One suggestion that matches a filter and one that does not."""
+    return journey.submitted(title="应当出现的建议", **matching), journey.submitted(
+        title="不应出现的建议"
+    )
+
+
+def test_filter_by_status(client, people, journey):
+    journey.registered(title="应当出现的建议")
+    journey.submitted(title="不应出现的建议")
+    page = shown(get(client, people.staff, "?status=registered"))
+    assert "应当出现的建议" in page and "不应出现的建议" not in page
+
+
+def test_filter_by_channel_category_meeting_and_term(client, people, journey):
+    meeting = MeetingFactory(term=people.term)
+    journey.submitted(
+        title="应当出现的建议", channel="express", category=category("教育科技"), meeting=meeting
+    )
+    journey.submitted(title="不应出现的建议")
+    for query in (
+        "?channel=express",
+        f"?category={category('教育科技').pk}",
+        f"?meeting={meeting.pk}",
+        f"?term={people.term.pk}&channel=express",
+    ):
+        page = shown(get(client, people.staff, query))
+        assert "应当出现的建议" in page and "不应出现的建议" not in page, query
+
+
+def test_filter_by_unit_key_and_overdue(client, people, journey):
+    past = timezone.localdate() - dt.timedelta(days=200)
+    late, _ = journey.assigned(title="逾期的建议", assigned_on=past)
+    journey.assigned(title="其他单位的建议", roles=(("other_unit", "lead"),))
+    workflow.suggestion_mark_key(
+        actor=people.staff, suggestion=late, is_key=True, supervisor=people.leader
+    )
+    by_unit = shown(get(client, people.staff, f"?unit={people.unit.pk}"))
+    assert "逾期的建议" in by_unit and "其他单位的建议" not in by_unit
+    overdue = shown(get(client, people.staff, "?overdue=on"))
+    assert "逾期的建议" in overdue and "其他单位的建议" not in overdue
+    assert "逾期" in overdue and "天</span>" in overdue
+    key = shown(get(client, people.staff, "?key=on"))
+    assert "逾期的建议" in key and "其他单位的建议" not in key
+
+
+def test_filter_by_deputy_finds_lead_and_co_signed(client, people, journey):
+    led = journey.submitted(title="张伟领衔的建议")
+    co = journey.submitted(title="张伟附议的建议", lead_deputy=people.other_deputy)
+    co.co_signers.add(people.deputy)
+    journey.submitted(title="李娜的建议", lead_deputy=people.other_deputy)
+    page = shown(get(client, people.staff, "?deputy=张伟"))
+    assert led.title in page and co.title in page and "李娜的建议" not in page
+
+
+def test_sorting_by_deadline_puts_the_nearest_first(client, people, journey):
+    today = timezone.localdate()
+    journey.assigned(title="后到期的建议", assigned_on=today)
+    journey.assigned(title="先到期的建议", assigned_on=today - dt.timedelta(days=40))
+    page = shown(get(client, people.staff, "?sort=deadline&status=assigned"))
+    assert page.index("先到期的建议") < page.index("后到期的建议")
+    page = shown(get(client, people.staff, "?sort=-deadline&status=assigned"))
+    assert page.index("后到期的建议") < page.index("先到期的建议")
+
+
+def test_pages_keep_the_filters_in_their_links(client, people):
+    SuggestionFactory.create_batch(55, term=people.term, channel="recess", title="闭会期间建议")
+    SuggestionFactory(term=people.term, channel="session")
+    page = shown(get(client, people.staff, "?channel=recess"))
+    assert 'id="result-count">55<' in page and "第 1/2 页" in page
+    assert "?channel=recess&amp;page=2" in page
+    second = shown(get(client, people.staff, "?channel=recess&page=2"))
+    assert second.count("闭会期间建议</a>") == 5
+
+
+def test_a_tampered_filter_shows_a_chinese_error_not_a_crash(client, people, journey):
+    journey.submitted()
+    response = get(client, people.staff, "?status=nonsense&term=abc")
+    assert response.status_code == 200
+    assert "筛选条件有误" in shown(response)
+    assert "选择一个有效的选项" in shown(response)
+
+
+def _bulk_suggestions(term, deputy, count: int, start: int):
+    cat = category()
+    Suggestion.objects.bulk_create(
+        Suggestion(
+            term=term,
+            number=start + i,
+            channel="session",
+            category=cat,
+            title=f"批量建议{i}",
+            content="内容",
+            lead_deputy=deputy,
+            status="submitted",
+            submitted_on=dt.date(2026, 1, 12),
+        )
+        for i in range(count)
+    )
+
+
+def test_the_list_answers_in_the_same_number_of_queries_at_10_and_1000(
+    client, people, journey, django_assert_max_num_queries
+):
+    deputies = [DeputyFactory(term=people.term) for _ in range(3)]
+    counts = []
+    for size in (10, 1000):
+        _bulk_suggestions(
+            people.term, deputies[len(counts)], size - (10 if counts else 0), 10_000 * size
+        )
+        for _ in range(2):
+            journey.assigned(roles=(("unit", "lead"), ("other_unit", "co")))
+        client.force_login(people.staff)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL + "?sort=deadline&q=建议").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    with django_assert_max_num_queries(16):
+        client.get(URL + "?overdue=on&deputy=代表")
