@@ -46,6 +46,36 @@ def suggestion_for_user(user, pk, queryset: QuerySet | None = None) -> Suggestio
         raise Http404("no such suggestion for this user") from None
 
 
+def assignments_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Assignments the user may see: all for staff and leaders; a unit's users their own
+    unit's; deputies those of suggestions they lead or co-signed."""
+    qs = Assignment.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    if can_see_all(user):
+        return qs
+    visible = Q(pk__in=[])
+    if user.is_unit_user and user.unit_id:
+        visible |= Q(unit_id=user.unit_id)
+    if user.is_deputy:
+        visible |= Q(suggestion__in=suggestions_visible_to(user).values("pk"))
+    return qs.filter(visible)
+
+
+def assignment_for_user(user, pk, queryset: QuerySet | None = None) -> Assignment:
+    """The assignment with this id if the user may see it, else 404."""
+    try:
+        return assignments_visible_to(user, queryset).get(pk=pk)
+    except (Assignment.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such assignment for this user") from None
+
+
+def require_unit_of(user, assignment: Assignment) -> None:
+    """Acting on an assignment is for its own unit's users; others who may see it get 403."""
+    if not (user.is_authenticated and user.is_unit_user and user.unit_id == assignment.unit_id):
+        raise PermissionDenied("only the assigned unit")
+
+
 def require_staff(user) -> None:
     """Committee staff only; anyone else who is logged in gets 403."""
     if not (user.is_authenticated and user.is_committee_staff):
