@@ -174,6 +174,10 @@ PORTAL = {
     "OVERDUE_ESCALATION_DAYS": env_int("PORTAL_OVERDUE_ESCALATION_DAYS", 15),
     # Units with fewer assignments in scope are shown apart, unranked (DESIGN.md §5).
     "RANKING_MIN_ASSIGNMENTS": env_int("PORTAL_RANKING_MIN_ASSIGNMENTS", 5),
+    # Largest reply attachment accepted, in MB (checked on the upload, by content and size).
+    "ATTACHMENT_MAX_MB": env_int("PORTAL_ATTACHMENT_MAX_MB", 20),
+    # An open assignment is "due soon" (unit inbox tab) within this many days of its deadline.
+    "DUE_SOON_DAYS": env_int("PORTAL_DUE_SOON_DAYS", 14),
 }
 
 REST_FRAMEWORK = {

@@ -18,6 +18,7 @@ from .models import (
     AUDIT_ACTION_LABELS,
     Assignment,
     AssignmentState,
+    Attachment,
     AuditEvent,
     CalendarDay,
     CalendarYear,
@@ -496,6 +497,16 @@ class ReplyAdmin(OfAssignment, ReadOnlyAdmin):
     list_filter = ("result", "is_public", "superseded", "replied_on")
     search_fields = ("assignment__suggestion__title", "assignment__unit__name", "signer")
     ordering = ("-replied_on", "-id")
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    # The file itself is not linked here: it is served only by the portal's access-checked
+    # download view, never from MEDIA_URL.
+    list_display = ("name", "kind", "size", "reply", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("name", "reply__assignment__suggestion__title")
+    exclude = ("file",)
 
 
 @admin.register(Feedback)

@@ -4,6 +4,8 @@ Models hold fields, choices, constraints and one-row facts. Every state change g
 `suggestions.workflow`; every deadline comes from `suggestions.deadlines`.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -480,6 +482,43 @@ class Reply(Recorded):
 
     def __str__(self):
         return f"答复({self.result}) {self.replied_on:%Y-%m-%d}"
+
+
+def _attachment_path(instance, filename: str) -> str:
+    # Stored under a random name: the original name is kept in the row, never on disk.
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class AttachmentKind(models.TextChoices):
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "Word 文档"
+    PNG = "png", "PNG 图片"
+    JPEG = "jpeg", "JPEG 图片"
+
+
+class Attachment(Recorded):
+    """A file sent with a reply (PDF, DOCX or an image). Stored under MEDIA_ROOT, outside the
+    web root, and served only through the portal's access check, always as a download."""
+
+    Kind = AttachmentKind
+
+    reply = models.ForeignKey(
+        Reply, verbose_name="答复", on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField("文件", upload_to=_attachment_path, max_length=200)
+    name = models.CharField("文件名", max_length=200)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    size = models.PositiveIntegerField("大小(字节)")
+    sha256 = models.CharField("SHA-256", max_length=64)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        ordering = ["reply", "id"]
+        constraints = [_choices_check("kind", AttachmentKind.choices, "attachment_kind_valid")]
+
+    def __str__(self):
+        return self.name
 
 
 class Verdict(models.TextChoices):

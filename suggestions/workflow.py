@@ -21,9 +21,10 @@ from django.utils import timezone
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
-from . import deadlines
+from . import attachments, deadlines
 from .models import (
     Assignment,
+    Attachment,
     AuditEvent,
     Category,
     Channel,
@@ -247,6 +248,33 @@ def _write_reply(
         contact_phone=contact_phone,
         created_by=actor,
     )
+
+
+def _check_attachments(files: Sequence) -> list:
+    """Every file must pass before any is stored; all refusals are named at once."""
+    checked, refused = [], []
+    for upload in files:
+        try:
+            checked.append(attachments.check(upload))
+        except attachments.AttachmentRefused as exc:
+            refused.append(exc.message)
+    if refused:
+        raise InvalidTransition(";".join(refused), "attachment_refused")
+    return checked
+
+
+def _store_attachments(*, actor, reply: Reply, files) -> None:
+    for upload, info in files:
+        attachment = Attachment(
+            reply=reply,
+            name=info.name,
+            kind=info.kind,
+            size=info.size,
+            sha256=info.sha256,
+            created_by=actor,
+        )
+        attachment.file.save(info.name, upload, save=False)
+        attachment.save()
 
 
 def _mark_answered(
@@ -1086,10 +1114,12 @@ def assignment_reply(
     not_public_reason: str = "",
     contact_person: str = "",
     contact_phone: str = "",
+    attachments: Sequence = (),
 ) -> Reply:
-    """答复 by a lead or split unit. When every answering unit has replied, the suggestion is
-    `replied`."""
+    """答复 by a lead or split unit, with any attachments (all checked before anything is
+    written). When every answering unit has replied, the suggestion is `replied`."""
     _require_unit(actor, assignment)
+    checked = _check_attachments(attachments)
     suggestion, assignment = _lock_assignment(assignment)
     if not assignment.answers_deputy:
         raise InvalidTransition(
@@ -1113,12 +1143,18 @@ def assignment_reply(
         contact_person=contact_person,
         contact_phone=contact_phone,
     )
+    _store_attachments(actor=actor, reply=reply, files=zip(attachments, checked, strict=True))
     _mark_answered(
         actor=actor,
         suggestion=suggestion,
         assignment=assignment,
         action="reply.post",
-        data={"reply": reply.pk, "result": result, "round": reply.round},
+        data={
+            "reply": reply.pk,
+            "result": result,
+            "round": reply.round,
+            "attachments": [c.name for c in checked],
+        },
     )
     waiting = suggestion.assignments.filter(role__in=Assignment.ANSWERING_ROLES).exclude(
         state__in=[A.REPLIED, A.ENDED]

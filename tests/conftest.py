@@ -36,6 +36,12 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings, tmp_path):
+    """Uploaded files of a test go to its own folder, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def people(db) -> People:
     term = TermFactory()
@@ -88,7 +94,7 @@ class Journey:
         workflow.assignment_accept(actor=self.p.unit_user, assignment=assignment)
         return suggestion, Assignment.objects.get(pk=assignment.pk)
 
-    def replied(self, result="A", **kwargs) -> tuple:
+    def replied(self, result="A", attachments=(), **kwargs) -> tuple:
         suggestion, assignment = self.accepted(**kwargs)
         reply = workflow.assignment_reply(
             actor=self.p.unit_user,
@@ -97,6 +103,7 @@ class Journey:
             result=result,
             signer="王局长",
             is_public=True,
+            attachments=attachments,
         )
         suggestion.refresh_from_db()
         return suggestion, reply

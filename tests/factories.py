@@ -95,3 +95,11 @@ class SuggestionFactory(factory.django.DjangoModelFactory):
     lead_deputy = factory.SubFactory(DeputyFactory, term=factory.SelfAttribute("..term"))
     submitted_on = dt.date(2026, 1, 12)
     status = Suggestion.Status.SUBMITTED
+
+
+def pdf_upload(name: str = "答复函.pdf"):
+    """A small file that is a PDF by content."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    return SimpleUploadedFile(name, body, content_type="application/pdf")

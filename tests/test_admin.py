@@ -15,6 +15,7 @@ from suggestions import workflow
 from suggestions.deadlines import WorkCalendar, add_months
 from suggestions.models import (
     Assignment,
+    Attachment,
     AuditEvent,
     CalendarDay,
     CalendarYear,
@@ -29,7 +30,14 @@ from suggestions.models import (
     Suggestion,
 )
 
-from .factories import PASSWORD, DelegationFactory, MeetingFactory, TermFactory, UserFactory
+from .factories import (
+    PASSWORD,
+    DelegationFactory,
+    MeetingFactory,
+    TermFactory,
+    UserFactory,
+    pdf_upload,
+)
 
 HISTORY_MODELS = [
     Suggestion,
@@ -38,6 +46,7 @@ HISTORY_MODELS = [
     Contact,
     Opinion,
     Reply,
+    Attachment,
     Feedback,
     ReassignmentRequest,
     ExtensionRequest,
@@ -60,7 +69,7 @@ def admin_browser(client, people):
 def handle_suggestions(people, journey, count: int) -> None:
     """`count` rounds of three suggestions that leave a row in every history table."""
     for _ in range(count):
-        suggestion, reply = journey.replied()
+        suggestion, reply = journey.replied(attachments=[pdf_upload()])
         workflow.assignment_record_contact(
             actor=people.unit_user,
             assignment=reply.assignment,
