@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from suggestions import urls as suggestion_urls
 from suggestions import views as suggestion_views
 
 from . import views
@@ -16,5 +17,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("suggestions/", include("suggestions.urls")),
+    path("inbox/", include((suggestion_urls.inbox_patterns, "inbox"))),
+    path("files/", include((suggestion_urls.file_patterns, "files"))),
+    path("my/", include((suggestion_urls.my_patterns, "my"))),
+    path("public/", include((suggestion_urls.public_patterns, "public"))),
     path("admin/", admin.site.urls),
 ]

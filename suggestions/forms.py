@@ -8,7 +8,7 @@ from accounts.models import User
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
-from .models import Category, Channel, Suggestion, Verdict
+from .models import Category, Channel, ContactKind, ReplyResult, Suggestion, Verdict
 from .selectors import SORTS
 
 PICKER = {"class": "picker"}  # enhanced into a searchable picker by static/js/portal.js
@@ -274,3 +274,135 @@ class BulkForm(forms.Form):
         if data.get("action") == "key" and not data.get("supervisor"):
             self.add_error("supervisor", "设为重点建议时请选择督办领导")
         return data
+
+
+# --- handling units -------------------------------------------------------------------------
+
+
+class ContactForm(forms.Form):
+    kind = forms.ChoiceField(label="方式", choices=ContactKind.choices, widget=forms.RadioSelect)
+    contacted_on = _date_input(label="日期")
+    participants = forms.CharField(label="参加人员", max_length=300)
+    summary = forms.CharField(label="情况", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReassignmentRequestForm(forms.Form):
+    reason = forms.CharField(label="申请调整理由", widget=forms.Textarea(attrs={"rows": 3}))
+    suggested_unit = forms.ModelChoiceField(
+        Unit.objects.filter(is_active=True).order_by("name"),
+        label="建议改交单位",
+        required=False,
+    )
+
+
+class ExtensionRequestForm(forms.Form):
+    requested_deadline = _date_input(label="申请延至")
+    reason = forms.CharField(label="延期理由", widget=forms.Textarea(attrs={"rows": 3}))
+    deputy_informed = forms.BooleanField(label="已向代表说明延期原因", required=False)
+
+
+class OpinionForm(forms.Form):
+    text = forms.CharField(label="协办意见", widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; each is checked by the workflow, by content."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ".pdf,.docx,.png,.jpg,.jpeg"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+class ReplyForm(forms.Form):
+    """The 答复函 as the unit posts it."""
+
+    text = forms.CharField(label="答复内容", widget=forms.Textarea(attrs={"rows": 10}))
+    result = forms.ChoiceField(
+        label="答复类别", choices=ReplyResult.choices, widget=forms.RadioSelect
+    )
+    signer = forms.CharField(label="签发人", max_length=50)
+    contact_person = forms.CharField(label="联系人", max_length=50, required=False)
+    contact_phone = forms.CharField(label="联系电话", max_length=50, required=False)
+    is_public = forms.BooleanField(label="同意公开", required=False, initial=True)
+    not_public_reason = forms.CharField(
+        label="不公开理由", max_length=200, required=False, help_text="不同意公开时必填"
+    )
+    attachments = MultipleFileField(
+        label="附件", required=False, help_text="PDF、Word(DOCX)、PNG 或 JPEG,按文件内容检查"
+    )
+
+
+# --- deputies -------------------------------------------------------------------------------
+
+
+class DeputySuggestionForm(forms.Form):
+    """A deputy writes a suggestion of their own (a draft until they submit it)."""
+
+    kind = forms.ChoiceField(label="类别", choices=Suggestion.Kind.choices)
+    channel = forms.ChoiceField(
+        label="提出时间",
+        choices=[(Channel.SESSION, Channel.SESSION.label), (Channel.RECESS, Channel.RECESS.label)],
+        initial=Channel.RECESS,
+    )
+    title = forms.CharField(label="标题", max_length=200)
+    content = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 10}))
+    co_signers = forms.ModelMultipleChoiceField(
+        Deputy.objects.none(),
+        label="附议代表",
+        required=False,
+        widget=forms.SelectMultiple(attrs=PICKER),
+    )
+
+    def __init__(self, *args, deputy: Deputy, **kwargs):
+        super().__init__(*args, **kwargs)
+        others = (
+            Deputy.objects.filter(term_id=deputy.term_id, is_active=True)
+            .exclude(pk=deputy.pk)
+            .select_related("delegation")
+            .order_by("name")
+        )
+        self.fields["co_signers"].queryset = others
+        self.fields["co_signers"].label_from_instance = _deputy_label
+
+    def clean_co_signers(self):
+        return list(self.cleaned_data["co_signers"])
+
+
+class DeputyFeedbackForm(forms.Form):
+    result_verdict = forms.ChoiceField(
+        label="对办理结果", choices=Verdict.choices, widget=forms.RadioSelect
+    )
+    work_verdict = forms.ChoiceField(
+        label="对办理工作", choices=Verdict.choices, widget=forms.RadioSelect
+    )
+    remarks = forms.CharField(
+        label="具体意见",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="不满意时必填,单位将据此重新办理",
+    )
+
+
+# --- the public page ------------------------------------------------------------------------
+
+
+class PublicSearchForm(forms.Form):
+    q = forms.CharField(label="关键词", required=False, max_length=100)
+    category = forms.ModelChoiceField(
+        Category.objects.all(), label="分类", required=False, empty_label="全部分类"
+    )
+    year = forms.TypedChoiceField(label="年份", required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", "全部年份"), *[(y, f"{y}年") for y in years]]

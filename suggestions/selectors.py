@@ -1,12 +1,14 @@
 """Reads for pages and jobs, with their query shapes decided once."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     Max,
     OuterRef,
     Prefetch,
@@ -26,6 +28,7 @@ from .models import (
     CalendarYear,
     DeadlineChange,
     ExtensionRequest,
+    Opinion,
     ReassignmentRequest,
     Reply,
     RequestState,
@@ -223,13 +226,14 @@ def suggestion_page(*, user, pk) -> SuggestionPage:
         ).prefetch_related("co_signers__delegation", "merged_from"),
     )
     assignments = list(
-        suggestion.assignments.select_related("unit", "replaced_by__unit")
+        access.assignments_visible_to(user, suggestion.assignments.all())
+        .select_related("unit", "replaced_by__unit")
         .prefetch_related(
             Prefetch(
                 "replies",
-                queryset=Reply.objects.select_related("feedback__entered_by").order_by(
-                    "round", "replied_on", "id"
-                ),
+                queryset=Reply.objects.select_related("feedback__entered_by")
+                .prefetch_related("attachments")
+                .order_by("round", "replied_on", "id"),
             ),
             "contacts",
             "opinions",
@@ -238,33 +242,43 @@ def suggestion_page(*, user, pk) -> SuggestionPage:
                 queryset=DeadlineChange.objects.order_by("effective_on", "id"),
             ),
         )
-        .order_by("state", "role", "id")
     )
+    overview = access.can_see_all(user)
     pending = {"assignment__suggestion": suggestion, "state": RequestState.PENDING}
     return SuggestionPage(
         suggestion=suggestion,
         assignments=sorted(
             assignments, key=lambda a: (a.state == A.ENDED, a.role == Assignment.Role.CO, a.pk)
         ),
-        timeline=suggestion_timeline(suggestion),
+        timeline=suggestion_timeline(suggestion, user=user),
         pending_reassignments=list(
             ReassignmentRequest.objects.filter(**pending).select_related(
                 "assignment__unit", "suggested_unit", "requested_by"
             )
-        ),
+        )
+        if overview
+        else [],
         pending_extensions=list(
             ExtensionRequest.objects.filter(**pending).select_related(
                 "assignment__unit", "requested_by"
             )
-        ),
+        )
+        if overview
+        else [],
     )
 
 
-def suggestion_timeline(suggestion: Suggestion) -> list[dict]:
-    """The audit events of a suggestion, oldest first, as lines people can read."""
+def suggestion_timeline(suggestion: Suggestion, *, user) -> list[dict]:
+    """The audit events of a suggestion, oldest first, as lines people can read. A unit's
+    users see the suggestion's own events and their unit's, not other units'."""
     events = AuditEvent.objects.filter(suggestion=suggestion).select_related(
         "actor", "assignment__unit"
     )
+    if not access.can_see_all(user):
+        events = events.filter(
+            Q(assignment__isnull=True)
+            | Q(assignment__in=access.assignments_visible_to(user).values("pk"))
+        )
     return [
         {
             "at": event.at,
@@ -331,3 +345,218 @@ def pending_requests() -> tuple[list, list]:
             .order_by("requested_on", "id")
         ),
     )
+
+
+# --- the unit inbox and assignment page ----------------------------------------------------
+
+INBOX_TABS = {
+    "pending": "待签收",
+    "handling": "办理中",
+    "due_soon": "即将到期",
+    "overdue": "已逾期",
+    "replied": "已答复",
+}
+
+
+def _inbox_conditions(today: date) -> dict:
+    """Each inbox tab as a condition on assignments, defined once for the counts and lists."""
+    due_soon_until = today + timedelta(days=settings.PORTAL["DUE_SOON_DAYS"])
+    open_ = Q(state__in=OPEN_STATES)
+    return {
+        "pending": Q(state=A.ASSIGNED),
+        "handling": Q(state=A.ACCEPTED),
+        "due_soon": open_ & Q(deadline__gte=today, deadline__lte=due_soon_until),
+        "overdue": open_ & Q(deadline__lt=today),
+        "replied": Q(state=A.REPLIED),
+    }
+
+
+def unit_inbox_counts(*, unit_id: int, today: date) -> dict:
+    """How many assignments sit under each tab. One aggregate query."""
+    conditions = _inbox_conditions(today)
+    return Assignment.objects.filter(unit_id=unit_id).aggregate(
+        **{tab: Count("id", filter=condition) for tab, condition in conditions.items()}
+    )
+
+
+def unit_inbox(*, unit_id: int, tab: str, today: date) -> QuerySet:
+    """The unit's assignments under one tab: nearest deadline first, answered ones newest
+    first."""
+    condition = _inbox_conditions(today)[tab]
+    order = ("-id",) if tab == "replied" else ("deadline", "id")
+    return (
+        Assignment.objects.filter(condition, unit_id=unit_id)
+        .select_related("suggestion__term", "suggestion__lead_deputy", "suggestion__category")
+        .order_by(*order)
+    )
+
+
+def unit_rehandling(*, unit_id: int) -> list:
+    """Open assignments sent back by a dissatisfied deputy: shown above every tab."""
+    return list(
+        Assignment.objects.filter(unit_id=unit_id, state__in=OPEN_STATES, round__gt=1)
+        .select_related("suggestion__term", "suggestion__lead_deputy")
+        .order_by("deadline", "id")
+    )
+
+
+@dataclass
+class AssignmentPage:
+    assignment: Assignment
+    suggestion: Suggestion
+    replies: list
+    co_opinions: list
+    pending_requests: list
+    reassignment_window_end: date
+
+
+def assignment_page(*, user, pk) -> AssignmentPage:
+    """What a handling unit sees of one assignment, in a fixed number of queries (404 when the
+    user may not see it)."""
+    assignment = access.assignment_for_user(
+        user,
+        pk,
+        Assignment.objects.select_related(
+            "unit",
+            "suggestion__term",
+            "suggestion__category",
+            "suggestion__lead_deputy__delegation",
+        ).prefetch_related(
+            "suggestion__co_signers",
+            "contacts",
+            "opinions",
+            Prefetch(
+                "deadline_changes",
+                queryset=DeadlineChange.objects.order_by("effective_on", "id"),
+            ),
+        ),
+    )
+    replies = list(
+        assignment.replies.select_related("feedback")
+        .prefetch_related("attachments")
+        .order_by("round", "replied_on", "id")
+    )
+    # The lead unit sees what its co-handlers sent it.
+    co_opinions = []
+    if assignment.answers_deputy:
+        co_opinions = list(
+            Opinion.objects.filter(
+                assignment__suggestion_id=assignment.suggestion_id,
+                assignment__role=Assignment.Role.CO,
+            )
+            .select_related("assignment__unit")
+            .order_by("sent_on", "id")
+        )
+    pending = [
+        *ReassignmentRequest.objects.filter(assignment=assignment, state=RequestState.PENDING),
+        *ExtensionRequest.objects.filter(assignment=assignment, state=RequestState.PENDING),
+    ]
+    return AssignmentPage(
+        assignment=assignment,
+        suggestion=assignment.suggestion,
+        replies=replies,
+        co_opinions=co_opinions,
+        pending_requests=pending,
+        reassignment_window_end=deadlines.reassignment_window_end(
+            assigned_on=assignment.assigned_on,
+            rules=deadlines.Rules.from_dict(assignment.rules),
+        ),
+    )
+
+
+# --- deputies ------------------------------------------------------------------------------
+
+
+def deputy_suggestions(*, user) -> QuerySet:
+    """The suggestions a deputy leads or co-signed, newest first, with their current units."""
+    return (
+        access.suggestions_visible_to(user)
+        .select_related("term", "category", "lead_deputy")
+        .annotate(
+            next_deadline=Subquery(_open_answering().order_by("deadline").values("deadline")[:1])
+        )
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.exclude(state=A.ENDED)
+                .select_related("unit")
+                .order_by(_CO_LAST, "id"),
+                to_attr="current_assignments",
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def replies_awaiting_feedback(*, user) -> list:
+    """Replies in force on the deputy's own suggestions that have no feedback yet."""
+    return list(
+        Reply.objects.filter(
+            assignment__suggestion__lead_deputy__user=user,
+            assignment__suggestion__status__in=(
+                Suggestion.Status.ASSIGNED,
+                Suggestion.Status.REPLIED,
+            ),
+            assignment__state=A.REPLIED,
+            superseded=False,
+            feedback__isnull=True,
+        )
+        .filter(round=F("assignment__round"))
+        .select_related("assignment__unit", "assignment__suggestion")
+        .order_by("replied_on", "id")
+    )
+
+
+# --- the public page -----------------------------------------------------------------------
+
+
+def public_replies(*, category=None, year=None, text: str = "") -> QuerySet:
+    """Replies published for everyone: public, in force, on suggestions still on record.
+    Carries no phone numbers or other contact data (the page must not show them)."""
+    qs = Reply.objects.filter(
+        is_public=True,
+        superseded=False,
+        assignment__suggestion__status__in=(
+            Suggestion.Status.ASSIGNED,
+            Suggestion.Status.REPLIED,
+            Suggestion.Status.CLOSED,
+        ),
+    )
+    if category:
+        qs = qs.filter(assignment__suggestion__category=category)
+    if year:
+        qs = qs.filter(replied_on__year=year)
+    text = (text or "").strip()
+    if text:
+        qs = qs.filter(Q(assignment__suggestion__title__icontains=text) | Q(text__icontains=text))
+    return (
+        qs.select_related(
+            "assignment__unit",
+            "assignment__suggestion__term",
+            "assignment__suggestion__category",
+            "assignment__suggestion__lead_deputy",
+        )
+        .only(
+            "id",
+            "text",
+            "result",
+            "replied_on",
+            "round",
+            "assignment__role",
+            "assignment__unit__name",
+            "assignment__suggestion__number",
+            "assignment__suggestion__title",
+            "assignment__suggestion__term__name",
+            "assignment__suggestion__category__name",
+            "assignment__suggestion__lead_deputy__name",
+            "assignment__suggestion__lead_deputy__identity_confidential",
+        )
+        .order_by("-replied_on", "-id")
+    )
+
+
+def public_reply_years() -> list[int]:
+    return [
+        d.year
+        for d in Reply.objects.filter(is_public=True).dates("replied_on", "year", order="DESC")
+    ]

@@ -1,9 +1,12 @@
+"""The portal's pages, one list per area; congress/urls.py mounts each under its prefix."""
+
 from django.urls import path
 
-from . import views
+from . import deputy_views, public_views, unit_views, views
 
 app_name = "suggestions"
 
+# /suggestions/ — committee staff (leaders read)
 urlpatterns = [
     path("", views.suggestion_list, name="list"),
     path("new/", views.suggestion_create, name="create"),
@@ -20,4 +23,32 @@ urlpatterns = [
     path("<int:pk>/key/", views.suggestion_key, name="key"),
     path("<int:pk>/close/", views.suggestion_close, name="close"),
     path("<int:pk>/replies/<int:reply_pk>/feedback/", views.feedback_entry, name="feedback"),
+]
+
+# /inbox/ — handling units
+inbox_patterns = [
+    path("", unit_views.inbox, name="inbox"),
+    path("<int:pk>/", unit_views.assignment_detail, name="assignment"),
+    path("<int:pk>/accept/", unit_views.assignment_accept, name="accept"),
+    path("<int:pk>/<str:action>/", unit_views.assignment_detail, name="act"),
+]
+
+# /files/ — attachments and printable letters, for whoever may see the assignment
+file_patterns = [
+    path("attachments/<int:pk>/", unit_views.attachment_download, name="attachment"),
+    path("replies/<int:pk>/letter/", unit_views.reply_letter, name="reply_letter"),
+    path("replies/<int:pk>/feedback-sheet/", unit_views.feedback_sheet, name="feedback_sheet"),
+]
+
+# /my/ — deputies
+my_patterns = [
+    path("", deputy_views.my_suggestions, name="list"),
+    path("new/", deputy_views.my_new, name="new"),
+    path("<int:pk>/submit/", deputy_views.my_submit, name="submit"),
+    path("replies/<int:pk>/feedback/", deputy_views.my_feedback, name="feedback"),
+]
+
+# /public/ — everyone, no login
+public_patterns = [
+    path("", public_views.public_replies, name="replies"),
 ]

@@ -119,6 +119,9 @@ def suggestion_detail(request, pk):
             "today": timezone.localdate(),
             "is_staff": is_staff,
             "actions": workflow.staff_actions(data.suggestion) if is_staff else set(),
+            "is_lead_deputy": request.user.is_deputy
+            and data.suggestion.lead_deputy.user_id == request.user.pk,
+            "feedback_states": workflow.STAFF_ACTION_STATES["feedback"],
             "register_form": RegisterForm(initial={"category": data.suggestion.category_id})
             if is_staff
             else None,

@@ -1,0 +1,119 @@
+"""Deputy pages: my suggestions, a new suggestion, feedback on replies."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from deputies.models import Deputy
+
+from . import access, selectors, workflow
+from .forms import DeputyFeedbackForm, DeputySuggestionForm
+from .models import Reply
+
+logger = logging.getLogger(__name__)
+
+
+def _my_deputy(user) -> Deputy:
+    """The deputy record of the logged-in user, in the current term if they sit in several."""
+    if not user.is_deputy:
+        raise PermissionDenied("deputies only")
+    deputy = (
+        Deputy.objects.filter(user=user).select_related("term").order_by("-term__number").first()
+    )
+    if deputy is None:
+        raise PermissionDenied("no deputy record for this user")
+    return deputy
+
+
+@login_required
+def my_suggestions(request):
+    _my_deputy(request.user)
+    return render(
+        request,
+        "my/list.html",
+        {
+            "suggestions": selectors.deputy_suggestions(user=request.user),
+            "awaiting": selectors.replies_awaiting_feedback(user=request.user),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def my_new(request):
+    deputy = _my_deputy(request.user)
+    form = DeputySuggestionForm(request.POST if request.method == "POST" else None, deputy=deputy)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            suggestion = workflow.suggestion_create(
+                actor=request.user, term=deputy.term, lead_deputy=deputy, **data
+            )
+            if "submit" in request.POST:
+                workflow.suggestion_submit(actor=request.user, suggestion=suggestion)
+        except workflow.WorkflowError as exc:
+            logger.info("refused deputy suggestion: %s", exc.code)
+            form.add_error(None, exc.message)
+        else:
+            suggestion.refresh_from_db()
+            if "submit" in request.POST:
+                messages.success(request, f"已提交,编号{suggestion.display_number}")
+            else:
+                messages.success(request, "已保存草稿,可随时修改后提交")
+            return redirect(reverse("suggestions:detail", args=[suggestion.pk]))
+    return render(request, "my/new.html", {"form": form, "deputy": deputy})
+
+
+@login_required
+@require_POST
+def my_submit(request, pk):
+    suggestion = access.suggestion_for_user(request.user, pk)
+    try:
+        workflow.suggestion_submit(actor=request.user, suggestion=suggestion)
+    except workflow.NotPermitted as exc:
+        raise PermissionDenied(exc.code) from None
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        suggestion.refresh_from_db()
+        messages.success(request, f"已提交,编号{suggestion.display_number}")
+    return redirect(reverse("suggestions:detail", args=[suggestion.pk]))
+
+
+@login_required
+def my_feedback(request, pk):
+    """The lead deputy's 代表意见反馈表 for one reply."""
+    reply = (
+        Reply.objects.select_related("assignment__unit", "assignment__suggestion")
+        .filter(pk=pk)
+        .first()
+    )
+    if (
+        reply is None
+        or not access.assignments_visible_to(request.user).filter(pk=reply.assignment_id).exists()
+    ):
+        raise Http404("no such reply for this user")
+    suggestion = reply.assignment.suggestion
+    form = DeputyFeedbackForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.feedback_record(actor=request.user, reply=reply, **form.cleaned_data)
+        except workflow.NotPermitted as exc:
+            raise PermissionDenied(exc.code) from None
+        except workflow.WorkflowError as exc:
+            logger.info("refused feedback: %s", exc.code)
+            form.add_error(None, exc.message)
+        else:
+            if form.cleaned_data["result_verdict"] == "dissatisfied":
+                messages.success(request, "已收到您的意见,承办单位将重新办理")
+            else:
+                messages.success(request, "感谢您的反馈")
+            return redirect(reverse("my:list"))
+    return render(request, "my/feedback.html", {"form": form, "r": reply, "s": suggestion})

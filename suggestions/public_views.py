@@ -1,0 +1,17 @@
+"""The public reply page: no login, only published replies, no personal contact data."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from . import selectors
+from .forms import PublicSearchForm
+
+
+def public_replies(request):
+    form = PublicSearchForm(request.GET or None, years=selectors.public_reply_years())
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    replies = selectors.public_replies(
+        category=filters.get("category"), year=filters.get("year"), text=filters.get("q") or ""
+    )
+    page = Paginator(replies, 20).get_page(request.GET.get("page"))
+    return render(request, "public/replies.html", {"form": form, "page": page})

@@ -1,0 +1,193 @@
+"""Handling-unit pages: the inbox and the assignment page with every unit action."""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import access, selectors, workflow
+from .forms import (
+    ContactForm,
+    ExtensionRequestForm,
+    OpinionForm,
+    ReassignmentRequestForm,
+    ReplyForm,
+)
+from .models import Attachment, Reply
+
+logger = logging.getLogger(__name__)
+
+
+def _require_unit_user(user) -> None:
+    if not (user.is_unit_user and user.unit_id):
+        raise PermissionDenied("unit users only")
+
+
+@login_required
+def inbox(request):
+    _require_unit_user(request.user)
+    today = timezone.localdate()
+    tab = request.GET.get("tab") or "pending"
+    if tab not in selectors.INBOX_TABS:
+        tab = "pending"
+    unit_id = request.user.unit_id
+    page = Paginator(selectors.unit_inbox(unit_id=unit_id, tab=tab, today=today), 50).get_page(
+        request.GET.get("page")
+    )
+    counts = selectors.unit_inbox_counts(unit_id=unit_id, today=today)
+    return render(
+        request,
+        "inbox/inbox.html",
+        {
+            "tab": tab,
+            "tabs": [(key, label, counts[key]) for key, label in selectors.INBOX_TABS.items()],
+            "page": page,
+            "rehandling": selectors.unit_rehandling(unit_id=unit_id),
+            "today": today,
+        },
+    )
+
+
+# Which form each action posts, and which workflow call it makes.
+ACTIONS = {
+    "contact": (ContactForm, workflow.assignment_record_contact, "已记录沟通情况"),
+    "reassignment": (
+        ReassignmentRequestForm,
+        workflow.assignment_request_reassignment,
+        "已提交调整申请,等待工作人员审核",
+    ),
+    "extension": (
+        ExtensionRequestForm,
+        workflow.assignment_request_extension,
+        "已提交延期申请,等待工作人员审核",
+    ),
+    "opinion": (OpinionForm, workflow.assignment_send_opinion, "已向主办单位提交协办意见"),
+    "reply": (ReplyForm, workflow.assignment_reply, "已答复"),
+}
+
+
+@login_required
+def assignment_detail(request, pk, action=None):
+    """GET shows the assignment; POST to /<action>/ runs one unit action."""
+    data = selectors.assignment_page(user=request.user, pk=pk)
+    assignment = data.assignment
+    forms = {
+        name: form_class(prefix=name, initial=_initial(name, request.user))
+        for name, (form_class, _, _) in ACTIONS.items()
+    }
+    if request.method == "POST":
+        if action not in ACTIONS:
+            raise Http404("unknown action")
+        access.require_unit_of(request.user, assignment)
+        form_class, call, done = ACTIONS[action]
+        form = form_class(request.POST, request.FILES, prefix=action)
+        forms[action] = form
+        if form.is_valid():
+            try:
+                call(actor=request.user, assignment=assignment, **form.cleaned_data)
+            except workflow.NotPermitted as exc:
+                raise PermissionDenied(exc.code) from None
+            except workflow.WorkflowError as exc:
+                logger.info("refused %s: %s", call.__name__, exc.code)
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, done)
+                return redirect(reverse("inbox:assignment", args=[assignment.pk]))
+    return render(
+        request,
+        "inbox/assignment.html",
+        {
+            "page": data,
+            "a": assignment,
+            "s": data.suggestion,
+            "forms": forms,
+            "is_mine": request.user.is_unit_user and request.user.unit_id == assignment.unit_id,
+            "failed": action if request.method == "POST" else None,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _initial(action: str, user) -> dict:
+    today = timezone.localdate()
+    if action == "contact":
+        return {"contacted_on": today, "kind": "face"}
+    if action == "reply":
+        return {"signer": user.display_name if user.can_sign_replies else "", "is_public": True}
+    return {}
+
+
+@login_required
+@require_POST
+def assignment_accept(request, pk):
+    assignment = access.assignment_for_user(request.user, pk)
+    access.require_unit_of(request.user, assignment)
+    try:
+        workflow.assignment_accept(actor=request.user, assignment=assignment)
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已签收")
+    return redirect(reverse("inbox:assignment", args=[assignment.pk]))
+
+
+@login_required
+def attachment_download(request, pk):
+    """Only people who may see the suggestion get the file, always as a download."""
+    attachment = get_object_or_404(Attachment.objects.select_related("reply"), pk=pk)
+    if (
+        not access.assignments_visible_to(request.user)
+        .filter(pk=attachment.reply.assignment_id)
+        .exists()
+    ):
+        raise Http404("no such attachment for this user")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def reply_letter(request, pk):
+    """答复函, ready to print."""
+    reply = _reply_for(request.user, pk)
+    return render(
+        request, "print/reply_letter.html", {"r": reply, "s": reply.assignment.suggestion}
+    )
+
+
+@login_required
+def feedback_sheet(request, pk):
+    """代表意见反馈表, ready to print (filled in if the deputy has answered)."""
+    reply = _reply_for(request.user, pk)
+    return render(
+        request, "print/feedback_sheet.html", {"r": reply, "s": reply.assignment.suggestion}
+    )
+
+
+def _reply_for(user, pk) -> Reply:
+    reply = get_object_or_404(
+        Reply.objects.select_related(
+            "assignment__unit",
+            "assignment__suggestion__term",
+            "assignment__suggestion__lead_deputy__delegation",
+            "assignment__suggestion__category",
+            "feedback",
+        ),
+        pk=pk,
+    )
+    if not access.assignments_visible_to(user).filter(pk=reply.assignment_id).exists():
+        raise Http404("no such reply for this user")
+    return reply
