@@ -2,13 +2,16 @@
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 
 from . import selectors
 from .forms import PublicSearchForm
 
 
 def public_replies(request):
-    form = PublicSearchForm(request.GET or None, years=selectors.public_reply_years())
+    # Any year since the portal's calendar begins may be asked for, found or not.
+    years = range(timezone.localdate().year, 2003, -1)
+    form = PublicSearchForm(request.GET or None, years=years)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     replies = selectors.public_replies(
         category=filters.get("category"), year=filters.get("year"), text=filters.get("q") or ""

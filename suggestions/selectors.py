@@ -553,10 +553,3 @@ def public_replies(*, category=None, year=None, text: str = "") -> QuerySet:
         )
         .order_by("-replied_on", "-id")
     )
-
-
-def public_reply_years() -> list[int]:
-    return [
-        d.year
-        for d in Reply.objects.filter(is_public=True).dates("replied_on", "year", order="DESC")
-    ]

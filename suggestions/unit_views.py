@@ -110,6 +110,7 @@ def assignment_detail(request, pk, action=None):
             "forms": forms,
             "is_mine": request.user.is_unit_user and request.user.unit_id == assignment.unit_id,
             "failed": action if request.method == "POST" else None,
+            "failed_form": forms.get(action) if request.method == "POST" else None,
             "today": timezone.localdate(),
         },
     )
