@@ -7,6 +7,8 @@ var/. Production (DEBUG off) refuses to start with the development secret key.
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
+from kombu import Queue
 
 from .env import ConfigError, env_bool, env_int, env_list, env_str
 
@@ -38,6 +40,8 @@ INSTALLED_APPS = [
     "units",
     "deputies",
     "suggestions",
+    "notifications",
+    "rollups",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "suggestions.context_processors.calendar_warning",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -89,6 +94,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# ModelBackend that loads the user's unread notification count in the same query.
+AUTHENTICATION_BACKENDS = ["notifications.backends.ModelBackendWithUnreadCount"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -150,8 +157,30 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
         "polling_interval": 0.1,
     }
-# Named, so docker-compose.yml's worker can say `-Q default` and later queues can be added.
+# Three queues, so a long rollup never delays a reminder: docker-compose.yml runs one worker
+# for `reminders` and `default` and another for `rollups`. A worker without -Q (`make run`)
+# consumes all three.
 CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue("default"), Queue("reminders"), Queue("rollups")]
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.*": {"queue": "reminders"},
+    "rollups.tasks.*": {"queue": "rollups"},
+}
+# In code, not django-celery-beat: the times are part of the deployment, reviewed in git;
+# staff have no need to change them (see README, "Jobs and queues").
+CELERY_BEAT_SCHEDULE = {
+    "send-reminders": {
+        "task": "notifications.tasks.send_reminders",
+        # Hourly in office hours: the first run of a day sends its reminders; later runs
+        # only retry e-mails (each reminder is recorded once per assignment, kind, deadline).
+        "schedule": crontab(minute=5, hour="8-18"),
+    },
+    "rollups-nightly": {
+        "task": "rollups.tasks.compute_rollups_nightly",
+        # Just after midnight: closes yesterday's figures, then stores today's.
+        "schedule": crontab(minute=15, hour=0),
+    },
+}
 # Beat's state, embedded (`make run`) or standalone (compose), kept out of the source tree.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
@@ -178,6 +207,9 @@ PORTAL = {
     "ATTACHMENT_MAX_MB": env_int("PORTAL_ATTACHMENT_MAX_MB", 20),
     # An open assignment is "due soon" (unit inbox tab) within this many days of its deadline.
     "DUE_SOON_DAYS": env_int("PORTAL_DUE_SOON_DAYS", 14),
+    # Seconds between a change and the recompute of the figures it touches; changes in
+    # between share one recompute.
+    "ROLLUP_DEBOUNCE_SECONDS": env_int("PORTAL_ROLLUP_DEBOUNCE_SECONDS", 60),
 }
 
 REST_FRAMEWORK = {

@@ -22,4 +22,5 @@ urlpatterns = [
     path("my/", include((suggestion_urls.my_patterns, "my"))),
     path("public/", include((suggestion_urls.public_patterns, "public"))),
     path("admin/", admin.site.urls),
+    path("notifications/", include("notifications.urls")),
 ]

@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from deputies.models import Deputy, Meeting, Term
+from rollups.services import rollup_mark_changed
 from units.models import Unit
 
 from . import attachments, deadlines
@@ -84,6 +85,7 @@ def _audit(
     reason: str = "",
     data: dict | None = None,
 ) -> AuditEvent:
+    rollup_mark_changed(suggestion_id=suggestion.pk)  # stored figures follow, debounced
     return AuditEvent.objects.create(
         actor=actor,
         action=action,

@@ -24,7 +24,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 IMAGE_ROOT = "/app/"
 COMPOSE = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "worker-rollups", "beat")
 DOCKERFILE = (BASE_DIR / "Dockerfile").read_text()
 
 
@@ -65,8 +65,8 @@ def dockerfile_copy_sources() -> list[str]:
     return sources
 
 
-def test_the_five_services_exist():
-    assert set(SERVICES) == {"postgres", "redis", "web", "worker", "beat"}
+def test_the_six_services_exist():
+    assert set(SERVICES) == {"postgres", "redis", "web", "worker", "worker-rollups", "beat"}
     assert SERVICES["postgres"]["image"].startswith("postgres:15")
     assert SERVICES["redis"]["image"].startswith("redis:7")
 
@@ -157,11 +157,26 @@ def test_web_healthcheck_asks_healthz():
     assert "/healthz" in script.read_text()
 
 
-def test_worker_consumes_the_queue_tasks_are_sent_to():
-    command = words(SERVICES["worker"]["command"])
+def worker_queues() -> dict[str, set[str]]:
+    queues = {}
+    for name, service in SERVICES.items():
+        command = words(service.get("command"))
+        if command[:4] == ["celery", "-A", "congress", "worker"]:
+            queues[name] = set(command[command.index("-Q") + 1].split(","))
+    return queues
 
-    assert command[:4] == ["celery", "-A", "congress", "worker"]
-    assert command[command.index("-Q") + 1] == settings.CELERY_TASK_DEFAULT_QUEUE
+
+def test_workers_consume_every_queue_tasks_are_sent_to():
+    consumed = set().union(*worker_queues().values())
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+
+    assert {q.name for q in settings.CELERY_TASK_QUEUES} == consumed
+    assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= consumed
+
+
+def test_rollups_never_share_a_worker_with_reminders():
+    for name, queues in worker_queues().items():
+        assert not {"rollups", "reminders"} <= queues, f"{name} consumes both"
 
 
 def test_beat_runs_celery_beat():

@@ -1,0 +1,145 @@
+"""The in-portal inbox and the record of every deadline reminder (DESIGN.md §4).
+
+`ReminderDelivery` is both the claim and the log: its unique (assignment, kind, deadline)
+makes a reminder happen at most once however often or concurrently the job runs, and its
+state says whether the e-mail went out.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Notification(models.Model):
+    """One message in one user's inbox."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField("类型", max_length=40)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    suggestion = models.ForeignKey(
+        "suggestions.Suggestion",
+        verbose_name="建议",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    assignment = models.ForeignKey(
+        "suggestions.Assignment",
+        verbose_name="交办",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("时间", default=timezone.now, editable=False)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "站内通知"
+        verbose_name_plural = "站内通知"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The inbox page: a user's notifications, newest first.
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            # The unread count in the nav, on every page.
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class ReminderKind(models.TextChoices):
+    # Before the deadline, to the unit (the offsets are settings.PORTAL REMINDER_DAYS_BEFORE).
+    BEFORE = "before", "到期前提醒"
+    # The day after the deadline and then weekly, to the unit; `week` numbers them.
+    OVERDUE = "overdue", "逾期提醒"
+    # Overdue beyond the threshold: to the supervising leader and to staff.
+    ESCALATION = "escalation", "逾期督办"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+
+
+class ReminderDelivery(models.Model):
+    """One reminder for one assignment, kind and deadline: claimed by inserting this row."""
+
+    Kind = ReminderKind
+    State = DeliveryState
+
+    assignment = models.ForeignKey(
+        "suggestions.Assignment",
+        verbose_name="交办",
+        on_delete=models.CASCADE,
+        related_name="reminder_deliveries",
+    )
+    # A stage such as "before:14", "overdue:2" or "escalation" (see notifications.reminders).
+    kind = models.CharField("提醒类型", max_length=30)
+    deadline = models.DateField("答复期限")
+    due_on = models.DateField("提醒日期")
+    recipients = models.JSONField("收件人", default=list)  # [[user id, e-mail], …]
+    state = models.CharField(
+        "状态", max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    last_error = models.TextField("最近错误", blank=True)
+    # An e-mail attempt owns the row until this time; a worker that died releases it by expiry.
+    sending_until = models.DateTimeField("发送占用至", null=True, blank=True)
+    next_attempt_at = models.DateTimeField("下次重试", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "提醒发送记录"
+        verbose_name_plural = "提醒发送记录"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "kind", "deadline"], name="reminder_once_per_deadline"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=DeliveryState.values), name="reminderdelivery_state_valid"
+            ),
+        ]
+        indexes = [
+            # The reminder job's sweep of e-mails still to send.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state="pending"),
+                name="reminder_pending_idx",
+            ),
+            # The staff page, newest first, optionally by state.
+            models.Index(fields=["state", "-created_at"], name="reminder_state_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.deadline:%Y-%m-%d}"
+
+    @property
+    def kind_label(self) -> str:
+        stage, _, number = self.kind.partition(":")
+        if stage == ReminderKind.BEFORE:
+            return f"到期前{number}天提醒"
+        if stage == ReminderKind.OVERDUE:
+            return "逾期提醒" if number == "0" else f"逾期第{number}周提醒"
+        return ReminderKind.ESCALATION.label

@@ -1,0 +1,288 @@
+"""Deadline reminders (DESIGN.md §4), each sent at most once per assignment, kind and deadline.
+
+Stages of one deadline, for open 主办/分办 assignments (settings.PORTAL):
+- `before:N` — N days or fewer before the deadline (N in REMINDER_DAYS_BEFORE, 14/7/3), to
+  the unit; only the nearest stage reached is sent, so a job that was down skips, not floods;
+- `overdue:W` — the day after the deadline (W=0) and then each week W, to the unit;
+- `escalation` — more than OVERDUE_ESCALATION_DAYS past the deadline, once, to the
+  supervising leader of a key suggestion and to committee staff.
+A new deadline (extension, re-handling) starts its stages afresh.
+
+How a run works (the claim pattern of healthchecks' sendalerts):
+1. `reminders_due` finds the open lead assignments whose deadline is within the first stage
+   with one query on the (state, deadline) index, and leaves out stages already recorded.
+2. `reminder_claim` inserts the `ReminderDelivery` row and the inbox notifications in one
+   transaction. The unique (assignment, kind, deadline) makes a concurrent run's insert fail:
+   that run lost the race and does nothing.
+3. `reminder_send_email` takes a lease on a pending row with a conditional update, sends one
+   e-mail, and marks it sent. A failure keeps the row pending with a backoff; the last
+   attempt marks it failed. A worker that dies mid-run leaves rows pending (and its lease
+   expires), and the next run sends them: claimed rows are never claimed again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from suggestions.models import Assignment
+
+from .models import ReminderDelivery, ReminderKind
+from .services import notify
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATES = (Assignment.State.ASSIGNED, Assignment.State.ACCEPTED)
+# An e-mail attempt longer than this is taken for a dead worker.
+EMAIL_LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after the n-th failed attempt: 1, 2, 4, 8 … minutes."""
+    return timedelta(minutes=2 ** max(attempts - 1, 0))
+
+
+def stages_on(*, deadline: date, today: date) -> list[str]:
+    """The reminder stages a deadline has reached on `today` (see the module docstring)."""
+    days_left = (deadline - today).days
+    if days_left >= 0:
+        reached = [n for n in settings.PORTAL["REMINDER_DAYS_BEFORE"] if days_left <= n]
+        return [f"{ReminderKind.BEFORE}:{min(reached)}"] if reached else []
+    days_over = -days_left
+    stages = [f"{ReminderKind.OVERDUE}:{(days_over - 1) // 7}"]
+    if days_over > settings.PORTAL["OVERDUE_ESCALATION_DAYS"]:
+        stages.append(str(ReminderKind.ESCALATION))
+    return stages
+
+
+@dataclass
+class Due:
+    assignment: Assignment
+    kind: str
+
+    @property
+    def key(self) -> tuple:
+        return (self.assignment.pk, self.kind, self.assignment.deadline)
+
+
+def reminders_due(*, today: date) -> list[Due]:
+    """1. Stages due today and not yet recorded: one scan on the (state, deadline) index and
+    one look-up of what was already recorded for those deadlines."""
+    horizon = today + timedelta(days=max(settings.PORTAL["REMINDER_DAYS_BEFORE"]))
+    assignments = list(
+        Assignment.objects.filter(
+            state__in=OPEN_STATES, role__in=Assignment.ANSWERING_ROLES, deadline__lte=horizon
+        )
+        .select_related("suggestion", "unit")
+        .order_by("deadline", "id")
+    )
+    due = [
+        Due(a, kind) for a in assignments for kind in stages_on(deadline=a.deadline, today=today)
+    ]
+    if not due:
+        return []
+    recorded = set(
+        ReminderDelivery.objects.filter(
+            assignment__state__in=OPEN_STATES,
+            assignment__role__in=Assignment.ANSWERING_ROLES,
+            assignment__deadline__lte=horizon,
+            deadline=F("assignment__deadline"),
+        ).values_list("assignment_id", "kind", "deadline")
+    )
+    return [d for d in due if d.key not in recorded]
+
+
+@dataclass
+class Audience:
+    """Who hears about a stage: inbox users and e-mail addresses."""
+
+    users: list = field(default_factory=list)
+    emails: list = field(default_factory=list)
+
+
+def _audiences(due: list[Due]) -> tuple[dict, list]:
+    """Unit users per unit and the committee staff, in one query."""
+    unit_ids = {d.assignment.unit_id for d in due}
+    users_by_unit, staff = {}, []
+    people = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_unit_user=True, unit_id__in=unit_ids) | Q(is_committee_staff=True))
+    )
+    for user in people.order_by("id"):
+        if user.is_unit_user and user.unit_id in unit_ids:
+            users_by_unit.setdefault(user.unit_id, []).append(user)
+        if user.is_committee_staff:
+            staff.append(user)
+    return users_by_unit, staff
+
+
+def _audience(d: Due, users_by_unit: dict, staff: list) -> Audience:
+    suggestion = d.assignment.suggestion
+    if d.kind == ReminderKind.ESCALATION:
+        users = list(staff)
+        if suggestion.is_key and suggestion.supervisor_id:
+            users.insert(0, suggestion.supervisor)
+    else:
+        users = users_by_unit.get(d.assignment.unit_id, [])
+    emails = [u.email for u in users if u.email]
+    if not emails and d.kind != ReminderKind.ESCALATION and d.assignment.unit.email:
+        emails = [d.assignment.unit.email]  # a unit without portal accounts
+    return Audience(users=users, emails=list(dict.fromkeys(emails)))
+
+
+def reminder_text(d: Due, today: date) -> tuple[str, str]:
+    a, s = d.assignment, d.assignment.suggestion
+    stage, _, number = d.kind.partition(":")
+    what = f"{s.display_number}《{s.title}》"
+    if stage == ReminderKind.BEFORE:
+        title = f"答复期限提醒:{what}将于{a.deadline:%Y-%m-%d}到期"
+    elif stage == ReminderKind.OVERDUE:
+        title = f"逾期提醒:{what}已于{a.deadline:%Y-%m-%d}到期,尚未答复"
+    else:
+        title = f"逾期督办:{a.unit.name}办理的{what}已逾期{(today - a.deadline).days}天"
+    body = (
+        f"承办单位:{a.unit.name}\n办理方式:{a.get_role_display()}\n"
+        f"交办日期:{a.assigned_on:%Y-%m-%d}\n答复期限:{a.deadline:%Y-%m-%d}"
+    )
+    return title, body
+
+
+def reminder_claim(*, due: Due, audience: Audience, today: date, now: datetime):
+    """2. Record the stage and write the inbox rows, in one transaction. None when another
+    run recorded it first (the unique constraint refused this insert)."""
+    title, body = reminder_text(due, today)
+    try:
+        with transaction.atomic():
+            delivery = ReminderDelivery.objects.create(
+                assignment=due.assignment,
+                kind=due.kind,
+                deadline=due.assignment.deadline,
+                due_on=today,
+                recipients=audience.emails,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            notify(
+                recipients=audience.users,
+                kind=f"reminder.{due.kind.partition(':')[0]}",
+                title=title,
+                body=body,
+                url=f"/suggestions/{due.assignment.suggestion_id}/",
+                suggestion=due.assignment.suggestion,
+                assignment=due.assignment,
+                email=False,  # the delivery row sends and tracks the e-mail
+            )
+    except IntegrityError:
+        return None
+    return delivery
+
+
+def reminder_take_lease(*, delivery_id: int, now: datetime) -> bool:
+    """Own a pending row for one e-mail attempt; False if it is sent, failed, leased by a
+    live attempt or waiting for its backoff."""
+    return bool(
+        ReminderDelivery.objects.filter(
+            Q(sending_until__isnull=True) | Q(sending_until__lt=now),
+            pk=delivery_id,
+            state=ReminderDelivery.State.PENDING,
+            next_attempt_at__lte=now,
+        ).update(sending_until=now + EMAIL_LEASE, attempts=F("attempts") + 1)
+    )
+
+
+def reminder_send_email(*, delivery_id: int, now: datetime | None = None) -> str:
+    """3. One e-mail attempt: "sent", "retry" (queued again with backoff), "failed" (last
+    attempt) or "skipped" (someone else owns or finished it)."""
+    now = now or timezone.now()
+    if not reminder_take_lease(delivery_id=delivery_id, now=now):
+        return "skipped"
+    delivery = ReminderDelivery.objects.select_related(
+        "assignment__suggestion", "assignment__unit"
+    ).get(pk=delivery_id)
+    title, body = reminder_text(Due(delivery.assignment, delivery.kind), delivery.due_on)
+    try:
+        if delivery.recipients:
+            EmailMessage(
+                subject=f"[代表建议办理平台] {title}",
+                body=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=delivery.recipients,
+            ).send()
+    except Exception as exc:
+        return _record_failure(delivery, exc, now)
+    ReminderDelivery.objects.filter(pk=delivery_id).update(
+        state=ReminderDelivery.State.SENT, sent_at=timezone.now(), sending_until=None
+    )
+    return "sent"
+
+
+def _record_failure(delivery: ReminderDelivery, exc: Exception, now: datetime) -> str:
+    final = delivery.attempts >= MAX_ATTEMPTS
+    delay = retry_delay(delivery.attempts)
+    ReminderDelivery.objects.filter(pk=delivery.pk).update(
+        state=ReminderDelivery.State.FAILED if final else ReminderDelivery.State.PENDING,
+        last_error=f"{type(exc).__name__}: {exc}"[:1000],
+        sending_until=None,
+        next_attempt_at=None if final else now + delay,
+    )
+    logger.warning("reminder %s e-mail attempt %s failed: %s", delivery.pk, delivery.attempts, exc)
+    if final:
+        return "failed"
+    from .tasks import send_reminder_email
+
+    transaction.on_commit(
+        lambda: send_reminder_email.apply_async((delivery.pk,), countdown=delay.total_seconds())
+    )
+    return "retry"
+
+
+@dataclass
+class RunResult:
+    claimed: int = 0
+    lost: int = 0  # stages another run recorded first
+    sent: int = 0
+    retry: int = 0
+    failed: int = 0
+
+    def __str__(self):
+        return (
+            f"新记录 {self.claimed},已由其他进程处理 {self.lost};邮件发送 {self.sent},"
+            f"待重试 {self.retry},失败 {self.failed}"
+        )
+
+
+def reminders_send(*, today: date | None = None, now: datetime | None = None) -> RunResult:
+    """The reminder job: claim what is due today, then send every pending e-mail whose time
+    has come (including those a dead worker left behind)."""
+    today = today or timezone.localdate()
+    now = now or timezone.now()
+    result = RunResult()
+    due = reminders_due(today=today)
+    users_by_unit, staff = _audiences(due) if due else ({}, [])
+    for d in due:
+        delivery = reminder_claim(
+            due=d, audience=_audience(d, users_by_unit, staff), today=today, now=now
+        )
+        if delivery is None:
+            result.lost += 1
+        else:
+            result.claimed += 1
+    pending = ReminderDelivery.objects.filter(
+        state=ReminderDelivery.State.PENDING, next_attempt_at__lte=now
+    ).values_list("pk", flat=True)
+    for delivery_id in list(pending.order_by("pk")):
+        outcome = reminder_send_email(delivery_id=delivery_id, now=now)
+        if outcome != "skipped":
+            setattr(result, outcome, getattr(result, outcome) + 1)
+    logger.info("reminders %s: %s", today, result)
+    return result

@@ -1,0 +1,100 @@
+"""Writes for the in-portal inbox: `notify` is the one way to tell users something.
+
+The workflow (and anything else) calls `notify(...)` inside its transaction; the rows commit
+with the change and the e-mails are queued only once it has committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def notify(
+    *,
+    recipients: Iterable,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    suggestion=None,
+    assignment=None,
+    email: bool = True,
+) -> list[Notification]:
+    """One inbox row per distinct recipient; with `email`, an e-mail each after commit."""
+    seen, rows = set(), []
+    for user in recipients:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        rows.append(
+            Notification(
+                recipient=user,
+                kind=kind,
+                title=title,
+                body=body,
+                url=url,
+                suggestion=suggestion,
+                assignment=assignment,
+            )
+        )
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows)
+    if email:
+        ids = [n.pk for n in created if n.recipient.email]
+        if ids:
+            from .tasks import send_notification_emails
+
+            transaction.on_commit(lambda: send_notification_emails.delay(ids))
+    return created
+
+
+def notification_mark_read(*, user, notification_id: int) -> bool:
+    """Marks one of the user's own notifications read; False when it is not theirs."""
+    updated = Notification.objects.filter(
+        pk=notification_id, recipient=user, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    return bool(updated) or Notification.objects.filter(pk=notification_id, recipient=user).exists()
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notification_emails_send(*, notification_ids: list[int]) -> int:
+    """E-mails the notifications' recipients; one connection for the batch. Returns how many
+    went out. Inbox rows are the record; a failed e-mail is logged, not retried."""
+    notifications = Notification.objects.filter(pk__in=notification_ids).select_related("recipient")
+    messages = [
+        EmailMessage(
+            subject=f"[代表建议办理平台] {n.title}",
+            body=_email_body(n.body, n.url),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[n.recipient.email],
+        )
+        for n in notifications
+        if n.recipient.email
+    ]
+    if not messages:
+        return 0
+    try:
+        return get_connection().send_messages(messages) or 0
+    except Exception:
+        logger.exception("notification e-mails failed: %s", notification_ids)
+        return 0
+
+
+def _email_body(body: str, url: str) -> str:
+    return f"{body}\n\n{url}" if url else body

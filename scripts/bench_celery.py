@@ -1,0 +1,110 @@
+"""Time the jobs of issue 5 against the bare SQL that computes the same numbers, and print
+the ratios. Run on a database seeded with `manage.py seed_demo --scale N`:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench \\
+        .venv/bin/python scripts/bench_celery.py
+
+It writes rollup rows (the jobs' own output) and reads nothing else; reminders are only
+scanned, never claimed or sent. The bare SQL is a lower bound: it counts from the dated rows
+with GROUP BY, without the as-of rules (rounds, deadline history) that figures.py applies.
+"""
+
+import os
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "congress.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from notifications.reminders import reminders_due  # noqa: E402
+from rollups.models import RollupChange  # noqa: E402
+from rollups.services import rollups_compute_all, rollups_recompute_changed  # noqa: E402
+from suggestions.models import Suggestion  # noqa: E402
+
+# Per scope: assigned suggestions, replied ones and their classes, from the dated rows.
+SCOPE_SQL = """
+SELECT s.{column}, count(DISTINCT a.suggestion_id),
+       count(DISTINCT r.assignment_id),
+       count(*) FILTER (WHERE r.result = 'A'), count(*) FILTER (WHERE r.result = 'B'),
+       count(*) FILTER (WHERE r.result = 'C'), count(*) FILTER (WHERE r.result = 'D')
+FROM suggestions_assignment a
+JOIN suggestions_suggestion s ON s.id = a.suggestion_id
+LEFT JOIN suggestions_reply r ON r.assignment_id = a.id AND r.replied_on <= %s
+WHERE a.role IN ('lead', 'split') AND a.assigned_on <= %s {where}
+GROUP BY s.{column}
+"""
+UNIT_SQL = SCOPE_SQL.replace("s.{column}", "a.unit_id")
+SCAN_SQL = """
+SELECT a.id, a.deadline FROM suggestions_assignment a
+WHERE a.state IN ('assigned', 'accepted') AND a.role IN ('lead', 'split') AND a.deadline <= %s
+"""
+
+
+def timed(fn):
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def bare_sql(day, where="", params=()):
+    def run():
+        with connection.cursor() as cur:
+            for column in ("term_id", "meeting_id", "channel", "category_id"):
+                cur.execute(SCOPE_SQL.format(column=column, where=where), [day, day, *params])
+                cur.fetchall()
+            cur.execute(UNIT_SQL.format(where=where), [day, day, *params])
+            cur.fetchall()
+
+    return run
+
+
+def line(label, job_seconds, sql_seconds, extra=""):
+    ratio = job_seconds / sql_seconds if sql_seconds else float("inf")
+    print(
+        f"{label:<22} job {job_seconds:8.3f} s   bare SQL {sql_seconds:7.3f} s   ratio {ratio:7.1f}x  {extra}"
+    )
+
+
+def main():
+    today = timezone.localdate()
+    suggestions = Suggestion.objects.count()
+    print(
+        f"database: {connection.vendor} {settings.DATABASES['default']['NAME']}, {suggestions} suggestions, as of {today}"
+    )
+
+    job, rows = timed(lambda: rollups_compute_all(as_of=today))
+    sql, _ = timed(bare_sql(today))
+    line("full rollup", job, sql, f"({rows} scopes)")
+
+    changed = Suggestion.objects.filter(assignments__isnull=False).order_by("-id").first()
+    RollupChange.objects.all().delete()
+    RollupChange.objects.create(suggestion_id=changed.pk)
+    job, rows = timed(lambda: rollups_recompute_changed(today=today))
+    where = "AND s.term_id = %s"
+    sql, _ = timed(bare_sql(today, where, [changed.term_id]))
+    line("incremental rollup", job, sql, f"({rows} scopes of 1 changed suggestion)")
+
+    horizon = today + timedelta(days=max(settings.PORTAL["REMINDER_DAYS_BEFORE"]))
+    job, due = timed(lambda: reminders_due(today=today))
+
+    def scan():
+        with connection.cursor() as cur:
+            cur.execute(SCAN_SQL, [horizon])
+            return cur.fetchall()
+
+    sql, _ = timed(scan)
+    line("reminder scan", job, sql, f"({len(due)} stages due)")
+
+
+if __name__ == "__main__":
+    main()

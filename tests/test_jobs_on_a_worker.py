@@ -1,0 +1,158 @@
+"""The jobs on a real Celery worker (celery.contrib.testing), on the broker the suite is given:
+Redis in CI, the in-memory transport on a fresh machine (worker and test share the process).
+
+One worker for the session: starting and stopping one costs seconds."""
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.core import mail
+from django.db import connection
+
+from congress.celery import app
+from notifications import reminders, tasks
+from notifications.models import Notification, ReminderDelivery
+from rollups import selectors
+from rollups.models import Rollup, ScopeKind
+from rollups.scopes import scope_key
+from rollups.tasks import compute_rollups
+from suggestions import figures, workflow
+
+from .test_rollups import build_published_report
+
+QUEUES = ("default", "reminders", "rollups")
+
+
+class Finished:
+    """Ids of the tasks the worker has run, from the worker's own signal."""
+
+    def __init__(self):
+        self.ids = set()
+        task_postrun.connect(self.record, weak=False)
+
+    def record(self, task_id=None, **kwargs):
+        self.ids.add(task_id)
+
+    def wait(self, *results, timeout=30):
+        deadline = time.monotonic() + timeout
+        while not {r.id for r in results} <= self.ids:
+            assert time.monotonic() < deadline, "the worker did not run the tasks in time"
+            time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def worker():
+    with app.connection_for_write() as conn:
+        for queue in QUEUES:  # left over from an earlier, interrupted run
+            try:
+                conn.default_channel.queue_purge(queue)
+            except Exception:
+                pass
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+        yield Finished()
+
+
+@pytest.fixture
+def on_worker(worker, transactional_db):
+    # The worker thread opens its own database connection; data must be committed.
+    yield worker
+    connection.close()
+
+
+def due_assignments(journey, count):
+    return [journey.assigned()[1] for _ in range(count)]
+
+
+def test_two_concurrent_runs_send_each_reminder_once_with_escalation(on_worker, people, journey):
+    assignments = due_assignments(journey, 3)
+    workflow.suggestion_mark_key(
+        actor=people.staff,
+        suggestion=assignments[0].suggestion,
+        is_key=True,
+        supervisor=people.leader,
+    )
+    today = (assignments[0].deadline + dt.timedelta(16)).isoformat()
+
+    # Two runs queued for the worker, and one more in this thread at the same time.
+    queued = [tasks.send_reminders.delay(today), tasks.send_reminders.delay(today)]
+    here = threading.Thread(
+        target=lambda: (tasks.send_reminders.apply(args=[today]), connection.close())
+    )
+    here.start()
+    here.join()
+    on_worker.wait(*queued)
+
+    # Each assignment: overdue:2 to the unit, escalation to the supervisor (key) and staff.
+    kinds = sorted(ReminderDelivery.objects.values_list("assignment_id", "kind", "state"))
+    assert kinds == sorted(
+        (a.pk, kind, "sent") for a in assignments for kind in ("overdue:2", "escalation")
+    )
+    assert len(mail.outbox) == 6
+    assert Notification.objects.filter(recipient=people.unit_user).count() == 3
+    assert Notification.objects.filter(recipient=people.staff).count() == 3
+    assert Notification.objects.filter(recipient=people.leader).count() == 1
+
+
+def test_a_run_after_a_crash_mid_run_sends_what_was_left_once(on_worker, people, journey):
+    assignments = due_assignments(journey, 3)
+    today = assignments[0].deadline - dt.timedelta(7)
+    # A worker claimed all three, mailed the first, and died while mailing the second.
+    crashed_at = reminders.timezone.now() - dt.timedelta(hours=1)
+    due = reminders.reminders_due(today=today)
+    claimed = [
+        reminders.reminder_claim(
+            due=d,
+            audience=reminders.Audience(users=[people.unit_user], emails=["u@example.org"]),
+            today=today,
+            now=crashed_at,
+        )
+        for d in due
+    ]
+    assert reminders.reminder_send_email(delivery_id=claimed[0].pk, now=crashed_at) == "sent"
+    assert reminders.reminder_take_lease(delivery_id=claimed[1].pk, now=crashed_at)
+    assert len(mail.outbox) == 1
+
+    first = tasks.send_reminders.delay(today.isoformat())
+    on_worker.wait(first)
+    again = tasks.send_reminders.delay(today.isoformat())
+    on_worker.wait(again)
+
+    assert len(mail.outbox) == 3
+    assert sorted(ReminderDelivery.objects.values_list("state", flat=True)) == ["sent"] * 3
+    assert Notification.objects.count() == 3
+
+
+def test_a_change_is_rolled_up_shortly_after_it_commits(on_worker, people, journey, settings):
+    settings.PORTAL = {**settings.PORTAL, "ROLLUP_DEBOUNCE_SECONDS": 0}
+    suggestion, _ = journey.assigned()
+    key = scope_key(people.term.pk)
+    today = reminders.timezone.localdate()
+
+    deadline = time.monotonic() + 30
+    while not Rollup.objects.filter(scope_kind=ScopeKind.TERM, scope_key=key, day=today).exists():
+        assert time.monotonic() < deadline, "no debounced rollup"
+        time.sleep(0.05)
+    stored = selectors.figures_as_of(scope_kind=ScopeKind.TERM, scope_key=key, day=today)
+    assert stored == figures.compute(scope=figures.Scope(term=people.term.pk), as_of=today)
+    assert stored.assigned == 1
+
+
+def test_the_worker_stores_the_published_figures(on_worker, people):
+    day = reminders.timezone.localdate() - dt.timedelta(10)
+    build_published_report(people, as_of=day)
+    on_worker.wait(compute_rollups.delay(day.isoformat()))
+
+    term = selectors.figures_as_of(
+        scope_kind=ScopeKind.TERM, scope_key=scope_key(people.term.pk), day=day
+    )
+    assert (term.submitted, term.assigned, str(term.assigned_share)) == (203, 201, "99.0%")
+    assert (term.results["A"], term.results["B"], term.results["C"]) == (166, 24, 11)
+    assert str(term.solved_rate) == "82.6%"
+    session = selectors.figures_as_of(
+        scope_kind=ScopeKind.CHANNEL, scope_key=scope_key(people.term.pk, "session"), day=day
+    )
+    assert (session.assigned, str(session.completion_rate)) == (83, "69.9%")
