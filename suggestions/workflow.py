@@ -22,7 +22,7 @@ from deputies.models import Deputy, Meeting, Term
 from rollups.services import rollup_mark_changed
 from units.models import Unit
 
-from . import attachments, deadlines
+from . import attachments, deadlines, notices
 from .models import (
     Assignment,
     Attachment,
@@ -713,6 +713,7 @@ def suggestion_assign(
             to_state=A.ASSIGNED,
             data={"unit": unit.name, "role": role, "deadline": deadline.date.isoformat()},
         )
+        notices.assignment_created(assignment)
         created.append(assignment)
     if suggestion.status != S.ASSIGNED:
         old = _set_status(suggestion, S.ASSIGNED)
@@ -883,6 +884,7 @@ def reassignment_decide(
             reason=note,
             data={"request": request.pk},
         )
+        notices.request_decided(request, what="调整", approved=False)
         return None
 
     new_unit = new_unit or request.suggested_unit
@@ -953,6 +955,8 @@ def reassignment_decide(
             "replaces": assignment.pk,
         },
     )
+    notices.request_decided(request, what="调整", approved=True)
+    notices.assignment_created(new)
     return new
 
 
@@ -1038,6 +1042,7 @@ def extension_decide(
         reason=note,
         data={"request": request.pk, "deadline": assignment.deadline.isoformat()},
     )
+    notices.request_decided(request, what="延期", approved=approve)
     return request
 
 
@@ -1158,6 +1163,7 @@ def assignment_reply(
             "attachments": [c.name for c in checked],
         },
     )
+    notices.reply_posted(reply)
     waiting = suggestion.assignments.filter(role__in=Assignment.ANSWERING_ROLES).exclude(
         state__in=[A.REPLIED, A.ENDED]
     )
@@ -1223,6 +1229,7 @@ def reply_follow_up(
             "previous_result": reply.result,
         },
     )
+    notices.reply_posted(new)
     return new
 
 
@@ -1285,6 +1292,7 @@ def feedback_record(
             "on_behalf": is_staff,
         },
     )
+    notices.feedback_received(feedback)
     if result_verdict == Verdict.DISSATISFIED:
         _start_rehandling(
             actor=actor, suggestion=suggestion, assignment=assignment, remarks=feedback.remarks
@@ -1324,6 +1332,7 @@ def _start_rehandling(
         reason=remarks,
         data={"round": assignment.round, "deadline": deadline.date.isoformat()},
     )
+    notices.rehandling_started(assignment, remarks=remarks)
     if suggestion.status == S.REPLIED:
         old = _set_status(suggestion, S.ASSIGNED)
         _audit(

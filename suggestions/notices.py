@@ -1,0 +1,128 @@
+"""Who is told what at each step of the workflow: in the portal inbox and by e-mail.
+
+The workflow calls one function here per step, inside its transaction, so the messages commit
+with the change (and the e-mails go out only after it has committed).
+"""
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from notifications.services import notify
+
+from .models import Assignment, Feedback, Reply, Suggestion
+
+
+class Kind:
+    ASSIGNED = "assignment.new"
+    REQUEST_DECIDED = "request.decided"
+    REPLY_POSTED = "reply.posted"
+    FEEDBACK_RECEIVED = "feedback.received"
+    REHANDLING = "rehandling.started"
+
+
+def _unit_users(unit_id: int):
+    return get_user_model().objects.filter(unit_id=unit_id, is_unit_user=True, is_active=True)
+
+
+def _staff():
+    return get_user_model().objects.filter(is_committee_staff=True, is_active=True)
+
+
+def _deputies(suggestion: Suggestion) -> list:
+    """The lead deputy and co-signers who have portal accounts."""
+    people = [suggestion.lead_deputy, *suggestion.co_signers.all()]
+    return [d.user for d in people if d.user_id and d.user.is_active]
+
+
+def _inbox_url(assignment: Assignment) -> str:
+    return reverse("inbox:assignment", args=[assignment.pk])
+
+
+def _label(suggestion: Suggestion) -> str:
+    return f"{suggestion.display_number}《{suggestion.title}》"
+
+
+def assignment_created(assignment: Assignment) -> None:
+    suggestion = assignment.suggestion
+    notify(
+        recipients=_unit_users(assignment.unit_id),
+        kind=Kind.ASSIGNED,
+        title=f"新交办:{_label(suggestion)}",
+        body=f"办理方式:{assignment.get_role_display()};答复期限:{assignment.deadline:%Y-%m-%d}。请及时签收。",
+        url=_inbox_url(assignment),
+        suggestion=suggestion,
+        assignment=assignment,
+    )
+
+
+def request_decided(request, *, what: str, approved: bool) -> None:
+    """`what` is 调整 or 延期."""
+    assignment = request.assignment
+    outcome = "同意" if approved else "不同意"
+    body = f"审核意见:{request.decision_note}" if request.decision_note else ""
+    if what == "延期" and approved:
+        body = f"答复期限延至 {assignment.deadline:%Y-%m-%d}。{body}"
+    notify(
+        recipients=[request.requested_by, *_unit_users(assignment.unit_id)],
+        kind=Kind.REQUEST_DECIDED,
+        title=f"{what}申请已{outcome}:{_label(assignment.suggestion)}",
+        body=body,
+        url=_inbox_url(assignment),
+        suggestion=assignment.suggestion,
+        assignment=assignment,
+    )
+
+
+def reply_posted(reply: Reply) -> None:
+    assignment = reply.assignment
+    suggestion = assignment.suggestion
+    title = f"{assignment.unit.name}已答复:{_label(suggestion)}"
+    body = f"答复类别:{reply.result}类({reply.get_result_display()})。"
+    lead_user = suggestion.lead_deputy.user if suggestion.lead_deputy.user_id else None
+    if lead_user:
+        notify(
+            recipients=[lead_user],
+            kind=Kind.REPLY_POSTED,
+            title=title,
+            body=body + "请对答复提出意见。",
+            url=reverse("my:feedback", args=[reply.pk]),
+            suggestion=suggestion,
+            assignment=assignment,
+        )
+    notify(
+        recipients=[u for u in _deputies(suggestion) if u != lead_user] + list(_staff()),
+        kind=Kind.REPLY_POSTED,
+        title=title,
+        body=body,
+        url=reverse("suggestions:detail", args=[suggestion.pk]),
+        suggestion=suggestion,
+        assignment=assignment,
+    )
+
+
+def feedback_received(feedback: Feedback) -> None:
+    assignment = feedback.reply.assignment
+    suggestion = assignment.suggestion
+    verdict = feedback.get_result_verdict_display()
+    notify(
+        recipients=list(_unit_users(assignment.unit_id)) + list(_staff()),
+        kind=Kind.FEEDBACK_RECEIVED,
+        title=f"代表反馈“{verdict}”:{_label(suggestion)}",
+        body=feedback.remarks,
+        url=_inbox_url(assignment),
+        suggestion=suggestion,
+        assignment=assignment,
+    )
+
+
+def rehandling_started(assignment: Assignment, *, remarks: str) -> None:
+    suggestion = assignment.suggestion
+    notify(
+        recipients=_unit_users(assignment.unit_id),
+        kind=Kind.REHANDLING,
+        title=f"代表不满意,请重新办理:{_label(suggestion)}",
+        body=f"第{assignment.round}轮办理,答复期限 {assignment.deadline:%Y-%m-%d}。代表意见:{remarks}",
+        url=_inbox_url(assignment),
+        suggestion=suggestion,
+        assignment=assignment,
+    )
