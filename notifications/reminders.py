@@ -31,6 +31,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from suggestions.models import Assignment
@@ -177,7 +178,10 @@ def reminder_claim(*, due: Due, audience: Audience, today: date, now: datetime):
                 kind=f"reminder.{due.kind.partition(':')[0]}",
                 title=title,
                 body=body,
-                url=f"/suggestions/{due.assignment.suggestion_id}/",
+                # Units act on their assignment page; staff and leaders look at the suggestion.
+                url=reverse("suggestions:detail", args=[due.assignment.suggestion_id])
+                if due.kind == ReminderKind.ESCALATION
+                else reverse("inbox:assignment", args=[due.assignment.pk]),
                 suggestion=due.assignment.suggestion,
                 assignment=due.assignment,
                 email=False,  # the delivery row sends and tracks the e-mail
