@@ -83,35 +83,26 @@ def scopes_of(suggestion_ids) -> dict[int, set]:
 # --- compute and upsert ----------------------------------------------------------------------
 
 
-def _unit_rows(term_id: int, unit_ids: set[int], as_of: date, whole_term: bool) -> dict:
-    """UnitRow per unit: one load of the whole term for a full run, one per unit otherwise."""
-    if whole_term:
-        rows = figures.unit_figures(scope=figures.Scope(term=term_id), as_of=as_of)
-        return {r.unit_id: r for r in rows if r.unit_id in unit_ids}
-    found = {}
-    for unit_id in unit_ids:
-        for r in figures.unit_figures(scope=figures.Scope(term=term_id, unit=unit_id), as_of=as_of):
-            found[r.unit_id] = r
-    return found
-
-
-def rollups_compute(*, scopes: dict[int, set], as_of: date, whole_term: bool = False) -> int:
-    """Computes each scope as of `as_of` with `suggestions.figures` and upserts its row."""
+def rollups_compute(*, scopes: dict[int, set], as_of: date) -> int:
+    """Computes each scope as of `as_of` with `suggestions.figures` (one load per term) and
+    upserts its row."""
     now = timezone.now()
     rows = []
     for term_id, keys in scopes.items():
-        unit_ids = {int(key.partition("/")[2]) for kind, key in keys if kind == ScopeKind.UNIT}
-        unit_rows = _unit_rows(term_id, unit_ids, as_of, whole_term) if unit_ids else {}
-        for kind, key in sorted(keys):
-            scope = scope_for(kind, key)
-            unit_row = unit_rows.get(scope.unit) if kind == ScopeKind.UNIT else None
+        wanted = {(kind, key): scope_for(kind, key) for kind, key in sorted(keys)}
+        computed, unit_rows = figures.compute_term(
+            term=term_id, scopes=list(wanted.values()), as_of=as_of
+        )
+        by_unit = {r.unit_id: r for r in unit_rows}
+        for (kind, key), scope in wanted.items():
+            unit_row = by_unit.get(scope.unit) if kind == ScopeKind.UNIT else None
             rows.append(
                 Rollup(
                     scope_kind=kind,
                     scope_key=key,
                     term_id=term_id,
                     day=as_of,
-                    figures=figures_to_json(figures.compute(scope=scope, as_of=as_of)),
+                    figures=figures_to_json(computed[scope]),
                     unit_row=unit_row_to_json(unit_row) if unit_row else None,
                     computed_at=now,
                 )
@@ -128,7 +119,7 @@ def rollups_compute(*, scopes: dict[int, set], as_of: date, whole_term: bool = F
 
 def rollups_compute_all(*, as_of: date) -> int:
     """The full rollup: every scope of every term as of `as_of`."""
-    return rollups_compute(scopes=scopes_all(), as_of=as_of, whole_term=True)
+    return rollups_compute(scopes=scopes_all(), as_of=as_of)
 
 
 def rollups_nightly(*, today: date | None = None) -> int:

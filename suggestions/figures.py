@@ -108,6 +108,23 @@ class Scope:
     unit: object = None
     key_only: bool = False
 
+    def matches(self, facts: _SuggestionFacts, as_of: date) -> bool:
+        """The same choice as `suggestions()` plus `_load`'s unit rule, on loaded facts."""
+        return (
+            (self.term is None or facts.term_id == _pk(self.term))
+            and (self.meeting is None or facts.meeting_id == _pk(self.meeting))
+            and (not self.channel or facts.channel == self.channel)
+            and (self.category is None or facts.category_id == _pk(self.category))
+            and (not self.key_only or facts.is_key)
+            and (
+                self.unit is None
+                or any(
+                    a.unit_id == _pk(self.unit) and a.assigned_on <= as_of
+                    for a in facts.assignments
+                )
+            )
+        )
+
     def suggestions(self):
         qs = Suggestion.objects.all()
         if self.term is not None:
@@ -220,6 +237,12 @@ class _SuggestionFacts:
     category: str | None
     closed_on: date | None
     submitted_on: date | None
+    # What scopes select on, so one load can serve several scopes (`compute_many`).
+    term_id: int | None = None
+    meeting_id: int | None = None
+    channel: str | None = None
+    category_id: int | None = None
+    is_key: bool = False
     assignments: list = field(default_factory=list)  # answering ones only
 
     def is_assigned(self, d: date) -> bool:
@@ -272,9 +295,17 @@ def _load(scope: Scope, as_of: date) -> list[_SuggestionFacts]:
     suggestion_qs = scope.suggestions()
     ids = suggestion_qs.values("id")
     suggestions = {
-        sid: _SuggestionFacts(sid, category, closed_on, submitted_on)
-        for sid, category, closed_on, submitted_on in suggestion_qs.values_list(
-            "id", "category__name", "closed_on", "submitted_on"
+        row[0]: _SuggestionFacts(*row)
+        for row in suggestion_qs.values_list(
+            "id",
+            "category__name",
+            "closed_on",
+            "submitted_on",
+            "term_id",
+            "meeting_id",
+            "channel",
+            "category_id",
+            "is_key",
         )
     }
     assignments = {}
@@ -323,12 +354,7 @@ def _load(scope: Scope, as_of: date) -> list[_SuggestionFacts]:
 
     facts = list(suggestions.values())
     if scope.unit is not None:
-        unit_id = _pk(scope.unit)
-        facts = [
-            s
-            for s in facts
-            if any(a.unit_id == unit_id and a.assigned_on <= as_of for a in s.assignments)
-        ]
+        facts = [s for s in facts if scope.matches(s, as_of)]
     return facts
 
 
@@ -428,8 +454,25 @@ def compute(*, scope: Scope, as_of: date) -> Figures:
     - 提出: suggestions with submitted_on ≤ D (the base of "交由办理…占总数的99%");
     - category shares: assigned suggestions per category, of all assigned in the scope.
     """
+    return _compute(_load(scope, as_of), scope=scope, as_of=as_of)
+
+
+def compute_term(*, term, scopes, as_of: date) -> tuple[dict[Scope, Figures], list[UnitRow]]:
+    """`compute` for several scopes within one term, and `unit_figures` for the whole term,
+    from a single load of the term (the rollup's path: the same numbers in six queries)."""
+    whole = Scope(term=term)
+    facts = _load(whole, as_of)
+    figures = {}
+    for scope in scopes:
+        if _pk(scope.term) != _pk(term):
+            raise ValueError("every scope must lie within the term")
+        chosen = [s for s in facts if scope.matches(s, as_of)]
+        figures[scope] = _compute(chosen, scope=scope, as_of=as_of)
+    return figures, _unit_rows(facts, scope=whole, as_of=as_of)
+
+
+def _compute(facts: list[_SuggestionFacts], *, scope: Scope, as_of: date) -> Figures:
     d = as_of
-    facts = _load(scope, d)
     unit_id = _pk(scope.unit)
     assigned = [s for s in facts if s.is_assigned(d)]
     replied = [s for s in assigned if s.is_replied(d)]
@@ -501,10 +544,14 @@ class UnitRow:
 def unit_figures(*, scope: Scope, as_of: date) -> list[UnitRow]:
     """One row per unit with an answering assignment in force at D: ranked units first (by
     on-time rate, then A share, then name), then the units below the minimum volume."""
+    return _unit_rows(_load(scope, as_of), scope=scope, as_of=as_of)
+
+
+def _unit_rows(facts: list[_SuggestionFacts], *, scope: Scope, as_of: date) -> list[UnitRow]:
     d = as_of
     minimum = settings.PORTAL["RANKING_MIN_ASSIGNMENTS"]
     per_unit = defaultdict(list)
-    for s in _load(scope, d):
+    for s in facts:
         for a in s.in_force(d):
             per_unit[a.unit_id].append(a)
     if scope.unit is not None:
