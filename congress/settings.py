@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "units",
     "deputies",
     "suggestions",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -172,6 +173,9 @@ PORTAL = {
     "OVERDUE_ESCALATION_DAYS": env_int("PORTAL_OVERDUE_ESCALATION_DAYS", 15),
     # Units with fewer assignments in scope are shown apart, unranked (DESIGN.md §5).
     "RANKING_MIN_ASSIGNMENTS": env_int("PORTAL_RANKING_MIN_ASSIGNMENTS", 5),
+    # Excel files with more data rows are checked and imported by a Celery task with a
+    # progress bar; smaller ones run within the request.
+    "IMPORT_INLINE_MAX_ROWS": env_int("PORTAL_IMPORT_INLINE_MAX_ROWS", 1000),
 }
 
 REST_FRAMEWORK = {
