@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
@@ -52,8 +53,12 @@ class SheetSpec:
     def export_headers(self) -> list[str]:
         return self.headers + [c.header for c in self.export_only]
 
+    @cached_property
+    def _by_key(self) -> dict[str, Column]:
+        return {c.key: c for c in self.columns + self.export_only}
+
     def column(self, key: str) -> Column:
-        return next(c for c in self.columns + self.export_only if c.key == key)
+        return self._by_key[key]
 
     def header(self, key: str) -> str:
         return self.column(key).header
@@ -226,8 +231,12 @@ class Table:
     sheet: str
     columns: dict[str, int]  # header → index in the row tuple
     rows: Iterator[tuple[int, tuple]]  # (row number as Excel shows it, values)
-    estimated_rows: int
+    worksheet: object
     workbook: object
+
+    def index(self, spec: SheetSpec) -> dict[str, int]:
+        """Column key → position in the row tuple, for the columns the file has."""
+        return {c.key: self.columns[c.header] for c in spec.columns if c.header in self.columns}
 
     def close(self) -> None:
         self.workbook.close()
@@ -257,16 +266,16 @@ def open_table(source, spec: SheetSpec) -> Table:
             if any(v is not None and str(v).strip() for v in values):
                 yield number, values
 
-    estimated = max((sheet.max_row or 1) - 1, 0)
-    return Table(sheet.title, columns, numbered(), estimated, workbook)
+    return Table(sheet.title, columns, numbered(), sheet, workbook)
 
 
 def count_rows(source, spec: SheetSpec) -> int:
     """Data rows, from the sheet's recorded size when it has one (cheap), else by reading."""
     table = open_table(source, spec)
     try:
-        if table.estimated_rows:
-            return table.estimated_rows
+        # The recorded dimension when the writer kept one (Excel does), else count by reading.
+        if table.worksheet.max_row:
+            return max(table.worksheet.max_row - 1, 0)
         return sum(1 for _ in table.rows)
     finally:
         table.close()

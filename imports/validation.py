@@ -42,18 +42,15 @@ class Plan:
 class Row:
     """One data row: typed cell access that records each problem against its column."""
 
-    def __init__(self, spec: SheetSpec, table: Table, number: int, values: tuple, plan: Plan):
-        self.spec, self.table, self.number, self.values, self.plan = (
-            spec,
-            table,
-            number,
-            values,
-            plan,
-        )
+    def __init__(
+        self, spec: SheetSpec, table: Table, index: dict, number: int, values: tuple, plan: Plan
+    ):
+        self.spec, self.table, self.index = spec, table, index
+        self.number, self.values, self.plan = number, values, plan
         self.failed: set[str] = set()
 
     def raw(self, key: str):
-        index = self.table.columns.get(self.spec.header(key))
+        index = self.index.get(key)
         if index is None or index >= len(self.values):
             return None
         return self.values[index]
@@ -115,11 +112,12 @@ def _rows(table: Table, spec: SheetSpec, plan: Plan, progress: Progress | None):
             )
     if plan.errors:
         return
+    index = table.index(spec)
     for number, values in table.rows:
         plan.rows += 1
         if progress and plan.rows % PROGRESS_EVERY == 0:
             progress(plan.rows)
-        yield Row(spec, table, number, values, plan)
+        yield Row(spec, table, index, number, values, plan)
     if plan.rows == 0:
         plan.errors.append(
             {"sheet": table.sheet, "row": 2, "column": "", "message": "文件中没有数据行"}
