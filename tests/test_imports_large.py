@@ -7,6 +7,7 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
+from django.db import connections
 
 from congress.celery import app
 from imports import excel
@@ -36,6 +37,7 @@ def task_done():
     done = threading.Event()
 
     def finished(**kwargs):
+        connections.close_all()  # the worker thread's own; PostgreSQL drops the test DB later
         done.set()
 
     task_postrun.connect(finished, weak=False)
