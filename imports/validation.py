@@ -304,14 +304,13 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
     by_term: dict[str, int] = defaultdict(int)
     for item in plan.items:
         by_term[item.term.name] += 1
-    plan.summary = {
-        "lines": [f"将导入 {len(plan.items)} 件代表建议"]
-        + [f"{name}:{count} 件" for name, count in by_term.items()]
-        + [
-            f"其中 {sum(1 for i in plan.items if i.number is None)} 件未填编号,将自动编号",
-            "导入后状态:" + ("已立案" if register else "已提交(待立案)"),
-        ]
-    }
+    unnumbered = sum(1 for item in plan.items if item.number is None)
+    lines = [f"将导入 {len(plan.items)} 件代表建议"]
+    lines += [f"{name}:{count} 件" for name, count in by_term.items()]
+    if unnumbered:
+        lines.append(f"其中 {unnumbered} 件未填编号,将接着本届最大编号自动编号")
+    lines.append("导入后状态:" + ("已立案" if register else "已提交(待立案)"))
+    plan.summary = {"lines": lines}
     return plan
 
 
