@@ -135,8 +135,12 @@ def import_job_run(*, job: ImportJob) -> None:
         )
         return
     try:
+        # The data and the job's "done" commit together: a redelivered task finds it done.
         with transaction.atomic():
             counts = WRITERS[job.kind](plan=plan, actor=job.confirmed_by, job=job)
+            ImportJob.objects.filter(pk=job.pk).update(
+                state=State.DONE, created_counts=counts, finished_at=timezone.now()
+            )
     except workflow.WorkflowError as exc:
         ImportJob.objects.filter(pk=job.pk).update(
             state=State.FAILED, message=f"{exc.message};未保存任何数据", **done
@@ -148,9 +152,6 @@ def import_job_run(*, job: ImportJob) -> None:
             state=State.FAILED, message="导入时发生系统错误,未保存任何数据,请联系管理员", **done
         )
         return
-    ImportJob.objects.filter(pk=job.pk).update(
-        state=State.DONE, created_counts=counts, finished_at=timezone.now()
-    )
 
 
 # --- writers: called inside the import's transaction --------------------------------------
