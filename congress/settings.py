@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "suggestions",
     "notifications",
     "rollups",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,9 @@ PORTAL = {
     # Seconds between a change and the recompute of the figures it touches; changes in
     # between share one recompute.
     "ROLLUP_DEBOUNCE_SECONDS": env_int("PORTAL_ROLLUP_DEBOUNCE_SECONDS", 60),
+    # Excel files with more data rows are checked and imported by a Celery task with a
+    # progress bar; smaller ones run within the request.
+    "IMPORT_INLINE_MAX_ROWS": env_int("PORTAL_IMPORT_INLINE_MAX_ROWS", 1000),
 }
 
 REST_FRAMEWORK = {

@@ -21,6 +21,7 @@ urlpatterns = [
     path("files/", include((suggestion_urls.file_patterns, "files"))),
     path("my/", include((suggestion_urls.my_patterns, "my"))),
     path("public/", include((suggestion_urls.public_patterns, "public"))),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
 ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from deputies.models import Term
+from imports.exports import export_suggestions
 
 from . import access, selectors, workflow
 from .forms import (
@@ -558,8 +559,6 @@ def export(request):
 
 
 def _xlsx_response(queryset) -> HttpResponse:
-    from imports.excel import export_suggestions
-
     response = HttpResponse(
         export_suggestions(queryset),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -182,3 +182,27 @@ def test_the_list_answers_in_the_same_number_of_queries_at_10_and_1000(
     assert counts[0] == counts[1], counts
     with django_assert_max_num_queries(16):
         client.get(URL + "?overdue=on&deputy=代表")
+
+
+def test_the_filtered_list_exports_to_excel_with_the_columns_staff_see(client, people, journey):
+    import io
+
+    import openpyxl
+
+    journey.assigned(title="导出的建议", channel="express")
+    journey.submitted(title="不导出的建议", channel="session")
+    client.force_login(people.staff)
+    response = client.get("/suggestions/export/?channel=express")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment; filename=suggestions-")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = rows[0]
+    assert "标题" in header and "承办单位" in " ".join(str(h) for h in header)
+    titles = [r[header.index("标题")] for r in rows[1:]]
+    assert titles == ["导出的建议"]
+
+
+def test_the_export_is_not_for_units(client, people):
+    client.force_login(people.unit_user)
+    assert client.get("/suggestions/export/").status_code == 403

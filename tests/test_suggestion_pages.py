@@ -552,3 +552,18 @@ def test_search_uses_the_trigram_index_on_postgresql(people):
         )
         plan = " ".join(row[0] for row in cursor.fetchall())
     assert "suggestion_title_trgm" in plan
+
+
+def test_bulk_export_the_ticked_suggestions(client, people, journey):
+    import io
+
+    import openpyxl
+
+    a, b, _c = journey.registered(), journey.registered(), journey.registered()
+    response = as_user(client, people.staff).post(
+        "/suggestions/bulk/", {"action": "export", "ids": [a.pk, b.pk]}
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    header = [c.value for c in next(sheet.iter_rows())]
+    titles = sorted(row[header.index("标题")].value for row in sheet.iter_rows(min_row=2))
+    assert titles == sorted([a.title, b.title])

@@ -1,0 +1,375 @@
+"""The Excel sheets: one column spec per kind, used by the template download, the importer and
+the exporter, so every header lives here and nowhere else. Plus reading and writing .xlsx."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from deputies.models import Deputy
+from suggestions.models import Channel, SuggestionKind
+from units.models import UnitSystem
+
+from .models import ImportKind
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YES, NO = "是", "否"
+# Co-signers are written separated by 、; people also type commas or semicolons.
+NAME_SEPARATORS = "\u3001,\uff0c;\uff1b\n"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str
+    required: bool = False
+    note: str = ""
+    # A fixed list offered as a drop-down in the template.
+    choices: tuple[str, ...] = ()
+    width: int = 14
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    kind: str
+    title: str
+    columns: tuple[Column, ...]
+    # Shown to staff in exports after the import columns; the importer ignores them.
+    export_only: tuple[Column, ...] = ()
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    @property
+    def export_headers(self) -> list[str]:
+        return self.headers + [c.header for c in self.export_only]
+
+    @cached_property
+    def _by_key(self) -> dict[str, Column]:
+        return {c.key: c for c in self.columns + self.export_only}
+
+    def column(self, key: str) -> Column:
+        return self._by_key[key]
+
+    def header(self, key: str) -> str:
+        return self.column(key).header
+
+
+YES_NO = (YES, NO)
+
+SUGGESTIONS = SheetSpec(
+    kind=ImportKind.SUGGESTIONS,
+    title="代表建议",
+    columns=(
+        Column("届次", "term", True, "届的名称(如“市第13届”)或届次数字(如 13)", width=12),
+        Column("会议", "meeting", False, "本届会议名称(如“第3次会议”)或次数;闭会期间可空"),
+        Column("编号", "number", False, "本届内的编号(正整数);空则自动编号", width=8),
+        Column(
+            "类别",
+            "kind",
+            False,
+            "建议、批评和意见 / 议案;空则为建议",
+            choices=tuple(SuggestionKind.labels),
+        ),
+        Column("来源", "channel", True, "、".join(Channel.labels), choices=tuple(Channel.labels)),
+        Column("分类", "category", False, "分类名称,见“填写说明”;导入后直接立案时必填"),
+        Column("标题", "title", True, "不超过200字", width=40),
+        Column("内容", "content", True, "", width=60),
+        Column(
+            "领衔代表",
+            "lead_deputy",
+            True,
+            "本届代表姓名;同名时写成“姓名(代表团)”",
+        ),
+        Column("附议代表", "co_signers", False, "本届代表姓名,以“、”分隔", width=30),
+        Column("提出日期", "submitted_on", False, "如 2026-03-01;空则为导入当天", width=12),
+    ),
+    export_only=(
+        Column("状态", "status", width=10),
+        Column("承办单位", "units", width=30),
+        Column("答复期限", "deadlines", width=12),
+        Column("重点", "is_key", width=6),
+    ),
+)
+
+DEPUTIES = SheetSpec(
+    kind=ImportKind.DEPUTIES,
+    title="代表",
+    columns=(
+        Column("届次", "term", True, "届的名称(如“市第13届”)或届次数字(如 13)", width=12),
+        Column("姓名", "name", True, "同一届同一代表团内不能重名", width=10),
+        Column("性别", "gender", False, "男 / 女", choices=tuple(Deputy.Gender.labels), width=6),
+        Column("代表团", "delegation", False, "本届代表团名称;新名称将新建代表团"),
+        Column("工作单位及职务", "occupation", False, "", width=30),
+        Column("代表小组/联络站", "group", False, ""),
+        Column("联系电话", "phone", False, ""),
+        Column("电子邮箱", "email", False, ""),
+        Column("通讯地址", "address", False, "", width=30),
+        Column("身份保密", "identity_confidential", False, "是 / 否;空为否", YES_NO, 8),
+        Column("在任", "is_active", False, "是 / 否;空为是", YES_NO, 6),
+    ),
+)
+
+UNITS = SheetSpec(
+    kind=ImportKind.UNITS,
+    title="承办单位",
+    columns=(
+        Column("名称", "name", True, "全称,不能与已有单位重名", width=30),
+        Column("简称", "short_name", False, ""),
+        Column(
+            "系统",
+            "system",
+            False,
+            "、".join(UnitSystem.labels) + ";空为政府",
+            tuple(UnitSystem.labels),
+            10,
+        ),
+        Column("上级单位", "parent", False, "已有单位或本文件中单位的名称", width=30),
+        Column("联系人", "contact_person", False, ""),
+        Column("联系电话", "contact_phone", False, ""),
+        Column("电子邮箱", "email", False, ""),
+        Column("启用", "is_active", False, "是 / 否;空为是", YES_NO, 6),
+    ),
+)
+
+SHEETS: dict[str, SheetSpec] = {s.kind: s for s in (SUGGESTIONS, DEPUTIES, UNITS)}
+
+
+# --- writing ------------------------------------------------------------------------------
+
+_HEADER_FONT = Font(bold=True)
+_REQUIRED_FILL = PatternFill("solid", fgColor="FDE2E1")
+_TEMPLATE_ROWS = 10_000  # drop-downs cover this many data rows
+
+
+def _save(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_workbook(spec: SheetSpec, notes: Sequence[tuple[str, Sequence[str]]] = ()) -> bytes:
+    """An empty sheet with the headers (required ones shaded), drop-downs for fixed lists, and
+    a 填写说明 sheet; `notes` adds lists that live in the database (e.g. categories)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = spec.title
+    sheet.append(spec.headers)
+    for index, column in enumerate(spec.columns, start=1):
+        letter = get_column_letter(index)
+        cell = sheet.cell(row=1, column=index)
+        cell.font = _HEADER_FONT
+        if column.required:
+            cell.fill = _REQUIRED_FILL
+        sheet.column_dimensions[letter].width = column.width
+        if column.choices:
+            validation = DataValidation(
+                type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=True
+            )
+            validation.error = "请从下拉列表中选择"
+            validation.add(f"{letter}2:{letter}{_TEMPLATE_ROWS + 1}")
+            sheet.add_data_validation(validation)
+    sheet.freeze_panes = "A2"
+
+    help_sheet = workbook.create_sheet("填写说明")
+    help_sheet.append(["列名", "必填", "说明"])
+    for column in spec.columns:
+        help_sheet.append([column.header, YES if column.required else "", column.note])
+    for title, values in notes:
+        help_sheet.append([])
+        help_sheet.append([title, "", "、".join(values)])
+    help_sheet.append([])
+    help_sheet.append(
+        ["说明", "", "第一行为列名,请勿修改;从第二行起每行一条。导入前会先检查全部数据。"]
+    )
+    help_sheet.column_dimensions["A"].width = 16
+    help_sheet.column_dimensions["C"].width = 80
+    return _save(workbook)
+
+
+def rows_workbook(spec: SheetSpec, rows: Iterable[Sequence]) -> bytes:
+    """An export: the headers, then one row per item (write-only mode, fast for big lists)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(spec.title)
+    for index, header in enumerate(spec.export_headers, start=1):
+        column = next(c for c in spec.columns + spec.export_only if c.header == header)
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "A2"
+    sheet.append(spec.export_headers)
+    for row in rows:
+        sheet.append(list(row))
+    return _save(workbook)
+
+
+def errors_workbook(errors: Sequence[dict]) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("错误清单")
+    sheet.append(["工作表", "行号", "列", "错误原因"])
+    for error in errors:
+        sheet.append([error["sheet"], error["row"], error["column"], error["message"]])
+    return _save(workbook)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+class FileUnreadable(Exception):
+    """Not an .xlsx workbook openpyxl can open; the message is Chinese."""
+
+
+@dataclass
+class Table:
+    sheet: str
+    columns: dict[str, int]  # header → index in the row tuple
+    rows: Iterator[tuple[int, tuple]]  # (row number as Excel shows it, values)
+    worksheet: object
+    workbook: object
+
+    def index(self, spec: SheetSpec) -> dict[str, int]:
+        """Column key → position in the row tuple, for the columns the file has."""
+        return {c.key: self.columns[c.header] for c in spec.columns if c.header in self.columns}
+
+    def close(self) -> None:
+        self.workbook.close()
+
+
+def _clean_header(value) -> str:
+    return str(value).strip().rstrip("*").strip() if value is not None else ""
+
+
+def open_table(source, spec: SheetSpec) -> Table:
+    """Open the sheet for `spec` (by its title, else the first sheet) in read-only mode."""
+    try:
+        workbook = load_workbook(source, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile, XML and openpyxl errors all mean "not a workbook"
+        raise FileUnreadable("文件无法读取:请上传 Excel 2007 及以上版本的 .xlsx 文件") from exc
+    sheet = workbook[spec.title] if spec.title in workbook.sheetnames else workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header_row = next(rows, ())
+    columns: dict[str, int] = {}
+    for index, value in enumerate(header_row):
+        header = _clean_header(value)
+        if header and header not in columns:
+            columns[header] = index
+
+    def numbered() -> Iterator[tuple[int, tuple]]:
+        for number, values in enumerate(rows, start=2):
+            if any(v is not None and str(v).strip() for v in values):
+                yield number, values
+
+    return Table(sheet.title, columns, numbered(), sheet, workbook)
+
+
+def count_rows(source, spec: SheetSpec) -> int:
+    """Data rows, from the sheet's recorded size when it has one (cheap), else by reading."""
+    table = open_table(source, spec)
+    try:
+        # The recorded dimension when the writer kept one (Excel does), else count by reading.
+        if table.worksheet.max_row:
+            return max(table.worksheet.max_row - 1, 0)
+        return sum(1 for _ in table.rows)
+    finally:
+        table.close()
+
+
+# --- cell values --------------------------------------------------------------------------
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as what its column needs; the message is Chinese."""
+
+
+def text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def positive_int(value) -> int | None:
+    if value is None or text(value) == "":
+        return None
+    if isinstance(value, bool):
+        raise CellError("应为正整数")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        number = value
+    else:
+        raw = text(value)
+        if not raw.isdigit():
+            raise CellError(f"“{raw}”不是正整数")
+        number = int(raw)
+    if number < 1:
+        raise CellError("应为正整数")
+    return number
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+
+
+def day(value) -> date | None:
+    if value is None or text(value) == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raw = text(value)
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    raise CellError(f"日期“{raw}”格式不正确,应写成 2026-03-01")
+
+
+def yes_no(value, default: bool) -> bool:
+    raw = text(value)
+    if raw == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    if raw in (YES, "Y", "y", "1", "TRUE", "true"):
+        return True
+    if raw in (NO, "N", "n", "0", "FALSE", "false"):
+        return False
+    raise CellError(f"“{raw}”应填写“是”或“否”")
+
+
+def choice(value, labels: dict[str, str], default: str | None = None) -> str | None:
+    """A value from its Chinese label (or the stored value itself)."""
+    raw = text(value)
+    if raw == "":
+        return default
+    if raw in labels:
+        return labels[raw]
+    if raw in labels.values():
+        return raw
+    shown = [label for label in labels if not label.isascii()]
+    raise CellError(f"“{raw}”不正确,应为:{'、'.join(dict.fromkeys(shown))}")
+
+
+def names(value) -> list[str]:
+    raw = text(value)
+    for separator in NAME_SEPARATORS[1:]:
+        raw = raw.replace(separator, NAME_SEPARATORS[0])
+    return [n.strip() for n in raw.split(NAME_SEPARATORS[0]) if n.strip()]
+
+
+def yes_no_text(value: bool) -> str:
+    return YES if value else NO

@@ -1,0 +1,135 @@
+"""Excel exports with the columns staff see. The import columns come first, in the order of
+imports.excel, so an export can be imported again; read-only columns follow.
+
+Each export decides its own select_related/prefetch_related: a constant number of queries
+whatever the number of rows (pinned in tests/test_imports_export.py).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from deputies.models import Deputy
+from suggestions.models import Assignment, Suggestion
+from units.models import Unit
+
+from . import excel
+from .validation import DeputyNames
+
+
+def _namesakes() -> set[tuple[int, str]]:
+    """(term, name) pairs shared by several deputies: exports then add the delegation."""
+    return set(
+        Deputy.objects.values("term_id", "name")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values_list("term_id", "name")
+    )
+
+
+def _join_dates(dates) -> str:
+    return "、".join(sorted({d.isoformat() for d in dates}))
+
+
+def suggestion_rows(queryset: QuerySet) -> list[list]:
+    queryset = (
+        queryset.select_related("term", "meeting", "category", "lead_deputy__delegation")
+        .prefetch_related(
+            Prefetch("co_signers", queryset=Deputy.objects.select_related("delegation")),
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.exclude(state=Assignment.State.ENDED)
+                .select_related("unit")
+                .order_by("role", "id"),
+                to_attr="open_assignments",
+            ),
+        )
+        .order_by("term__number", "number", "pk")
+    )
+    namesakes = _namesakes()
+    written = DeputyNames.written
+    rows = []
+    for s in queryset:
+        co_signers = sorted(
+            (written(d, namesakes) for d in s.co_signers.all()),
+        )
+        answering = [a for a in s.open_assignments if a.answers_deputy]
+        rows.append(
+            [
+                s.term.name,
+                s.meeting.name if s.meeting else "",
+                s.number,
+                s.get_kind_display(),
+                s.get_channel_display(),
+                s.category.name if s.category else "",
+                s.title,
+                s.content,
+                written(s.lead_deputy, namesakes),
+                "、".join(co_signers),
+                s.submitted_on,
+                s.get_status_display(),
+                "、".join(f"{a.unit.name}({a.get_role_display()})" for a in s.open_assignments),
+                _join_dates(a.deadline for a in answering),
+                excel.yes_no_text(s.is_key),
+            ]
+        )
+    return rows
+
+
+def export_suggestions(queryset: QuerySet) -> bytes:
+    """The suggestions of `queryset` (already filtered and scoped by the caller) as .xlsx."""
+    return excel.rows_workbook(excel.SUGGESTIONS, suggestion_rows(queryset))
+
+
+def export_deputies(queryset: QuerySet | None = None) -> bytes:
+    queryset = Deputy.objects.all() if queryset is None else queryset
+    rows = [
+        [
+            d.term.name,
+            d.name,
+            d.get_gender_display(),
+            d.delegation.name if d.delegation else "",
+            d.occupation,
+            d.group,
+            d.phone,
+            d.email,
+            d.address,
+            excel.yes_no_text(d.identity_confidential),
+            excel.yes_no_text(d.is_active),
+        ]
+        for d in queryset.select_related("term", "delegation").order_by(
+            "term__number", "delegation__name", "name", "pk"
+        )
+    ]
+    return excel.rows_workbook(excel.DEPUTIES, rows)
+
+
+def export_units(queryset: QuerySet | None = None) -> bytes:
+    queryset = Unit.objects.all() if queryset is None else queryset
+    rows = [
+        [
+            u.name,
+            u.short_name,
+            u.get_system_display(),
+            u.parent.name if u.parent else "",
+            u.contact_person,
+            u.contact_phone,
+            u.email,
+            excel.yes_no_text(u.is_active),
+        ]
+        for u in queryset.select_related("parent").order_by("system", "name")
+    ]
+    return excel.rows_workbook(excel.UNITS, rows)
+
+
+def suggestions_for_export(params, base: QuerySet | None = None) -> QuerySet:
+    """Simple GET filters for the export view: term (届次 number), status, channel, category."""
+    queryset = Suggestion.objects.all() if base is None else base
+    if params.get("term", "").isdigit():
+        queryset = queryset.filter(term__number=int(params["term"]))
+    for name in ("status", "channel"):
+        if params.get(name):
+            queryset = queryset.filter(**{name: params[name]})
+    if params.get("category", "").isdigit():
+        queryset = queryset.filter(category_id=int(params["category"]))
+    return queryset

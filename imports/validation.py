@@ -1,0 +1,442 @@
+"""Checking an uploaded sheet: every error at once, as (sheet, row, column, Chinese reason),
+and, when there is none, the plan of what to create. Nothing here writes.
+
+Reference data (terms, meetings, categories, deputies, units, taken numbers) is read once per
+check, not per row, so 10,000 rows cost a handful of queries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from deputies.models import Delegation, Deputy, Meeting, Term
+from suggestions import workflow
+from suggestions.models import Category, Channel, Suggestion, SuggestionKind
+from units.models import Unit, UnitSystem
+
+from . import excel
+from .excel import CellError, SheetSpec, Table
+
+PROGRESS_EVERY = 500
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Plan:
+    """The outcome of a check: errors, or the items to create and a summary for the page."""
+
+    kind: str
+    rows: int = 0
+    errors: list[dict] = field(default_factory=list)
+    items: list = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+
+class Row:
+    """One data row: typed cell access that records each problem against its column."""
+
+    def __init__(
+        self, spec: SheetSpec, table: Table, index: dict, number: int, values: tuple, plan: Plan
+    ):
+        self.spec, self.table, self.index = spec, table, index
+        self.number, self.values, self.plan = number, values, plan
+        self.failed: set[str] = set()
+
+    def raw(self, key: str):
+        index = self.index.get(key)
+        if index is None or index >= len(self.values):
+            return None
+        return self.values[index]
+
+    def error(self, key: str, message: str) -> None:
+        self.failed.add(key)
+        self.plan.errors.append(
+            {
+                "sheet": self.table.sheet,
+                "row": self.number,
+                "column": self.spec.header(key),
+                "message": message,
+            }
+        )
+
+    def read(self, key: str, parse: Callable, *args):
+        """The parsed cell, or None with the error recorded; blank required cells too."""
+        try:
+            value = parse(self.raw(key), *args)
+        except CellError as exc:
+            self.error(key, str(exc))
+            return None
+        column = self.spec.column(key)
+        if column.required and value in (None, ""):
+            self.error(key, f"请填写{column.header}")
+            return None
+        return value
+
+    def text(self, key: str, model=None, field_name: str = "") -> str:
+        """Text, within the model field's max_length (the field named like the column)."""
+        value = self.read(key, excel.text) or ""
+        if model is not None and value:
+            limit = model._meta.get_field(field_name or key).max_length
+            if limit and len(value) > limit:
+                self.error(key, f"不能超过{limit}个字(现有{len(value)}个字)")
+        return value
+
+    def email(self, key: str) -> str:
+        value = self.text(key)
+        if value:
+            try:
+                validate_email(value)
+            except ValidationError:
+                self.error(key, f"“{value}”不是有效的电子邮箱")
+        return value
+
+
+def _rows(table: Table, spec: SheetSpec, plan: Plan, progress: Progress | None):
+    """Data rows as `Row`s, reporting progress; header problems are errors on row 1."""
+    for column in spec.columns:
+        if column.required and column.header not in table.columns:
+            plan.errors.append(
+                {
+                    "sheet": table.sheet,
+                    "row": 1,
+                    "column": column.header,
+                    "message": f"缺少“{column.header}”列,请使用下载的模板",
+                }
+            )
+    if plan.errors:
+        return
+    index = table.index(spec)
+    for number, values in table.rows:
+        plan.rows += 1
+        if progress and plan.rows % PROGRESS_EVERY == 0:
+            progress(plan.rows)
+        yield Row(spec, table, index, number, values, plan)
+    if plan.rows == 0:
+        plan.errors.append(
+            {"sheet": table.sheet, "row": 2, "column": "", "message": "文件中没有数据行"}
+        )
+
+
+def _sort(plan: Plan, spec: SheetSpec) -> None:
+    """File order: by row, then by column as the sheet shows them."""
+    order = {header: index for index, header in enumerate(spec.headers)}
+    plan.errors.sort(key=lambda e: (e["row"], order.get(e["column"], -1)))
+
+
+def _terms() -> dict[str, Term]:
+    terms = {}
+    for term in Term.objects.all():
+        terms[term.name] = term
+        terms[str(term.number)] = term
+    return terms
+
+
+def _term(row: Row, terms: dict[str, Term]) -> Term | None:
+    key = row.read("term", excel.text)
+    if not key:
+        return None
+    term = terms.get(key) or terms.get(key.removeprefix("第").removesuffix("届"))
+    if term is None:
+        row.error("term", f"未找到届次“{key}”,请先在管理后台录入")
+    return term
+
+
+# --- deputies by name ---------------------------------------------------------------------
+
+_NAME_WITH_DELEGATION = re.compile(r"^(.+?)\s*[(\uff08](.+?)[)\uff09]$")
+
+
+class DeputyNames:
+    """Deputies of each term by name; `张伟(第一代表团)` tells namesakes apart."""
+
+    def __init__(self):
+        self.by_name: dict[tuple[int, str], list[Deputy]] = defaultdict(list)
+        for deputy in Deputy.objects.select_related("delegation"):
+            self.by_name[(deputy.term_id, deputy.name)].append(deputy)
+
+    def find(self, term: Term, written: str) -> Deputy:
+        """The deputy, or CellError saying why not."""
+        found = self.by_name.get((term.pk, written), [])
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            delegations = "、".join(
+                f"{written}({d.delegation.name if d.delegation else '无代表团'})" for d in found
+            )
+            raise CellError(
+                f"本届有{len(found)}位代表名为“{written}”,请写明代表团,如:{delegations}"
+            )
+        match = _NAME_WITH_DELEGATION.match(written)
+        if match:
+            name, delegation = match.groups()
+            found = [
+                d
+                for d in self.by_name.get((term.pk, name), [])
+                if d.delegation and d.delegation.name == delegation
+            ]
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                raise CellError(f"本届{delegation}有多位代表名为“{name}”,无法区分")
+        raise CellError(f"本届没有名为“{written}”的代表")
+
+    @staticmethod
+    def written(deputy: Deputy, namesakes: set[tuple[int, str]]) -> str:
+        """How an export writes a deputy so that an import finds the same one again."""
+        if (deputy.term_id, deputy.name) in namesakes and deputy.delegation_id:
+            return f"{deputy.name}({deputy.delegation.name})"
+        return deputy.name
+
+
+# --- suggestions --------------------------------------------------------------------------
+
+KIND_LABELS = {label: value for value, label in SuggestionKind.choices} | {
+    "建议": SuggestionKind.SUGGESTION
+}
+CHANNEL_LABELS = {label: value for value, label in Channel.choices}
+
+
+def check_suggestions(table: Table, *, register: bool, progress: Progress | None = None) -> Plan:
+    spec = excel.SUGGESTIONS
+    plan = Plan(kind=spec.kind)
+    terms = _terms()
+    meetings = {}
+    for meeting in Meeting.objects.all():
+        meetings[(meeting.term_id, meeting.name)] = meeting
+        meetings[(meeting.term_id, str(meeting.number))] = meeting
+    categories = {c.name: c for c in Category.objects.all()}
+    deputies = DeputyNames()
+
+    parsed = []
+    for row in _rows(table, spec, plan, progress):
+        term = _term(row, terms)
+        meeting = None
+        meeting_key = row.read("meeting", excel.text)
+        if meeting_key and term is not None:
+            meeting = meetings.get((term.pk, meeting_key))
+            if meeting is None:
+                row.error("meeting", f"{term.name}没有会议“{meeting_key}”")
+        category = None
+        category_key = row.read("category", excel.text)
+        if category_key:
+            category = categories.get(category_key)
+            if category is None:
+                row.error("category", f"未找到分类“{category_key}”,可选:{'、'.join(categories)}")
+        lead, co_signers = None, []
+        lead_name = row.read("lead_deputy", excel.text)
+        if lead_name and term is not None:
+            try:
+                lead = deputies.find(term, lead_name)
+            except CellError as exc:
+                row.error("lead_deputy", str(exc))
+        if term is not None:
+            for name in row.read("co_signers", excel.names) or []:
+                try:
+                    co_signers.append(deputies.find(term, name))
+                except CellError as exc:
+                    row.error("co_signers", str(exc))
+        values = dict(
+            term=term,
+            meeting=meeting,
+            number=row.read("number", excel.positive_int),
+            kind=row.read("kind", excel.choice, KIND_LABELS, SuggestionKind.SUGGESTION),
+            channel=row.read("channel", excel.choice, CHANNEL_LABELS),
+            category=category,
+            title=row.text("title", Suggestion),
+            content=row.text("content"),
+            lead_deputy=lead,
+            co_signers=co_signers,
+            submitted_on=row.read("submitted_on", excel.day),
+        )
+        # The workflow's own rules for a new suggestion, on the cells not already wrong.
+        rules = {k: v for k, v in values.items() if k != "number"}
+        for field_name, error in workflow.suggestion_check_new(**rules, registering=register):
+            if field_name not in row.failed:
+                row.error(field_name, error.message)
+        parsed.append((row.number, values))
+    if progress:
+        progress(plan.rows)
+
+    # Numbers: unique within the file and free in the database, per term.
+    term_ids = {values["term"].pk for _, values in parsed if values["term"] is not None}
+    taken = set(
+        Suggestion.objects.filter(term_id__in=term_ids, number__isnull=False).values_list(
+            "term_id", "number"
+        )
+    )
+    seen: dict[tuple[int, int], int] = {}
+    for number, values in parsed:
+        if values["term"] is None or values["number"] is None:
+            continue
+        key = (values["term"].pk, values["number"])
+        header = spec.header("number")
+        if key in seen:
+            plan.errors.append(
+                {
+                    "sheet": table.sheet,
+                    "row": number,
+                    "column": header,
+                    "message": f"编号{values['number']}与第{seen[key]}行重复",
+                }
+            )
+        elif key in taken:
+            plan.errors.append(
+                {
+                    "sheet": table.sheet,
+                    "row": number,
+                    "column": header,
+                    "message": f"编号 第{values['number']:04d}号 已被使用",
+                }
+            )
+        seen.setdefault(key, number)
+    _sort(plan, spec)
+    if plan.errors:
+        return plan
+
+    plan.items = [workflow.NewSuggestion(**values) for _, values in parsed]
+    by_term: dict[str, int] = defaultdict(int)
+    for item in plan.items:
+        by_term[item.term.name] += 1
+    unnumbered = sum(1 for item in plan.items if item.number is None)
+    lines = [f"将导入 {len(plan.items)} 件代表建议"]
+    lines += [f"{name}:{count} 件" for name, count in by_term.items()]
+    if unnumbered:
+        lines.append(f"其中 {unnumbered} 件未填编号,将接着本届最大编号自动编号")
+    lines.append("导入后状态:" + ("已立案" if register else "已提交(待立案)"))
+    plan.summary = {"lines": lines}
+    return plan
+
+
+# --- deputies -----------------------------------------------------------------------------
+
+GENDER_LABELS = {label: value for value, label in Deputy.Gender.choices}
+
+
+def check_deputies(table: Table, *, progress: Progress | None = None, **_) -> Plan:
+    spec = excel.DEPUTIES
+    plan = Plan(kind=spec.kind)
+    terms = _terms()
+    delegations = {(d.term_id, d.name): d for d in Delegation.objects.all()}
+    existing = set(Deputy.objects.values_list("term_id", "name", "delegation__name").iterator())
+    seen: dict[tuple, int] = {}
+    new_delegations: dict[tuple[int, str], str] = {}
+    for row in _rows(table, spec, plan, progress):
+        term = _term(row, terms)
+        name = row.text("name", Deputy)
+        delegation_name = row.text("delegation", Delegation, "name")
+        values = dict(
+            term=term,
+            name=name,
+            gender=row.read("gender", excel.choice, GENDER_LABELS, "") or "",
+            delegation_name=delegation_name,
+            occupation=row.text("occupation", Deputy),
+            group=row.text("group", Deputy),
+            phone=row.text("phone", Deputy),
+            email=row.email("email"),
+            address=row.text("address", Deputy),
+            identity_confidential=row.read("identity_confidential", excel.yes_no, False),
+            is_active=row.read("is_active", excel.yes_no, True),
+        )
+        if term is not None and name:
+            key = (term.pk, name, delegation_name or None)
+            where = f"{term.name}{delegation_name or ''}"
+            if key in seen:
+                row.error("name", f"与第{seen[key]}行重复({where}已有“{name}”)")
+            elif key in existing:
+                row.error("name", f"{where}已有代表“{name}”")
+            seen.setdefault(key, row.number)
+            if delegation_name and (term.pk, delegation_name) not in delegations:
+                new_delegations[(term.pk, delegation_name)] = term.name
+        plan.items.append(values)
+    if progress:
+        progress(plan.rows)
+    if plan.errors:
+        plan.items = []
+        return plan
+    plan.summary = {
+        "lines": [f"将导入 {len(plan.items)} 位代表"]
+        + (
+            [
+                "将新建代表团:"
+                + "、".join(f"{term}{name}" for (_, name), term in new_delegations.items())
+            ]
+            if new_delegations
+            else []
+        )
+    }
+    return plan
+
+
+# --- units --------------------------------------------------------------------------------
+
+SYSTEM_LABELS = {label: value for value, label in UnitSystem.choices}
+
+
+def check_units(table: Table, *, progress: Progress | None = None, **_) -> Plan:
+    spec = excel.UNITS
+    plan = Plan(kind=spec.kind)
+    existing = set(Unit.objects.values_list("name", flat=True))
+    parsed = []
+    for row in _rows(table, spec, plan, progress):
+        values = dict(
+            name=row.text("name", Unit),
+            short_name=row.text("short_name", Unit),
+            system=row.read("system", excel.choice, SYSTEM_LABELS, UnitSystem.GOVERNMENT),
+            parent=row.text("parent"),
+            contact_person=row.text("contact_person", Unit),
+            contact_phone=row.text("contact_phone", Unit),
+            email=row.email("email"),
+            is_active=row.read("is_active", excel.yes_no, True),
+        )
+        parsed.append((row, values))
+    if progress:
+        progress(plan.rows)
+
+    first_row: dict[str, int] = {}
+    parents = {values["name"]: values["parent"] for _, values in parsed if values["name"]}
+    for row, values in parsed:
+        name, parent = values["name"], values["parent"]
+        if name in first_row:
+            row.error("name", f"与第{first_row[name]}行重复")
+        elif name in existing:
+            row.error("name", f"已有名为“{name}”的承办单位")
+        if name:
+            first_row.setdefault(name, row.number)
+        if parent:
+            if parent == name:
+                row.error("parent", "上级单位不能是本单位")
+            elif parent not in existing and parent not in parents:
+                row.error("parent", f"未找到上级单位“{parent}”")
+            elif _loops(name, parents):
+                row.error("parent", "上级单位关系形成循环")
+        plan.items.append(values)
+    _sort(plan, spec)
+    if plan.errors:
+        plan.items = []
+        return plan
+    plan.summary = {"lines": [f"将导入 {len(plan.items)} 个承办单位"]}
+    return plan
+
+
+def _loops(name: str, parents: dict[str, str]) -> bool:
+    seen, current = {name}, parents.get(name)
+    while current in parents:
+        if current in seen:
+            return True
+        seen.add(current)
+        current = parents[current]
+    return False
+
+
+CHECKERS = {
+    excel.SUGGESTIONS.kind: check_suggestions,
+    excel.DEPUTIES.kind: check_deputies,
+    excel.UNITS.kind: check_units,
+}

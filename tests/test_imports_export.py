@@ -1,0 +1,134 @@
+"""Exports with the columns staff see, and the round trip: what is exported can be imported
+into an empty database and gives the same rows."""
+
+import re
+from datetime import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from deputies.models import Delegation, Deputy
+from imports import excel, exports
+from suggestions import workflow
+from suggestions.models import Assignment, AuditEvent, DeadlineChange, Suggestion
+from units.models import Unit
+
+from .factories import DelegationFactory, DeputyFactory, MeetingFactory, UnitFactory, category
+from .test_pages import login
+from .xlsx import confirm, latest_job, read_rows, upload
+
+IMPORTED = len(excel.SUGGESTIONS.columns)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def filled(people, journey):
+    """Suggestions in several states, namesake deputies, co-signers, a unit with a parent."""
+    first = DelegationFactory(term=people.term, name="第一代表团")
+    people.deputy.delegation = first
+    people.deputy.save()
+    namesake = DeputyFactory(
+        term=people.term,
+        name="张伟",
+        delegation=DelegationFactory(term=people.term, name="第二代表团"),
+    )
+    meeting = MeetingFactory(term=people.term, number=3, name="第3次会议")
+    UnitFactory(name="市交通运输局执法支队", parent=people.unit, short_name="执法支队")
+    a = journey.submitted(number=3, meeting=meeting)
+    a.co_signers.set([people.other_deputy, namesake])
+    journey.registered(number=4, kind="motion", channel="recess", category=category("旅游"))
+    suggestion, _ = journey.assigned(number=9, lead_deputy=namesake)
+    suggestion.co_signers.set([people.deputy])
+    workflow.suggestion_mark_key(actor=people.staff, suggestion=suggestion, is_key=True)
+    return people
+
+
+def test_the_export_has_the_import_columns_then_what_staff_see(client, filled):
+    login(client, filled.staff)
+    response = client.get("/imports/export/suggestions/")
+
+    header, *rows = read_rows(response.content)
+    assert list(header) == excel.SUGGESTIONS.export_headers
+    assert len(rows) == 3
+    first, _, third = rows
+    assert first[:IMPORTED] == (
+        "市第13届",
+        "第3次会议",
+        3,
+        "建议、批评和意见",
+        "大会期间",
+        "城乡建设",
+        first[6],
+        "建议加强早晚高峰交通疏导,增设信号灯。",
+        "张伟(第一代表团)",  # namesakes are written with their delegation
+        "张伟(第二代表团)、李娜",
+        datetime(2026, 1, 12),
+    )
+    assert first[IMPORTED:] == ("已提交", None, None, "否")
+    status, units, deadline, key = third[IMPORTED:]
+    assert (status, units, key) == ("已交办", "市交通运输局(主办)", "是")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", deadline)
+
+
+def test_the_export_view_filters_by_status(client, filled):
+    login(client, filled.staff)
+    response = client.get("/imports/export/suggestions/?status=registered")
+
+    assert [row[2] for row in read_rows(response.content)[1:]] == [4]
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_suggestion_export_runs_in_constant_queries(
+    people, journey, django_assert_max_num_queries, size
+):
+    for number in range(1, size + 1):
+        suggestion, _ = journey.assigned(number=number)
+        suggestion.co_signers.set([people.other_deputy])
+    with django_assert_max_num_queries(4):
+        exports.export_suggestions(Suggestion.objects.all())
+
+
+def _empty_the_domain_tables():
+    """What a fresh installation has: terms, meetings, categories and accounts, no data."""
+    AuditEvent.objects.all().delete()
+    DeadlineChange.objects.all().delete()
+    Assignment.objects.all().delete()
+    Suggestion.objects.all().delete()
+    Deputy.objects.all().delete()
+    Delegation.objects.all().delete()
+    get_user_model().objects.filter(unit__isnull=False).delete()
+    Unit.objects.update(parent=None)
+    Unit.objects.all().delete()
+
+
+def _import(client, kind, content):
+    upload(client, kind, content)
+    job = latest_job()
+    assert job.errors == []
+    confirm(client, job)
+    job.refresh_from_db()
+    assert job.state == "done", job.message
+
+
+def test_export_then_import_into_an_empty_database_gives_the_same_rows(client, filled):
+    login(client, filled.staff)
+    units = client.get("/imports/export/units/").content
+    deputies = client.get("/imports/export/deputies/").content
+    suggestions = client.get("/imports/export/suggestions/").content
+
+    _empty_the_domain_tables()
+    assert Suggestion.objects.count() == Deputy.objects.count() == Unit.objects.count() == 0
+    _import(client, "units", units)
+    _import(client, "deputies", deputies)
+    _import(client, "suggestions", suggestions)
+
+    assert read_rows(client.get("/imports/export/units/").content) == read_rows(units)
+    assert read_rows(client.get("/imports/export/deputies/").content) == read_rows(deputies)
+    again = read_rows(client.get("/imports/export/suggestions/").content)
+    before = read_rows(suggestions)
+    assert [row[:IMPORTED] for row in again] == [row[:IMPORTED] for row in before]
+    assert len(again) == 4
