@@ -16,5 +16,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("suggestions/", include("suggestions.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
