@@ -186,8 +186,10 @@ class SuggestionAssign(APIView):
             units=[(item["unit"], item["role"]) for item in data["units"]],
             assigned_on=data.get("assigned_on"),
         )
-        rows = selectors.assignments(user=request.user, filters={}).filter(
-            pk__in=[a.pk for a in created]
+        rows = (
+            selectors.assignments(user=request.user, filters={})
+            .filter(pk__in=[a.pk for a in created])
+            .order_by("id")
         )
         return Response(S.AssignmentSerializer(rows, many=True).data, status=201)
 
