@@ -24,13 +24,13 @@ def _bearer(raw):
 
 
 def test_a_token_acts_as_its_owner_and_is_stored_hashed(people, journey):
-    journey.assigned()
+    suggestion, _ = journey.assigned()
     token, raw = services.token_issue(actor=people.staff, owner=people.leader, name="领导驾驶舱")
     assert raw not in token.digest and token.digest != raw
     assert _bearer(raw).get("/api/v1/suggestions/").status_code == 200
     token.refresh_from_db()
     assert token.last_used_at is not None
-    refused = _bearer(raw).post("/api/v1/suggestions/1/close/", {}, format="json")
+    refused = _bearer(raw).post(f"/api/v1/suggestions/{suggestion.pk}/close/", {}, format="json")
     assert refused.status_code == 403  # a leader's token is read-only like the leader
 
 
