@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "units",
     "deputies",
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "notifications",
     "rollups",
     "imports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -216,9 +219,71 @@ PORTAL = {
     "IMPORT_INLINE_MAX_ROWS": env_int("PORTAL_IMPORT_INLINE_MAX_ROWS", 1000),
 }
 
+# --- Cache -------------------------------------------------------------------------------
+# The API's request throttles count here. Without CACHE_URL each process keeps its own counts
+# in memory (fine for one process and for tests); with several gunicorn workers, point it at
+# Redis (e.g. redis://redis:6379/1) so the limits hold across them.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://")):
+        raise ConfigError("CACHE_URL must be a redis:// or rediss:// URL")
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- API (/api/v1/, schema /api/schema/, docs /api/docs/) ---------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Token first: its authenticate_header makes unauthenticated requests 401, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.PortalAutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.AnonThrottle",
+        "api.throttling.UserThrottle",
+        "api.throttling.TokenThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "30/min"),
+        "user": env_str("API_THROTTLE_USER", "600/min"),
+        "token": env_str("API_THROTTLE_TOKEN", "120/min"),
+    },
+    "DATE_FORMAT": "%Y-%m-%d",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "代表建议办理平台 接口",
+    "DESCRIPTION": (
+        "建议、交办、答复、沟通、反馈、代表、承办单位、分类和统计。浏览器用登录会话"
+        "(写操作须带 CSRF 令牌),其他系统用工作人员签发的令牌:Authorization: Bearer dp_…。"
+        '拒绝的请求返回 {"errors": [{"field", "code", "message"}]}。'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the drf-spectacular-sidecar package, served under /static/: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "RequestStateEnum": "suggestions.models.RequestState",
+        "VerdictEnum": "suggestions.models.Verdict",
+        "AssignmentStateEnum": "suggestions.models.AssignmentState",
+        "SuggestionStatusEnum": "suggestions.models.SuggestionStatus",
+        "SuggestionKindEnum": "suggestions.models.SuggestionKind",
+        "ContactKindEnum": "suggestions.models.ContactKind",
+        "DeadlineChangeKindEnum": "suggestions.models.DeadlineChangeKind",
+        "RejectReasonEnum": "suggestions.models.RejectReason",
+    },
 }
 
 # --- Security ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     path("my/", include((suggestion_urls.my_patterns, "my"))),
     path("public/", include((suggestion_urls.public_patterns, "public"))),
     path("imports/", include("imports.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
 ]

@@ -54,7 +54,8 @@ def reminder_notes():
     return Notification.objects.filter(kind__startswith="reminder.")
 
 
-@pytest.fixture(scope="session")
+# Module scope: the worker must be gone before other modules' tests queue tasks of their own.
+@pytest.fixture(scope="module")
 def worker():
     with app.connection_for_write() as conn:
         for queue in QUEUES:  # left over from an earlier, interrupted run

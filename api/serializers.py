@@ -1,0 +1,681 @@
+"""Input validation and output shapes. No rules live here: the workflow decides and writes,
+`suggestions.access` decides who sees what."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import User
+from deputies.models import Delegation, Deputy, Meeting, Term
+from suggestions import deadlines
+from suggestions.models import (
+    Assignment,
+    Category,
+    Channel,
+    Contact,
+    DeadlineChange,
+    ExtensionRequest,
+    Feedback,
+    Opinion,
+    ReassignmentRequest,
+    Reply,
+    Suggestion,
+    Verdict,
+)
+from suggestions.selectors import SORTS
+from units.models import Unit
+
+MAX_INT = 2**31 - 1
+
+# --- errors (documented in the schema for every operation) -----------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True, help_text="出错的字段;与字段无关时为 null")
+    code = serializers.CharField(help_text="英文错误代码,供程序判断")
+    message = serializers.CharField(help_text="中文说明")
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    errors = ErrorSerializer(many=True)
+
+
+# --- references ------------------------------------------------------------------------------
+
+
+class RefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+
+
+class SuggestionRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Suggestion
+        fields = ["id", "display_number", "title", "channel", "status"]
+
+
+# --- master data -----------------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "order", "is_active"]
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = [
+            "id",
+            "name",
+            "short_name",
+            "system",
+            "parent",
+            "contact_person",
+            "contact_phone",
+            "email",
+            "is_active",
+        ]
+
+
+class DeputySerializer(serializers.ModelSerializer):
+    """What any signed-in user may see of a deputy: no personal contact data."""
+
+    term = RefSerializer()
+    delegation = RefSerializer(allow_null=True)
+
+    class Meta:
+        model = Deputy
+        fields = ["id", "term", "delegation", "name", "gender", "occupation", "group", "is_active"]
+
+
+class DeputyWithContactSerializer(DeputySerializer):
+    """For committee staff and the deputy themself."""
+
+    class Meta(DeputySerializer.Meta):
+        fields = [*DeputySerializer.Meta.fields, "phone", "email", "address"]
+
+
+# --- suggestions -----------------------------------------------------------------------------
+
+
+class AssignmentBriefSerializer(serializers.ModelSerializer):
+    unit = RefSerializer()
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "unit", "role", "state", "assigned_on", "deadline", "round"]
+
+
+class SuggestionSerializer(serializers.ModelSerializer):
+    term = RefSerializer()
+    meeting = serializers.SerializerMethodField()
+    category = RefSerializer(allow_null=True)
+    lead_deputy = RefSerializer()
+    co_signers = RefSerializer(many=True)
+    supervisor = UserRefSerializer(allow_null=True)
+    next_deadline = serializers.DateField(
+        allow_null=True, read_only=True, help_text="未答复的主办/分办交办中最近的答复期限"
+    )
+    assignments = AssignmentBriefSerializer(
+        many=True, source="current_assignments", help_text="未终止的交办,主办/分办在前"
+    )
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "id",
+            "term",
+            "meeting",
+            "number",
+            "display_number",
+            "kind",
+            "channel",
+            "category",
+            "title",
+            "content",
+            "lead_deputy",
+            "co_signers",
+            "submitted_on",
+            "registered_on",
+            "closed_on",
+            "is_key",
+            "supervisor",
+            "status",
+            "reject_reason",
+            "status_note",
+            "merged_into",
+            "version",
+            "next_deadline",
+            "assignments",
+            "updated_at",
+        ]
+
+    @extend_schema_field(RefSerializer(allow_null=True))
+    def get_meeting(self, obj):
+        return {"id": obj.meeting.pk, "name": str(obj.meeting)} if obj.meeting_id else None
+
+
+# --- assignments and what hangs off them -----------------------------------------------------
+
+
+class DeadlineChangeSerializer(serializers.ModelSerializer):
+    explanation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DeadlineChange
+        fields = ["kind", "effective_on", "old_deadline", "new_deadline", "reason", "explanation"]
+
+    def get_explanation(self, obj) -> list[str]:
+        return deadlines.explanation_lines(obj.explanation) if obj.explanation else []
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    suggestion = SuggestionRefSerializer()
+    unit = RefSerializer()
+    has_pending_reassignment = serializers.BooleanField(read_only=True)
+    has_pending_extension = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "suggestion",
+            "unit",
+            "role",
+            "state",
+            "assigned_on",
+            "deadline",
+            "round",
+            "accepted_on",
+            "ended_on",
+            "end_reason",
+            "replaced_by",
+            "has_pending_reassignment",
+            "has_pending_extension",
+        ]
+
+
+class AssignmentDetailSerializer(AssignmentSerializer):
+    deadline_changes = DeadlineChangeSerializer(many=True)
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = [*AssignmentSerializer.Meta.fields, "deadline_changes"]
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    suggestion = serializers.IntegerField(source="assignment.suggestion_id", read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "assignment",
+            "suggestion",
+            "kind",
+            "contacted_on",
+            "participants",
+            "summary",
+            "created_at",
+        ]
+
+
+class OpinionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Opinion
+        fields = ["id", "assignment", "text", "sent_on", "created_at"]
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    suggestion = serializers.IntegerField(source="reply.assignment.suggestion_id", read_only=True)
+    deputy = RefSerializer()
+    entered_by = UserRefSerializer(allow_null=True)
+
+    class Meta:
+        model = Feedback
+        fields = [
+            "id",
+            "reply",
+            "suggestion",
+            "result_verdict",
+            "work_verdict",
+            "remarks",
+            "given_on",
+            "deputy",
+            "entered_by",
+            "on_behalf",
+            "created_at",
+        ]
+
+
+class ReplyFeedbackSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Feedback
+        fields = ["id", "result_verdict", "work_verdict", "remarks", "given_on", "on_behalf"]
+
+
+class ReplySerializer(serializers.ModelSerializer):
+    suggestion = serializers.IntegerField(source="assignment.suggestion_id", read_only=True)
+    unit = RefSerializer(source="assignment.unit")
+    feedback = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Reply
+        fields = [
+            "id",
+            "assignment",
+            "suggestion",
+            "unit",
+            "round",
+            "text",
+            "result",
+            "signer",
+            "contact_person",
+            "contact_phone",
+            "replied_on",
+            "is_public",
+            "not_public_reason",
+            "superseded",
+            "feedback",
+        ]
+
+    @extend_schema_field(ReplyFeedbackSerializer(allow_null=True))
+    def get_feedback(self, obj):
+        feedback = getattr(obj, "feedback", None)  # reverse one-to-one: absent until given
+        return ReplyFeedbackSerializer(feedback).data if feedback else None
+
+
+class UnitRequestSerializer(serializers.ModelSerializer):
+    assignment = AssignmentBriefSerializer()
+    suggestion = SuggestionRefSerializer(source="assignment.suggestion")
+    requested_by = UserRefSerializer(allow_null=True)
+    decided_by = UserRefSerializer(allow_null=True)
+
+    class Meta:
+        fields = [
+            "id",
+            "assignment",
+            "suggestion",
+            "reason",
+            "requested_on",
+            "state",
+            "requested_by",
+            "decided_by",
+            "decided_on",
+            "decision_note",
+        ]
+
+
+class ReassignmentRequestSerializer(UnitRequestSerializer):
+    suggested_unit = RefSerializer(allow_null=True)
+
+    class Meta(UnitRequestSerializer.Meta):
+        model = ReassignmentRequest
+        fields = [*UnitRequestSerializer.Meta.fields, "suggested_unit"]
+
+
+class ExtensionRequestSerializer(UnitRequestSerializer):
+    class Meta(UnitRequestSerializer.Meta):
+        model = ExtensionRequest
+        fields = [*UnitRequestSerializer.Meta.fields, "requested_deadline", "deputy_informed"]
+
+
+# --- input: suggestions ----------------------------------------------------------------------
+
+
+def _text(max_length=None, **kwargs):
+    return serializers.CharField(max_length=max_length, **kwargs)
+
+
+def _optional_text(max_length=None):
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True)
+
+
+def _pk(queryset, **kwargs):
+    return serializers.PrimaryKeyRelatedField(queryset=queryset, **kwargs)
+
+
+def _current_term():
+    return Term.objects.filter(is_current=True).first()
+
+
+class SuggestionCreateInput(serializers.Serializer):
+    term = _pk(Term.objects.all(), required=False, help_text="默认为本届")
+    meeting = _pk(Meeting.objects.all(), required=False, allow_null=True)
+    kind = serializers.ChoiceField(Suggestion.Kind.choices, default=Suggestion.Kind.SUGGESTION)
+    channel = serializers.ChoiceField(Channel.choices)
+    category = _pk(Category.objects.all(), required=False, allow_null=True)
+    title = _text(200)
+    content = _text(20000)
+    lead_deputy = _pk(Deputy.objects.all())
+    co_signers = _pk(Deputy.objects.all(), many=True, required=False)
+    submitted_on = serializers.DateField(required=False, allow_null=True)
+    number = serializers.IntegerField(
+        min_value=1, max_value=MAX_INT, required=False, allow_null=True, help_text="工作人员录入"
+    )
+
+    def validate(self, data):
+        if not data.get("term"):
+            term = _current_term()
+            if term is None:
+                raise serializers.ValidationError({"term": "没有本届,请指定届次"})
+            data["term"] = term
+        return data
+
+
+class SuggestionUpdateInput(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, max_value=MAX_INT, help_text="修改所依据的版本;他人已修改时拒绝"
+    )
+    kind = serializers.ChoiceField(Suggestion.Kind.choices, required=False)
+    channel = serializers.ChoiceField(Channel.choices, required=False)
+    meeting = _pk(Meeting.objects.all(), required=False, allow_null=True)
+    category = _pk(Category.objects.all(), required=False, allow_null=True)
+    title = _text(200, required=False)
+    content = _text(20000, required=False)
+    lead_deputy = _pk(Deputy.objects.all(), required=False)
+    submitted_on = serializers.DateField(required=False, allow_null=True)
+    co_signers = _pk(Deputy.objects.all(), many=True, required=False)
+
+
+class WithdrawInput(serializers.Serializer):
+    reason = _text(2000)
+
+
+class RegisterInput(serializers.Serializer):
+    category = _pk(Category.objects.all(), required=False, allow_null=True)
+
+
+class RejectInput(serializers.Serializer):
+    reason = serializers.ChoiceField(Suggestion.RejectReason.choices)
+    note = _optional_text(2000)
+
+
+class MergeInput(serializers.Serializer):
+    into = _pk(Suggestion.objects.all())
+    note = _optional_text(2000)
+
+
+class UnitRoleInput(serializers.Serializer):
+    unit = _pk(Unit.objects.all())
+    role = serializers.ChoiceField(Assignment.Role.choices)
+
+
+class AssignInput(serializers.Serializer):
+    units = UnitRoleInput(many=True, allow_empty=False)
+    assigned_on = serializers.DateField(required=False, allow_null=True, help_text="默认为今天")
+
+
+class KeyInput(serializers.Serializer):
+    is_key = serializers.BooleanField()
+    supervisor = _pk(User.objects.all(), required=False, allow_null=True)
+
+
+class CloseInput(serializers.Serializer):
+    note = _optional_text(2000)
+
+
+class ExpressInput(serializers.Serializer):
+    term = _pk(Term.objects.all(), required=False, help_text="默认为本届")
+    category = _pk(Category.objects.all())
+    title = _text(200)
+    content = _text(20000)
+    lead_deputy = _pk(Deputy.objects.all())
+    co_signers = _pk(Deputy.objects.all(), many=True, required=False)
+    submitted_on = serializers.DateField(required=False, allow_null=True)
+    units = UnitRoleInput(many=True, allow_empty=False)
+    assigned_on = serializers.DateField(required=False, allow_null=True, help_text="默认为今天")
+
+    validate = SuggestionCreateInput.validate
+
+
+# --- input: assignments ----------------------------------------------------------------------
+
+
+class ReassignmentRequestInput(serializers.Serializer):
+    reason = _text(2000)
+    suggested_unit = _pk(Unit.objects.all(), required=False, allow_null=True)
+
+
+class ExtensionRequestInput(serializers.Serializer):
+    requested_deadline = serializers.DateField()
+    reason = _text(2000)
+    deputy_informed = serializers.BooleanField(help_text="已向代表说明延期理由")
+
+
+class OpinionInput(serializers.Serializer):
+    text = _text(20000)
+    sent_on = serializers.DateField(required=False, allow_null=True)
+
+
+class ContactInput(serializers.Serializer):
+    kind = serializers.ChoiceField(Contact.Kind.choices)
+    contacted_on = serializers.DateField()
+    participants = _text(300)
+    summary = _text(20000)
+
+
+class ReplyInput(serializers.Serializer):
+    text = _text(50000)
+    result = serializers.ChoiceField(Reply.Result.choices)
+    signer = _text(50)
+    replied_on = serializers.DateField(required=False, allow_null=True)
+    is_public = serializers.BooleanField(default=False)
+    not_public_reason = _optional_text(200)
+    contact_person = _optional_text(50)
+    contact_phone = _optional_text(50)
+
+
+class FollowUpInput(serializers.Serializer):
+    text = _text(50000)
+    result = serializers.ChoiceField(Reply.Result.choices)
+    signer = _text(50)
+    replied_on = serializers.DateField(required=False, allow_null=True)
+    is_public = serializers.BooleanField(default=False)
+    not_public_reason = _optional_text(200)
+
+
+class FeedbackInput(serializers.Serializer):
+    result_verdict = serializers.ChoiceField(Verdict.choices)
+    work_verdict = serializers.ChoiceField(Verdict.choices)
+    remarks = _optional_text(5000)
+    given_on = serializers.DateField(required=False, allow_null=True)
+
+
+class DecideInput(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = _optional_text(2000)
+
+
+class ReassignmentDecideInput(DecideInput):
+    new_unit = _pk(Unit.objects.all(), required=False, allow_null=True)
+
+
+# --- list filters (query parameters) ---------------------------------------------------------
+
+
+class SuggestionFilters(serializers.Serializer):
+    """The same filters as the staff list page (suggestions.selectors.suggestion_list)."""
+
+    q = _optional_text(100)
+    term = _pk(Term.objects.all(), required=False)
+    meeting = _pk(Meeting.objects.all(), required=False)
+    channel = serializers.ChoiceField(Channel.choices, required=False)
+    category = _pk(Category.objects.all(), required=False)
+    status = serializers.ChoiceField(Suggestion.Status.choices, required=False)
+    unit = _pk(Unit.objects.all(), required=False)
+    deputy = _optional_text(50)
+    key = serializers.BooleanField(required=False, help_text="仅重点建议")
+    overdue = serializers.BooleanField(required=False, help_text="仅有逾期交办的建议")
+    ordering = serializers.ChoiceField(
+        [(k, v[0]) for k, v in SORTS.items()], required=False, help_text="排序,默认 -number"
+    )
+
+
+def _ordering(*keys):
+    return serializers.ChoiceField([k for key in keys for k in (key, "-" + key)], required=False)
+
+
+class AssignmentFilters(serializers.Serializer):
+    suggestion = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+    unit = _pk(Unit.objects.all(), required=False)
+    state = serializers.ChoiceField(Assignment.State.choices, required=False)
+    role = serializers.ChoiceField(Assignment.Role.choices, required=False)
+    overdue = serializers.BooleanField(required=False, help_text="仅未答复且已过期限的交办")
+    ordering = _ordering("deadline", "assigned_on", "id")
+
+
+class ContactFilters(serializers.Serializer):
+    suggestion = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+    assignment = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+    kind = serializers.ChoiceField(Contact.Kind.choices, required=False)
+    ordering = _ordering("contacted_on", "id")
+
+
+class ReplyFilters(serializers.Serializer):
+    suggestion = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+    assignment = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+    result = serializers.ChoiceField(Reply.Result.choices, required=False)
+    is_public = serializers.BooleanField(required=False, allow_null=True, default=None)
+    ordering = _ordering("replied_on", "id")
+
+
+class FeedbackFilters(serializers.Serializer):
+    suggestion = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+    result_verdict = serializers.ChoiceField(Verdict.choices, required=False)
+    ordering = _ordering("given_on", "id")
+
+
+class RequestFilters(serializers.Serializer):
+    state = serializers.ChoiceField(
+        ReassignmentRequest._meta.get_field("state").choices, required=False
+    )
+    ordering = _ordering("requested_on", "id")
+
+
+class DeputyFilters(serializers.Serializer):
+    q = _optional_text(50)
+    term = _pk(Term.objects.all(), required=False)
+    delegation = _pk(Delegation.objects.all(), required=False)
+    ordering = _ordering("name", "id")
+
+
+class UnitFilters(serializers.Serializer):
+    q = _optional_text(100)
+    system = serializers.ChoiceField(Unit.System.choices, required=False)
+    ordering = _ordering("name", "id")
+
+
+class CategoryFilters(serializers.Serializer):
+    ordering = _ordering("order", "name", "id")
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+class FiguresQuery(serializers.Serializer):
+    as_of = serializers.DateField(required=False, help_text="截至日期 D,默认为今天")
+    term = _pk(Term.objects.all(), required=False)
+    meeting = _pk(Meeting.objects.all(), required=False)
+    channel = serializers.ChoiceField(Channel.choices, required=False)
+    category = _pk(Category.objects.all(), required=False)
+    unit = _pk(Unit.objects.all(), required=False)
+    key_only = serializers.BooleanField(required=False)
+
+    def validate(self, data):
+        data.setdefault("as_of", timezone.localdate())
+        return data
+
+
+class RateSerializer(serializers.Serializer):
+    numerator = serializers.IntegerField()
+    denominator = serializers.IntegerField()
+    percent = serializers.DecimalField(
+        max_digits=5, decimal_places=1, allow_null=True, help_text="分母为0时为 null"
+    )
+    display = serializers.CharField(source="__str__", help_text="如 82.6%;分母为0时为 —")
+
+
+class CategoryShareSerializer(serializers.Serializer):
+    category = serializers.CharField(allow_null=True)
+    assigned = serializers.IntegerField()
+    share = RateSerializer()
+
+
+class ResultCountsSerializer(serializers.Serializer):
+    A = serializers.IntegerField()
+    B = serializers.IntegerField()
+    C = serializers.IntegerField()
+    D = serializers.IntegerField()
+
+
+class VerdictCountsSerializer(serializers.Serializer):
+    satisfied = serializers.IntegerField(help_text="满意")
+    basically = serializers.IntegerField(help_text="基本满意")
+    dissatisfied = serializers.IntegerField(help_text="不满意")
+
+
+class ResultSharesSerializer(serializers.Serializer):
+    A = RateSerializer()
+    B = RateSerializer()
+    C = RateSerializer()
+    D = RateSerializer()
+
+
+class FiguresSerializer(serializers.Serializer):
+    """suggestions.figures.Figures as it is: every count and rate defined there (DESIGN.md §5)."""
+
+    as_of = serializers.DateField()
+    submitted = serializers.IntegerField(help_text="提出数")
+    assigned = serializers.IntegerField(help_text="交办数")
+    replied = serializers.IntegerField(help_text="答复数")
+    on_time = serializers.IntegerField(help_text="按期答复数")
+    closed = serializers.IntegerField(help_text="办结数")
+    overdue = serializers.IntegerField(help_text="逾期数(交办)")
+    results = ResultCountsSerializer(help_text="已答复建议按类别")
+    with_feedback = serializers.IntegerField()
+    verdicts = VerdictCountsSerializer(help_text="最近一次反馈")
+    with_first_feedback = serializers.IntegerField()
+    first_verdicts = VerdictCountsSerializer(help_text="初次反馈")
+    replied_with_feedback = serializers.IntegerField()
+    face_to_face = serializers.IntegerField()
+    assigned_share = RateSerializer(help_text="交由办理占提出")
+    on_time_rate = RateSerializer(help_text="按期答复率")
+    completion_rate = RateSerializer(help_text="办结率")
+    solved_rate = RateSerializer(help_text="解决率(A类占比)")
+    solved_or_solving_rate = RateSerializer(help_text="解决和正在解决率(A+B)")
+    result_shares = serializers.SerializerMethodField()
+    satisfied_rate = RateSerializer(help_text="满意率")
+    basically_satisfied_rate = RateSerializer(help_text="基本满意率")
+    content_rate = RateSerializer(help_text="满意和基本满意率")
+    first_satisfied_rate = RateSerializer(help_text="初次满意率")
+    first_content_rate = RateSerializer(help_text="初次满意和基本满意率")
+    feedback_rate = RateSerializer(help_text="反馈率")
+    face_to_face_rate = RateSerializer(help_text="面商率")
+    by_category = CategoryShareSerializer(many=True)
+
+    @extend_schema_field(ResultSharesSerializer)
+    def get_result_shares(self, obj):
+        return {x: RateSerializer(obj.result_rate(x)).data for x in ("A", "B", "C", "D")}
+
+
+class UnitFiguresSerializer(serializers.Serializer):
+    unit_id = serializers.IntegerField()
+    unit_name = serializers.CharField()
+    assigned = serializers.IntegerField()
+    replied = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    solved = serializers.IntegerField()
+    with_feedback = serializers.IntegerField()
+    content = serializers.IntegerField()
+    ranked = serializers.BooleanField(help_text="交办数达到排名最低数")
+    on_time_rate = RateSerializer()
+    solved_rate = RateSerializer()
+    content_rate = RateSerializer()

@@ -1,0 +1,60 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import pages, views
+
+app_name = "api"
+
+v1 = [
+    path("suggestions/", views.SuggestionList.as_view(), name="suggestions"),
+    path("suggestions/express/", views.SuggestionExpress.as_view(), name="express"),
+    path("suggestions/<int:pk>/", views.SuggestionDetail.as_view(), name="suggestion"),
+    path("suggestions/<int:pk>/submit/", views.SuggestionSubmit.as_view()),
+    path("suggestions/<int:pk>/withdraw/", views.SuggestionWithdraw.as_view()),
+    path("suggestions/<int:pk>/register/", views.SuggestionRegister.as_view()),
+    path("suggestions/<int:pk>/reject/", views.SuggestionReject.as_view()),
+    path("suggestions/<int:pk>/merge/", views.SuggestionMerge.as_view()),
+    path("suggestions/<int:pk>/assign/", views.SuggestionAssign.as_view()),
+    path("suggestions/<int:pk>/key/", views.SuggestionKey.as_view()),
+    path("suggestions/<int:pk>/close/", views.SuggestionClose.as_view()),
+    path("assignments/", views.AssignmentList.as_view(), name="assignments"),
+    path("assignments/<int:pk>/", views.AssignmentDetail.as_view(), name="assignment"),
+    path("assignments/<int:pk>/accept/", views.AssignmentAccept.as_view()),
+    path(
+        "assignments/<int:pk>/reassignment-requests/",
+        views.AssignmentRequestReassignment.as_view(),
+    ),
+    path("assignments/<int:pk>/extension-requests/", views.AssignmentRequestExtension.as_view()),
+    path("assignments/<int:pk>/opinions/", views.AssignmentOpinion.as_view()),
+    path("assignments/<int:pk>/contacts/", views.AssignmentContact.as_view()),
+    path("assignments/<int:pk>/replies/", views.AssignmentReply.as_view()),
+    path("contacts/", views.ContactList.as_view(), name="contacts"),
+    path("replies/", views.ReplyList.as_view(), name="replies"),
+    path("replies/<int:pk>/", views.ReplyDetail.as_view(), name="reply"),
+    path("replies/<int:pk>/follow-up/", views.ReplyFollowUp.as_view()),
+    path("replies/<int:pk>/feedback/", views.ReplyFeedback.as_view()),
+    path("feedback/", views.FeedbackList.as_view(), name="feedback"),
+    path(
+        "reassignment-requests/",
+        views.ReassignmentRequestList.as_view(),
+        name="reassignment_requests",
+    ),
+    path("reassignment-requests/<int:pk>/decide/", views.ReassignmentDecide.as_view()),
+    path("extension-requests/", views.ExtensionRequestList.as_view(), name="extension_requests"),
+    path("extension-requests/<int:pk>/decide/", views.ExtensionDecide.as_view()),
+    path("deputies/", views.DeputyList.as_view(), name="deputies"),
+    path("deputies/<int:pk>/", views.DeputyDetail.as_view(), name="deputy"),
+    path("units/", views.UnitList.as_view(), name="units"),
+    path("units/<int:pk>/", views.UnitDetail.as_view(), name="unit"),
+    path("categories/", views.CategoryList.as_view(), name="categories"),
+    path("figures/", views.Figures.as_view(), name="figures"),
+    path("figures/units/", views.UnitFigures.as_view(), name="unit_figures"),
+]
+
+urlpatterns = [
+    *[path("v1/" + str(p.pattern), p.callback, name=p.name) for p in v1],
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("tokens/", pages.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", pages.token_revoke, name="token_revoke"),
+]

@@ -1,0 +1,564 @@
+"""The API views. Each one: the access gateway (404 for what the user may not see, 403 for
+what they may see but not do), an input serializer, one workflow or service call, and the
+object read back in its output shape. Errors take the shape of api.exceptions."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from suggestions import access, figures, workflow
+from suggestions.models import ExtensionRequest, ReassignmentRequest
+
+from . import selectors, serializers, services
+
+S = serializers
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class _List(generics.ListAPIView):
+    """A list whose query parameters are checked by `filters_class` (400 naming the field)."""
+
+    filters_class = None
+
+    def filters(self) -> dict:
+        return _valid(self.filters_class, self.request.query_params)
+
+
+# --- suggestions -----------------------------------------------------------------------------
+
+
+def _suggestion(request, pk, code=status.HTTP_200_OK) -> Response:
+    data = S.SuggestionSerializer(selectors.suggestion(user=request.user, pk=pk)).data
+    return Response(data, status=code)
+
+
+@extend_schema(tags=["建议"])
+class SuggestionList(_List):
+    """建议列表:工作人员和领导看全部,承办单位看交办给本单位的,代表看本人领衔或附议的。"""
+
+    serializer_class = S.SuggestionSerializer
+    filters_class = S.SuggestionFilters
+
+    def get_queryset(self):
+        return selectors.suggestions(user=self.request.user, filters=self.filters())
+
+    @extend_schema(parameters=[S.SuggestionFilters])
+    def get(self, request):
+        return super().get(request)
+
+    @extend_schema(
+        summary="录入建议",
+        description="工作人员录入即为已提交(编号);代表只能以本人为领衔代表起草(草稿)。",
+        request=S.SuggestionCreateInput,
+        responses={201: S.SuggestionSerializer},
+    )
+    def post(self, request):
+        data = _valid(S.SuggestionCreateInput, request.data)
+        created = workflow.suggestion_create(actor=request.user, **data)
+        return _suggestion(request, created.pk, status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["建议"])
+class SuggestionDetail(APIView):
+    @extend_schema(responses=S.SuggestionSerializer)
+    def get(self, request, pk: int):
+        return _suggestion(request, pk)
+
+    @extend_schema(
+        summary="修改建议",
+        description="工作人员修改,或代表修改自己的草稿。须带上所依据的 version。",
+        request=S.SuggestionUpdateInput,
+        responses=S.SuggestionSerializer,
+    )
+    def patch(self, request, pk: int):
+        suggestion = access.suggestion_for_user(request.user, pk)
+        data = dict(_valid(S.SuggestionUpdateInput, request.data))
+        version = data.pop("version")
+        workflow.suggestion_update(
+            actor=request.user, suggestion=suggestion, expected_version=version, changes=data
+        )
+        return _suggestion(request, pk)
+
+
+class _SuggestionAction(APIView):
+    """POST /suggestions/{id}/<action>/: staff-only unless `staff_only` is False."""
+
+    input_class = None
+    staff_only = True
+
+    def post(self, request, pk: int):
+        suggestion = access.suggestion_for_user(request.user, pk)
+        if self.staff_only:
+            access.require_staff(request.user)
+        data = _valid(self.input_class, request.data) if self.input_class else {}
+        self.act(request.user, suggestion, data)
+        return _suggestion(request, pk)
+
+
+def _action_schema(summary, input_class=None, description=""):
+    return extend_schema(
+        tags=["建议"],
+        summary=summary,
+        description=description,
+        request=input_class,
+        responses=S.SuggestionSerializer,
+    )
+
+
+@_action_schema("提交草稿", description="领衔代表或工作人员。")
+class SuggestionSubmit(_SuggestionAction):
+    staff_only = False
+
+    def act(self, user, suggestion, data):
+        workflow.suggestion_submit(actor=user, suggestion=suggestion)
+
+
+@_action_schema("撤回", S.WithdrawInput, "领衔代表在立案前撤回;之后由工作人员登记书面撤回。")
+class SuggestionWithdraw(_SuggestionAction):
+    input_class = S.WithdrawInput
+    staff_only = False
+
+    def act(self, user, suggestion, data):
+        workflow.suggestion_withdraw(actor=user, suggestion=suggestion, **data)
+
+
+@_action_schema("立案", S.RegisterInput)
+class SuggestionRegister(_SuggestionAction):
+    input_class = S.RegisterInput
+
+    def act(self, user, suggestion, data):
+        workflow.suggestion_register(actor=user, suggestion=suggestion, **data)
+
+
+@_action_schema("不予立案", S.RejectInput)
+class SuggestionReject(_SuggestionAction):
+    input_class = S.RejectInput
+
+    def act(self, user, suggestion, data):
+        workflow.suggestion_reject(actor=user, suggestion=suggestion, **data)
+
+
+@_action_schema("并案", S.MergeInput)
+class SuggestionMerge(_SuggestionAction):
+    input_class = S.MergeInput
+
+    def act(self, user, suggestion, data):
+        workflow.suggestion_merge(actor=user, suggestion=suggestion, **data)
+
+
+@_action_schema("设为或取消重点建议", S.KeyInput)
+class SuggestionKey(_SuggestionAction):
+    input_class = S.KeyInput
+
+    def act(self, user, suggestion, data):
+        workflow.suggestion_mark_key(actor=user, suggestion=suggestion, **data)
+
+
+@_action_schema("办结", S.CloseInput)
+class SuggestionClose(_SuggestionAction):
+    input_class = S.CloseInput
+
+    def act(self, user, suggestion, data):
+        workflow.suggestion_close(actor=user, suggestion=suggestion, **data)
+
+
+@extend_schema(
+    tags=["建议"],
+    summary="交办",
+    description="交给一个或多个承办单位(主办/协办/分办);期限按来源规则计算并遇节假日顺延。",
+    request=S.AssignInput,
+    responses={201: S.AssignmentSerializer(many=True)},
+)
+class SuggestionAssign(APIView):
+    def post(self, request, pk: int):
+        suggestion = access.suggestion_for_user(request.user, pk)
+        access.require_staff(request.user)
+        data = _valid(S.AssignInput, request.data)
+        created = workflow.suggestion_assign(
+            actor=request.user,
+            suggestion=suggestion,
+            units=[(item["unit"], item["role"]) for item in data["units"]],
+            assigned_on=data.get("assigned_on"),
+        )
+        rows = (
+            selectors.assignments(user=request.user, filters={})
+            .filter(pk__in=[a.pk for a in created])
+            .order_by("id")
+        )
+        return Response(S.AssignmentSerializer(rows, many=True).data, status=201)
+
+
+@extend_schema(
+    tags=["建议"],
+    summary="直通车:录入、立案并交办",
+    description=(
+        "12345热线直通车件一次完成录入、立案和交办(三个工作流步骤在同一事务中),"
+        "答复期限按“直通车”规则(默认7日,遇节假日顺延)。工作人员或其令牌。"
+    ),
+    request=S.ExpressInput,
+    responses={201: S.SuggestionSerializer},
+)
+class SuggestionExpress(APIView):
+    def post(self, request):
+        access.require_staff(request.user)
+        data = dict(_valid(S.ExpressInput, request.data))
+        data["units"] = [(item["unit"], item["role"]) for item in data["units"]]
+        created = services.express_create(actor=request.user, **data)
+        return _suggestion(request, created.pk, status.HTTP_201_CREATED)
+
+
+# --- assignments -----------------------------------------------------------------------------
+
+
+@extend_schema(tags=["交办"])
+class AssignmentList(_List):
+    """交办列表:承办单位只看本单位的。"""
+
+    serializer_class = S.AssignmentSerializer
+    filters_class = S.AssignmentFilters
+
+    def get_queryset(self):
+        return selectors.assignments(user=self.request.user, filters=self.filters())
+
+    @extend_schema(parameters=[S.AssignmentFilters])
+    def get(self, request):
+        return super().get(request)
+
+
+@extend_schema(tags=["交办"])
+class AssignmentDetail(APIView):
+    @extend_schema(responses=S.AssignmentDetailSerializer)
+    def get(self, request, pk: int):
+        assignment = selectors.assignment(user=request.user, pk=pk)
+        return Response(S.AssignmentDetailSerializer(assignment).data)
+
+
+class _UnitAction(APIView):
+    """POST /assignments/{id}/<action>/: only the assigned unit's users."""
+
+    input_class = None
+    output_class = None
+
+    def post(self, request, pk: int):
+        assignment = access.assignment_for_user(request.user, pk)
+        access.require_unit_of(request.user, assignment)
+        data = _valid(self.input_class, request.data) if self.input_class else {}
+        result = self.act(request.user, assignment, data)
+        return Response(self.output_class(result).data, status=self.status_code)
+
+
+def _unit_schema(summary, input_class, output_class, code=201, description=""):
+    return extend_schema(
+        tags=["交办"],
+        summary=summary,
+        description=description,
+        request=input_class,
+        responses={code: output_class},
+    )
+
+
+@_unit_schema("签收", None, S.AssignmentSerializer, 200)
+class AssignmentAccept(_UnitAction):
+    output_class = S.AssignmentSerializer
+    status_code = 200
+
+    def act(self, user, assignment, data):
+        workflow.assignment_accept(actor=user, assignment=assignment)
+        return selectors.assignment(user=user, pk=assignment.pk)
+
+
+@_unit_schema("申请调整", S.ReassignmentRequestInput, S.ReassignmentRequestSerializer)
+class AssignmentRequestReassignment(_UnitAction):
+    input_class = S.ReassignmentRequestInput
+    output_class = S.ReassignmentRequestSerializer
+    status_code = 201
+
+    def act(self, user, assignment, data):
+        return workflow.assignment_request_reassignment(actor=user, assignment=assignment, **data)
+
+
+@_unit_schema("申请延期", S.ExtensionRequestInput, S.ExtensionRequestSerializer)
+class AssignmentRequestExtension(_UnitAction):
+    input_class = S.ExtensionRequestInput
+    output_class = S.ExtensionRequestSerializer
+    status_code = 201
+
+    def act(self, user, assignment, data):
+        return workflow.assignment_request_extension(actor=user, assignment=assignment, **data)
+
+
+@_unit_schema("提交协办意见", S.OpinionInput, S.OpinionSerializer)
+class AssignmentOpinion(_UnitAction):
+    input_class = S.OpinionInput
+    output_class = S.OpinionSerializer
+    status_code = 201
+
+    def act(self, user, assignment, data):
+        return workflow.assignment_send_opinion(actor=user, assignment=assignment, **data)
+
+
+@_unit_schema("记录沟通(面商)", S.ContactInput, S.ContactSerializer)
+class AssignmentContact(_UnitAction):
+    input_class = S.ContactInput
+    output_class = S.ContactSerializer
+    status_code = 201
+
+    def act(self, user, assignment, data):
+        return workflow.assignment_record_contact(actor=user, assignment=assignment, **data)
+
+
+@_unit_schema("答复", S.ReplyInput, S.ReplySerializer, description="主办或分办单位,签收后。")
+class AssignmentReply(_UnitAction):
+    input_class = S.ReplyInput
+    output_class = S.ReplySerializer
+    status_code = 201
+
+    def act(self, user, assignment, data):
+        reply = workflow.assignment_reply(actor=user, assignment=assignment, **data)
+        return selectors.reply(user=user, pk=reply.pk)
+
+
+# --- replies, contacts, feedback ------------------------------------------------------------
+
+
+@extend_schema(tags=["答复与反馈"])
+class ReplyList(_List):
+    serializer_class = S.ReplySerializer
+    filters_class = S.ReplyFilters
+
+    def get_queryset(self):
+        return selectors.replies(user=self.request.user, filters=self.filters())
+
+    @extend_schema(parameters=[S.ReplyFilters])
+    def get(self, request):
+        return super().get(request)
+
+
+@extend_schema(tags=["答复与反馈"])
+class ReplyDetail(APIView):
+    @extend_schema(responses=S.ReplySerializer)
+    def get(self, request, pk: int):
+        return Response(S.ReplySerializer(selectors.reply(user=request.user, pk=pk)).data)
+
+
+@extend_schema(
+    tags=["答复与反馈"],
+    summary="跟踪答复(B类办结后再次答复)",
+    request=S.FollowUpInput,
+    responses={201: S.ReplySerializer},
+)
+class ReplyFollowUp(APIView):
+    def post(self, request, pk: int):
+        reply = selectors.reply(user=request.user, pk=pk)
+        access.require_unit_of(request.user, reply.assignment)
+        data = _valid(S.FollowUpInput, request.data)
+        new = workflow.reply_follow_up(actor=request.user, reply=reply, **data)
+        return Response(S.ReplySerializer(selectors.reply(user=request.user, pk=new.pk)).data, 201)
+
+
+@extend_schema(
+    tags=["答复与反馈"],
+    summary="反馈",
+    description="领衔代表对答复的意见;工作人员可根据纸质反馈表代为录入。不满意即重新办理。",
+    request=S.FeedbackInput,
+    responses={201: S.FeedbackSerializer},
+)
+class ReplyFeedback(APIView):
+    def post(self, request, pk: int):
+        reply = selectors.reply(user=request.user, pk=pk)
+        data = _valid(S.FeedbackInput, request.data)
+        feedback = workflow.feedback_record(actor=request.user, reply=reply, **data)
+        row = selectors.feedback(user=request.user, filters={}).get(pk=feedback.pk)
+        return Response(S.FeedbackSerializer(row).data, status=201)
+
+
+@extend_schema(tags=["答复与反馈"], parameters=[S.FeedbackFilters])
+class FeedbackList(_List):
+    serializer_class = S.FeedbackSerializer
+    filters_class = S.FeedbackFilters
+
+    def get_queryset(self):
+        return selectors.feedback(user=self.request.user, filters=self.filters())
+
+
+@extend_schema(tags=["交办"], parameters=[S.ContactFilters])
+class ContactList(_List):
+    serializer_class = S.ContactSerializer
+    filters_class = S.ContactFilters
+
+    def get_queryset(self):
+        return selectors.contacts(user=self.request.user, filters=self.filters())
+
+
+# --- unit requests ---------------------------------------------------------------------------
+
+
+@extend_schema(tags=["申请"], parameters=[S.RequestFilters])
+class ReassignmentRequestList(_List):
+    serializer_class = S.ReassignmentRequestSerializer
+    filters_class = S.RequestFilters
+
+    def get_queryset(self):
+        return selectors.unit_requests(
+            user=self.request.user, model=ReassignmentRequest, filters=self.filters()
+        )
+
+
+@extend_schema(tags=["申请"], parameters=[S.RequestFilters])
+class ExtensionRequestList(_List):
+    serializer_class = S.ExtensionRequestSerializer
+    filters_class = S.RequestFilters
+
+    def get_queryset(self):
+        return selectors.unit_requests(
+            user=self.request.user, model=ExtensionRequest, filters=self.filters()
+        )
+
+
+@extend_schema(
+    tags=["申请"],
+    summary="审核调整申请",
+    description="同意则原交办终止、新单位重新计算期限;不同意须填写审核意见。",
+    request=S.ReassignmentDecideInput,
+    responses=S.ReassignmentRequestSerializer,
+)
+class ReassignmentDecide(APIView):
+    def post(self, request, pk: int):
+        row = selectors.unit_request(user=request.user, model=ReassignmentRequest, pk=pk)
+        access.require_staff(request.user)
+        data = _valid(S.ReassignmentDecideInput, request.data)
+        workflow.reassignment_decide(actor=request.user, request=row, **data)
+        row = selectors.unit_request(user=request.user, model=ReassignmentRequest, pk=pk)
+        return Response(S.ReassignmentRequestSerializer(row).data)
+
+
+@extend_schema(
+    tags=["申请"],
+    summary="审核延期申请",
+    request=S.DecideInput,
+    responses=S.ExtensionRequestSerializer,
+)
+class ExtensionDecide(APIView):
+    def post(self, request, pk: int):
+        row = selectors.unit_request(user=request.user, model=ExtensionRequest, pk=pk)
+        access.require_staff(request.user)
+        data = _valid(S.DecideInput, request.data)
+        workflow.extension_decide(actor=request.user, request=row, **data)
+        row = selectors.unit_request(user=request.user, model=ExtensionRequest, pk=pk)
+        return Response(S.ExtensionRequestSerializer(row).data)
+
+
+# --- master data -----------------------------------------------------------------------------
+
+
+def _sees_deputy_contact(user, deputy=None) -> bool:
+    # Personal contact data: committee staff, and a deputy their own.
+    return user.is_committee_staff or (deputy is not None and deputy.user_id == user.pk)
+
+
+@extend_schema(tags=["基础数据"], parameters=[S.DeputyFilters])
+class DeputyList(_List):
+    """代表。联系电话、电子邮箱、通讯地址只对工作人员提供。"""
+
+    filters_class = S.DeputyFilters
+
+    def get_serializer_class(self):
+        # The schema documents the contact fields as optional: present for staff only.
+        if getattr(self, "swagger_fake_view", False) or _sees_deputy_contact(self.request.user):
+            return S.DeputyWithContactSerializer
+        return S.DeputySerializer
+
+    def get_queryset(self):
+        return selectors.deputies(filters=self.filters())
+
+
+@extend_schema(tags=["基础数据"])
+class DeputyDetail(APIView):
+    @extend_schema(
+        responses=S.DeputyWithContactSerializer,
+        description="联系电话、电子邮箱、通讯地址只对工作人员和代表本人提供。",
+    )
+    def get(self, request, pk: int):
+        deputy = selectors.get_or_404(selectors.deputies(filters={}), pk)
+        serializer = (
+            S.DeputyWithContactSerializer
+            if _sees_deputy_contact(request.user, deputy)
+            else S.DeputySerializer
+        )
+        return Response(serializer(deputy).data)
+
+
+@extend_schema(tags=["基础数据"], parameters=[S.UnitFilters])
+class UnitList(_List):
+    serializer_class = S.UnitSerializer
+    filters_class = S.UnitFilters
+
+    def get_queryset(self):
+        return selectors.units(filters=self.filters())
+
+
+@extend_schema(tags=["基础数据"])
+class UnitDetail(APIView):
+    @extend_schema(responses=S.UnitSerializer)
+    def get(self, request, pk: int):
+        unit = selectors.get_or_404(selectors.units(filters={}), pk)
+        return Response(S.UnitSerializer(unit).data)
+
+
+@extend_schema(tags=["基础数据"], parameters=[S.CategoryFilters])
+class CategoryList(_List):
+    serializer_class = S.CategorySerializer
+    filters_class = S.CategoryFilters
+
+    def get_queryset(self):
+        return selectors.categories(filters=self.filters())
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def _scope(data) -> figures.Scope:
+    return figures.Scope(
+        term=data.get("term"),
+        meeting=data.get("meeting"),
+        channel=data.get("channel") or None,
+        category=data.get("category"),
+        unit=data.get("unit"),
+        key_only=bool(data.get("key_only")),
+    )
+
+
+@extend_schema(
+    tags=["统计"],
+    summary="办理统计(DESIGN.md §5 的全部指标)",
+    description="工作人员和领导。按范围和截至日期计算,与页面、报表同一定义。",
+    parameters=[S.FiguresQuery],
+    responses=S.FiguresSerializer,
+)
+class Figures(APIView):
+    def get(self, request):
+        access.require_overview(request.user)
+        data = _valid(S.FiguresQuery, request.query_params)
+        result = figures.compute(scope=_scope(data), as_of=data["as_of"])
+        return Response(S.FiguresSerializer(result).data)
+
+
+@extend_schema(
+    tags=["统计"],
+    summary="承办单位统计",
+    description="每个承办单位一行;交办数不足排名最低数的单位 ranked=false,排在后面。",
+    parameters=[S.FiguresQuery],
+    responses=S.UnitFiguresSerializer(many=True),
+)
+class UnitFigures(APIView):
+    def get(self, request):
+        access.require_overview(request.user)
+        data = _valid(S.FiguresQuery, request.query_params)
+        rows = figures.unit_figures(scope=_scope(data), as_of=data["as_of"])
+        return Response(S.UnitFiguresSerializer(rows, many=True).data)
