@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from .models import User
+from .models import LoginFailure, User
 
 ROLE_FIELDS = ("is_committee_staff", "is_unit_user", "is_deputy", "is_leader")
 
@@ -75,3 +75,16 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="角色")
     def roles(self, obj):
         return "、".join(obj.role_labels) or "—"
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Recent wrong passwords. Deleting an account's rows lifts its lockout at once."""
+
+    list_display = ("username", "ip", "at")
+    search_fields = ("username", "ip")
+    list_filter = ("at",)
+    readonly_fields = ("username", "ip", "at")
+
+    def has_add_permission(self, request):
+        return False

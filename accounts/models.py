@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -53,3 +54,23 @@ class User(AbstractUser):
             if getattr(self, flag):
                 labels.append(label)
         return labels
+
+
+class LoginFailure(models.Model):
+    """A failed login, kept to lock out password guessing (accounts.services)."""
+
+    username = models.CharField("用户名", max_length=150)
+    ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "登录失败记录"
+        verbose_name_plural = "登录失败记录"
+        indexes = [
+            # The lockout check: recent failures of one account, and of one address.
+            models.Index(fields=["username", "at"], name="loginfailure_username_at_idx"),
+            models.Index(fields=["ip", "at"], name="loginfailure_ip_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "congress.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -102,7 +103,11 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["notifications.backends.ModelBackendWithUnreadCount"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Ten characters at least: accounts here open public records and personal data.
+    {
+        "NAME": "accounts.validators.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -217,6 +222,11 @@ PORTAL = {
     # Excel files with more data rows are checked and imported by a Celery task with a
     # progress bar; smaller ones run within the request.
     "IMPORT_INLINE_MAX_ROWS": env_int("PORTAL_IMPORT_INLINE_MAX_ROWS", 1000),
+    # Login lockout: this many wrong passwords within the window lock the account (or, at the
+    # per-address limit, the client address) until the window has passed since the last one.
+    "LOGIN_MAX_FAILURES": env_int("PORTAL_LOGIN_MAX_FAILURES", 5),
+    "LOGIN_MAX_FAILURES_PER_IP": env_int("PORTAL_LOGIN_MAX_FAILURES_PER_IP", 30),
+    "LOGIN_LOCKOUT_MINUTES": env_int("PORTAL_LOGIN_LOCKOUT_MINUTES", 15),
 }
 
 # --- Cache -------------------------------------------------------------------------------
@@ -287,11 +297,40 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security ---------------------------------------------------------------------------
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True) and not DEBUG  # parsed even in DEBUG
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# SECURE_COOKIES=true (the default) means "served over HTTPS": secure cookies, a redirect to
+# HTTPS and HSTS. Only a plain-HTTP trial turns it off. Parsed even in DEBUG.
+HTTPS_ONLY = env_bool("SECURE_COOKIES", True) and not DEBUG
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
 SESSION_COOKIE_HTTPONLY = True
+# A working day; public records should not stay open on an unattended screen for longer.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SECURE_SSL_REDIRECT = HTTPS_ONLY
+# The containers' own health check speaks plain HTTP on the inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000) if HTTPS_ONLY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
+# Intranet host names are not submitted to browsers' public HSTS preload list.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (congress.middleware): scripts and styles only from our own static
+# files, no inline script, no framing. Every page's JavaScript lives in static/js/.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 )

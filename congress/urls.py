@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.forms import PortalAdminLoginForm, PortalLoginForm
 from suggestions import urls as suggestion_urls
 from suggestions import views as suggestion_views
 
 from . import views
 
+# The admin's login counts failures and locks out like the portal's.
+admin.site.login_form = PortalAdminLoginForm
 admin.site.site_header = "代表建议办理平台 管理后台"
 admin.site.site_title = "代表建议办理平台"
 admin.site.index_title = "基础数据与账户管理"
@@ -14,7 +17,11 @@ admin.site.index_title = "基础数据与账户管理"
 urlpatterns = [
     path("", suggestion_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=PortalLoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("suggestions/", include("suggestions.urls")),
     path("inbox/", include((suggestion_urls.inbox_patterns, "inbox"))),

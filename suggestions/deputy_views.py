@@ -90,6 +90,7 @@ def my_submit(request, pk):
 @login_required
 def my_feedback(request, pk):
     """The lead deputy's 代表意见反馈表 for one reply."""
+    _my_deputy(request.user)
     reply = (
         Reply.objects.select_related("assignment__unit", "assignment__suggestion")
         .filter(pk=pk)

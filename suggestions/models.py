@@ -693,8 +693,23 @@ AUDIT_ACTION_LABELS = {
 }
 
 
+class HistoryIsImmutable(Exception):
+    """The audit trail is written once and never changed or deleted."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise HistoryIsImmutable("audit events cannot be changed")
+
+    def delete(self):
+        raise HistoryIsImmutable("audit events cannot be deleted")
+
+
 class AuditEvent(models.Model):
-    """One row per workflow action: who, when, what, from-state, to-state, reason."""
+    """One row per workflow action: who, when, what, from-state, to-state, reason.
+
+    Written once: the ORM refuses updates and deletes, and on PostgreSQL a trigger refuses
+    them in the database too (migration 0005)."""
 
     # A default, not auto_now_add: imported history keeps the times it really happened.
     at = models.DateTimeField("时间", default=timezone.now, editable=False)
@@ -722,6 +737,8 @@ class AuditEvent(models.Model):
     reason = models.TextField("原因", blank=True)
     data = models.JSONField("详情", default=dict, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = "操作记录"
         verbose_name_plural = "操作记录"
@@ -733,6 +750,14 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.action_label}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise HistoryIsImmutable("audit events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HistoryIsImmutable("audit events cannot be deleted")
 
     @property
     def action_label(self) -> str:

@@ -146,9 +146,17 @@ def page(monkeypatch):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-        yield context.new_page()
+        page = context.new_page()
+        # Anything the Content-Security-Policy blocks is a broken page: fail the test.
+        blocked = []
+        page.on(
+            "console",
+            lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        yield page
         context.close()
         browser.close()
+        assert not blocked, f"the CSP blocked: {blocked}"
 
 
 def screenshot(page, name: str) -> Path:

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import LoginFailure
 from suggestions import workflow
 from suggestions.deadlines import WorkCalendar, add_months
 from suggestions.models import (
@@ -109,6 +110,7 @@ def everything(people, journey):
     MeetingFactory(term=people.term)
     DelegationFactory(term=people.term)
     Group.objects.create(name="工作人员组")
+    LoginFailure.objects.create(username="staff1", ip="10.0.0.1")
 
 
 # --- every page answers ---------------------------------------------------------------------

@@ -28,3 +28,12 @@ def test_the_docs_page_loads_only_local_assets(client, db):
     assert any("swagger-ui" in u for u in urls)
     assert all(u.startswith("/static/") or u.startswith("/api/") for u in urls), urls
     assert "http://" not in page and "https://" not in page
+
+
+def test_the_docs_page_has_no_inline_script_so_the_csp_holds(client, db):
+    page = client.get("/api/docs/").content.decode()
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S)
+    assert scripts and all("src=" in attrs and not body.strip() for attrs, body in scripts)
+    init = re.search(r'<script[^>]*src="(/api/docs/\?[^"]*script[^"]*)"', page).group(1)
+    response = client.get(init.replace("&amp;", "&"))
+    assert response.status_code == 200 and "SwaggerUIBundle" in response.content.decode()

@@ -1,0 +1,41 @@
+"""The login forms of the portal and the admin, with the lockout of accounts.services."""
+
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+
+from . import services
+
+
+class LockoutMixin:
+    """Refuse a locked account or address before checking the password; count failures."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        ip = services.client_ip(self.request) if self.request else None
+        until = services.login_locked_until(username=username, ip=ip)
+        if until is not None:
+            raise forms.ValidationError(
+                "登录失败次数过多,已暂时锁定。请于 %(until)s 后再试,或联系管理员。",
+                code="locked",
+                params={"until": timezone.localtime(until).strftime("%H:%M")},
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            services.login_failed(username=username, ip=ip)
+            raise
+        services.login_succeeded(username=username)
+        return cleaned
+
+
+class PortalLoginForm(LockoutMixin, AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码不正确,请重新输入。",
+        "inactive": "该账户已停用,请联系管理员。",
+    }
+
+
+class PortalAdminLoginForm(LockoutMixin, AdminAuthenticationForm):
+    pass

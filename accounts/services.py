@@ -1,0 +1,59 @@
+"""Login lockout: too many wrong passwords lock an account, or an address, for a while.
+
+Failures are rows (`LoginFailure`), so every web process sees the same count without a
+shared cache. A lock is lifted by time, or by a successful login after it expires.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import LoginFailure
+
+
+def _limits() -> tuple[int, int, timedelta]:
+    portal = settings.PORTAL
+    return (
+        portal["LOGIN_MAX_FAILURES"],
+        portal["LOGIN_MAX_FAILURES_PER_IP"],
+        timedelta(minutes=portal["LOGIN_LOCKOUT_MINUTES"]),
+    )
+
+
+def login_locked_until(*, username: str, ip: str | None, now: datetime | None = None):
+    """When the lock on this account or address ends, or None when a login may be tried."""
+    now = now or timezone.now()
+    per_user, per_ip, window = _limits()
+    since = now - window
+    username = (username or "").strip().lower()
+    ends = []
+    for field, value, limit in (("username", username, per_user), ("ip", ip, per_ip)):
+        if not value:
+            continue
+        recent = list(
+            LoginFailure.objects.filter(**{field: value}, at__gt=since)
+            .order_by("-at")
+            .values_list("at", flat=True)[:limit]
+        )
+        if len(recent) >= limit:
+            ends.append(recent[0] + window)
+    return max(ends) if ends else None
+
+
+def login_failed(*, username: str, ip: str | None) -> None:
+    LoginFailure.objects.create(username=(username or "").strip().lower()[:150], ip=ip or None)
+
+
+def login_succeeded(*, username: str) -> None:
+    """A right password clears the account's failures (not the address's)."""
+    LoginFailure.objects.filter(username=(username or "").strip().lower()).delete()
+
+
+def client_ip(request) -> str | None:
+    """REMOTE_ADDR; behind the TLS proxy the first X-Forwarded-For hop is the client."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None

@@ -1,0 +1,227 @@
+"""Every URL of the portal, requested by GET as every role and as an anonymous visitor, answers
+exactly as the matrix below says. A new URL fails the test until it is added to the matrix.
+
+Codes: 200 shown; 302 sent to log in (pages); 401 not logged in (API); 403 may not use;
+404 may not see (or no such object); 405 POST only.
+Roles, in column order: anonymous, staff, leader, unit (the unit that handles the records),
+other_unit, deputy (the lead deputy), other_deputy, nobody (logged in, no role).
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from imports.models import ImportJob
+from notifications.models import Notification
+from suggestions import workflow
+
+from .factories import pdf_upload
+
+ROLES = ("anon", "staff", "leader", "unit", "other_unit", "deputy", "other_deputy", "nobody")
+
+# url name → the eight codes, in ROLES order.
+MATRIX = {
+    "home": "302 200 200 200 200 200 200 200",
+    "healthz": "200 200 200 200 200 200 200 200",
+    "login": "200 200 200 200 200 200 200 200",
+    "logout": "405 405 405 405 405 405 405 405",
+    # staff workspace
+    "suggestions:list": "302 200 200 403 403 403 403 403",
+    "suggestions:create": "302 200 403 403 403 403 403 403",
+    "suggestions:bulk": "302 405 405 405 405 405 405 405",
+    "suggestions:export": "302 200 200 403 403 403 403 403",
+    "suggestions:requests": "302 200 403 403 403 403 403 403",
+    "suggestions:decide": "302 405 405 405 405 405 405 405",
+    "suggestions:detail": "302 200 200 200 404 200 404 404",
+    "suggestions:edit": "302 200 403 403 404 403 404 404",
+    "suggestions:register": "302 405 405 405 405 405 405 405",
+    "suggestions:reject": "302 200 403 403 404 403 404 404",
+    "suggestions:merge": "302 200 403 403 404 403 404 404",
+    "suggestions:assign": "302 200 403 403 404 403 404 404",
+    "suggestions:key": "302 200 403 403 404 403 404 404",
+    "suggestions:close": "302 200 403 403 404 403 404 404",
+    "suggestions:feedback": "302 200 403 403 404 403 404 404",
+    # handling units
+    "inbox:inbox": "302 403 403 200 200 403 403 403",
+    "inbox:assignment": "302 200 200 200 404 200 404 404",
+    "inbox:accept": "302 405 405 405 405 405 405 405",
+    "inbox:act": "302 200 200 200 404 200 404 404",
+    # files and printables
+    "files:attachment": "302 200 200 200 404 200 404 404",
+    "files:reply_letter": "302 200 200 200 404 200 404 404",
+    "files:feedback_sheet": "302 200 200 200 404 200 404 404",
+    # deputies
+    "my:list": "302 403 403 403 403 200 200 403",
+    "my:new": "302 403 403 403 403 200 200 403",
+    "my:submit": "302 405 405 405 405 405 405 405",
+    "my:feedback": "302 403 403 403 403 200 404 403",
+    # everyone
+    "public:replies": "200 200 200 200 200 200 200 200",
+    # Excel import and export (staff)
+    "imports:index": "302 200 403 403 403 403 403 403",
+    "imports:template": "302 200 403 403 403 403 403 403",
+    "imports:upload": "302 405 403 403 403 403 403 403",
+    "imports:job": "302 200 403 403 403 403 403 403",
+    "imports:confirm": "302 405 403 403 403 403 403 403",
+    "imports:progress": "302 200 403 403 403 403 403 403",
+    "imports:errors": "302 200 403 403 403 403 403 403",
+    "imports:export_suggestions": "302 200 403 403 403 403 403 403",
+    "imports:export_deputies": "302 200 403 403 403 403 403 403",
+    "imports:export_units": "302 200 403 403 403 403 403 403",
+    # REST API (401 without credentials; JSON)
+    "api:suggestions": "401 200 200 200 200 200 200 200",
+    "api:express": "401 405 405 405 405 405 405 405",
+    "api:suggestion": "401 200 200 200 404 200 404 404",
+    "api:assignments": "401 200 200 200 200 200 200 200",
+    "api:assignment": "401 200 200 200 404 200 404 404",
+    "api:contacts": "401 200 200 200 200 200 200 200",
+    "api:replies": "401 200 200 200 200 200 200 200",
+    "api:reply": "401 200 200 200 404 200 404 404",
+    "api:feedback": "401 200 200 200 200 200 200 200",
+    "api:reassignment_requests": "401 200 200 200 200 200 200 200",
+    "api:extension_requests": "401 200 200 200 200 200 200 200",
+    "api:deputies": "401 200 200 200 200 200 200 200",
+    "api:deputy": "401 200 200 200 200 200 200 200",
+    "api:units": "401 200 200 200 200 200 200 200",
+    "api:unit": "401 200 200 200 200 200 200 200",
+    "api:categories": "401 200 200 200 200 200 200 200",
+    "api:figures": "401 200 200 403 403 403 403 403",
+    "api:unit_figures": "401 200 200 403 403 403 403 403",
+    "api:schema": "200 200 200 200 200 200 200 200",
+    "api:docs": "200 200 200 200 200 200 200 200",
+    "api:tokens": "302 200 403 403 403 403 403 403",
+    "api:token_revoke": "405 405 405 405 405 405 405 405",
+    # notifications
+    "notifications:inbox": "302 200 200 200 200 200 200 200",
+    "notifications:read": "302 405 405 405 405 405 405 405",
+    "notifications:read_all": "302 405 405 405 405 405 405 405",
+    "notifications:reminders": "302 200 403 403 403 403 403 403",
+}
+
+
+def _named_routes(patterns=None, prefix="", namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if route.startswith("admin/"):
+                continue  # Django's admin: staff-only by its own gate (tests/test_admin.py)
+            ns = entry.namespace or ""
+            yield from _named_routes(
+                entry.url_patterns, route, f"{namespace}{ns}:" if ns else namespace
+            )
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", route
+
+
+@pytest.fixture
+def records(people, journey):
+    """One of each object, belonging to `unit` and `deputy`."""
+    suggestion, assignment = journey.accepted()
+    workflow.assignment_request_extension(
+        actor=people.unit_user,
+        assignment=assignment,
+        requested_deadline=assignment.deadline + timezone.timedelta(days=10),
+        reason="需调研",
+        deputy_informed=True,
+    )
+    reply = workflow.assignment_reply(
+        actor=people.unit_user,
+        assignment=assignment,
+        text="答复",
+        result="A",
+        signer="王局长",
+        is_public=True,
+        attachments=[pdf_upload()],
+    )
+    job = ImportJob.objects.create(
+        kind="suggestions",
+        file="imports/matrix.xlsx",
+        original_name="建议.xlsx",
+        state="invalid",
+        errors=[
+            {
+                "sheet": "代表建议",
+                "row": 3,
+                "column": "领衔代表",
+                "message": "本届没有名为“王五”的代表",
+            }
+        ],
+        created_by=people.staff,
+    )
+    notice = Notification.objects.filter(recipient=people.unit_user).first()
+    return {
+        "imports:template": "suggestions",
+        "imports:job": job.pk,
+        "imports:confirm": job.pk,
+        "imports:progress": job.pk,
+        "imports:errors": job.pk,
+        "notifications:read": notice.pk,
+        "api:suggestion": suggestion.pk,
+        "api:assignment": assignment.pk,
+        "api:reply": reply.pk,
+        "api:deputy": people.deputy.pk,
+        "api:unit": people.unit.pk,
+        "api:token_revoke": 1,
+        "suggestions:detail": suggestion.pk,
+        "suggestions:feedback": (suggestion.pk, reply.pk),
+        "suggestions:decide": ("extension", assignment.extensionrequests.get().pk),
+        "inbox:act": (assignment.pk, "contact"),
+        "files:attachment": reply.attachments.get().pk,
+        "files:reply_letter": reply.pk,
+        "files:feedback_sheet": reply.pk,
+        "my:feedback": reply.pk,
+        "suggestion": suggestion.pk,
+        "assignment": assignment.pk,
+    }
+
+
+def _url(name: str, route: str, records: dict) -> str:
+    values = records.get(name)
+    if values is None:
+        prefix = name.split(":")[0]
+        values = records["assignment"] if prefix == "inbox" else records["suggestion"]
+    if not isinstance(values, tuple):
+        values = (values,)
+    placeholders = re.findall(r"<\w+:\w+>", route)
+    url = route
+    for placeholder, value in zip(placeholders, values, strict=False):
+        url = url.replace(placeholder, str(value), 1)
+    return "/" + url
+
+
+def _portal_routes():
+    # The API, imports and notifications have their own per-role tests; this matrix holds
+    # the pages of suggestions, units, deputies and the public.
+    skip = ("dashboards:",)
+    return [(n, r) for n, r in _named_routes() if not n.startswith(skip)]
+
+
+def test_the_matrix_names_every_page():
+    assert sorted(n for n, _ in _portal_routes()) == sorted(MATRIX)
+
+
+def test_every_page_answers_every_role_as_the_matrix_says(client, people, records):
+    users = {
+        "staff": people.staff,
+        "leader": people.leader,
+        "unit": people.unit_user,
+        "other_unit": people.other_unit_user,
+        "deputy": people.deputy_user,
+        "other_deputy": people.other_deputy_user,
+        "nobody": people.nobody,
+    }
+    actual, differences = {}, []
+    for name, route in _portal_routes():
+        url = _url(name, route, records)
+        codes = []
+        for role in ROLES:
+            client.logout()
+            if role != "anon":
+                client.force_login(users[role])
+            codes.append(str(client.get(url).status_code))
+        actual[name] = " ".join(codes)
+        if actual[name] != MATRIX.get(name):
+            differences.append(f"{name} {url}: expected {MATRIX.get(name)}, got {actual[name]}")
+    assert not differences, "\n".join(differences)
