@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "suggestions",
     "notifications",
     "rollups",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

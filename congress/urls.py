@@ -23,4 +23,5 @@ urlpatterns = [
     path("public/", include((suggestion_urls.public_patterns, "public"))),
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
+    path("dashboard/", include("dashboards.urls")),
 ]
