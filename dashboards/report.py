@@ -191,7 +191,8 @@ def report_xlsx(report: Report) -> bytes:
     units = book.create_sheet("各承办单位")
     units.append(UNIT_HEADERS)
     for values in report.unit_table:
-        units.append(values)
+        # Counts as numbers so they add up in Excel; rates stay as shown ("82.6%", "—").
+        units.append([values[0], *(int(v) if v.isdigit() else v for v in values[1:])])
     sheet.column_dimensions["A"].width = 120
     units.column_dimensions["A"].width = 30
     out = BytesIO()
