@@ -1,5 +1,6 @@
 """Dashboards for staff and leaders: access check, filters, one selector, render."""
 
+from dataclasses import replace
 from urllib.parse import quote
 
 from django.conf import settings
@@ -20,8 +21,7 @@ KEY_PAGE_SIZE = 100
 def _filters(request, **fixed) -> tuple[DashboardFilterForm, Filters]:
     """Filters from the URL; the form shown again with the defaults it fell back to."""
     filters = DashboardFilterForm(request.GET or None).filters()
-    for name, value in fixed.items():
-        filters = filters.__class__(**{**filters.__dict__, name: value})
+    filters = replace(filters, **fixed)
     data = request.GET.copy()
     data["term"] = filters.term.pk if filters.term else ""
     data["as_of"] = filters.as_of.isoformat()
