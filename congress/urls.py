@@ -32,4 +32,5 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
+    path("dashboard/", include("dashboards.urls")),
 ]

@@ -587,3 +587,81 @@ def _unit_rows(facts: list[_SuggestionFacts], *, scope: Scope, as_of: date) -> l
         )
 
     return sorted(rows, key=order)
+
+
+# --- the suggestions behind a figure ---------------------------------------------------------
+
+# Each counted figure as a test on one suggestion's facts at D, built from the same
+# `_SuggestionFacts` / `_AssignmentFacts` definitions `compute` and `unit_figures` count with;
+# `figure_members` lists the suggestions that pass, so a dashboard tile and the list it links
+# to cannot disagree (tests/test_dashboards.py pins each length to the count).
+# Arguments: (suggestion facts, D, the scope's unit id or None).
+SUGGESTION_FIGURES = {
+    "submitted": ("提出", lambda s, d, u: s.submitted_on is not None and s.submitted_on <= d),
+    "assigned": ("交办", lambda s, d, u: s.is_assigned(d)),
+    "replied": ("已答复", lambda s, d, u: s.is_replied(d)),
+    "on_time": ("按期答复", lambda s, d, u: s.is_replied(d) and s.is_on_time(d)),
+    "closed": ("办结", lambda s, d, u: s.is_assigned(d) and s.is_closed(d)),
+    **{
+        f"result_{letter}": (
+            f"{letter}类",
+            lambda s, d, u, letter=letter: s.is_replied(d) and s.result(d) == letter,
+        )
+        for letter in RESULTS
+    },
+    "with_feedback": (
+        "有反馈",
+        lambda s, d, u: s.is_assigned(d) and s.latest_verdict(d) is not None,
+    ),
+    "satisfied": (
+        "满意",
+        lambda s, d, u: s.is_assigned(d) and s.latest_verdict(d) == Verdict.SATISFIED,
+    ),
+    "content": (
+        "满意和基本满意",
+        lambda s, d, u: s.is_assigned(d) and s.latest_verdict(d) in CONTENT,
+    ),
+    "face_to_face": ("面商", lambda s, d, u: s.is_replied(d) and s.had_face_contact(d)),
+    # 逾期数 counts assignments: the list holds the suggestions of the counted assignments.
+    "overdue": (
+        "有逾期交办",
+        lambda s, d, u: any(a.overdue(d) and u in (None, a.unit_id) for a in s.assignments),
+    ),
+}
+
+# A unit's figures (`UnitRow`) count its answering assignments in force at D; the list holds
+# their suggestions. Arguments: (assignment facts, D).
+UNIT_FIGURES = {
+    "unit_assigned": ("本单位交办", lambda a, d: True),
+    "unit_replied": ("本单位已答复", lambda a, d: a.answer is not None),
+    "unit_on_time": ("本单位按期答复", lambda a, d: a.answer is not None and a.on_time),
+    "unit_overdue": ("本单位逾期", lambda a, d: a.overdue(d)),
+    "unit_solved": (
+        "本单位A类",
+        lambda a, d: a.answer is not None and a.reply_in_force[3] == "A",
+    ),
+    "unit_with_feedback": ("本单位有反馈", lambda a, d: a.latest_verdict is not None),
+    "unit_content": ("本单位满意和基本满意", lambda a, d: a.latest_verdict in CONTENT),
+}
+
+FIGURE_CHOICES = [
+    (name, label) for name, (label, _) in {**SUGGESTION_FIGURES, **UNIT_FIGURES}.items()
+]
+
+
+def figure_members(*, scope: Scope, as_of: date, figure: str) -> list[int]:
+    """Ids of the suggestions behind one figure for `scope` as of `as_of` (the same six queries
+    as `compute`). Unit figures (`unit_…`) need `scope.unit`: the suggestions of that unit's
+    assignments in force at D that the figure counts."""
+    d = as_of
+    facts = _load(scope, d)
+    unit_id = _pk(scope.unit)
+    if figure in UNIT_FIGURES:
+        if unit_id is None:
+            raise ValueError("unit figures need a unit in the scope")
+        test = UNIT_FIGURES[figure][1]
+        return sorted(
+            s.id for s in facts if any(a.unit_id == unit_id and test(a, d) for a in s.in_force(d))
+        )
+    test = SUGGESTION_FIGURES[figure][1]
+    return sorted(s.id for s in facts if test(s, d, unit_id))

@@ -8,6 +8,7 @@ from accounts.models import User
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
+from .figures import FIGURE_CHOICES
 from .models import Category, Channel, ContactKind, ReplyResult, Suggestion, Verdict
 from .selectors import SORTS
 
@@ -45,6 +46,10 @@ class SuggestionFilterForm(forms.Form):
     deputy = forms.CharField(label="代表", required=False, max_length=50)
     key = forms.BooleanField(label="仅重点建议", required=False)
     overdue = forms.BooleanField(label="仅逾期", required=False)
+    # Dashboard drill-down: exactly the suggestions behind one figure of suggestions.figures
+    # for the scope above, as of a day (today when empty).
+    figure = forms.ChoiceField(label="统计口径", required=False, choices=_blank(FIGURE_CHOICES))
+    as_of = _date_input(label="统计截至", required=False)
     sort = forms.ChoiceField(
         label="排序", required=False, choices=[(k, v[0]) for k, v in SORTS.items()]
     )

@@ -19,7 +19,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from . import access, deadlines
+from . import access, deadlines, figures
 from .deadlines import DEFAULT_LIMITS, add_months
 from .models import (
     AUDIT_ACTION_LABELS,
@@ -127,7 +127,8 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
     """The suggestions a user may see, filtered and sorted as the list page asks.
 
     `filters` holds the list form's cleaned data: term, meeting, channel, category, status,
-    unit, key, overdue, deputy (name), q (text) and sort. The rows carry `next_deadline`
+    unit, key, overdue, deputy (name), q (text), sort, and figure with as_of (the suggestions
+    behind one figure of `suggestions.figures`, for the dashboard's drill-down links). The rows carry `next_deadline`
     (the nearest deadline among open lead/split assignments) and `current_assignments`
     (assignments not ended, with their units): two queries per page whatever its size.
     """
@@ -144,7 +145,11 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
     for field in ("channel", "status"):
         if filters.get(field):
             qs = qs.filter(**{field: filters[field]})
-    if filters.get("unit"):
+    if filters.get("figure"):
+        # The figure's own scope decides: its unit means answering assignments, which the
+        # list's unit filter below (any current assignment) does not.
+        qs = qs.filter(pk__in=_figure_members(filters, today))
+    elif filters.get("unit"):
         qs = qs.filter(
             Exists(
                 Assignment.objects.filter(suggestion=OuterRef("pk"), unit=filters["unit"]).exclude(
@@ -177,6 +182,22 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
             .order_by(_CO_LAST, "id"),
             to_attr="current_assignments",
         )
+    )
+
+
+def _figure_members(filters: dict, today: date) -> list[int]:
+    scope = figures.Scope(
+        term=filters.get("term"),
+        meeting=filters.get("meeting"),
+        channel=filters.get("channel") or None,
+        category=filters.get("category"),
+        unit=filters.get("unit"),
+        key_only=bool(filters.get("key")),
+    )
+    if filters["figure"] in figures.UNIT_FIGURES and scope.unit is None:
+        return []
+    return figures.figure_members(
+        scope=scope, as_of=filters.get("as_of") or today, figure=filters["figure"]
     )
 
 

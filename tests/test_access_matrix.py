@@ -93,6 +93,14 @@ MATRIX = {
     "api:docs": "200 200 200 200 200 200 200 200",
     "api:tokens": "302 200 403 403 403 403 403 403",
     "api:token_revoke": "405 405 405 405 405 405 405 405",
+    # dashboards (staff and leaders)
+    "dashboards:dashboard": "302 200 200 403 403 403 403 403",
+    "dashboards:units": "302 200 200 403 403 403 403 403",
+    "dashboards:unit": "302 200 200 403 403 403 403 403",
+    "dashboards:key": "302 200 200 403 403 403 403 403",
+    "dashboards:report": "302 200 200 403 403 403 403 403",
+    "dashboards:report_docx": "302 200 200 403 403 403 403 403",
+    "dashboards:report_xlsx": "302 200 200 403 403 403 403 403",
     # notifications
     "notifications:inbox": "302 200 200 200 200 200 200 200",
     "notifications:read": "302 405 405 405 405 405 405 405",
@@ -163,6 +171,7 @@ def records(people, journey):
         "api:reply": reply.pk,
         "api:deputy": people.deputy.pk,
         "api:unit": people.unit.pk,
+        "dashboards:unit": people.unit.pk,
         "api:token_revoke": 1,
         "suggestions:detail": suggestion.pk,
         "suggestions:feedback": (suggestion.pk, reply.pk),
@@ -194,7 +203,7 @@ def _url(name: str, route: str, records: dict) -> str:
 def _portal_routes():
     # The API, imports and notifications have their own per-role tests; this matrix holds
     # the pages of suggestions, units, deputies and the public.
-    skip = ("dashboards:",)
+    skip = ()
     return [(n, r) for n, r in _named_routes() if not n.startswith(skip)]
 
 

@@ -1,0 +1,90 @@
+"""The dashboard filters: one scope of `suggestions.figures` and an as-of date, in the URL."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from deputies.models import Meeting, Term
+from suggestions.figures import Scope
+from suggestions.models import Category, Channel
+from units.models import Unit
+
+
+@dataclass(frozen=True)
+class Filters:
+    term: Term | None
+    meeting: Meeting | None = None
+    channel: str | None = None
+    category: Category | None = None
+    unit: Unit | None = None
+    key_only: bool = False
+    as_of: date | None = None
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(
+            term=self.term,
+            meeting=self.meeting,
+            channel=self.channel or None,
+            category=self.category,
+            unit=self.unit,
+            key_only=self.key_only,
+        )
+
+    def narrowed(self) -> list[str]:
+        """The filters set below the term."""
+        names = ("meeting", "channel", "category", "unit")
+        return [n for n in names if getattr(self, n)] + (["key_only"] if self.key_only else [])
+
+    def query(self) -> dict:
+        """These filters as the suggestion list's URL parameters."""
+        params = {"term": self.term.pk if self.term else None}
+        for name in ("meeting", "category", "unit"):
+            value = getattr(self, name)
+            params[name] = value.pk if value else None
+        params["channel"] = self.channel or None
+        params["key"] = "on" if self.key_only else None
+        params["as_of"] = self.as_of.isoformat()
+        return {k: v for k, v in params.items() if v is not None}
+
+
+class DashboardFilterForm(forms.Form):
+    term = forms.ModelChoiceField(
+        Term.objects.all(), label="届次", required=False, empty_label=None
+    )
+    meeting = forms.ModelChoiceField(
+        Meeting.objects.select_related("term"), label="会议", required=False, empty_label="全部"
+    )
+    channel = forms.ChoiceField(
+        label="来源", required=False, choices=[("", "全部"), *Channel.choices]
+    )
+    category = forms.ModelChoiceField(
+        Category.objects.all(), label="分类", required=False, empty_label="全部"
+    )
+    unit = forms.ModelChoiceField(
+        Unit.objects.all(), label="承办单位", required=False, empty_label="全部"
+    )
+    key = forms.BooleanField(label="仅重点建议", required=False)
+    as_of = forms.DateField(
+        label="统计截至", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def filters(self) -> Filters:
+        """Cleaned filters; the current term and today when not given or not valid."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        term = data.get("term") or _default_term()
+        return Filters(
+            term=term,
+            meeting=data.get("meeting"),
+            channel=data.get("channel") or None,
+            category=data.get("category"),
+            unit=data.get("unit"),
+            key_only=bool(data.get("key")),
+            as_of=data.get("as_of") or timezone.localdate(),
+        )
+
+
+def _default_term() -> Term | None:
+    return Term.objects.order_by("-is_current", "-number").first()

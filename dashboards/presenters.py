@@ -1,0 +1,215 @@
+"""What the dashboard pages show, built once for the HTML tables and the chart data alike:
+tiles, charts with a drill-down URL on every number, unit table rows."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from suggestions.figures import RESULTS, Figures, Rate, UnitRow
+from suggestions.models import ReplyResult
+
+from .forms import Filters
+
+
+def percent(rate: Rate) -> str:
+    return str(rate)
+
+
+def drill_url(filters: Filters, figure: str, **overrides) -> str:
+    """The suggestion list holding exactly the suggestions behind `figure` for these filters."""
+    params = filters.query()
+    params.update({k: v for k, v in overrides.items() if v is not None})
+    params["figure"] = figure
+    return f"{reverse('suggestions:list')}?{urlencode(params)}"
+
+
+def list_url(**params) -> str:
+    return f"{reverse('suggestions:list')}?{urlencode({k: v for k, v in params.items() if v})}"
+
+
+@dataclass
+class Tile:
+    label: str
+    value: str
+    detail: str
+    url: str
+    hint: str = ""
+
+
+def tiles(f: Figures, filters: Filters) -> list[Tile]:
+    def rate_tile(label, rate, figure, hint):
+        return Tile(
+            label,
+            str(rate),
+            f"{rate.numerator} / {rate.denominator}",
+            drill_url(filters, figure),
+            hint,
+        )
+
+    return [
+        Tile(
+            "交办", str(f.assigned), "件", drill_url(filters, "assigned"), "有主办或分办交办的建议"
+        ),
+        Tile(
+            "已答复",
+            str(f.replied),
+            "件",
+            drill_url(filters, "replied"),
+            "每个主办、分办单位均已答复",
+        ),
+        rate_tile("办结率", f.completion_rate, "closed", "办结 / 交办"),
+        rate_tile("按期答复率", f.on_time_rate, "on_time", "按期答复 / 已答复"),
+        rate_tile("满意率", f.satisfied_rate, "satisfied", "最新反馈满意 / 有反馈"),
+        rate_tile("满意和基本满意率", f.content_rate, "content", "满意或基本满意 / 有反馈"),
+        rate_tile("解决率", f.solved_rate, "result_A", "A类 / 已答复"),
+        rate_tile("面商率", f.face_to_face_rate, "face_to_face", "答复前面商 / 已答复"),
+        Tile(
+            "逾期",
+            str(f.overdue),
+            "项交办",
+            drill_url(filters, "overdue"),
+            "逾期未答复的交办(按承办任务计)",
+        ),
+    ]
+
+
+@dataclass
+class Point:
+    value: int
+    url: str
+
+
+@dataclass
+class Series:
+    name: str
+    points: list[Point]
+
+
+@dataclass
+class Chart:
+    id: str
+    title: str
+    kind: str  # "bar", "line" or "pie" (drawn by static/js/dashboard.js)
+    labels: list[str]
+    series: list[Series] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list:
+        """(label, [Point per series]) for the HTML table beside the chart."""
+        return [(label, [s.points[i] for s in self.series]) for i, label in enumerate(self.labels)]
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def category_chart(f: Figures, filters: Filters, category_ids: dict) -> Chart:
+    shares = [c for c in f.by_category if c.category in category_ids]
+    return Chart(
+        "chart-categories",
+        "按分类:交办件数",
+        "bar",
+        [c.category for c in shares],
+        [
+            Series(
+                "交办",
+                [
+                    Point(
+                        c.assigned,
+                        drill_url(filters, "assigned", category=category_ids[c.category]),
+                    )
+                    for c in shares
+                ],
+            )
+        ],
+    )
+
+
+UNIT_SERIES = (
+    ("交办", "assigned", "unit_assigned"),
+    ("已答复", "replied", "unit_replied"),
+    ("逾期", "overdue", "unit_overdue"),
+)
+
+
+def unit_chart(rows: list[UnitRow], filters: Filters) -> Chart:
+    rows = sorted(rows, key=lambda r: (-r.assigned, r.unit_name))
+    return Chart(
+        "chart-units",
+        "按承办单位:交办、已答复、逾期(按承办任务计)",
+        "bar",
+        [r.unit_name for r in rows],
+        [
+            Series(
+                name,
+                [Point(getattr(r, attr), drill_url(filters, figure, unit=r.unit_id)) for r in rows],
+            )
+            for name, attr, figure in UNIT_SERIES
+        ],
+    )
+
+
+def trend_chart(points: list, filters: Filters) -> Chart:
+    return Chart(
+        "chart-trend",
+        "月度趋势:已答复与逾期(各月最后一个已存储日)",
+        "line",
+        [day.isoformat() for day, _ in points],
+        [
+            Series(
+                "已答复",
+                [
+                    Point(f.replied, drill_url(filters, "replied", as_of=day.isoformat()))
+                    for day, f in points
+                ],
+            ),
+            Series(
+                "逾期",
+                [
+                    Point(f.overdue, drill_url(filters, "overdue", as_of=day.isoformat()))
+                    for day, f in points
+                ],
+            ),
+        ],
+    )
+
+
+RESULT_LABELS = dict(ReplyResult.choices)
+
+
+def result_chart(f: Figures, filters: Filters) -> Chart:
+    return Chart(
+        "chart-results",
+        "答复分类:A/B/C/D(占已答复)",
+        "pie",
+        [f"{RESULT_LABELS.get(x, x)}({f.result_rate(x)})" for x in RESULTS],
+        [Series("件数", [Point(f.results[x], drill_url(filters, f"result_{x}")) for x in RESULTS])],
+    )
+
+
+# --- unit tables -----------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    text: str
+    url: str = ""
+
+
+UNIT_COLUMNS = ("交办", "已答复", "按期答复率", "逾期", "A类占比", "满意和基本满意率")
+
+
+def unit_cells(row: UnitRow, filters: Filters) -> list[Cell]:
+    def link(figure):
+        return drill_url(filters, figure, unit=row.unit_id)
+
+    return [
+        Cell(str(row.assigned), link("unit_assigned")),
+        Cell(str(row.replied), link("unit_replied")),
+        Cell(str(row.on_time_rate), link("unit_on_time")),
+        Cell(str(row.overdue), link("unit_overdue")),
+        Cell(str(row.solved_rate), link("unit_solved")),
+        Cell(str(row.content_rate), link("unit_content")),
+    ]

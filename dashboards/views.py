@@ -1,0 +1,201 @@
+"""Dashboards for staff and leaders: access check, filters, one selector, render."""
+
+from dataclasses import replace
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from suggestions.access import overview_required
+from suggestions.models import Category
+from units.models import Unit
+
+from . import presenters, report, selectors
+from .forms import DashboardFilterForm, Filters
+
+KEY_PAGE_SIZE = 100
+
+
+def _filters(request, **fixed) -> tuple[DashboardFilterForm, Filters]:
+    """Filters from the URL; the form shown again with the defaults it fell back to."""
+    filters = DashboardFilterForm(request.GET or None).filters()
+    filters = replace(filters, **fixed)
+    data = request.GET.copy()
+    data["term"] = filters.term.pk if filters.term else ""
+    data["as_of"] = filters.as_of.isoformat()
+    form = DashboardFilterForm(data)
+    form.is_valid()
+    return form, filters
+
+
+@overview_required
+def dashboard(request):
+    form, filters = _filters(request)
+    data = selectors.dashboard(filters=filters)
+    category_ids = dict(Category.objects.values_list("name", "pk"))
+    charts = [
+        presenters.category_chart(data.figures, filters, category_ids),
+        presenters.unit_chart(data.units, filters),
+        presenters.trend_chart(data.trend, filters),
+        presenters.result_chart(data.figures, filters),
+    ]
+    return render(
+        request,
+        "dashboards/dashboard.html",
+        {
+            "form": form,
+            "filters": filters,
+            "data": data,
+            "tiles": presenters.tiles(data.figures, filters),
+            "charts": charts,
+            "chart_data": {c.id: c.as_json() for c in charts},
+            "stored_trend": selectors.stored_scope(filters) is not None,
+        },
+    )
+
+
+@overview_required
+def units(request):
+    form, filters = _filters(request)
+    data, source, unit_row = selectors.scope_figures(filters)
+    rows, rows_source = selectors.unit_rows(filters, source, unit_row)
+    sort = request.GET.get("sort", "on_time")
+    sort = sort if sort in selectors.UNIT_SORTS else "on_time"
+    ranked, apart = selectors.ranked_units(rows, sort)
+    query = request.GET.copy()
+    sort_links = []
+    for key, (label, _) in selectors.UNIT_SORTS.items():
+        query["sort"] = key
+        sort_links.append((key, label, f"?{query.urlencode()}"))
+    return render(
+        request,
+        "dashboards/units.html",
+        {
+            "form": form,
+            "filters": filters,
+            "source": rows_source,
+            "sort": sort,
+            "sort_links": sort_links,
+            "minimum": settings.PORTAL["RANKING_MIN_ASSIGNMENTS"],
+            "columns": presenters.UNIT_COLUMNS,
+            "ranked": [(r, presenters.unit_cells(r, filters)) for r in ranked],
+            "apart": [(r, presenters.unit_cells(r, filters)) for r in apart],
+        },
+    )
+
+
+@overview_required
+def unit_detail(request, pk):
+    unit = get_object_or_404(Unit, pk=pk)
+    form, filters = _filters(request, unit=unit)
+    data = selectors.unit_history(filters=filters)
+    history = [(day, row, presenters.unit_cells(row, filters)) for day, row in data.history]
+    chart = presenters.Chart(
+        "chart-unit-history",
+        "历史:按期答复率与A类占比(各月最后一个已存储日)",
+        "line",
+        [day.isoformat() for day, _ in data.history],
+        [
+            presenters.Series(
+                "按期答复率(%)",
+                [
+                    presenters.Point(
+                        float(row.on_time_rate.percent or 0),
+                        presenters.drill_url(filters, "unit_on_time", as_of=day.isoformat()),
+                    )
+                    for day, row in data.history
+                ],
+            ),
+            presenters.Series(
+                "A类占比(%)",
+                [
+                    presenters.Point(
+                        float(row.solved_rate.percent or 0),
+                        presenters.drill_url(filters, "unit_solved", as_of=day.isoformat()),
+                    )
+                    for day, row in data.history
+                ],
+            ),
+        ],
+    )
+    return render(
+        request,
+        "dashboards/unit.html",
+        {
+            "unit": unit,
+            "form": form,
+            "filters": filters,
+            "data": data,
+            "columns": presenters.UNIT_COLUMNS,
+            "cells": presenters.unit_cells(data.row, filters) if data.row else None,
+            "tiles": presenters.tiles(data.figures, filters),
+            "history": history,
+            "chart": chart,
+            "chart_data": {chart.id: chart.as_json()},
+        },
+    )
+
+
+@overview_required
+def key_board(request):
+    form, filters = _filters(request)
+    rows = list(selectors.key_suggestions(term=filters.term)[: KEY_PAGE_SIZE + 1])
+    return render(
+        request,
+        "dashboards/key.html",
+        {
+            "form": form,
+            "filters": filters,
+            "rows": [(s, selectors.action_label(s.latest_action)) for s in rows[:KEY_PAGE_SIZE]],
+            "more": len(rows) > KEY_PAGE_SIZE,
+            "list_url": presenters.list_url(
+                term=filters.term.pk if filters.term else None, key="on"
+            ),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@overview_required
+def report_page(request):
+    form, filters = _filters(request)
+    draft = report.report_draft(filters=filters)
+    return render(
+        request,
+        "dashboards/report.html",
+        {"form": form, "filters": filters, "report": draft, "query": request.GET.urlencode()},
+    )
+
+
+def _download(body: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return response
+
+
+def _file_name(draft, ext: str) -> str:
+    return quote(f"代表建议办理情况_{draft.as_of.isoformat()}.{ext}")
+
+
+@overview_required
+def report_docx(request):
+    _, filters = _filters(request)
+    draft = report.report_draft(filters=filters)
+    return _download(
+        report.report_docx(draft),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        _file_name(draft, "docx"),
+    )
+
+
+@overview_required
+def report_xlsx(request):
+    _, filters = _filters(request)
+    draft = report.report_draft(filters=filters)
+    return _download(
+        report.report_xlsx(draft),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _file_name(draft, "xlsx"),
+    )

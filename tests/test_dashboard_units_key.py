@@ -1,0 +1,117 @@
+"""Unit scorecards (ranking, sorting, a unit's page with its history) and the key board."""
+
+import datetime as dt
+
+import pytest
+
+from rollups import services
+from suggestions import figures, workflow
+from suggestions.figures import Scope
+
+from . import test_figures
+from .dashboard_helpers import listed_ids, table_links
+from .test_figures import D
+
+dataset = test_figures.dataset  # the hand-counted five suggestions, as of D
+
+
+def get(client, user, path, **params):
+    client.force_login(user)
+    response = client.get(path, params)
+    assert response.status_code == 200
+    return response
+
+
+def test_the_ranking_shows_each_units_stored_row_with_its_figures(
+    client, people, dataset, settings
+):
+    settings.PORTAL = {**settings.PORTAL, "RANKING_MIN_ASSIGNMENTS": 2}
+    services.rollups_compute_all(as_of=D)
+    response = get(client, people.leader, "/dashboard/units/", term=people.term.pk, as_of=D)
+    ((unit_row, cells),) = response.context["ranked"]
+    ((other_row, _),) = response.context["apart"]
+    assert (unit_row.unit_name, other_row.unit_name) == (people.unit.name, people.other_unit.name)
+    expected = figures.unit_figures(scope=Scope(term=people.term), as_of=D)[0]
+    assert [c.text for c in cells] == [
+        str(expected.assigned),
+        str(expected.replied),
+        str(expected.on_time_rate),
+        str(expected.overdue),
+        str(expected.solved_rate),
+        str(expected.content_rate),
+    ]
+    assert "计算于" in response.content.decode()
+
+
+def test_every_ranking_number_lands_on_as_many_suggestions(client, people, dataset):
+    services.rollups_compute_all(as_of=D)
+    html = get(client, people.leader, "/dashboard/units/", term=people.term.pk, as_of=D)
+    for url, shown in table_links(html.content.decode()):
+        if shown.isdigit():
+            assert len(listed_ids(client, url)) == int(shown), url
+
+
+def test_the_ranking_sorts_by_the_chosen_column(client, people, dataset, settings):
+    settings.PORTAL = {**settings.PORTAL, "RANKING_MIN_ASSIGNMENTS": 1}
+    services.rollups_compute_all(as_of=D)
+    by = {}
+    for sort in ("assigned", "solved"):
+        response = get(client, people.leader, "/dashboard/units/", as_of=D, sort=sort)
+        by[sort] = [row.unit_name for row, _ in response.context["ranked"]]
+    # unit: 5 assignments, A share 2/3; other unit: 1 assignment, its one reply C (0%)
+    assert by["assigned"] == [people.unit.name, people.other_unit.name]
+    assert by["solved"] == [people.unit.name, people.other_unit.name]
+    response = get(client, people.leader, "/dashboard/units/", as_of=D, sort="overdue")
+    assert [row.unit_name for row, _ in response.context["ranked"]][0] == people.unit.name
+
+
+def test_a_units_page_shows_its_history_from_the_stored_days(client, people, dataset):
+    for day in (D - dt.timedelta(days=70), D - dt.timedelta(days=35), D):
+        services.rollups_compute_all(as_of=day)
+    response = get(client, people.leader, f"/dashboard/units/{people.unit.pk}/", as_of=D)
+    history = response.context["history"]
+    assert [day for day, *_ in history] == [D - dt.timedelta(days=70), D - dt.timedelta(days=35), D]
+    assert history[-1][1].assigned == 5
+    assert response.context["data"].source.computed_at is not None
+
+
+def test_the_key_board_lists_key_suggestions_with_supervisor_and_latest_activity(
+    client, people, journey
+):
+    key, _ = journey.assigned()
+    workflow.suggestion_mark_key(
+        actor=people.staff, suggestion=key, is_key=True, supervisor=people.leader
+    )
+    journey.assigned()  # not key
+    response = get(client, people.leader, "/dashboard/key/")
+    rows = response.context["rows"]
+    assert [s.pk for s, _ in rows] == [key.pk]
+    s, action = rows[0]
+    assert s.supervisor == people.leader and s.next_deadline is not None
+    assert action != "—" and s.latest_at is not None
+    assert people.leader.display_name in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path", ["/dashboard/units/", "/dashboard/key/", "/dashboard/units/{unit}/"]
+)
+def test_scorecards_and_key_board_refuse_units_and_deputies(client, people, path):
+    path = path.format(unit=people.unit.pk)
+    for user in (people.unit_user, people.deputy_user):
+        client.force_login(user)
+        assert client.get(path).status_code == 403
+    client.logout()
+    assert "/accounts/login/" in client.get(path)["Location"]
+
+
+def test_scorecards_and_key_board_take_a_fixed_number_of_queries(
+    client, people, dataset, django_assert_max_num_queries
+):
+    services.rollups_compute_all(as_of=D)
+    client.force_login(people.leader)
+    with django_assert_max_num_queries(14):
+        client.get("/dashboard/units/", {"as_of": D})
+    with django_assert_max_num_queries(14):
+        client.get(f"/dashboard/units/{people.unit.pk}/", {"as_of": D})
+    with django_assert_max_num_queries(10):
+        client.get("/dashboard/key/")

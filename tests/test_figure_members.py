@@ -1,0 +1,73 @@
+"""`figures.figure_members` lists exactly the suggestions each figure counts, and the staff list
+filters by it (`figure=` and `as_of=`), which the dashboards link to."""
+
+import pytest
+
+from suggestions import figures
+from suggestions.figures import Scope
+
+from . import test_figures
+from .test_figures import D, today
+
+dataset = test_figures.dataset  # the hand-counted five suggestions, as of D
+
+
+def counts(f: figures.Figures) -> dict:
+    return {
+        "submitted": f.submitted,
+        "assigned": f.assigned,
+        "replied": f.replied,
+        "on_time": f.on_time,
+        "closed": f.closed,
+        **{f"result_{x}": f.results[x] for x in figures.RESULTS},
+        "with_feedback": f.with_feedback,
+        "satisfied": f.verdicts["satisfied"],
+        "content": f.verdicts["satisfied"] + f.verdicts["basically"],
+        "face_to_face": f.face_to_face,
+        "overdue": f.overdue,  # one answering assignment per overdue suggestion here
+    }
+
+
+@pytest.mark.parametrize("when", ["D", "today"])
+def test_each_figure_lists_as_many_suggestions_as_it_counts(people, dataset, when):
+    as_of = D if when == "D" else today()
+    for scope in (Scope(term=people.term), Scope(unit=people.unit), Scope(key_only=True)):
+        expected = counts(figures.compute(scope=scope, as_of=as_of))
+        assert set(expected) == set(figures.SUGGESTION_FIGURES)
+        for name, count in expected.items():
+            members = figures.figure_members(scope=scope, as_of=as_of, figure=name)
+            assert len(members) == count, (scope, name)
+
+
+def test_each_unit_figure_lists_the_suggestions_of_the_counted_assignments(people, dataset):
+    rows = figures.unit_figures(scope=Scope(term=people.term), as_of=D)
+    fields = {
+        "unit_assigned": "assigned",
+        "unit_replied": "replied",
+        "unit_on_time": "on_time",
+        "unit_overdue": "overdue",
+        "unit_solved": "solved",
+        "unit_with_feedback": "with_feedback",
+        "unit_content": "content",
+    }
+    assert set(fields) == set(figures.UNIT_FIGURES)
+    for row in rows:
+        scope = Scope(term=people.term, unit=row.unit_id)
+        for name, attr in fields.items():
+            members = figures.figure_members(scope=scope, as_of=D, figure=name)
+            assert len(members) == getattr(row, attr), (row.unit_name, name)
+
+
+def test_the_list_filters_by_a_figure_as_of_a_day(client, people, dataset):
+    client.force_login(people.staff)
+    response = client.get(
+        "/suggestions/",
+        {"term": people.term.pk, "figure": "overdue", "as_of": D.isoformat()},
+    )
+    assert list(response.context["page"]) == [dataset["s3"]]
+
+
+def test_a_unit_figure_without_a_unit_lists_nothing(client, people, dataset):
+    client.force_login(people.staff)
+    response = client.get("/suggestions/", {"figure": "unit_replied"})
+    assert response.context["page"].paginator.count == 0
