@@ -165,3 +165,16 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def purge_broker_queues() -> None:
+    """Drop tasks queued by earlier tests (a committed assignment queues its e-mails) before a
+    test worker starts: they would run against this test's database, or wait on its lock."""
+    from congress.celery import app
+
+    with app.connection_for_write() as conn:
+        for queue in ("default", "reminders", "rollups"):
+            try:
+                conn.default_channel.queue_purge(queue)
+            except Exception:  # noqa: BLE001 - a queue that was never declared has nothing to purge
+                pass

@@ -14,6 +14,7 @@ from imports import excel
 from imports.models import ImportJob
 from suggestions.models import AuditEvent, Suggestion
 
+from .conftest import purge_broker_queues
 from .factories import category
 from .test_pages import login
 from .xlsx import confirm, latest_job, suggestion_row, upload, workbook
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(scope="module")
 def worker():
     """One worker thread for the module (start-up and shutdown cost seconds)."""
+    purge_broker_queues()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         yield
 

@@ -1,7 +1,7 @@
 """The jobs on a real Celery worker (celery.contrib.testing), on the broker the suite is given:
 Redis in CI, the in-memory transport on a fresh machine (worker and test share the process).
 
-One worker for the session: starting and stopping one costs seconds."""
+One worker for the module: starting and stopping one costs seconds."""
 
 import datetime as dt
 import threading
@@ -22,9 +22,8 @@ from rollups.scopes import scope_key
 from rollups.tasks import compute_rollups
 from suggestions import figures, workflow
 
+from .conftest import purge_broker_queues
 from .test_rollups import build_published_report
-
-QUEUES = ("default", "reminders", "rollups")
 
 
 class Finished:
@@ -57,12 +56,7 @@ def reminder_notes():
 # Module scope: the worker must be gone before other modules' tests queue tasks of their own.
 @pytest.fixture(scope="module")
 def worker():
-    with app.connection_for_write() as conn:
-        for queue in QUEUES:  # left over from an earlier, interrupted run
-            try:
-                conn.default_channel.queue_purge(queue)
-            except Exception:
-                pass
+    purge_broker_queues()  # left over from earlier tests or an interrupted run
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
         yield Finished()
 
