@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint check
+.PHONY: help install run test lint check bench
 
 help:
 	@echo "make run      migrate, seed demo data, serve http://127.0.0.1:$${PORT:-8000} with a Celery worker"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make check    Django system checks and a missing-migrations check"
 	@echo "make install  create $(VENV) and install the project with its dev extras"
+	@echo "make bench    seed 100,000 suggestions into BENCH_DATABASE_URL (PostgreSQL) and print every benchmark ratio"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +41,8 @@ check: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python scripts/run_dev.py
+
+# Needs PostgreSQL: BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/portal_bench
+# (created and seeded on the first run, 3-5 minutes; later runs reuse it).
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py

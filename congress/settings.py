@@ -203,6 +203,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# A broker that is down must not hang a page. Queuing a task (always after commit) tries
+# three times within about a second, each connection attempt cut off after 2 s, then gives
+# up; the caller logs it and the page answers (notifications.services, imports.services).
+# Celery's defaults (4 s, four tries) held a request for up to 17 s on an unreachable host.
+# Workers keep retrying their own connection to the broker as before.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 
 # --- Domain rules (DESIGN.md §4); every default is a setting ------------------------------
 PORTAL = {

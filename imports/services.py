@@ -63,8 +63,39 @@ def import_job_create(
         import_job_check(job=job)
         job.refresh_from_db()
     else:
-        transaction.on_commit(lambda: tasks.check_import.delay(job.pk))
+        transaction.on_commit(lambda: _queue_check(job.pk))
     return job
+
+
+# A broker that is down must not leave a job waiting for a task that was never queued: the
+# job is closed with a Chinese message the job page shows, and staff try again later.
+BROKER_DOWN = "后台任务服务暂时不可用"
+
+
+def _queue_check(job_id: int) -> None:
+    try:
+        tasks.check_import.delay(job_id)
+    except Exception as exc:
+        logger.error("import job %s: check task not queued (broker unreachable?): %s", job_id, exc)
+        ImportJob.objects.filter(pk=job_id, state=State.PENDING).update(
+            state=State.INVALID,
+            errors=_file_error(f"{BROKER_DOWN},文件未检查,请稍后重新上传"),
+            checked_at=timezone.now(),
+        )
+
+
+def _queue_run(job_id: int) -> None:
+    try:
+        tasks.run_import.delay(job_id)
+    except Exception as exc:
+        logger.error("import job %s: import task not queued (broker unreachable?): %s", job_id, exc)
+        # Back to the checked state: nothing was written, and staff can confirm again.
+        ImportJob.objects.filter(pk=job_id, state=State.RUNNING).update(
+            state=State.READY,
+            confirmed_by=None,
+            started_at=None,
+            message=f"{BROKER_DOWN},尚未导入任何数据,请稍后再次确认导入",
+        )
 
 
 def _progress(job: ImportJob):
@@ -109,13 +140,17 @@ def import_job_confirm(*, actor, job: ImportJob) -> None:
     if not getattr(actor, "is_committee_staff", False):
         raise ImportRefused("只有工作人员可以导入")
     if not ImportJob.objects.filter(pk=job.pk, state=State.READY).update(
-        state=State.RUNNING, confirmed_by=actor, started_at=timezone.now(), processed_rows=0
+        state=State.RUNNING,
+        confirmed_by=actor,
+        started_at=timezone.now(),
+        processed_rows=0,
+        message="",
     ):
         raise ImportRefused("该文件已导入或未通过检查,不能再次确认")
     if job.total_rows <= inline_max_rows():
         import_job_run(job=job)
     else:
-        transaction.on_commit(lambda: tasks.run_import.delay(job.pk))
+        transaction.on_commit(lambda: _queue_run(job.pk))
 
 
 def import_job_run(*, job: ImportJob) -> None:

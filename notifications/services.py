@@ -53,10 +53,23 @@ def notify(
     if email:
         ids = [n.pk for n in created if n.recipient.email]
         if ids:
-            from .tasks import send_notification_emails
-
-            transaction.on_commit(lambda: send_notification_emails.delay(ids))
+            transaction.on_commit(lambda: _queue_emails(ids))
     return created
+
+
+def _queue_emails(notification_ids: list[int]) -> None:
+    """After commit: queue the e-mails. The inbox rows are the record and have committed; a
+    broker that is down costs the e-mails (logged), never the user's change or the page."""
+    from .tasks import send_notification_emails
+
+    try:
+        send_notification_emails.delay(notification_ids)
+    except Exception as exc:
+        logger.error(
+            "notification e-mails not queued (broker unreachable?): %s: %s",
+            notification_ids,
+            exc,
+        )
 
 
 def notification_mark_read(*, user, notification_id: int) -> bool:
