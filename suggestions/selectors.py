@@ -91,8 +91,10 @@ def home_tiles(user) -> list[dict]:
 
 # Sort keys offered on the list, in the words staff use; the first is the default.
 SORTS = {
-    "-number": ("编号(新→旧)", ("-term__number", "-number")),
-    "number": ("编号(旧→新)", ("term__number", "number")),
+    # By term id, not the term's number: terms are entered in order, and the (term, number)
+    # unique index then serves the default sort reading only the rows of the page.
+    "-number": ("编号(新→旧)", ("-term_id", "-number")),
+    "number": ("编号(旧→新)", ("term_id", "number")),
     "-submitted_on": ("提出日期(新→旧)", ("-submitted_on", "-id")),
     "submitted_on": ("提出日期(旧→新)", ("submitted_on", "id")),
     "deadline": ("答复期限(近→远)", ("next_deadline", "-id")),
