@@ -67,7 +67,7 @@ def assignments(*, user, filters: dict) -> QuerySet:
     if filters.get("suggestion"):
         qs = qs.filter(suggestion_id=filters["suggestion"])
     if filters.get("overdue"):
-        qs = qs.filter(state__in=[A.ASSIGNED, A.ACCEPTED], deadline__lt=timezone.localdate())
+        qs = qs.filter(Assignment.overdue_q(timezone.localdate()))
     return _ordered(qs, filters.get("ordering"), ("deadline", "id"))
 
 

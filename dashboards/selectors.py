@@ -21,7 +21,7 @@ from suggestions.models import AUDIT_ACTION_LABELS, Assignment, AuditEvent, Sugg
 from .forms import Filters
 
 ANSWERING_ROLES = tuple(str(r) for r in Assignment.ANSWERING_ROLES)
-OPEN_STATES = (Assignment.State.ASSIGNED, Assignment.State.ACCEPTED)
+OPEN_STATES = Assignment.OPEN_STATES
 TREND_DAYS = 366  # the monthly trend looks back one year from D
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, QuerySet
 
 from deputies.models import Deputy
-from suggestions.models import Assignment, Suggestion
+from suggestions.models import Assignment
 from units.models import Unit
 
 from . import excel
@@ -120,16 +120,3 @@ def export_units(queryset: QuerySet | None = None) -> bytes:
         for u in queryset.select_related("parent").order_by("system", "name")
     ]
     return excel.rows_workbook(excel.UNITS, rows)
-
-
-def suggestions_for_export(params, base: QuerySet | None = None) -> QuerySet:
-    """Simple GET filters for the export view: term (届次 number), status, channel, category."""
-    queryset = Suggestion.objects.all() if base is None else base
-    if params.get("term", "").isdigit():
-        queryset = queryset.filter(term__number=int(params["term"]))
-    for name in ("status", "channel"):
-        if params.get(name):
-            queryset = queryset.filter(**{name: params[name]})
-    if params.get("category", "").isdigit():
-        queryset = queryset.filter(category_id=int(params["category"]))
-    return queryset

@@ -9,8 +9,10 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from deputies.models import Meeting
-from suggestions.access import staff_required, suggestions_visible_to
-from suggestions.models import Category, Suggestion
+from suggestions.access import staff_required
+from suggestions.forms import SuggestionFilterForm
+from suggestions.models import Category
+from suggestions.selectors import suggestion_list
 
 from . import excel, exports, services
 from .forms import UploadForm
@@ -131,9 +133,9 @@ def _today() -> str:
 @staff_required
 @require_GET
 def export_suggestions(request):
-    # Drafts are the deputy's own until submitted: staff lists and exports leave them out.
-    queryset = suggestions_visible_to(request.user).exclude(status=Suggestion.Status.DRAFT)
-    queryset = exports.suggestions_for_export(request.GET, queryset)
+    # The staff list's own filters and visibility (drafts stay their deputies' own).
+    filters = SuggestionFilterForm(request.GET).filters()
+    queryset = suggestion_list(user=request.user, filters=filters)
     return _xlsx(exports.export_suggestions(queryset), f"代表建议-{_today()}.xlsx")
 
 

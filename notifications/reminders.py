@@ -41,7 +41,7 @@ from .services import notify
 
 logger = logging.getLogger(__name__)
 
-OPEN_STATES = (Assignment.State.ASSIGNED, Assignment.State.ACCEPTED)
+OPEN_STATES = Assignment.OPEN_STATES
 # An e-mail attempt longer than this is taken for a dead worker.
 EMAIL_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5

@@ -21,14 +21,15 @@ def can_see_all(user) -> bool:
 
 
 def suggestions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Suggestions the user may see: all for staff and leaders; a unit's users those ever
-    assigned to their unit; deputies those they lead or co-signed."""
+    """Suggestions the user may see: staff and leaders every one but deputies' drafts (a draft
+    is its deputies' own until submitted); a unit's users those ever assigned to their unit;
+    deputies those they lead or co-signed, drafts included."""
     qs = Suggestion.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return qs.none()
-    if can_see_all(user):
-        return qs
     visible = Q(pk__in=[])
+    if can_see_all(user):
+        visible |= ~Q(status=Suggestion.Status.DRAFT)
     if user.is_unit_user and user.unit_id:
         visible |= Q(
             Exists(Assignment.objects.filter(suggestion=OuterRef("pk"), unit_id=user.unit_id))

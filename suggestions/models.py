@@ -284,6 +284,9 @@ class Assignment(Recorded):
     State = AssignmentState
 
     ANSWERING_ROLES = (AssignmentRole.LEAD, AssignmentRole.SPLIT)
+    # Still being handled: the unit owes a reply (or an opinion). Every "open" and "overdue"
+    # in lists, inboxes, reminders and the API means these states.
+    OPEN_STATES = (AssignmentState.ASSIGNED, AssignmentState.ACCEPTED)
 
     suggestion = models.ForeignKey(
         Suggestion, verbose_name="建议", on_delete=models.PROTECT, related_name="assignments"
@@ -348,7 +351,17 @@ class Assignment(Recorded):
 
     @property
     def is_open(self) -> bool:
-        return self.state in (AssignmentState.ASSIGNED, AssignmentState.ACCEPTED)
+        return self.state in self.OPEN_STATES
+
+    @classmethod
+    def open_q(cls, prefix: str = "") -> Q:
+        """Open assignments, as a condition (`prefix` for a related lookup, e.g. "assignments__")."""
+        return Q(**{f"{prefix}state__in": cls.OPEN_STATES})
+
+    @classmethod
+    def overdue_q(cls, today, prefix: str = "") -> Q:
+        """逾期 today: still open and its deadline has passed."""
+        return cls.open_q(prefix) & Q(**{f"{prefix}deadline__lt": today})
 
 
 class DeadlineChangeKind(models.TextChoices):

@@ -36,7 +36,7 @@ from .models import (
 )
 
 A = Assignment.State
-OPEN_STATES = (A.ASSIGNED, A.ACCEPTED)
+OPEN_STATES = Assignment.OPEN_STATES
 
 
 def calendar_missing_years() -> list[int]:
@@ -70,11 +70,7 @@ def home_tiles(user) -> list[dict]:
         counts = Assignment.objects.filter(unit_id=user.unit_id).aggregate(
             pending=Count("id", filter=Q(state=Assignment.State.ASSIGNED)),
             handling=Count("id", filter=Q(state=Assignment.State.ACCEPTED)),
-            overdue=Count(
-                "id",
-                filter=Q(state__in=[Assignment.State.ASSIGNED, Assignment.State.ACCEPTED])
-                & Q(deadline__lt=timezone.localdate()),
-            ),
+            overdue=Count("id", filter=Assignment.overdue_q(timezone.localdate())),
         )
         tiles += [
             {"label": "本单位待签收", "value": counts["pending"]},
@@ -162,7 +158,7 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
     if filters.get("key"):
         qs = qs.filter(is_key=True)
     if filters.get("overdue"):
-        qs = qs.filter(Exists(_open_answering(deadline__lt=today)))
+        qs = qs.filter(Exists(_open_answering().filter(Assignment.overdue_q(today))))
     if filters.get("deputy"):
         name = filters["deputy"].strip()
         qs = qs.filter(
@@ -384,12 +380,11 @@ INBOX_TABS = {
 def _inbox_conditions(today: date) -> dict:
     """Each inbox tab as a condition on assignments, defined once for the counts and lists."""
     due_soon_until = today + timedelta(days=settings.PORTAL["DUE_SOON_DAYS"])
-    open_ = Q(state__in=OPEN_STATES)
     return {
         "pending": Q(state=A.ASSIGNED),
         "handling": Q(state=A.ACCEPTED),
-        "due_soon": open_ & Q(deadline__gte=today, deadline__lte=due_soon_until),
-        "overdue": open_ & Q(deadline__lt=today),
+        "due_soon": Assignment.open_q() & Q(deadline__gte=today, deadline__lte=due_soon_until),
+        "overdue": Assignment.overdue_q(today),
         "replied": Q(state=A.REPLIED),
     }
 

@@ -131,3 +131,17 @@ def test_my_page_answers_in_constant_queries(
     client = as_user(client, people.deputy_user)
     with django_assert_max_num_queries(8):
         assert client.get("/my/").status_code == 200
+
+
+def test_a_draft_stays_the_deputys_own_until_submitted(client, people):
+    deputy = as_user(client, people.deputy_user)
+    deputy.post(
+        "/my/new/",
+        {"kind": "suggestion", "channel": "recess", "title": "未提交的草稿", "content": "内容"},
+    )
+    draft = Suggestion.objects.get()
+    staff = as_user(type(client)(), people.staff)
+    assert "未提交的草稿" not in text(staff.get("/suggestions/"))
+    assert staff.get(f"/suggestions/{draft.pk}/").status_code == 404
+    deputy.post(f"/my/{draft.pk}/submit/")
+    assert "未提交的草稿" in text(staff.get("/suggestions/"))
