@@ -109,6 +109,7 @@ def assignment_detail(request, pk, action=None):
             "s": data.suggestion,
             "forms": forms,
             "is_mine": request.user.is_unit_user and request.user.unit_id == assignment.unit_id,
+            "unit_actions": workflow.unit_actions(assignment),
             "failed": action if request.method == "POST" else None,
             "failed_form": forms.get(action) if request.method == "POST" else None,
             "today": timezone.localdate(),

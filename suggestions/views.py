@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.forms import DateField
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -509,33 +508,31 @@ def bulk(request):
     queryset = _bulk_targets(request, data)
     if data["action"] == "export":
         return _xlsx_response(queryset)
-    failures = []
-    with transaction.atomic():
-        count = 0
-        for suggestion in queryset.order_by("term__number", "number"):
-            try:
-                with transaction.atomic():
-                    if data["action"] == "assign":
-                        workflow.suggestion_assign(
-                            actor=request.user,
-                            suggestion=suggestion,
-                            units=[(data["unit"], data["role"] or "lead")],
-                        )
-                    else:
-                        workflow.suggestion_mark_key(
-                            actor=request.user,
-                            suggestion=suggestion,
-                            is_key=True,
-                            supervisor=data["supervisor"],
-                        )
-                count += 1
-            except workflow.WorkflowError as exc:
-                failures.append(f"{suggestion.display_number}:{exc.message}")
-        if failures:
-            transaction.set_rollback(True)
-    if failures:
-        messages.error(request, f"未执行任何操作,以下{len(failures)}件不符合条件:")
-        for failure in failures[:50]:
+    if data["action"] == "assign":
+
+        def step(suggestion):
+            workflow.suggestion_assign(
+                actor=request.user,
+                suggestion=suggestion,
+                units=[(data["unit"], data["role"] or "lead")],
+            )
+    else:
+
+        def step(suggestion):
+            workflow.suggestion_mark_key(
+                actor=request.user,
+                suggestion=suggestion,
+                is_key=True,
+                supervisor=data["supervisor"],
+            )
+
+    try:
+        count = workflow.suggestions_apply(
+            suggestions=queryset.order_by("term__number", "number"), step=step
+        )
+    except workflow.BulkRefused as refused:
+        messages.error(request, refused.message + ":")
+        for failure in refused.failures[:50]:
             messages.error(request, failure)
     else:
         label = dict(BulkForm.ACTIONS)[data["action"]]

@@ -589,6 +589,27 @@ STAFF_ACTION_STATES = {
 }
 
 
+# The assignment states in which its unit may take each action; the transitions below check
+# them and the assignment page asks `unit_actions` which forms to offer.
+UNIT_ACTION_STATES = {
+    "accept": (A.ASSIGNED,),
+    "contact": (A.ASSIGNED, A.ACCEPTED, A.REPLIED),
+    "request": Assignment.OPEN_STATES,  # reassignment or extension
+    "opinion": (A.ACCEPTED,),  # co-handlers only
+    "reply": (A.ACCEPTED,),  # lead and split units only
+}
+
+
+def unit_actions(assignment: Assignment) -> set[str]:
+    """The actions the assignment's unit may take on it now."""
+    allowed = {name for name, states in UNIT_ACTION_STATES.items() if assignment.state in states}
+    if assignment.role == Assignment.Role.CO:
+        allowed.discard("reply")
+    else:
+        allowed.discard("opinion")
+    return allowed
+
+
 def staff_actions(suggestion: Suggestion) -> set[str]:
     """The actions staff may take on this suggestion now."""
     return {name for name, states in STAFF_ACTION_STATES.items() if suggestion.status in states}
@@ -959,6 +980,33 @@ def suggestion_close(*, actor, suggestion: Suggestion, note: str = "") -> Sugges
     return suggestion
 
 
+class BulkRefused(InvalidTransition):
+    """A bulk action refused as a whole; `failures` names each suggestion and its reason."""
+
+    def __init__(self, failures: list[str]):
+        super().__init__(f"未执行任何操作,以下{len(failures)}件不符合条件", "bulk_refused")
+        self.failures = failures
+
+
+@transaction.atomic
+def suggestions_apply(*, suggestions: Iterable[Suggestion], step) -> int:
+    """Run `step(suggestion)` (one transition) on every suggestion, all or nothing: any
+    refusal undoes them all, and every refusal is reported (BulkRefused)."""
+    failures, count = [], 0
+    for suggestion in suggestions:
+        try:
+            with transaction.atomic():
+                step(suggestion)
+            count += 1
+        except NotPermitted:
+            raise
+        except WorkflowError as exc:
+            failures.append(f"{suggestion.display_number}:{exc.message}")
+    if failures:
+        raise BulkRefused(failures)
+    return count
+
+
 # --- assignments ---------------------------------------------------------------------------
 
 
@@ -967,7 +1015,9 @@ def assignment_accept(*, actor, assignment: Assignment) -> Assignment:
     """签收."""
     _require_unit(actor, assignment)
     suggestion, assignment = _lock_assignment(assignment)
-    _require_state(assignment, [A.ASSIGNED], "该交办已签收或已结束", "not_pending_acceptance")
+    _require_state(
+        assignment, UNIT_ACTION_STATES["accept"], "该交办已签收或已结束", "not_pending_acceptance"
+    )
     assignment.state, assignment.accepted_on = A.ACCEPTED, _today()
     assignment.save(update_fields=["state", "accepted_on"])
     _audit(
@@ -987,7 +1037,10 @@ def _open_unit_request(*, actor, assignment: Assignment, reason: str, what: str,
     _require_unit(actor, assignment)
     suggestion, assignment = _lock_assignment(assignment)
     _require_state(
-        assignment, [A.ASSIGNED, A.ACCEPTED], f"该交办已答复或已结束,不能申请{what}", "not_open"
+        assignment,
+        UNIT_ACTION_STATES["request"],
+        f"该交办已答复或已结束,不能申请{what}",
+        "not_open",
     )
     reason = _require_text(reason, f"{what}理由")
     if model.objects.filter(assignment=assignment, state=RequestState.PENDING).exists():
@@ -1236,8 +1289,7 @@ def assignment_record_contact(
     """面商/沟通 record."""
     _require_unit(actor, assignment)
     suggestion, assignment = _lock_assignment(assignment)
-    if assignment.state == A.ENDED:
-        raise InvalidTransition("该交办已结束", "ended")
+    _require_state(assignment, UNIT_ACTION_STATES["contact"], "该交办已结束", "ended")
     if kind not in Contact.Kind.values:
         raise InvalidTransition("沟通方式不正确", "bad_kind")
     _require_not_future(contacted_on, "沟通日期")
@@ -1271,7 +1323,10 @@ def assignment_send_opinion(
     if assignment.role != Assignment.Role.CO:
         raise InvalidTransition("只有协办单位提交协办意见", "not_co_handler")
     _require_state(
-        assignment, [A.ACCEPTED], "请先签收;已提交意见或已结束的交办不能再提交", "not_accepted"
+        assignment,
+        UNIT_ACTION_STATES["opinion"],
+        "请先签收;已提交意见或已结束的交办不能再提交",
+        "not_accepted",
     )
     sent_on = sent_on or _today()
     _require_not_future(sent_on, "送达日期")
@@ -1317,7 +1372,12 @@ def assignment_reply(
         )
     if assignment.state == A.ASSIGNED:
         raise InvalidTransition("请先签收再答复", "not_accepted")
-    _require_state(assignment, [A.ACCEPTED], "该交办已答复或已结束,不能重复答复", "already_replied")
+    _require_state(
+        assignment,
+        UNIT_ACTION_STATES["reply"],
+        "该交办已答复或已结束,不能重复答复",
+        "already_replied",
+    )
     reply = _write_reply(
         actor=actor,
         assignment=assignment,
