@@ -133,6 +133,14 @@ def test_the_handling_report_writes_unit_names_as_text_and_counts_as_numbers(
     assert (row[0].value, row[1].value, row[1].data_type) == (PAYLOADS[1], 1, "n")
 
 
+def test_control_characters_excel_refuses_do_not_break_an_export(client, people, journey):
+    journey.registered(number=1, title="关于\x0b增设\x01公交站点的建议")
+    login(client, people.staff)
+    response = client.get("/imports/export/suggestions/")
+    assert response.status_code == 200
+    assert read_rows(response.content)[1][6] == "关于增设公交站点的建议"
+
+
 def test_formula_like_text_imports_again_as_the_same_text(client, formula_texts):
     login(client, formula_texts.staff)
     units = client.get("/imports/export/units/").content
@@ -288,8 +296,24 @@ def _rewrite(content: bytes, member: str, change) -> bytes:
     return out.getvalue()
 
 
+SHARED_STRINGS_PART = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+
+
+def _with_shared_strings(content: bytes, xml: bytes) -> bytes:
+    """The workbook with a shared-strings part that openpyxl reads whole when it opens it."""
+    content = _rewrite(
+        content,
+        "[Content_Types].xml",
+        lambda xml: xml.replace(b"</Types>", SHARED_STRINGS_PART + b"</Types>"),
+    )
+    return _rewrite(content, "xl/sharedStrings.xml", lambda _: xml)
+
+
 def _deputies_book(count: int) -> bytes:
-    """A workbook as Excel writes it: shared strings, and a <dimension> element."""
+    """A workbook with a <dimension> element, as Excel writes them."""
     book = Workbook()
     sheet = book.active
     sheet.title = excel.DEPUTIES.title
@@ -338,7 +362,7 @@ def _shared_strings(megabytes: int) -> bytes:
 
 def test_oversized_shared_strings_are_refused_before_parsing(staff_client, settings):
     settings.PORTAL = {**settings.PORTAL, "IMPORT_MAX_SHARED_STRINGS_MB": 1}
-    content = _rewrite(_deputies_book(2), "xl/sharedStrings.xml", lambda _: _shared_strings(8))
+    content = _with_shared_strings(_deputies_book(2), _shared_strings(8))
     assert len(content) < 1024 * 1024  # small to upload, 8 MB once unpacked
 
     started = time.perf_counter()
