@@ -235,6 +235,12 @@ PORTAL = {
     # Excel files with more data rows are checked and imported by a Celery task with a
     # progress bar; smaller ones run within the request.
     "IMPORT_INLINE_MAX_ROWS": env_int("PORTAL_IMPORT_INLINE_MAX_ROWS", 1000),
+    # One import holds at most this many data rows; a workbook unpacking to more than
+    # IMPORT_MAX_UNPACKED_MB, or with shared strings (or any part read whole) above
+    # IMPORT_MAX_SHARED_STRINGS_MB, is refused before it is parsed.
+    "IMPORT_MAX_ROWS": env_int("PORTAL_IMPORT_MAX_ROWS", 20_000),
+    "IMPORT_MAX_UNPACKED_MB": env_int("PORTAL_IMPORT_MAX_UNPACKED_MB", 300),
+    "IMPORT_MAX_SHARED_STRINGS_MB": env_int("PORTAL_IMPORT_MAX_SHARED_STRINGS_MB", 20),
     # Login lockout: this many wrong passwords within the window lock the account (or, at the
     # per-address limit, the client address) until the window has passed since the last one.
     "LOGIN_MAX_FAILURES": env_int("PORTAL_LOGIN_MAX_FAILURES", 5),

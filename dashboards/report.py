@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from io import BytesIO
 
+from imports.excel import append_row  # every .xlsx writes its text cells as text
 from rollups.models import Rollup, ScopeKind
 from rollups.scopes import figures_from_json, scope_for
 from suggestions import figures
@@ -184,15 +185,15 @@ def report_xlsx(report: Report) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "办理情况"
-    sheet.append([report.title])
-    sheet.append([f"截至{chinese_date(report.as_of)}"])
+    append_row(sheet, [report.title])
+    append_row(sheet, [f"截至{chinese_date(report.as_of)}"])
     for text in report.paragraphs:
-        sheet.append([text])
+        append_row(sheet, [text])
     units = book.create_sheet("各承办单位")
-    units.append(UNIT_HEADERS)
+    append_row(units, UNIT_HEADERS)
     for values in report.unit_table:
         # Counts as numbers so they add up in Excel; rates stay as shown ("82.6%", "—").
-        units.append([values[0], *(int(v) if v.isdigit() else v for v in values[1:])])
+        append_row(units, [values[0], *(int(v) if v.isdigit() else v for v in values[1:])])
     sheet.column_dimensions["A"].width = 120
     units.column_dimensions["A"].width = 30
     out = BytesIO()

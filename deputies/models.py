@@ -113,6 +113,8 @@ class Deputy(models.Model):
         verbose_name_plural = "代表"
         ordering = ["term", "name"]
         indexes = [models.Index(fields=["name"], name="deputy_name_idx")]
+        # Checked by suggestions.access.can_export_confidential_names, for every export.
+        permissions = [("export_confidential_names", "可导出身份保密代表姓名")]
 
     def __str__(self):
         return self.name

@@ -4,15 +4,22 @@ the exporter, so every header lives here and nowhere else. Plus reading and writ
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 
+from django.conf import settings
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.packaging.manifest import Manifest
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.constants import WORKSHEET_TYPE
+from openpyxl.xml.functions import fromstring
 
 from deputies.models import Deputy
 from suggestions.models import Channel, SuggestionKind
@@ -149,6 +156,7 @@ SHEETS: dict[str, SheetSpec] = {s.kind: s for s in (SUGGESTIONS, DEPUTIES, UNITS
 _HEADER_FONT = Font(bold=True)
 _REQUIRED_FILL = PatternFill("solid", fgColor="FDE2E1")
 _TEMPLATE_ROWS = 10_000  # drop-downs cover this many data rows
+NOTICE_SHEET = "提示"
 
 
 def _save(workbook: Workbook) -> bytes:
@@ -157,19 +165,47 @@ def _save(workbook: Workbook) -> bytes:
     return buffer.getvalue()
 
 
+# Text starting with one of these is a formula to Excel or LibreOffice once typed or pasted
+# (the OWASP CSV-injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(sheet, value):
+    """How the portal writes one value, in every workbook it makes: text is always a text
+    cell, never a formula, whatever it starts with. openpyxl makes any str starting with "="
+    a formula (and "#N/A" an error), so the type is forced to string; text that looks like a
+    formula also gets Excel's quote prefix, so editing the cell does not turn it into one.
+    The text itself is kept as it was, so an export imports again as the same text.
+    Numbers, dates and None stay what they are."""
+    if not isinstance(value, str):
+        return value
+    # Control characters Excel refuses (a paste from Word brings some) would fail the file.
+    text_value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    written = WriteOnlyCell(sheet, value=text_value)
+    written.data_type = "s"
+    if text_value.startswith(FORMULA_STARTS):
+        written.quotePrefix = True
+    return written
+
+
+def append_row(sheet, values: Iterable) -> None:
+    """Append one row through `cell`: every writer of .xlsx uses this, never sheet.append."""
+    sheet.append([cell(sheet, value) for value in values])
+
+
 def template_workbook(spec: SheetSpec, notes: Sequence[tuple[str, Sequence[str]]] = ()) -> bytes:
     """An empty sheet with the headers (required ones shaded), drop-downs for fixed lists, and
     a 填写说明 sheet; `notes` adds lists that live in the database (e.g. categories)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = spec.title
-    sheet.append(spec.headers)
+    append_row(sheet, spec.headers)
     for index, column in enumerate(spec.columns, start=1):
         letter = get_column_letter(index)
-        cell = sheet.cell(row=1, column=index)
-        cell.font = _HEADER_FONT
+        header = sheet.cell(row=1, column=index)
+        header.font = _HEADER_FONT
         if column.required:
-            cell.fill = _REQUIRED_FILL
+            header.fill = _REQUIRED_FILL
         sheet.column_dimensions[letter].width = column.width
         if column.choices:
             validation = DataValidation(
@@ -181,41 +217,51 @@ def template_workbook(spec: SheetSpec, notes: Sequence[tuple[str, Sequence[str]]
     sheet.freeze_panes = "A2"
 
     help_sheet = workbook.create_sheet("填写说明")
-    help_sheet.append(["列名", "必填", "说明"])
+    append_row(help_sheet, ["列名", "必填", "说明"])
     for column in spec.columns:
-        help_sheet.append([column.header, YES if column.required else "", column.note])
+        append_row(help_sheet, [column.header, YES if column.required else "", column.note])
     for title, values in notes:
-        help_sheet.append([])
-        help_sheet.append([title, "", "、".join(values)])
-    help_sheet.append([])
-    help_sheet.append(
-        ["说明", "", "第一行为列名,请勿修改;从第二行起每行一条。导入前会先检查全部数据。"]
+        append_row(help_sheet, [])
+        append_row(help_sheet, [title, "", "、".join(values)])
+    append_row(help_sheet, [])
+    append_row(
+        help_sheet,
+        ["说明", "", "第一行为列名,请勿修改;从第二行起每行一条。导入前会先检查全部数据。"],
     )
     help_sheet.column_dimensions["A"].width = 16
     help_sheet.column_dimensions["C"].width = 80
     return _save(workbook)
 
 
-def rows_workbook(spec: SheetSpec, rows: Iterable[Sequence]) -> bytes:
-    """An export: the headers, then one row per item (write-only mode, fast for big lists)."""
+def rows_workbook(spec: SheetSpec, rows: Iterable[Sequence], notice: str = "") -> bytes:
+    """An export: the headers, then one row per item (write-only mode, fast for big lists).
+    A `notice` (e.g. that the file holds confidential names) comes first, on a sheet of its
+    own that Excel opens on, and in the printed page header of the data sheet; the data sheet
+    keeps its title and header row, so the file still imports."""
     workbook = Workbook(write_only=True)
+    if notice:
+        notice_sheet = workbook.create_sheet(NOTICE_SHEET)
+        notice_sheet.column_dimensions["A"].width = 100
+        append_row(notice_sheet, [notice])
     sheet = workbook.create_sheet(spec.title)
     for index, header in enumerate(spec.export_headers, start=1):
         column = next(c for c in spec.columns + spec.export_only if c.header == header)
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
-    sheet.append(spec.export_headers)
+    if notice:
+        sheet.oddHeader.center.text = notice
+    append_row(sheet, spec.export_headers)
     for row in rows:
-        sheet.append(list(row))
+        append_row(sheet, row)
     return _save(workbook)
 
 
 def errors_workbook(errors: Sequence[dict]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("错误清单")
-    sheet.append(["工作表", "行号", "列", "错误原因"])
+    append_row(sheet, ["工作表", "行号", "列", "错误原因"])
     for error in errors:
-        sheet.append([error["sheet"], error["row"], error["column"], error["message"]])
+        append_row(sheet, [error["sheet"], error["row"], error["column"], error["message"]])
     return _save(workbook)
 
 
@@ -223,7 +269,60 @@ def errors_workbook(errors: Sequence[dict]) -> bytes:
 
 
 class FileUnreadable(Exception):
-    """Not an .xlsx workbook openpyxl can open; the message is Chinese."""
+    """Not an .xlsx workbook openpyxl can open, or one the portal will not open; the message
+    is Chinese."""
+
+
+class FileTooLarge(FileUnreadable):
+    """More rows, or more unpacked XML, than one import may hold (PORTAL["IMPORT_MAX_*"])."""
+
+
+UNREADABLE = "文件无法读取:请上传 Excel 2007 及以上版本的 .xlsx 文件"
+_MB = 1024 * 1024
+
+
+def max_rows() -> int:
+    return settings.PORTAL["IMPORT_MAX_ROWS"]
+
+
+def _mb(size: int) -> str:
+    return f"{size / _MB:.0f} MB" if size >= _MB else f"{size / 1024:.0f} KB"
+
+
+def check_package(source) -> None:
+    """Refuse, before any XML is parsed, a workbook that unpacks to more than the limits:
+    the whole package, and each part openpyxl reads whole into memory (everything but the
+    worksheets, which are streamed; the shared strings above all). The sizes are those the
+    zip declares; Python's zipfile never inflates a member past its declared size."""
+    try:
+        with zipfile.ZipFile(source) as package:
+            members = package.infolist()
+            total = sum(m.file_size for m in members)
+            limit = settings.PORTAL["IMPORT_MAX_UNPACKED_MB"] * _MB
+            if total > limit:
+                raise FileTooLarge(
+                    f"文件解压后有 {_mb(total)},超过导入上限 {_mb(limit)},请分成多个文件导入"
+                )
+            whole_limit = settings.PORTAL["IMPORT_MAX_SHARED_STRINGS_MB"] * _MB
+            sizes = {m.filename: m.file_size for m in members}
+            manifest_size = sizes.get("[Content_Types].xml", 0)
+            if manifest_size > whole_limit:
+                raise FileTooLarge(f"文件的 [Content_Types].xml 有 {_mb(manifest_size)},无法导入")
+            manifest = Manifest.from_tree(fromstring(package.read("[Content_Types].xml")))
+    except FileUnreadable:
+        raise
+    except Exception as exc:  # not a zip, no manifest, bad XML: not a workbook
+        raise FileUnreadable(UNREADABLE) from exc
+    worksheets = {
+        o.PartName.lstrip("/") for o in manifest.Override if o.ContentType == WORKSHEET_TYPE
+    }
+    for name, size in sizes.items():
+        if name not in worksheets and size > whole_limit:
+            part = "共享字符串(sharedStrings.xml)" if name.endswith("sharedStrings.xml") else name
+            raise FileTooLarge(
+                f"文件中的{part}解压后有 {_mb(size)},超过上限 {_mb(whole_limit)},"
+                "请删去无关内容或分成多个文件导入"
+            )
 
 
 @dataclass
@@ -247,12 +346,20 @@ def _clean_header(value) -> str:
 
 
 def open_table(source, spec: SheetSpec) -> Table:
-    """Open the sheet for `spec` (by its title, else the first sheet) in read-only mode."""
+    """Open the sheet for `spec` (by its title, else the first sheet) in read-only mode.
+
+    The package is checked first (`check_package`). Rows are read as the sheet holds them,
+    not as far as its recorded <dimension> says: read-only mode trusts that element, and a
+    file whose dimension is smaller than its data would lose rows without a word. More data
+    rows than `max_rows()` raise FileTooLarge while reading."""
+    check_package(source)
+    source.seek(0)
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # zipfile, XML and openpyxl errors all mean "not a workbook"
-        raise FileUnreadable("文件无法读取:请上传 Excel 2007 及以上版本的 .xlsx 文件") from exc
+        raise FileUnreadable(UNREADABLE) from exc
     sheet = workbook[spec.title] if spec.title in workbook.sheetnames else workbook.worksheets[0]
+    sheet.reset_dimensions()
     rows = sheet.iter_rows(values_only=True)
     header_row = next(rows, ())
     columns: dict[str, int] = {}
@@ -260,22 +367,25 @@ def open_table(source, spec: SheetSpec) -> Table:
         header = _clean_header(value)
         if header and header not in columns:
             columns[header] = index
+    cap = max_rows()
 
     def numbered() -> Iterator[tuple[int, tuple]]:
+        count = 0
         for number, values in enumerate(rows, start=2):
             if any(v is not None and str(v).strip() for v in values):
+                count += 1
+                if count > cap:
+                    raise FileTooLarge(f"文件超过 {cap} 行数据(单次导入的上限),请分成多个文件导入")
                 yield number, values
 
     return Table(sheet.title, columns, numbered(), sheet, workbook)
 
 
 def count_rows(source, spec: SheetSpec) -> int:
-    """Data rows, from the sheet's recorded size when it has one (cheap), else by reading."""
+    """Data rows, counted by reading them (a recorded dimension may lie); FileTooLarge above
+    the cap, so an oversized file is refused at upload."""
     table = open_table(source, spec)
     try:
-        # The recorded dimension when the writer kept one (Excel does), else count by reading.
-        if table.worksheet.max_row:
-            return max(table.worksheet.max_row - 1, 0)
         return sum(1 for _ in table.rows)
     finally:
         table.close()

@@ -3,6 +3,10 @@ imports.excel, so an export can be imported again; read-only columns follow.
 
 Each export decides its own select_related/prefetch_related: a constant number of queries
 whatever the number of rows (pinned in tests/test_imports_export.py).
+
+Confidential deputies (DESIGN.md §4a) are written as 不公开 unless the caller passes
+`reveal_confidential`, which only suggestions.access.export_reveals_confidential grants; such a
+file then says so on its first sheet and in its page header.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, QuerySet
 
 from deputies.models import Deputy
+from suggestions import access
 from suggestions.models import Assignment
 from units.models import Unit
 
@@ -31,7 +36,11 @@ def _join_dates(dates) -> str:
     return "、".join(sorted({d.isoformat() for d in dates}))
 
 
-def suggestion_rows(queryset: QuerySet) -> list[list]:
+def _notice(reveal: bool) -> str:
+    return access.CONFIDENTIAL_NOTICE if reveal else ""
+
+
+def suggestion_rows(queryset: QuerySet, *, reveal_confidential: bool = False) -> list[list]:
     queryset = (
         queryset.select_related("term", "meeting", "category", "lead_deputy__delegation")
         .prefetch_related(
@@ -47,12 +56,15 @@ def suggestion_rows(queryset: QuerySet) -> list[list]:
         .order_by("term__number", "number", "pk")
     )
     namesakes = _namesakes()
-    written = DeputyNames.written
+
+    def written(deputy: Deputy) -> str:
+        if access.deputy_hidden_in_export(deputy, reveal=reveal_confidential):
+            return access.CONFIDENTIAL_NAME
+        return DeputyNames.written(deputy, namesakes)
+
     rows = []
     for s in queryset:
-        co_signers = sorted(
-            (written(d, namesakes) for d in s.co_signers.all()),
-        )
+        co_signers = sorted(written(d) for d in s.co_signers.all())
         answering = [a for a in s.open_assignments if a.answers_deputy]
         rows.append(
             [
@@ -64,7 +76,7 @@ def suggestion_rows(queryset: QuerySet) -> list[list]:
                 s.category.name if s.category else "",
                 s.title,
                 s.content,
-                written(s.lead_deputy, namesakes),
+                written(s.lead_deputy),
                 "、".join(co_signers),
                 s.submitted_on,
                 s.get_status_display(),
@@ -76,32 +88,41 @@ def suggestion_rows(queryset: QuerySet) -> list[list]:
     return rows
 
 
-def export_suggestions(queryset: QuerySet) -> bytes:
+def export_suggestions(queryset: QuerySet, *, reveal_confidential: bool = False) -> bytes:
     """The suggestions of `queryset` (already filtered and scoped by the caller) as .xlsx."""
-    return excel.rows_workbook(excel.SUGGESTIONS, suggestion_rows(queryset))
+    rows = suggestion_rows(queryset, reveal_confidential=reveal_confidential)
+    return excel.rows_workbook(excel.SUGGESTIONS, rows, notice=_notice(reveal_confidential))
 
 
-def export_deputies(queryset: QuerySet | None = None) -> bytes:
+def _deputy_row(d: Deputy, reveal: bool) -> list:
+    # A hidden deputy keeps the facts of the seat, not what names or reaches the person.
+    hidden = access.deputy_hidden_in_export(d, reveal=reveal)
+    return [
+        d.term.name,
+        access.CONFIDENTIAL_NAME if hidden else d.name,
+        d.get_gender_display(),
+        d.delegation.name if d.delegation else "",
+        "" if hidden else d.occupation,
+        d.group,
+        "" if hidden else d.phone,
+        "" if hidden else d.email,
+        "" if hidden else d.address,
+        excel.yes_no_text(d.identity_confidential),
+        excel.yes_no_text(d.is_active),
+    ]
+
+
+def export_deputies(
+    queryset: QuerySet | None = None, *, reveal_confidential: bool = False
+) -> bytes:
     queryset = Deputy.objects.all() if queryset is None else queryset
     rows = [
-        [
-            d.term.name,
-            d.name,
-            d.get_gender_display(),
-            d.delegation.name if d.delegation else "",
-            d.occupation,
-            d.group,
-            d.phone,
-            d.email,
-            d.address,
-            excel.yes_no_text(d.identity_confidential),
-            excel.yes_no_text(d.is_active),
-        ]
+        _deputy_row(d, reveal_confidential)
         for d in queryset.select_related("term", "delegation").order_by(
             "term__number", "delegation__name", "name", "pk"
         )
     ]
-    return excel.rows_workbook(excel.DEPUTIES, rows)
+    return excel.rows_workbook(excel.DEPUTIES, rows, notice=_notice(reveal_confidential))
 
 
 def export_units(queryset: QuerySet | None = None) -> bytes:

@@ -114,6 +114,8 @@ def _plan(job: ImportJob) -> Plan:
             return Plan(kind=job.kind, errors=_file_error(str(exc)))
         try:
             return CHECKERS[job.kind](table, register=job.register, progress=_progress(job))
+        except excel.FileTooLarge as exc:  # found while reading the rows: the row cap
+            return Plan(kind=job.kind, errors=_file_error(str(exc)))
         finally:
             table.close()
 

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from deputies.models import Delegation, Deputy, Meeting, Term
-from suggestions import workflow
+from suggestions import access, workflow
 from suggestions.models import Category, Channel, Suggestion, SuggestionKind
 from units.models import Unit, UnitSystem
 
@@ -153,6 +153,13 @@ def _term(row: Row, terms: dict[str, Term]) -> Term | None:
 _NAME_WITH_DELEGATION = re.compile(r"^(.+?)\s*[(\uff08](.+?)[)\uff09]$")
 
 
+# An export without confidential names writes 不公开 in their place: not a name to import.
+HIDDEN_NAME = (
+    f"“{access.CONFIDENTIAL_NAME}”是导出时隐去的身份保密代表姓名,请填写代表的真实姓名"
+    "(或使用包含保密代表姓名的导出文件)"
+)
+
+
 class DeputyNames:
     """Deputies of each term by name; `张伟(第一代表团)` tells namesakes apart."""
 
@@ -163,6 +170,8 @@ class DeputyNames:
 
     def find(self, term: Term, written: str) -> Deputy:
         """The deputy, or CellError saying why not."""
+        if written == access.CONFIDENTIAL_NAME:
+            raise CellError(HIDDEN_NAME)
         found = self.by_name.get((term.pk, written), [])
         if len(found) == 1:
             return found[0]
@@ -344,7 +353,9 @@ def check_deputies(table: Table, *, progress: Progress | None = None, **_) -> Pl
             identity_confidential=row.read("identity_confidential", excel.yes_no, False),
             is_active=row.read("is_active", excel.yes_no, True),
         )
-        if term is not None and name:
+        if name == access.CONFIDENTIAL_NAME:
+            row.error("name", HIDDEN_NAME)
+        elif term is not None and name:
             key = (term.pk, name, delegation_name or None)
             where = f"{term.name}{delegation_name or ''}"
             if key in seen:

@@ -9,6 +9,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from deputies.models import Meeting
+from suggestions import access
 from suggestions.access import staff_required
 from suggestions.forms import SuggestionFilterForm
 from suggestions.models import Category
@@ -36,6 +37,7 @@ def _index(request, form):
             "form": form,
             "sheets": excel.SHEETS.values(),
             "jobs": ImportJob.objects.select_related("created_by")[:20],
+            "can_export_confidential": access.can_export_confidential_names(request.user),
         },
     )
 
@@ -130,19 +132,33 @@ def _today() -> str:
     return timezone.localdate().isoformat()
 
 
+def _reveal(request) -> bool:
+    """The 包含保密代表姓名 option, for those allowed it (403 for anyone else)."""
+    requested = request.GET.get("confidential") == "1"
+    return access.export_reveals_confidential(request.user, requested=requested)
+
+
+def _stamp(reveal: bool) -> str:
+    return _today() + ("-含保密代表姓名" if reveal else "")
+
+
 @staff_required
 @require_GET
 def export_suggestions(request):
     # The staff list's own filters and visibility (drafts stay their deputies' own).
+    reveal = _reveal(request)
     filters = SuggestionFilterForm(request.GET).filters()
     queryset = suggestion_list(user=request.user, filters=filters)
-    return _xlsx(exports.export_suggestions(queryset), f"代表建议-{_today()}.xlsx")
+    content = exports.export_suggestions(queryset, reveal_confidential=reveal)
+    return _xlsx(content, f"代表建议-{_stamp(reveal)}.xlsx")
 
 
 @staff_required
 @require_GET
 def export_deputies(request):
-    return _xlsx(exports.export_deputies(), f"代表-{_today()}.xlsx")
+    reveal = _reveal(request)
+    content = exports.export_deputies(reveal_confidential=reveal)
+    return _xlsx(content, f"代表-{_stamp(reveal)}.xlsx")
 
 
 @staff_required

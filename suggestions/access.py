@@ -105,3 +105,35 @@ def _gate(check):
 
 staff_required = _gate(require_staff)
 overview_required = _gate(require_overview)
+
+
+# --- confidential deputies in exports (DESIGN.md §4a) -----------------------------------------
+
+# What an export writes instead of a confidential deputy's name; the importer refuses it.
+CONFIDENTIAL_NAME = "不公开"
+# Said on its own first sheet and in the printed page header of an export that does name them.
+CONFIDENTIAL_NOTICE = "本文件含身份保密代表的姓名和联系方式,仅限工作使用,不得公开、转发或上传"
+CONFIDENTIAL_PERMISSION = "deputies.export_confidential_names"
+
+
+def can_export_confidential_names(user) -> bool:
+    """Committee staff granted the 可导出身份保密代表姓名 permission (in the admin, on the
+    user or a group). Everyone else's exports show 不公开; on screen staff see the name."""
+    return (
+        user.is_authenticated and user.is_committee_staff and user.has_perm(CONFIDENTIAL_PERMISSION)
+    )
+
+
+def export_reveals_confidential(user, *, requested: bool) -> bool:
+    """Whether this export names confidential deputies: only when the user asks for it (the
+    包含保密代表姓名 option) and may; asking without the right is refused (403)."""
+    if not requested:
+        return False
+    if not can_export_confidential_names(user):
+        raise PermissionDenied("confidential names are not for this user")
+    return True
+
+
+def deputy_hidden_in_export(deputy, *, reveal: bool) -> bool:
+    """A deputy whose name and contact data an export leaves out (writing 不公开)."""
+    return deputy.identity_confidential and not reveal

@@ -102,6 +102,7 @@ def suggestion_list(request):
             "query": query.urlencode(),
             "today": timezone.localdate(),
             "bulk_form": BulkForm() if request.user.is_committee_staff else None,
+            "can_export_confidential": access.can_export_confidential_names(request.user),
         },
     )
 
@@ -507,7 +508,9 @@ def bulk(request):
     data = form.cleaned_data
     queryset = _bulk_targets(request, data)
     if data["action"] == "export":
-        return _xlsx_response(queryset)
+        requested = request.POST.get("confidential") == "1"
+        reveal = access.export_reveals_confidential(request.user, requested=requested)
+        return _xlsx_response(queryset, reveal=reveal)
     if data["action"] == "assign":
 
         def step(suggestion):
@@ -551,15 +554,18 @@ def _bulk_targets(request, data):
 def export(request):
     """The filtered list as an Excel file, with the columns staff see."""
     access.require_overview(request.user)
+    requested = request.GET.get("confidential") == "1"
+    reveal = access.export_reveals_confidential(request.user, requested=requested)
     _form, filters = _list_filters(request)
-    return _xlsx_response(selectors.suggestion_list(user=request.user, filters=filters))
+    queryset = selectors.suggestion_list(user=request.user, filters=filters)
+    return _xlsx_response(queryset, reveal=reveal)
 
 
-def _xlsx_response(queryset) -> HttpResponse:
+def _xlsx_response(queryset, *, reveal: bool) -> HttpResponse:
     response = HttpResponse(
-        export_suggestions(queryset),
+        export_suggestions(queryset, reveal_confidential=reveal),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    stamp = timezone.localdate().isoformat()
+    stamp = timezone.localdate().isoformat() + ("-confidential" if reveal else "")
     response["Content-Disposition"] = f"attachment; filename=suggestions-{stamp}.xlsx"
     return response
