@@ -67,6 +67,7 @@ def suggestion_rows(queryset: QuerySet) -> list[list]:
                 written(s.lead_deputy, namesakes),
                 "、".join(co_signers),
                 s.submitted_on,
+                s.registered_on,
                 s.get_status_display(),
                 "、".join(f"{a.unit.name}({a.get_role_display()})" for a in s.open_assignments),
                 _join_dates(a.deadline for a in answering),
