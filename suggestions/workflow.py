@@ -1015,12 +1015,10 @@ def suggestion_mark_key(
 
 def _last_answer_day(suggestion: Suggestion) -> date | None:
     """The latest reply or feedback on the suggestion's running assignments: 办结 follows it."""
-    running = {"assignment__suggestion": suggestion, "assignment__state__in": [A.REPLIED]}
+    replies = Reply.objects.filter(assignment__suggestion=suggestion, assignment__state=A.REPLIED)
     days = [
-        Reply.objects.filter(**running).aggregate(m=Max("replied_on"))["m"],
-        Feedback.objects.filter(**{f"reply__{k}": v for k, v in running.items()}).aggregate(
-            m=Max("given_on")
-        )["m"],
+        replies.aggregate(m=Max("replied_on"))["m"],
+        Feedback.objects.filter(reply__in=replies).aggregate(m=Max("given_on"))["m"],
     ]
     days = [d for d in days if d is not None]
     return max(days) if days else None
