@@ -388,8 +388,19 @@ class WithdrawInput(serializers.Serializer):
     reason = _text(2000)
 
 
+def _event_day(help_text: str = ""):
+    """The day a step happened when it is recorded later (DESIGN.md §7)."""
+    return serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=(help_text or "实际发生的日期")
+        + ";默认为今天。不能晚于今天,也不能早于它所跟随的步骤(否则 409)",
+    )
+
+
 class RegisterInput(serializers.Serializer):
     category = _pk(Category.objects.all(), required=False, allow_null=True)
+    registered_on = _event_day("立案日期,不早于提出日期")
 
 
 class RejectInput(serializers.Serializer):
@@ -419,6 +430,7 @@ class KeyInput(serializers.Serializer):
 
 class CloseInput(serializers.Serializer):
     note = _optional_text(2000)
+    closed_on = _event_day("办结日期,不早于最后一次答复或反馈")
 
 
 class ExpressInput(serializers.Serializer):
@@ -438,6 +450,10 @@ class ExpressInput(serializers.Serializer):
 # --- input: assignments ----------------------------------------------------------------------
 
 
+class AcceptInput(serializers.Serializer):
+    accepted_on = _event_day("签收日期,不早于交办日期")
+
+
 class ReassignmentRequestInput(serializers.Serializer):
     reason = _text(2000)
     suggested_unit = _pk(Unit.objects.all(), required=False, allow_null=True)
@@ -451,12 +467,12 @@ class ExtensionRequestInput(serializers.Serializer):
 
 class OpinionInput(serializers.Serializer):
     text = _text(20000)
-    sent_on = serializers.DateField(required=False, allow_null=True)
+    sent_on = _event_day("送达主办单位的日期,不早于交办日期")
 
 
 class ContactInput(serializers.Serializer):
     kind = serializers.ChoiceField(Contact.Kind.choices)
-    contacted_on = serializers.DateField()
+    contacted_on = _event_day("沟通日期,不早于交办日期")
     participants = _text(300)
     summary = _text(20000)
 
@@ -465,7 +481,7 @@ class ReplyInput(serializers.Serializer):
     text = _text(50000)
     result = serializers.ChoiceField(Reply.Result.choices)
     signer = _text(50)
-    replied_on = serializers.DateField(required=False, allow_null=True)
+    replied_on = _event_day("答复函的日期,不早于交办日期(重新办理时不早于不满意反馈的日期)")
     is_public = serializers.BooleanField(default=False)
     not_public_reason = _optional_text(200)
     contact_person = _optional_text(50)
@@ -476,7 +492,7 @@ class FollowUpInput(serializers.Serializer):
     text = _text(50000)
     result = serializers.ChoiceField(Reply.Result.choices)
     signer = _text(50)
-    replied_on = serializers.DateField(required=False, allow_null=True)
+    replied_on = _event_day("跟踪答复的日期,不早于原答复日期")
     is_public = serializers.BooleanField(default=False)
     not_public_reason = _optional_text(200)
 
@@ -485,12 +501,15 @@ class FeedbackInput(serializers.Serializer):
     result_verdict = serializers.ChoiceField(Verdict.choices)
     work_verdict = serializers.ChoiceField(Verdict.choices)
     remarks = _optional_text(5000)
-    given_on = serializers.DateField(required=False, allow_null=True)
+    given_on = _event_day(
+        "反馈日期(纸质反馈表上的日期),不早于答复日期;不满意时重新办理期限自该日起算"
+    )
 
 
 class DecideInput(serializers.Serializer):
     approve = serializers.BooleanField()
     note = _optional_text(2000)
+    decided_on = _event_day("审核日期,不早于申请日期;新期限(或新交办)自该日起算")
 
 
 class ReassignmentDecideInput(DecideInput):

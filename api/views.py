@@ -263,13 +263,14 @@ def _unit_schema(summary, input_class, output_class, code=201, description=""):
     )
 
 
-@_unit_schema("签收", None, S.AssignmentSerializer, 200)
+@_unit_schema("签收", S.AcceptInput, S.AssignmentSerializer, 200)
 class AssignmentAccept(_UnitAction):
+    input_class = S.AcceptInput
     output_class = S.AssignmentSerializer
     status_code = 200
 
     def act(self, user, assignment, data):
-        workflow.assignment_accept(actor=user, assignment=assignment)
+        workflow.assignment_accept(actor=user, assignment=assignment, **data)
         return selectors.assignment(user=user, pk=assignment.pk)
 
 

@@ -99,6 +99,13 @@ SUGGESTIONS = SheetSpec(
         ),
         Column("附议代表", "co_signers", False, "本届代表姓名,以“、”分隔", width=30),
         Column("提出日期", "submitted_on", False, "如 2026-03-01;空则为导入当天", width=12),
+        Column(
+            "立案日期",
+            "registered_on",
+            False,
+            "导入后直接立案时:纸质立案的日期,不早于提出日期;空则为导入当天",
+            width=12,
+        ),
     ),
     export_only=(
         Column("状态", "status", width=10),

@@ -79,6 +79,7 @@ def suggestion_rows(queryset: QuerySet, *, reveal_confidential: bool = False) ->
                 written(s.lead_deputy),
                 "、".join(co_signers),
                 s.submitted_on,
+                s.registered_on,
                 s.get_status_display(),
                 "、".join(f"{a.unit.name}({a.get_role_display()})" for a in s.open_assignments),
                 _join_dates(a.deadline for a in answering),

@@ -263,6 +263,7 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
             lead_deputy=lead,
             co_signers=co_signers,
             submitted_on=row.read("submitted_on", excel.day),
+            registered_on=row.read("registered_on", excel.day) if register else None,
         )
         # The workflow's own rules for a new suggestion, on the cells not already wrong.
         rules = {k: v for k, v in values.items() if k != "number"}

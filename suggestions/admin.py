@@ -73,6 +73,28 @@ class WorkflowActions:
     def has_workflow_permission(self, request):
         return getattr(request.user, "is_committee_staff", False)
 
+    def event_day(self, request):
+        """The action form's 发生日期 (DESIGN.md §7): the day the step happened, None for
+        today; a malformed day is refused with a message and no action runs."""
+        try:
+            return EventDayForm.base_fields["happened_on"].clean(request.POST.get("happened_on"))
+        except ValidationError:
+            messages.error(request, "发生日期格式不正确,应写成 2026-03-01")
+            raise _Refused from None
+
+
+class _Refused(Exception):
+    """An admin action refused before it started (its message is already shown)."""
+
+
+class EventDayForm(helpers.ActionForm):
+    happened_on = forms.DateField(
+        label="发生日期",
+        required=False,
+        help_text="补录时填写实际发生的日期;空则为今天",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
 
 ASSIGNMENT_PATH = ("assignment__suggestion", "assignment__unit")
 
@@ -278,6 +300,7 @@ class SuggestionAdmin(WorkflowActions, admin.ModelAdmin):
     owns is read-only, and state changes are the 立案 / 办结 actions."""
 
     form = SuggestionForm
+    action_form = EventDayForm
     list_display = (
         "numbered",
         "title",
@@ -379,17 +402,21 @@ class SuggestionAdmin(WorkflowActions, admin.ModelAdmin):
 
     @admin.action(description="立案", permissions=["workflow"])
     def register(self, request, queryset):
-        self._transition(request, queryset, workflow.suggestion_register, "立案")
+        self._transition(request, queryset, workflow.suggestion_register, "立案", "registered_on")
 
     @admin.action(description="办结", permissions=["workflow"])
     def close(self, request, queryset):
-        self._transition(request, queryset, workflow.suggestion_close, "办结")
+        self._transition(request, queryset, workflow.suggestion_close, "办结", "closed_on")
 
-    def _transition(self, request, queryset, transition, verb):
+    def _transition(self, request, queryset, transition, verb, day_argument):
+        try:
+            day = self.event_day(request)
+        except _Refused:
+            return
         done = 0
         for suggestion in queryset:
             try:
-                transition(actor=request.user, suggestion=suggestion)
+                transition(actor=request.user, suggestion=suggestion, **{day_argument: day})
             except workflow.WorkflowError as exc:
                 messages.error(request, f"{suggestion.display_number}未能{verb}:{exc.message}")
             else:
@@ -529,7 +556,7 @@ class FeedbackAdmin(ReadOnlyAdmin):
         return obj.reply.assignment.suggestion
 
 
-class DecisionForm(helpers.ActionForm):
+class DecisionForm(EventDayForm):
     note = forms.CharField(
         label="审核意见",
         required=False,
@@ -557,11 +584,15 @@ class UnitRequestAdmin(OfAssignment, WorkflowActions, ReadOnlyAdmin):
 
     def _decide(self, request, queryset, *, approve):
         note = request.POST.get("note", "")
+        try:
+            day = self.event_day(request)
+        except _Refused:
+            return
         done = 0
         for unit_request in queryset:
             label = f"{unit_request.assignment.suggestion.display_number} {unit_request}"
             try:
-                self.decide(request.user, unit_request, approve=approve, note=note)
+                self.decide(request.user, unit_request, approve=approve, note=note, day=day)
             except workflow.WorkflowError as exc:
                 messages.error(request, f"{label}:{exc.message}")
             else:
@@ -569,7 +600,7 @@ class UnitRequestAdmin(OfAssignment, WorkflowActions, ReadOnlyAdmin):
         if done:
             messages.success(request, f"已{'同意' if approve else '不同意'} {done} 项申请")
 
-    def decide(self, actor, unit_request, *, approve, note):
+    def decide(self, actor, unit_request, *, approve, note, day):
         raise NotImplementedError
 
 
@@ -585,12 +616,14 @@ class ReassignmentRequestAdmin(UnitRequestAdmin):
     )
     list_select_related = (*ASSIGNMENT_PATH, "suggested_unit")
 
-    def decide(self, actor, unit_request, *, approve, note):
+    def decide(self, actor, unit_request, *, approve, note, day):
         if approve and unit_request.suggested_unit_id is None:
             raise workflow.InvalidTransition(
                 "申请未提出建议承办单位,请在办理页面选择新的承办单位后再同意", "missing_unit"
             )
-        workflow.reassignment_decide(actor=actor, request=unit_request, approve=approve, note=note)
+        workflow.reassignment_decide(
+            actor=actor, request=unit_request, approve=approve, note=note, decided_on=day
+        )
 
 
 @admin.register(ExtensionRequest)
@@ -605,13 +638,24 @@ class ExtensionRequestAdmin(UnitRequestAdmin):
         "decided_on",
     )
 
-    def decide(self, actor, unit_request, *, approve, note):
-        workflow.extension_decide(actor=actor, request=unit_request, approve=approve, note=note)
+    def decide(self, actor, unit_request, *, approve, note, day):
+        workflow.extension_decide(
+            actor=actor, request=unit_request, approve=approve, note=note, decided_on=day
+        )
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(AuditColumns, ReadOnlyAdmin):
-    list_display = ("at", "suggestion", "unit", "action_label", "from_label", "to_label", "actor")
+    list_display = (
+        "at",
+        "day",
+        "suggestion",
+        "unit",
+        "action_label",
+        "from_label",
+        "to_label",
+        "actor",
+    )
     list_filter = (ActionFilter,)
     list_select_related = ("suggestion", "assignment__unit", "actor")
     search_fields = ("suggestion__title", "suggestion__number__exact", "action", "reason")
@@ -619,6 +663,7 @@ class AuditEventAdmin(AuditColumns, ReadOnlyAdmin):
     ordering = ("-at", "-id")
     fields = (
         "at",
+        "day",
         "actor",
         "suggestion",
         "assignment",
@@ -628,4 +673,8 @@ class AuditEventAdmin(AuditColumns, ReadOnlyAdmin):
         "reason",
         "data",
     )
-    readonly_fields = ("action_label", "from_label", "to_label")
+    readonly_fields = ("day", "action_label", "from_label", "to_label")
+
+    @admin.display(description="发生日期", ordering="happened_on")
+    def day(self, obj):
+        return obj.day

@@ -18,7 +18,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from .models import CalendarDay, CalendarYear, ChannelRule
+from .models import CalendarDay, CalendarYear, ChannelRule, DeadlineChangeKind
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +184,47 @@ def explanation_lines(explanation: dict) -> list[str]:
         )
     for year in explanation.get("fallback_years") or []:
         lines.append(f"{year}年法定节假日日历尚未录入,暂按周一至周五计算")
+    return lines
+
+
+def assignment_explanation(
+    *,
+    changes,
+    assigned_on: date,
+    rules: dict,
+    role: str,
+    calendar_loader=None,
+) -> list[str]:
+    """How an assignment's deadline in force came about, as sentences for its page.
+
+    1. The current round starts at the newest INITIAL or REHANDLE change (by entry order): its
+       stored explanation gives the start day, the rule and the rest days skipped.
+    2. Each later change of the round (an approved extension, a calendar move) adds a line
+       with the day it took effect and the rest days it skipped.
+    Without a stored explanation (rows from before they were kept) the initial deadline is
+    recomputed from the assignment's frozen rules; `calendar_loader` gives the calendar then,
+    so a page loads it at most once.
+    """
+    ordered = sorted(changes, key=lambda c: (c.created_at, c.pk or 0))
+    opening = (DeadlineChangeKind.INITIAL, DeadlineChangeKind.REHANDLE)
+    starts = [i for i, c in enumerate(ordered) if c.kind in opening]
+    round_changes = ordered[starts[-1] :] if starts else []
+    first = round_changes[0] if round_changes else None
+    if first is not None and first.explanation.get("start"):
+        lines = explanation_lines(first.explanation)
+    else:
+        calendar = calendar_loader() if calendar_loader else WorkCalendar()
+        initial = reply_deadline(
+            assigned_on=assigned_on, rules=Rules.from_dict(rules), role=role, calendar=calendar
+        )
+        lines = explanation_lines(initial.explanation())
+    for change in round_changes[1:]:
+        old = f"{change.old_deadline:%Y-%m-%d}" if change.old_deadline else "—"
+        what = "批准延期" if change.kind == DeadlineChangeKind.EXTENSION else "法定节假日日历变更"
+        lines.append(
+            f"{change.effective_on:%Y-%m-%d} {what}:{old} → {change.new_deadline:%Y-%m-%d}"
+        )
+        lines += explanation_lines(change.explanation)[1:] if change.explanation else []
     return lines
 
 

@@ -19,6 +19,18 @@ def _date_input(**kwargs):
     return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
 
 
+def _event_day(label: str):
+    """The day a step happened, for steps recorded later from paper (DESIGN.md §7): optional,
+    shown as today; empty means today. The workflow checks it against the step it follows."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="补录时填写实际发生的日期;空则为今天",
+    )
+
+
 def _blank(choices, label="全部"):
     return [("", label), *choices]
 
@@ -137,6 +149,7 @@ class RegisterForm(forms.Form):
     category = forms.ModelChoiceField(
         Category.objects.filter(is_active=True), label="分类", required=False
     )
+    registered_on = _event_day("立案日期")
 
 
 class RejectForm(forms.Form):
@@ -219,6 +232,7 @@ class DecideForm(forms.Form):
     note = forms.CharField(
         label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    decided_on = _event_day("审核日期")
     new_unit = forms.ModelChoiceField(
         Unit.objects.filter(is_active=True).order_by("name"),
         label="改交单位",
@@ -239,13 +253,14 @@ class FeedbackForm(forms.Form):
     remarks = forms.CharField(
         label="具体意见", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    given_on = _date_input(label="反馈日期(纸质表上的日期)")
+    given_on = _event_day("反馈日期(纸质表上的日期)")
 
 
 class CloseForm(forms.Form):
     note = forms.CharField(
         label="办结说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    closed_on = _event_day("办结日期")
 
 
 class BulkForm(forms.Form):
@@ -284,9 +299,13 @@ class BulkForm(forms.Form):
 # --- handling units -------------------------------------------------------------------------
 
 
+class AcceptForm(forms.Form):
+    accepted_on = _event_day("签收日期")
+
+
 class ContactForm(forms.Form):
     kind = forms.ChoiceField(label="方式", choices=ContactKind.choices, widget=forms.RadioSelect)
-    contacted_on = _date_input(label="日期")
+    contacted_on = _event_day("日期")
     participants = forms.CharField(label="参加人员", max_length=300)
     summary = forms.CharField(label="情况", widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -308,6 +327,7 @@ class ExtensionRequestForm(forms.Form):
 
 class OpinionForm(forms.Form):
     text = forms.CharField(label="协办意见", widget=forms.Textarea(attrs={"rows": 5}))
+    sent_on = _event_day("送达日期")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -336,6 +356,7 @@ class ReplyForm(forms.Form):
         label="答复类别", choices=ReplyResult.choices, widget=forms.RadioSelect
     )
     signer = forms.CharField(label="签发人", max_length=50)
+    replied_on = _event_day("答复日期(答复函上的日期)")
     contact_person = forms.CharField(label="联系人", max_length=50, required=False)
     contact_phone = forms.CharField(label="联系电话", max_length=50, required=False)
     is_public = forms.BooleanField(label="同意公开", required=False, initial=True)

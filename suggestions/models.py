@@ -725,7 +725,11 @@ class AuditEvent(models.Model):
     them in the database too (migration 0005)."""
 
     # A default, not auto_now_add: imported history keeps the times it really happened.
-    at = models.DateTimeField("时间", default=timezone.now, editable=False)
+    at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
+    # The day the step happened, when a person records it later (DESIGN.md §7): a paper form
+    # given last week and typed in today. Empty for events that happen when entered; read it
+    # through `day`, never directly (rows from before this column have it empty).
+    happened_on = models.DateField("发生日期", null=True, blank=True, editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作人",
@@ -775,3 +779,13 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return AUDIT_ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def day(self):
+        """The day the step happened: the recorded day, else the local day it was entered."""
+        return self.happened_on or timezone.localdate(self.at)
+
+    @property
+    def entered_later(self) -> bool:
+        """Recorded on a later day than it happened (a back-dated paper record)."""
+        return self.day != timezone.localdate(self.at)

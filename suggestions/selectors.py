@@ -205,6 +205,27 @@ def next_number(term) -> int:
     return (term.suggestions.aggregate(m=Max("number"))["m"] or 0) + 1
 
 
+def explain_deadlines(assignments) -> None:
+    """Set `deadline_lines` on each assignment (its `deadline_changes` prefetched): how its
+    deadline in force came about (deadlines.assignment_explanation). The calendar is read
+    only for an assignment without stored explanations, and then once."""
+    calendar = []
+
+    def load():
+        if not calendar:
+            calendar.append(deadlines.WorkCalendar.load())
+        return calendar[0]
+
+    for assignment in assignments:
+        assignment.deadline_lines = deadlines.assignment_explanation(
+            changes=assignment.deadline_changes.all(),
+            assigned_on=assignment.assigned_on,
+            rules=assignment.rules,
+            role=assignment.role,
+            calendar_loader=load,
+        )
+
+
 def deadline_preview(*, suggestion: Suggestion, assigned_on: date) -> dict:
     """The deadline each role would get if assigned on this day: staff see it before saving."""
     rules = deadlines.rules_for_channel(suggestion.channel)
@@ -262,6 +283,7 @@ def suggestion_page(*, user, pk) -> SuggestionPage:
             ),
         )
     )
+    explain_deadlines(assignments)
     overview = access.can_see_all(user)
     pending = {"assignment__suggestion": suggestion, "state": RequestState.PENDING}
     return SuggestionPage(
@@ -301,6 +323,9 @@ def suggestion_timeline(suggestion: Suggestion, *, user) -> list[dict]:
     return [
         {
             "at": event.at,
+            # The day it happened, shown apart when it was recorded later (DESIGN.md §7).
+            "day": event.day,
+            "entered_later": event.entered_later,
             "label": AUDIT_ACTION_LABELS.get(event.action, event.action),
             "actor": event.actor.display_name if event.actor else "系统",
             "detail": _event_detail(event),
@@ -449,6 +474,7 @@ def assignment_page(*, user, pk) -> AssignmentPage:
             ),
         ),
     )
+    explain_deadlines([assignment])
     replies = list(
         assignment.replies.select_related("feedback")
         .prefetch_related("attachments")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from . import access, selectors, workflow
 from .forms import (
+    AcceptForm,
     ContactForm,
     ExtensionRequestForm,
     OpinionForm,
@@ -112,6 +113,7 @@ def assignment_detail(request, pk, action=None):
             "unit_actions": workflow.unit_actions(assignment),
             "failed": action if request.method == "POST" else None,
             "failed_form": forms.get(action) if request.method == "POST" else None,
+            "accept_form": AcceptForm(),
             "today": timezone.localdate(),
         },
     )
@@ -122,7 +124,11 @@ def _initial(action: str, user) -> dict:
     if action == "contact":
         return {"contacted_on": today, "kind": "face"}
     if action == "reply":
-        return {"signer": user.display_name if user.can_sign_replies else "", "is_public": True}
+        return {
+            "signer": user.display_name if user.can_sign_replies else "",
+            "is_public": True,
+            "replied_on": today,
+        }
     return {}
 
 
@@ -131,8 +137,18 @@ def _initial(action: str, user) -> dict:
 def assignment_accept(request, pk):
     assignment = access.assignment_for_user(request.user, pk)
     access.require_unit_of(request.user, assignment)
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"签收日期:{error}")
+        return redirect(reverse("inbox:assignment", args=[assignment.pk]))
     try:
-        workflow.assignment_accept(actor=request.user, assignment=assignment)
+        workflow.assignment_accept(
+            actor=request.user,
+            assignment=assignment,
+            accepted_on=form.cleaned_data["accepted_on"],
+        )
     except workflow.WorkflowError as exc:
         messages.error(request, exc.message)
     else:

@@ -68,6 +68,11 @@ def _run(form, action, **kwargs):
         return None
 
 
+def _all_errors(form) -> list[str]:
+    """Every message of a form posted from an inline form, to show as flash messages."""
+    return list(dict.fromkeys(e for errors in form.errors.values() for e in errors))
+
+
 def _posted(request):
     """Bind a form on POST even when nothing was filled in (an empty POST is still a submit)."""
     return request.POST if request.method == "POST" else None
@@ -275,10 +280,11 @@ def suggestion_register(request, pk):
         actor=request.user,
         suggestion=suggestion,
         category=form.cleaned_data["category"],
+        registered_on=form.cleaned_data["registered_on"],
     ):
         messages.success(request, f"{suggestion.display_number}已立案")
     else:
-        messages.error(request, "立案失败:" + ";".join(form.non_field_errors()))
+        messages.error(request, "立案失败:" + ";".join(_all_errors(form)))
     return redirect(_back_to(suggestion))
 
 
@@ -472,7 +478,11 @@ def request_decide(request, kind, pk):
     suggestion = unit_request.assignment.suggestion
     form = DecideForm(request.POST)
     if form.is_valid():
-        kwargs = {"approve": form.cleaned_data["approve"], "note": form.cleaned_data["note"]}
+        kwargs = {
+            "approve": form.cleaned_data["approve"],
+            "note": form.cleaned_data["note"],
+            "decided_on": form.cleaned_data["decided_on"],
+        }
         if kind == "reassignment":
             kwargs["new_unit"] = form.cleaned_data["new_unit"]
             action = workflow.reassignment_decide
@@ -485,8 +495,11 @@ def request_decide(request, kind, pk):
             messages.error(request, exc.message)
         else:
             messages.success(request, "已审核" + ("(同意)" if kwargs["approve"] else "(不同意)"))
-    else:
+    elif "approve" in form.errors:
         messages.error(request, "请选择同意或不同意")
+    else:
+        for error in _all_errors(form):
+            messages.error(request, error)
     return redirect(request.POST.get("next") or _back_to(suggestion))
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -72,7 +73,9 @@ class InvalidTransition(WorkflowError):
 
 
 def _today() -> date:
-    return timezone.localdate()
+    """Today, the workflow's one clock. Tests set the day with `settings.PORTAL_TODAY` (a date)
+    instead of depending on the calendar; it is never set in production."""
+    return getattr(settings, "PORTAL_TODAY", None) or timezone.localdate()
 
 
 def _audit(
@@ -85,9 +88,13 @@ def _audit(
     to_state: str = "",
     reason: str = "",
     data: dict | None = None,
+    on: date | None = None,
 ) -> AuditEvent:
+    """`on` is the day the step happened when a person records it later (DESIGN.md §7); the
+    event keeps it beside the moment it was entered (`at`)."""
     rollup_mark_changed(suggestion_id=suggestion.pk)  # stored figures follow, debounced
     return AuditEvent.objects.create(
+        happened_on=on,
         actor=actor,
         action=action,
         suggestion=suggestion,
@@ -142,6 +149,20 @@ def _require_text(value: str, label: str) -> str:
 def _require_not_future(day: date, label: str) -> None:
     if day > _today():
         raise InvalidTransition(f"{label}不能晚于今天", "future_date")
+
+
+def _require_event_day(
+    day: date | None, *, after: date | None, label: str, after_label: str
+) -> date:
+    """The day a step happened (DESIGN.md §7), today when not given: never in the future, never
+    before the step it follows (`after`, named `after_label`). Returns the day."""
+    day = day or _today()
+    _require_not_future(day, label)
+    if after is not None and day < after:
+        raise InvalidTransition(
+            f"{label}不能早于{after_label}({after:%Y-%m-%d})", "before_previous_step"
+        )
+    return day
 
 
 def _set_status(suggestion: Suggestion, status: str, **fields) -> str:
@@ -231,10 +252,9 @@ def _write_reply(
     """Check what every reply letter must meet, then write it."""
     if result not in Reply.Result.values:
         raise InvalidTransition("请选择答复类别(A/B/C/D)", "bad_result")
-    replied_on = replied_on or _today()
-    _require_not_future(replied_on, "答复日期")
-    if replied_on < earliest:
-        raise InvalidTransition(f"答复日期不能早于{earliest_label}", "too_early")
+    replied_on = _require_event_day(
+        replied_on, after=earliest, label="答复日期", after_label=earliest_label
+    )
     not_public_reason = (not_public_reason or "").strip()
     if not is_public and not not_public_reason:
         raise InvalidTransition("不公开的答复请填写不公开理由", "missing_not_public_reason")
@@ -281,7 +301,7 @@ def _store_attachments(*, actor, reply: Reply, files) -> None:
 
 
 def _mark_answered(
-    *, actor, suggestion: Suggestion, assignment: Assignment, action: str, data: dict
+    *, actor, suggestion: Suggestion, assignment: Assignment, action: str, data: dict, on: date
 ) -> None:
     """An assignment is answered (a reply, or a co-handler's opinion): its requests lapse."""
     assignment.state = A.REPLIED
@@ -297,6 +317,7 @@ def _mark_answered(
         from_state=A.ACCEPTED,
         to_state=A.REPLIED,
         data=data,
+        on=on,
     )
 
 
@@ -327,6 +348,7 @@ def suggestion_check_new(
     co_signers: Sequence[Deputy] = (),
     submitted_on: date | None = None,
     registering: bool = False,
+    registered_on: date | None = None,
 ) -> list[tuple[str, WorkflowError]]:
     """Every rule a new suggestion breaks, as (field name, error): forms and imports list them
     all at once; `suggestion_create` raises the first. A missing term or lead deputy (not found
@@ -353,6 +375,17 @@ def suggestion_check_new(
         rule("submitted_on", "提出日期不能晚于今天", "future_date")
     if registering and category is None:
         rule("category", "立案前请选择分类", "missing_category")
+    if registering and registered_on is not None:
+        try:
+            # An empty 提出 day means the day of entry (today).
+            _require_event_day(
+                registered_on,
+                after=submitted_on or _today(),
+                label="立案日期",
+                after_label="提出日期",
+            )
+        except InvalidTransition as exc:
+            broken.append(("registered_on", exc))
     return broken
 
 
@@ -421,7 +454,13 @@ def suggestion_create(
     except IntegrityError:
         raise InvalidTransition(f"编号 第{number:04d}号 已被使用", "number_taken") from None
     suggestion.co_signers.set(co_signers)
-    _audit(actor=actor, action="suggestion.create", suggestion=suggestion, to_state=status)
+    _audit(
+        actor=actor,
+        action="suggestion.create",
+        suggestion=suggestion,
+        to_state=status,
+        on=submitted_on,
+    )
     return suggestion
 
 
@@ -440,6 +479,7 @@ class NewSuggestion:
     co_signers: Sequence[Deputy] = ()
     submitted_on: date | None = None
     number: int | None = None
+    registered_on: date | None = None  # 立案 on paper, when imported as registered
 
 
 @transaction.atomic
@@ -474,6 +514,7 @@ def suggestions_import(
             co_signers=item.co_signers,
             submitted_on=item.submitted_on,
             registering=register,
+            registered_on=item.registered_on,
         )
         if broken:
             raise InvalidTransition(f"第{index}件:{broken[0][1].message}", broken[0][1].code)
@@ -513,7 +554,7 @@ def suggestions_import(
                 content=item.content.strip(),
                 lead_deputy=item.lead_deputy,
                 submitted_on=item.submitted_on or today,
-                registered_on=today if register else None,
+                registered_on=(item.registered_on or today) if register else None,
                 status=status,
                 created_by=actor,
             )
@@ -544,6 +585,7 @@ def suggestions_import(
                 suggestion=suggestion,
                 to_state=S.SUBMITTED,
                 data=data,
+                happened_on=suggestion.submitted_on,
             )
         )
         if register:
@@ -555,6 +597,7 @@ def suggestions_import(
                     from_state=S.SUBMITTED,
                     to_state=S.REGISTERED,
                     data=data,
+                    happened_on=suggestion.registered_on,
                 )
             )
     AuditEvent.objects.bulk_create(events, batch_size=1000)
@@ -764,9 +807,13 @@ def suggestion_withdraw(*, actor, suggestion: Suggestion, reason: str) -> Sugges
 
 @transaction.atomic
 def suggestion_register(
-    *, actor, suggestion: Suggestion, category: Category | None = None
+    *,
+    actor,
+    suggestion: Suggestion,
+    category: Category | None = None,
+    registered_on: date | None = None,
 ) -> Suggestion:
-    """立案."""
+    """立案, on the day it happened (today when not given; not before 提出)."""
     _require_staff(actor)
     suggestion = _lock_suggestion(suggestion)
     _require_state(
@@ -775,13 +822,17 @@ def suggestion_register(
     category = category or suggestion.category
     if category is None:
         raise InvalidTransition("立案前请选择分类", "missing_category")
-    old = _set_status(suggestion, S.REGISTERED, category=category, registered_on=_today())
+    registered_on = _require_event_day(
+        registered_on, after=suggestion.submitted_on, label="立案日期", after_label="提出日期"
+    )
+    old = _set_status(suggestion, S.REGISTERED, category=category, registered_on=registered_on)
     _audit(
         actor=actor,
         action="suggestion.register",
         suggestion=suggestion,
         from_state=old,
         to_state=S.REGISTERED,
+        on=registered_on,
     )
     return suggestion
 
@@ -916,6 +967,7 @@ def suggestion_assign(
             assignment=assignment,
             to_state=A.ASSIGNED,
             data={"unit": unit.name, "role": role, "deadline": deadline.date.isoformat()},
+            on=assigned_on,
         )
         notices.assignment_created(assignment)
         created.append(assignment)
@@ -927,6 +979,7 @@ def suggestion_assign(
             suggestion=suggestion,
             from_state=old,
             to_state=S.ASSIGNED,
+            on=assigned_on,
         )
     return created
 
@@ -960,15 +1013,35 @@ def suggestion_mark_key(
     return suggestion
 
 
+def _last_answer_day(suggestion: Suggestion) -> date | None:
+    """The latest reply or feedback on the suggestion's running assignments: 办结 follows it."""
+    replies = Reply.objects.filter(assignment__suggestion=suggestion, assignment__state=A.REPLIED)
+    days = [
+        replies.aggregate(m=Max("replied_on"))["m"],
+        Feedback.objects.filter(reply__in=replies).aggregate(m=Max("given_on"))["m"],
+    ]
+    days = [d for d in days if d is not None]
+    return max(days) if days else None
+
+
 @transaction.atomic
-def suggestion_close(*, actor, suggestion: Suggestion, note: str = "") -> Suggestion:
-    """办结: every answering unit has replied and no re-handling is open."""
+def suggestion_close(
+    *, actor, suggestion: Suggestion, note: str = "", closed_on: date | None = None
+) -> Suggestion:
+    """办结: every answering unit has replied and no re-handling is open. On the day it
+    happened (today when not given), not before the last reply or feedback."""
     _require_staff(actor)
     suggestion = _lock_suggestion(suggestion)
     _require_state(
         suggestion, STAFF_ACTION_STATES["close"], "只有全部答复后的建议可以办结", "not_replied"
     )
-    old = _set_status(suggestion, S.CLOSED, closed_on=_today())
+    closed_on = _require_event_day(
+        closed_on,
+        after=_last_answer_day(suggestion),
+        label="办结日期",
+        after_label="最后一次答复或反馈日期",
+    )
+    old = _set_status(suggestion, S.CLOSED, closed_on=closed_on)
     _audit(
         actor=actor,
         action="suggestion.close",
@@ -976,6 +1049,7 @@ def suggestion_close(*, actor, suggestion: Suggestion, note: str = "") -> Sugges
         from_state=old,
         to_state=S.CLOSED,
         reason=note,
+        on=closed_on,
     )
     return suggestion
 
@@ -1011,14 +1085,19 @@ def suggestions_apply(*, suggestions: Iterable[Suggestion], step) -> int:
 
 
 @transaction.atomic
-def assignment_accept(*, actor, assignment: Assignment) -> Assignment:
-    """签收."""
+def assignment_accept(
+    *, actor, assignment: Assignment, accepted_on: date | None = None
+) -> Assignment:
+    """签收, on the day it happened (today when not given; not before 交办)."""
     _require_unit(actor, assignment)
     suggestion, assignment = _lock_assignment(assignment)
     _require_state(
         assignment, UNIT_ACTION_STATES["accept"], "该交办已签收或已结束", "not_pending_acceptance"
     )
-    assignment.state, assignment.accepted_on = A.ACCEPTED, _today()
+    accepted_on = _require_event_day(
+        accepted_on, after=assignment.assigned_on, label="签收日期", after_label="交办日期"
+    )
+    assignment.state, assignment.accepted_on = A.ACCEPTED, accepted_on
     assignment.save(update_fields=["state", "accepted_on"])
     _audit(
         actor=actor,
@@ -1027,6 +1106,7 @@ def assignment_accept(*, actor, assignment: Assignment) -> Assignment:
         assignment=assignment,
         from_state=A.ASSIGNED,
         to_state=A.ACCEPTED,
+        on=accepted_on,
     )
     return assignment
 
@@ -1092,16 +1172,21 @@ def reassignment_decide(
     approve: bool,
     note: str = "",
     new_unit: Unit | None = None,
+    decided_on: date | None = None,
 ) -> Assignment | None:
     """Approve: the old assignment ends (kept in history) and a new one starts with a fresh
-    deadline. Reject: the assignment stays as it was. Returns the new assignment, if any."""
+    deadline. Reject: the assignment stays as it was. Returns the new assignment, if any.
+    The decision's day (today when not given; not before the request) is the day the old
+    assignment ends and the new one's clock starts."""
     _require_staff(actor)
     suggestion, assignment = _lock_assignment(request.assignment)
     request = ReassignmentRequest.objects.select_for_update().get(pk=request.pk)
     if request.state != RequestState.PENDING:
         raise InvalidTransition("该申请已审核", "already_decided")
     note = (note or "").strip()
-    today = _today()
+    today = _require_event_day(
+        decided_on, after=request.requested_on, label="审核日期", after_label="申请日期"
+    )
     if not approve:
         if not note:
             raise InvalidTransition("不同意调整时请填写审核意见", "missing_note")
@@ -1119,6 +1204,7 @@ def reassignment_decide(
             assignment=assignment,
             reason=note,
             data={"request": request.pk},
+            on=today,
         )
         notices.request_decided(request, what="调整", approved=False)
         return None
@@ -1167,6 +1253,7 @@ def reassignment_decide(
         deadline=deadline,
         actor=actor,
         reason="调整承办单位",
+        effective_on=today,
     )
     _audit(
         actor=actor,
@@ -1177,6 +1264,7 @@ def reassignment_decide(
         to_state=A.ENDED,
         reason=note,
         data={"request": request.pk, "new_unit": new_unit.name},
+        on=today,
     )
     _audit(
         actor=actor,
@@ -1190,6 +1278,7 @@ def reassignment_decide(
             "deadline": deadline.date.isoformat(),
             "replaces": assignment.pk,
         },
+        on=today,
     )
     notices.request_decided(request, what="调整", approved=True)
     notices.assignment_created(new)
@@ -1241,15 +1330,24 @@ def _validated_extension(assignment: Assignment, requested: date) -> deadlines.D
 
 @transaction.atomic
 def extension_decide(
-    *, actor, request: ExtensionRequest, approve: bool, note: str = ""
+    *,
+    actor,
+    request: ExtensionRequest,
+    approve: bool,
+    note: str = "",
+    decided_on: date | None = None,
 ) -> ExtensionRequest:
+    """Approve or reject an extension request. The decision's day (today when not given; not
+    before the request) is the day the new deadline takes effect."""
     _require_staff(actor)
     suggestion, assignment = _lock_assignment(request.assignment)
     request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
     if request.state != RequestState.PENDING:
         raise InvalidTransition("该申请已审核", "already_decided")
     note = (note or "").strip()
-    today = _today()
+    today = _require_event_day(
+        decided_on, after=request.requested_on, label="审核日期", after_label="申请日期"
+    )
     if approve:
         if not assignment.is_open:
             raise InvalidTransition("该交办已答复或已结束,无需延期", "not_open")
@@ -1264,6 +1362,7 @@ def extension_decide(
             actor=actor,
             reason=request.reason,
             old=old,
+            effective_on=today,
         )
     elif not note:
         raise InvalidTransition("不同意延期时请填写审核意见", "missing_note")
@@ -1277,6 +1376,7 @@ def extension_decide(
         assignment=assignment,
         reason=note,
         data={"request": request.pk, "deadline": assignment.deadline.isoformat()},
+        on=today,
     )
     notices.request_decided(request, what="延期", approved=approve)
     return request
@@ -1284,17 +1384,23 @@ def extension_decide(
 
 @transaction.atomic
 def assignment_record_contact(
-    *, actor, assignment: Assignment, kind: str, contacted_on: date, participants: str, summary: str
+    *,
+    actor,
+    assignment: Assignment,
+    kind: str,
+    participants: str,
+    summary: str,
+    contacted_on: date | None = None,
 ) -> Contact:
-    """面商/沟通 record."""
+    """面商/沟通 record, on the day it happened (today when not given; not before 交办)."""
     _require_unit(actor, assignment)
     suggestion, assignment = _lock_assignment(assignment)
     _require_state(assignment, UNIT_ACTION_STATES["contact"], "该交办已结束", "ended")
     if kind not in Contact.Kind.values:
         raise InvalidTransition("沟通方式不正确", "bad_kind")
-    _require_not_future(contacted_on, "沟通日期")
-    if contacted_on < assignment.assigned_on:
-        raise InvalidTransition("沟通日期不能早于交办日期", "before_assignment")
+    contacted_on = _require_event_day(
+        contacted_on, after=assignment.assigned_on, label="沟通日期", after_label="交办日期"
+    )
     contact = Contact.objects.create(
         assignment=assignment,
         kind=kind,
@@ -1309,6 +1415,7 @@ def assignment_record_contact(
         suggestion=suggestion,
         assignment=assignment,
         data={"contact": contact.pk, "kind": kind, "date": contacted_on.isoformat()},
+        on=contacted_on,
     )
     return contact
 
@@ -1328,8 +1435,9 @@ def assignment_send_opinion(
         "请先签收;已提交意见或已结束的交办不能再提交",
         "not_accepted",
     )
-    sent_on = sent_on or _today()
-    _require_not_future(sent_on, "送达日期")
+    sent_on = _require_event_day(
+        sent_on, after=assignment.assigned_on, label="送达日期", after_label="交办日期"
+    )
     opinion = Opinion.objects.create(
         assignment=assignment,
         text=_require_text(text, "协办意见"),
@@ -1342,6 +1450,7 @@ def assignment_send_opinion(
         assignment=assignment,
         action="opinion.send",
         data={"opinion": opinion.pk},
+        on=sent_on,
     )
     return opinion
 
@@ -1386,8 +1495,9 @@ def assignment_reply(
         result=result,
         signer=signer,
         replied_on=replied_on,
-        earliest=assignment.assigned_on,
-        earliest_label="交办日期",
+        # A reply of re-handling answers the 不满意 that reopened it; a first reply, the 交办.
+        earliest=_round_started_on(assignment),
+        earliest_label="重新办理开始日期" if assignment.round > 1 else "交办日期",
         is_public=is_public,
         not_public_reason=not_public_reason,
         contact_person=contact_person,
@@ -1405,6 +1515,7 @@ def assignment_reply(
             "round": reply.round,
             "attachments": [c.name for c in checked],
         },
+        on=reply.replied_on,
     )
     notices.reply_posted(reply)
     waiting = suggestion.assignments.filter(role__in=Assignment.ANSWERING_ROLES).exclude(
@@ -1418,6 +1529,7 @@ def assignment_reply(
             suggestion=suggestion,
             from_state=old,
             to_state=S.REPLIED,
+            on=reply.replied_on,
         )
     return reply
 
@@ -1471,6 +1583,7 @@ def reply_follow_up(
             "result": result,
             "previous_result": reply.result,
         },
+        on=new.replied_on,
     )
     notices.reply_posted(new)
     return new
@@ -1507,10 +1620,9 @@ def feedback_record(
     for verdict in (result_verdict, work_verdict):
         if verdict not in Verdict.values:
             raise InvalidTransition("请选择满意、基本满意或不满意", "bad_verdict")
-    given_on = given_on or _today()
-    _require_not_future(given_on, "反馈日期")
-    if given_on < reply.replied_on:
-        raise InvalidTransition("反馈日期不能早于答复日期", "before_reply")
+    given_on = _require_event_day(
+        given_on, after=reply.replied_on, label="反馈日期", after_label="答复日期"
+    )
     if result_verdict == Verdict.DISSATISFIED and not (remarks or "").strip():
         raise InvalidTransition("不满意时请填写具体意见", "missing_remarks")
     feedback = Feedback.objects.create(
@@ -1534,21 +1646,28 @@ def feedback_record(
             "work": work_verdict,
             "on_behalf": is_staff,
         },
+        on=given_on,
     )
     notices.feedback_received(feedback)
     if result_verdict == Verdict.DISSATISFIED:
         _start_rehandling(
-            actor=actor, suggestion=suggestion, assignment=assignment, remarks=feedback.remarks
+            actor=actor,
+            suggestion=suggestion,
+            assignment=assignment,
+            remarks=feedback.remarks,
+            started_on=given_on,
         )
     return feedback
 
 
 def _start_rehandling(
-    *, actor, suggestion: Suggestion, assignment: Assignment, remarks: str
+    *, actor, suggestion: Suggestion, assignment: Assignment, remarks: str, started_on: date
 ) -> None:
+    """Re-handling runs from the day of the 不满意 (DESIGN.md §7), not the day it was typed in:
+    a paper form given weeks ago starts a clock that may already have run out."""
     rules = deadlines.Rules.from_dict(assignment.rules)
     deadline = deadlines.rehandle_deadline(
-        started_on=_today(), rules=rules, calendar=deadlines.WorkCalendar.load()
+        started_on=started_on, rules=rules, calendar=deadlines.WorkCalendar.load()
     )
     old_deadline = assignment.deadline
     assignment.state, assignment.round, assignment.deadline = (
@@ -1564,6 +1683,7 @@ def _start_rehandling(
         actor=actor,
         reason=remarks,
         old=old_deadline,
+        effective_on=started_on,
     )
     _audit(
         actor=actor,
@@ -1574,6 +1694,7 @@ def _start_rehandling(
         to_state=A.ACCEPTED,
         reason=remarks,
         data={"round": assignment.round, "deadline": deadline.date.isoformat()},
+        on=started_on,
     )
     notices.rehandling_started(assignment, remarks=remarks)
     if suggestion.status == S.REPLIED:
@@ -1584,6 +1705,7 @@ def _start_rehandling(
             suggestion=suggestion,
             from_state=old,
             to_state=S.ASSIGNED,
+            on=started_on,
         )
 
 

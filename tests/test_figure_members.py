@@ -64,7 +64,8 @@ def test_the_list_filters_by_a_figure_as_of_a_day(client, people, dataset):
         "/suggestions/",
         {"term": people.term.pk, "figure": "overdue", "as_of": D.isoformat()},
     )
-    assert list(response.context["page"]) == [dataset["s3"]]
+    # s3 never replied; s5's re-handling ran from its 不满意 on T+20 and is past its month.
+    assert set(response.context["page"]) == {dataset["s3"], dataset["s5"]}
 
 
 def test_a_unit_figure_without_a_unit_lists_nothing(client, people, dataset):

@@ -80,7 +80,8 @@ def dataset(people, journey):
     s2 replied B late, feedback 基本满意 (category 科教文卫)          → replied, late, closed
     s3 never replied, deadline passed                                → overdue
     s4 分办: unit replies A, other unit replies C, no feedback       → replied, on time, class C
-    s5 replied A, then 不满意: re-handling open at D                 → not replied
+    s5 replied A, then 不满意 on T+20 (entered today, dated from the paper form): re-handling
+       runs from T+20, its one-month deadline passed long before D  → not replied, overdue
     """
     s1, (a1,) = assign(journey)
     face_contact(people, a1, T + dt.timedelta(days=5))
@@ -174,7 +175,7 @@ def test_every_figure_of_the_table_matches_the_hand_count(people, dataset):
     assert str(result.feedback_rate) == "66.7%"
     assert result.face_to_face == 1
     assert str(result.face_to_face_rate) == "33.3%"
-    assert result.overdue == 1  # s3
+    assert result.overdue == 2  # s3, and s5's re-handling (from T+20, due a month later)
 
 
 def test_shares_by_category_are_of_the_scopes_total(people, dataset):
@@ -187,7 +188,7 @@ def test_shares_by_category_are_of_the_scopes_total(people, dataset):
 
 def test_a_scope_narrows_the_suggestions(people, dataset):
     assert figures.compute(scope=Scope(unit=people.other_unit), as_of=D).assigned == 1
-    assert figures.compute(scope=Scope(unit=people.unit), as_of=D).overdue == 1
+    assert figures.compute(scope=Scope(unit=people.unit), as_of=D).overdue == 2
     assert figures.compute(scope=Scope(unit=people.other_unit), as_of=D).overdue == 0
     assert figures.compute(scope=Scope(channel="recess"), as_of=D).assigned == 0
     assert figures.compute(scope=Scope(category=category("科教文卫")), as_of=D).replied == 1
@@ -340,7 +341,7 @@ def test_unit_figures_count_each_units_assignments_and_rank_above_the_minimum(pe
         (r.unit_name, r.assigned, r.replied, r.on_time, r.overdue, r.solved, r.ranked) for r in rows
     ]
     assert summary == [
-        ("市交通运输局", 5, 3, 2, 1, 2, True),  # s1-s5; s4's own reply is A
+        ("市交通运输局", 5, 3, 2, 2, 2, True),  # s1-s5; s4's own reply is A; s3, s5 overdue
         ("市教育局", 1, 1, 1, 0, 0, False),  # s4's C, below the minimum of 5
     ]
     unit = rows[0]

@@ -2,11 +2,12 @@
 into an empty database and gives the same rows."""
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 
 from deputies.models import Delegation, Deputy
 from imports import excel, exports
@@ -68,8 +69,10 @@ def test_the_export_has_the_import_columns_then_what_staff_see(client, filled):
         "张伟(第一代表团)",  # namesakes are written with their delegation
         "张伟(第二代表团)、李娜",
         datetime(2026, 1, 12),
+        None,  # 立案日期: not registered yet
     )
     assert first[IMPORTED:] == ("已提交", None, None, "否")
+    assert third[IMPORTED - 1] is not None  # registered: its 立案日期
     status, units, deadline, key = third[IMPORTED:]
     assert (status, units, key) == ("已交办", "市交通运输局(主办)", "是")
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", deadline)
@@ -136,5 +139,13 @@ def test_export_then_import_into_an_empty_database_gives_the_same_rows(client, f
     assert read_rows(client.get("/imports/export/deputies/").content) == read_rows(deputies)
     again = read_rows(client.get("/imports/export/suggestions/").content)
     before = read_rows(suggestions)
-    assert [row[:IMPORTED] for row in again] == [row[:IMPORTED] for row in before]
+    # The import registers every row: the one that was only submitted gains a 立案日期 (the
+    # import day); every other cell comes back as it was.
+    registered_on = excel.SUGGESTIONS.headers.index("立案日期")
+    assert [row[:registered_on] for row in again] == [row[:registered_on] for row in before]
+    assert [row[registered_on] for row in again if row[registered_on] != "立案日期"] == [
+        row[registered_on] or datetime.combine(timezone.localdate(), time())
+        for row in before
+        if row[registered_on] != "立案日期"
+    ]
     assert len(again) == 4

@@ -243,3 +243,21 @@ def test_meetings_may_be_written_by_number(staff_client, people):
     confirm(staff_client, latest_job())
 
     assert Suggestion.objects.get().meeting == Meeting.objects.get(number=3)
+
+
+def test_suggestions_registered_on_paper_keep_their_registration_day(staff_client, people):
+    rows = [
+        suggestion_row(number=1, registered_on="2026-03-05"),
+        suggestion_row(number=2, registered_on="2026-02-28"),  # before its 提出日期 2026-03-01
+    ]
+    page = upload(staff_client, SUGGESTIONS, workbook(excel.SUGGESTIONS, rows)).content.decode()
+    assert "立案日期不能早于提出日期(2026-03-01)" in page
+    assert Suggestion.objects.count() == 0
+
+    upload(staff_client, SUGGESTIONS, workbook(excel.SUGGESTIONS, rows[:1]))
+    confirm(staff_client, latest_job())
+    suggestion = Suggestion.objects.get()
+    assert (suggestion.status, str(suggestion.registered_on)) == ("registered", "2026-03-05")
+    event = AuditEvent.objects.get(suggestion=suggestion, action="suggestion.register")
+    assert str(event.day) == "2026-03-05"
+    assert str(AuditEvent.objects.get(action="suggestion.create").day) == "2026-03-01"

@@ -36,6 +36,7 @@ def suggestion_row(**values) -> list:
         "lead_deputy": "张伟",
         "co_signers": "",
         "submitted_on": "2026-03-01",
+        "registered_on": "",
     }
     row.update(values)
     return [row[c.key] for c in excel.SUGGESTIONS.columns]

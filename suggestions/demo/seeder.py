@@ -214,6 +214,7 @@ class Event:
             data = {k: (v.pk if isinstance(v, models.Model) else v) for k, v in data.items()}
         return AuditEvent(
             at=self.at,
+            happened_on=self.day,  # the day the step happened, as the workflow records it
             actor_id=self.actor.pk if self.actor is not None else None,
             action=self.action,
             suggestion_id=self.suggestion.pk,
