@@ -3,10 +3,15 @@ whole connection, a lockout that trusts only the proxy's own hop, no redirect of
 capped attachments, password changes, and a demo staff account that is not a superuser."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 
+from accounts.models import LoginFailure
 from suggestions.history import history_maintenance
 from suggestions.models import AuditEvent
+
+from .factories import PASSWORD
+from .test_settings import production, run_django
 
 # --- the audit trail on PostgreSQL -----------------------------------------------------------
 
@@ -96,3 +101,92 @@ def test_the_maintenance_path_still_changes_and_removes_history(people, journey)
     with history_maintenance():
         _raw("TRUNCATE suggestions_auditevent")
     assert not AuditEvent.objects.exists()
+
+
+# --- the client address behind the proxy -----------------------------------------------------
+
+PROXY = "10.0.0.2"  # the TLS proxy, as REMOTE_ADDR sees it
+
+
+def _login_via_proxy(client, username, password, forwarded):
+    return client.post(
+        "/accounts/login/",
+        {"username": username, "password": password},
+        HTTP_X_FORWARDED_FOR=forwarded,
+        REMOTE_ADDR=PROXY,
+    )
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.PORTAL = {**settings.PORTAL, "LOGIN_MAX_FAILURES_PER_IP": 6}
+
+
+def test_rotating_spoofed_forwarded_entries_still_lock_the_address(client, people, behind_proxy):
+    # The attacker at 203.0.113.7 invents a new leftmost entry each time; the proxy appends
+    # the real address.
+    for i in range(6):
+        _login_via_proxy(client, f"nobody{i}", "wrong", f"198.51.100.{i}, 203.0.113.7")
+    response = _login_via_proxy(client, "staff1", PASSWORD, "198.51.100.99, 203.0.113.7")
+    assert "已暂时锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_chosen_forwarded_entry_cannot_lock_out_another_address(client, people, behind_proxy):
+    victim = "192.0.2.10"
+    for i in range(6):
+        _login_via_proxy(client, f"nobody{i}", "wrong", f"{victim}, 203.0.113.66")
+    response = _login_via_proxy(client, "staff1", PASSWORD, victim)
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(people.staff.pk)
+    assert set(LoginFailure.objects.values_list("ip", flat=True)) == {"203.0.113.66"}
+
+
+@pytest.mark.parametrize(
+    ("count", "forwarded", "recorded"),
+    [
+        (0, "203.0.113.7", PROXY),  # no proxy trusted: the header is ignored
+        (1, "not-an-address", PROXY),
+        (2, "203.0.113.7", PROXY),  # fewer entries than trusted proxies
+        (2, "198.51.100.1, 203.0.113.7, 10.0.0.1", "203.0.113.7"),  # CDN, then our proxy
+    ],
+)
+def test_the_address_comes_from_the_trusted_hop_or_remote_addr(
+    client, people, settings, count, forwarded, recorded
+):
+    settings.TRUSTED_PROXY_COUNT = count
+    _login_via_proxy(client, "staff1", "wrong", forwarded)
+    assert LoginFailure.objects.get().ip == recorded
+
+
+def test_the_api_throttle_counts_the_trusted_hop_too(client, db, behind_proxy, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "anon": "2/min",
+        },
+    }
+    cache.clear()
+    statuses = [
+        client.get(
+            "/api/docs/", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}, 203.0.113.7", REMOTE_ADDR=PROXY
+        ).status_code
+        for i in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+
+
+@pytest.mark.parametrize(
+    ("env", "count"),
+    [({"BEHIND_TLS_PROXY": "true"}, 1), ({}, 0), ({"TRUSTED_PROXY_COUNT": "2"}, 2)],
+)
+def test_trusted_proxy_count_defaults_to_one_behind_the_proxy(tmp_path, env, count):
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.TRUSTED_PROXY_COUNT)"
+    )
+    result = run_django(code, tmp_path, **production(**env))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(count)
