@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from congress.redirects import safe_next
 from deputies.models import Term
 from imports.exports import export_suggestions
 
@@ -486,7 +487,7 @@ def request_decide(request, kind, pk):
             messages.success(request, "已审核" + ("(同意)" if kwargs["approve"] else "(不同意)"))
     else:
         messages.error(request, "请选择同意或不同意")
-    return redirect(request.POST.get("next") or _back_to(suggestion))
+    return redirect(safe_next(request, _back_to(suggestion)))
 
 
 # --- bulk actions and export ----------------------------------------------------------------

@@ -2,11 +2,15 @@
 whole connection, a lockout that trusts only the proxy's own hop, no redirect off the site,
 capped attachments, password changes, and a demo staff account that is not a superuser."""
 
+import datetime as dt
+from urllib.parse import quote
+
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
 
 from accounts.models import LoginFailure
+from suggestions import workflow
 from suggestions.history import history_maintenance
 from suggestions.models import AuditEvent
 
@@ -190,3 +194,85 @@ def test_trusted_proxy_count_defaults_to_one_behind_the_proxy(tmp_path, env, cou
     result = run_django(code, tmp_path, **production(**env))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == str(count)
+
+
+# --- no redirect off the site ----------------------------------------------------------------
+
+OFF_SITE = [
+    "https://evil.invalid/",
+    "//evil.invalid/",
+    "///evil.invalid/",
+    "https:/\\evil.invalid/",
+    "\\\\evil.invalid/",
+    "javascript:alert(1)",
+]
+
+
+def _pending_extension(people, journey):
+    _, assignment = journey.accepted()
+    return workflow.assignment_request_extension(
+        actor=people.unit_user,
+        assignment=assignment,
+        requested_deadline=assignment.deadline + dt.timedelta(days=30),
+        reason="需要实地调研",
+        deputy_informed=True,
+    )
+
+
+def _decide(client, people, extension, next_url, **extra):
+    client.force_login(people.staff)
+    return client.post(
+        f"/suggestions/requests/extension/{extension.pk}/decide/",
+        {"approve": "yes", "note": "", "next": next_url},
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_a_staff_decision_never_redirects_off_site(client, people, journey, target):
+    extension = _pending_extension(people, journey)
+    response = _decide(client, people, extension, target)
+    suggestion_id = extension.assignment.suggestion_id
+    assert response.status_code == 302
+    assert response["Location"] == f"/suggestions/{suggestion_id}/"
+
+
+def test_a_staff_decision_honours_a_same_site_next(client, people, journey):
+    extension = _pending_extension(people, journey)
+    response = _decide(client, people, extension, "/suggestions/requests/?tab=extension")
+    assert response["Location"] == "/suggestions/requests/?tab=extension"
+
+
+def test_over_https_a_plain_http_next_is_refused(client, people, journey):
+    extension = _pending_extension(people, journey)
+    response = _decide(client, people, extension, "http://testserver/suggestions/", secure=True)
+    assert response["Location"] == f"/suggestions/{extension.assignment.suggestion_id}/"
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_login_never_redirects_off_site(client, people, target):
+    response = client.post(
+        f"/accounts/login/?next={quote(target)}",
+        {"username": "staff1", "password": PASSWORD, "next": target},
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_login_honours_a_same_site_next(client, people):
+    response = client.post(
+        "/accounts/login/", {"username": "staff1", "password": PASSWORD, "next": "/inbox/"}
+    )
+    assert response["Location"] == "/inbox/"
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_logout_never_redirects_off_site(client, people, target):
+    client.force_login(people.staff)
+    response = client.post("/accounts/logout/", {"next": target})
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+
+
+def test_logout_honours_a_same_site_next(client, people):
+    client.force_login(people.staff)
+    response = client.post("/accounts/logout/", {"next": "/public/"})
+    assert response["Location"] == "/public/"
