@@ -227,6 +227,9 @@ PORTAL = {
     "RANKING_MIN_ASSIGNMENTS": env_int("PORTAL_RANKING_MIN_ASSIGNMENTS", 5),
     # Largest reply attachment accepted, in MB (checked on the upload, by content and size).
     "ATTACHMENT_MAX_MB": env_int("PORTAL_ATTACHMENT_MAX_MB", 20),
+    # At most this many attachments per reply, together at most this many MB.
+    "ATTACHMENT_MAX_COUNT": env_int("PORTAL_ATTACHMENT_MAX_COUNT", 10),
+    "ATTACHMENT_MAX_TOTAL_MB": env_int("PORTAL_ATTACHMENT_MAX_TOTAL_MB", 50),
     # An open assignment is "due soon" (unit inbox tab) within this many days of its deadline.
     "DUE_SOON_DAYS": env_int("PORTAL_DUE_SOON_DAYS", 14),
     # Seconds between a change and the recompute of the figures it touches; changes in

@@ -7,14 +7,15 @@ from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 
 from accounts.models import LoginFailure
 from suggestions import workflow
 from suggestions.history import history_maintenance
-from suggestions.models import AuditEvent
+from suggestions.models import Attachment, AuditEvent, Reply
 
-from .factories import PASSWORD
+from .factories import PASSWORD, pdf_upload
 from .test_settings import production, run_django
 
 # --- the audit trail on PostgreSQL -----------------------------------------------------------
@@ -276,3 +277,64 @@ def test_logout_honours_a_same_site_next(client, people):
     client.force_login(people.staff)
     response = client.post("/accounts/logout/", {"next": "/public/"})
     assert response["Location"] == "/public/"
+
+
+# --- attachments per reply -------------------------------------------------------------------
+
+
+def _reply_with(client, people, assignment, files):
+    client.force_login(people.unit_user)
+    return client.post(
+        f"/inbox/{assignment.pk}/reply/",
+        {
+            "reply-text": "答复内容",
+            "reply-result": "A",
+            "reply-signer": "王局长",
+            "reply-is_public": "on",
+            "reply-attachments": files,
+        },
+    )
+
+
+def test_too_many_attachments_are_refused_in_the_reply_form(client, people, journey, settings):
+    settings.PORTAL = {**settings.PORTAL, "ATTACHMENT_MAX_COUNT": 3}
+    _, assignment = journey.accepted()
+    files = [pdf_upload(f"附件{i}.pdf") for i in range(4)]
+    response = _reply_with(client, people, assignment, files)
+    assert response.status_code == 200
+    assert "一次答复最多上传 3 个附件,本次选择了 4 个" in response.content.decode()
+    assert not Reply.objects.exists() and not Attachment.objects.exists()
+
+
+def test_attachments_too_large_together_are_refused(client, people, journey, settings):
+    settings.PORTAL = {**settings.PORTAL, "ATTACHMENT_MAX_MB": 1, "ATTACHMENT_MAX_TOTAL_MB": 2}
+    _, assignment = journey.accepted()
+    body = b"%PDF-1.4\n" + b"0" * (900 * 1024)  # each under 1 MB, three over 2 MB together
+    files = [SimpleUploadedFile(f"扫描件{i}.pdf", body) for i in range(3)]
+    response = _reply_with(client, people, assignment, files)
+    assert "超过每次答复 2 MB 的合计上限" in response.content.decode()
+    assert not Attachment.objects.exists()
+
+
+def test_attachments_within_the_limits_are_stored(client, people, journey, settings):
+    settings.PORTAL = {**settings.PORTAL, "ATTACHMENT_MAX_COUNT": 3}
+    _, assignment = journey.accepted()
+    files = [pdf_upload(f"附件{i}.pdf") for i in range(3)]
+    assert _reply_with(client, people, assignment, files).status_code == 302
+    assert Attachment.objects.count() == 3
+
+
+def test_the_workflow_itself_refuses_too_many_attachments(people, journey, settings):
+    # Pages, the API and imports all reply through the workflow: the cap holds for each.
+    settings.PORTAL = {**settings.PORTAL, "ATTACHMENT_MAX_COUNT": 1}
+    _, assignment = journey.accepted()
+    with pytest.raises(workflow.InvalidTransition, match="一次答复最多上传 1 个附件"):
+        workflow.assignment_reply(
+            actor=people.unit_user,
+            assignment=assignment,
+            text="经研究,已采纳。",
+            result="A",
+            signer="王局长",
+            attachments=[pdf_upload("一.pdf"), pdf_upload("二.pdf")],
+        )
+    assert not Reply.objects.exists()
