@@ -338,3 +338,55 @@ def test_the_workflow_itself_refuses_too_many_attachments(people, journey, setti
             attachments=[pdf_upload("一.pdf"), pdf_upload("二.pdf")],
         )
     assert not Reply.objects.exists()
+
+
+# --- changing one's own password -------------------------------------------------------------
+
+NEW_PASSWORD = "lianghui-2026-jianyi"
+
+
+def _change_password(client, old, new1, new2=None):
+    return client.post(
+        "/accounts/password/",
+        {"old_password": old, "new_password1": new1, "new_password2": new2 or new1},
+        follow=True,
+    )
+
+
+def test_a_user_changes_their_own_password_and_stays_logged_in(client, people):
+    client.force_login(people.unit_user)
+    page = client.get("/").content.decode()
+    assert 'href="/accounts/password/"' in page and "修改密码" in page  # in the navigation
+    response = _change_password(client, PASSWORD, NEW_PASSWORD)
+    assert "密码已修改" in response.content.decode()
+    assert client.get("/inbox/").status_code == 200  # still logged in
+    people.unit_user.refresh_from_db()
+    assert people.unit_user.check_password(NEW_PASSWORD)
+    client.logout()
+    assert client.login(username="unit1", password=NEW_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("old", "new1", "new2", "message"),
+    [
+        (PASSWORD, "abc123", None, "密码长度太短。密码必须包含至少 10 个字符。"),
+        (PASSWORD, "8462957301", None, "密码只包含数字。"),
+        (PASSWORD, "password123", None, "这个密码太常见了。"),
+        (PASSWORD, NEW_PASSWORD, "lianghui-2026-other", "输入的两个密码不一致。"),
+        ("not-my-password", NEW_PASSWORD, None, "旧密码不正确"),
+    ],
+)
+def test_a_password_breaking_a_rule_is_refused_in_chinese(client, people, old, new1, new2, message):
+    client.force_login(people.unit_user)
+    response = _change_password(client, old, new1, new2)
+    assert response.status_code == 200 and message in response.content.decode()
+    people.unit_user.refresh_from_db()
+    assert people.unit_user.check_password(PASSWORD)
+
+
+def test_the_password_page_shows_the_rules_and_needs_a_login(client, people):
+    response = client.get("/accounts/password/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    client.force_login(people.deputy_user)
+    page = client.get("/accounts/password/").content.decode()
+    assert "修改密码" in page and "密码至少包含 10 个字符" in page
