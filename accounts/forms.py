@@ -1,8 +1,10 @@
-"""The login forms of the portal and the admin, with the lockout of accounts.services."""
+"""The login forms of the portal and the admin, with the lockout of accounts.services, and the
+password change form."""
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils import timezone
 
 from . import services
@@ -39,3 +41,11 @@ class PortalLoginForm(LockoutMixin, AuthenticationForm):
 
 class PortalAdminLoginForm(LockoutMixin, AdminAuthenticationForm):
     pass
+
+
+class PortalPasswordChangeForm(PasswordChangeForm):
+    """Django's form; the rules (accounts.validators and settings) shown as one line of text."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = "".join(password_validators_help_texts())

@@ -4,6 +4,7 @@ Failures are rows (`LoginFailure`), so every web process sees the same count wit
 shared cache. A lock is lifted by time, or by a successful login after it expires.
 """
 
+import ipaddress
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -51,9 +52,26 @@ def login_succeeded(*, username: str) -> None:
 
 
 def client_ip(request) -> str | None:
-    """REMOTE_ADDR; behind the TLS proxy the first X-Forwarded-For hop is the client."""
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address as the outermost trusted proxy saw it, else REMOTE_ADDR.
+
+    Each of the `TRUSTED_PROXY_COUNT` proxies appends the address it received the request from
+    to X-Forwarded-For, so the client is that many entries from the right. Entries further
+    left are whatever the client sent: trusting them would let a rotating header dodge the
+    per-address lock, and a chosen one lock out someone else. A header with fewer entries, or
+    an entry that is not an IP address, falls back to REMOTE_ADDR.
+    """
+    remote = _ip_or_none(request.META.get("REMOTE_ADDR"))
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops <= 0:
+        return remote
+    entries = [e.strip() for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if len(entries) < hops:
+        return remote
+    return _ip_or_none(entries[-hops]) or remote
+
+
+def _ip_or_none(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None

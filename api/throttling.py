@@ -4,6 +4,8 @@ request (DRF's own classes read them once at import, so tests could not change t
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+from accounts.services import client_ip
+
 from .models import ApiToken
 
 
@@ -20,6 +22,10 @@ class _LiveRates:
 
 class AnonThrottle(_LiveRates, throttling.AnonRateThrottle):
     scope = "anon"
+
+    def get_ident(self, request):
+        # The address the login lockout uses: only the trusted proxy's own hop counts.
+        return client_ip(request) or ""
 
 
 class UserThrottle(_LiveRates, throttling.UserRateThrottle):

@@ -227,6 +227,9 @@ PORTAL = {
     "RANKING_MIN_ASSIGNMENTS": env_int("PORTAL_RANKING_MIN_ASSIGNMENTS", 5),
     # Largest reply attachment accepted, in MB (checked on the upload, by content and size).
     "ATTACHMENT_MAX_MB": env_int("PORTAL_ATTACHMENT_MAX_MB", 20),
+    # At most this many attachments per reply, together at most this many MB.
+    "ATTACHMENT_MAX_COUNT": env_int("PORTAL_ATTACHMENT_MAX_COUNT", 10),
+    "ATTACHMENT_MAX_TOTAL_MB": env_int("PORTAL_ATTACHMENT_MAX_TOTAL_MB", 50),
     # An open assignment is "due soon" (unit inbox tab) within this many days of its deadline.
     "DUE_SOON_DAYS": env_int("PORTAL_DUE_SOON_DAYS", 14),
     # Seconds between a change and the recompute of the figures it touches; changes in
@@ -352,9 +355,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
-)
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# Proxies in front of the portal that append the address they received the request from to
+# X-Forwarded-For. The client is that many entries from the right; anything further left was
+# sent by the client and is never trusted (accounts.services.client_ip: login lockout, API
+# throttles). 0: X-Forwarded-For is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ConfigError("TRUSTED_PROXY_COUNT must be 0 or more")
 
 LOGGING = {
     "version": 1,

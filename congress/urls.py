@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as account_views
 from accounts.forms import PortalAdminLoginForm, PortalLoginForm
 from suggestions import urls as suggestion_urls
 from suggestions import views as suggestion_views
@@ -23,6 +24,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("suggestions/", include("suggestions.urls")),
     path("inbox/", include((suggestion_urls.inbox_patterns, "inbox"))),
     path("files/", include((suggestion_urls.file_patterns, "files"))),

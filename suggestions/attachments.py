@@ -31,6 +31,24 @@ def max_bytes() -> int:
     return settings.PORTAL["ATTACHMENT_MAX_MB"] * 1024 * 1024
 
 
+def check_batch(uploads) -> None:
+    """Refuse more files, or more bytes together, than one reply may carry."""
+    portal = settings.PORTAL
+    if len(uploads) > portal["ATTACHMENT_MAX_COUNT"]:
+        raise AttachmentRefused(
+            f"一次答复最多上传 {portal['ATTACHMENT_MAX_COUNT']} 个附件,"
+            f"本次选择了 {len(uploads)} 个,请合并或删减后再提交",
+            "too_many",
+        )
+    total = sum(upload.size for upload in uploads)
+    if total > portal["ATTACHMENT_MAX_TOTAL_MB"] * 1024 * 1024:
+        raise AttachmentRefused(
+            f"附件合计 {total / (1024 * 1024):.1f} MB,"
+            f"超过每次答复 {portal['ATTACHMENT_MAX_TOTAL_MB']} MB 的合计上限",
+            "too_large_together",
+        )
+
+
 def sniff(head: bytes, upload) -> str | None:
     """The file's real type from its first bytes (and, for DOCX, its zip directory)."""
     if head.startswith(b"%PDF-"):

@@ -1,6 +1,7 @@
 """Page forms: they parse and validate input; the workflow decides and writes."""
 
 from django import forms
+from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
@@ -8,6 +9,7 @@ from accounts.models import User
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
+from . import attachments as attachment_rules
 from .figures import FIGURE_CHOICES
 from .models import Category, Channel, ContactKind, ReplyResult, Suggestion, Verdict
 from .selectors import SORTS
@@ -363,9 +365,25 @@ class ReplyForm(forms.Form):
     not_public_reason = forms.CharField(
         label="不公开理由", max_length=200, required=False, help_text="不同意公开时必填"
     )
-    attachments = MultipleFileField(
-        label="附件", required=False, help_text="PDF、Word(DOCX)、PNG 或 JPEG,按文件内容检查"
-    )
+    attachments = MultipleFileField(label="附件", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        portal = settings.PORTAL
+        # Read here, not at import: the limits are settings.
+        self.fields["attachments"].help_text = (
+            f"{attachment_rules.ACCEPTED},按文件内容检查;"
+            f"每个不超过 {portal['ATTACHMENT_MAX_MB']} MB,最多 {portal['ATTACHMENT_MAX_COUNT']} 个,"
+            f"合计不超过 {portal['ATTACHMENT_MAX_TOTAL_MB']} MB"
+        )
+
+    def clean_attachments(self):
+        files = self.cleaned_data["attachments"]
+        try:
+            attachment_rules.check_batch(files)
+        except attachment_rules.AttachmentRefused as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+        return files
 
 
 # --- deputies -------------------------------------------------------------------------------

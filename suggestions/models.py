@@ -721,8 +721,9 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One row per workflow action: who, when, what, from-state, to-state, reason.
 
-    Written once: the ORM refuses updates and deletes, and on PostgreSQL a trigger refuses
-    them in the database too (migration 0005)."""
+    Written once: the ORM refuses updates and deletes, and on PostgreSQL triggers refuse
+    UPDATE, DELETE and TRUNCATE in the database too (migrations 0005, 0006; the one way
+    around them on purpose is `suggestions.history.history_maintenance`)."""
 
     # A default, not auto_now_add: imported history keeps the times it really happened.
     at = models.DateTimeField("录入时间", default=timezone.now, editable=False)

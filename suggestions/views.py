@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from congress.redirects import safe_next
 from deputies.models import Term
 from imports.exports import export_suggestions
 
@@ -500,7 +501,7 @@ def request_decide(request, kind, pk):
     else:
         for error in _all_errors(form):
             messages.error(request, error)
-    return redirect(request.POST.get("next") or _back_to(suggestion))
+    return redirect(safe_next(request, _back_to(suggestion)))
 
 
 # --- bulk actions and export ----------------------------------------------------------------

@@ -275,6 +275,10 @@ def _write_reply(
 
 def _check_attachments(files: Sequence) -> list:
     """Every file must pass before any is stored; all refusals are named at once."""
+    try:
+        attachments.check_batch(files)
+    except attachments.AttachmentRefused as exc:
+        raise InvalidTransition(exc.message, "attachment_refused") from None
     checked, refused = [], []
     for upload in files:
         try:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from deputies.models import Delegation, Deputy
 from imports import excel, exports
 from suggestions import workflow
+from suggestions.history import history_maintenance
 from suggestions.models import Assignment, AuditEvent, DeadlineChange, Suggestion
 from units.models import Unit
 
@@ -100,9 +101,7 @@ def _empty_the_domain_tables():
     """What a fresh installation has: terms, meetings, categories and accounts, no data."""
     # History is immutable to the ORM and, on PostgreSQL, to the database: this stand-in for
     # an empty installation removes it the way a maintainer would have to, on purpose.
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL portal.history_maintenance = 'on'")
+    with history_maintenance(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table}")
     DeadlineChange.objects.all().delete()
     Assignment.objects.all().delete()

@@ -173,11 +173,20 @@ def test_demo_accounts_log_in_and_each_has_something_to_see():
         assert client.login(username=username, password=demo.DEMO_PASSWORD), username
         assert client.get("/").status_code == 200
         assert User.objects.get(username=username).name  # Chinese display names
+    # Committee staff work in the portal, not in the Django admin: that is `admin`'s.
     staff = User.objects.get(username="staff")
-    assert staff.is_committee_staff and staff.is_staff and staff.is_superuser
+    assert staff.is_committee_staff and not staff.is_staff and not staff.is_superuser
     client = Client()
     client.login(username="staff", password=demo.DEMO_PASSWORD)
+    assert client.get("/suggestions/").status_code == 200
+    admin_page = client.get("/admin/")
+    assert admin_page.status_code == 302 and "/admin/login/" in admin_page["Location"]
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser and not admin.is_committee_staff
+    client = Client()
+    client.login(username="admin", password=demo.DEMO_PASSWORD)
     assert client.get("/admin/").status_code == 200
+    assert not User.objects.filter(is_superuser=True).exclude(username="admin").exists()
 
     unit = User.objects.get(username="unit")
     assert unit.is_unit_user and unit.can_sign_replies

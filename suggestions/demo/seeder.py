@@ -356,18 +356,13 @@ class DemoSeeder:
             users.append(u)
             return u
 
+        # The Django admin is `admin`'s alone: the staff accounts work in the portal and hold no
+        # admin rights, so a leaked staff password does not open accounts and master data.
         self.admin_kept = User.objects.filter(username="admin").exists()
         if not self.admin_kept:
             user("admin", "系统管理员", True, is_superuser=True, is_staff=True)
         self.staff_users = [
-            user(
-                username,
-                name,
-                username == "staff",
-                is_committee_staff=True,
-                is_staff=username == "staff",
-                is_superuser=username == "staff",
-            )
+            user(username, name, username == "staff", is_committee_staff=True)
             for username, name in STAFF_USERS
         ]
         self.leaders = [
