@@ -35,7 +35,9 @@ def _deputies(people, count: int) -> list[int]:
         Deputy(term=people.term, name=f"附议代表{n}", phone="") for n in range(count)
     )
     return list(
-        Deputy.objects.filter(name__startswith="附议代表").order_by("id").values_list("id", flat=True)
+        Deputy.objects.filter(name__startswith="附议代表")
+        .order_by("id")
+        .values_list("id", flat=True)
     )
 
 
