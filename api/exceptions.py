@@ -4,13 +4,22 @@
 
 Validation errors name their field (dotted for nested input: "units.0.role"); workflow
 refusals carry the workflow's own code and message: 403 for NotPermitted, 409 for
-InvalidTransition.
+InvalidTransition. A body over Django's size limits is 400 `request_too_large`. What Django
+itself answers under /api/ (no such URL, a server error) takes the same shape through the
+error handlers in congress/urls.py (`django_error`).
 """
 
+import logging
 import math
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -27,7 +36,18 @@ MESSAGES = {
     "unsupported_media_type": "不支持的请求内容类型,请使用 application/json",
     "not_acceptable": "无法提供所要求的响应格式",
     "csrf_failed": "CSRF 校验失败,请刷新页面后重试",
+    "bad_request": "请求无效",
+    "server_error": "服务器内部错误,请稍后重试;问题已记录",
 }
+
+logger = logging.getLogger(__name__)
+
+# Pages that live under /api/ but are HTML: their errors stay pages.
+HTML_PAGES = ("/api/tokens/", "/api/docs/")
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith("/api/") and not path.startswith(HTML_PAGES)
 
 
 def _error(field, code, message) -> dict:
@@ -55,7 +75,36 @@ def _flatten(detail, field=None) -> list[dict]:
     return [_error(field, getattr(detail, "code", "invalid"), detail)]
 
 
+def _too_large(exc) -> str:
+    if isinstance(exc, TooManyFieldsSent):
+        return f"请求字段过多(上限 {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} 个)"
+    if isinstance(exc, TooManyFilesSent):
+        return f"上传文件过多(上限 {settings.DATA_UPLOAD_MAX_NUMBER_FILES} 个)"
+    return f"请求内容过大(上限 {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KB)"
+
+
+def _throttled_instead(context) -> exceptions.Throttled | None:
+    """DRF checks throttles after authentication and permissions, so a refused request was
+    never counted and an anonymous flood never met the anonymous rate: count it here, and
+    answer 429 rather than 401 once the rate is spent."""
+    view, request = context.get("view"), context.get("request")
+    if view is None or request is None:
+        return None
+    try:
+        view.check_throttles(request)
+    except exceptions.Throttled as throttled:
+        return throttled
+    return None
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        request = context.get("request")
+        logger.warning("refused %s: %s", request.path if request else "?", exc)
+        body = {"errors": [_error(None, "request_too_large", _too_large(exc))]}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        exc = _throttled_instead(context) or exc
     if isinstance(exc, workflow.WorkflowError):
         set_rollback()
         code = (
@@ -99,3 +148,25 @@ def _one(exc, context) -> dict:
     if isinstance(exc, exceptions.AuthenticationFailed) and code == "authentication_failed":
         return _error(None, code, "身份验证失败")
     return _error(None, code, MESSAGES.get(code, str(detail)))
+
+
+_DJANGO_CODES = {
+    400: "bad_request",
+    403: "permission_denied",
+    404: "not_found",
+    500: "server_error",
+}
+
+
+def django_error(status_code: int, exception=None) -> JsonResponse:
+    """What Django answers itself under /api/ (no URL matched, a body over the limits outside
+    a view, an unhandled exception), in the API's shape. Django has already logged it
+    (django.request, django.security), a server error with its traceback."""
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        error = _error(None, "request_too_large", _too_large(exception))
+    else:
+        code = _DJANGO_CODES[status_code]
+        error = _error(None, code, MESSAGES[code])
+    return JsonResponse(
+        {"errors": [error]}, status=status_code, json_dumps_params={"ensure_ascii": False}
+    )

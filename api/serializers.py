@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from deputies.models import Delegation, Deputy, Meeting, Term
-from suggestions import deadlines
+from suggestions import deadlines, limits
 from suggestions.models import (
     Assignment,
     Category,
@@ -26,6 +26,7 @@ from suggestions.selectors import SORTS
 from units.models import Unit
 
 MAX_INT = 2**31 - 1
+MAX_ID = 2**63 - 1  # ids are 64-bit
 
 # --- errors (documented in the schema for every operation) -----------------------------------
 
@@ -121,10 +122,14 @@ class SuggestionSerializer(serializers.ModelSerializer):
     co_signers = RefSerializer(many=True)
     supervisor = UserRefSerializer(allow_null=True)
     next_deadline = serializers.DateField(
-        allow_null=True, read_only=True, help_text="未答复的主办/分办交办中最近的答复期限"
+        allow_null=True,
+        read_only=True,
+        help_text="未答复的主办/分办交办中最近的答复期限(只计您可见的交办)",
     )
     assignments = AssignmentBriefSerializer(
-        many=True, source="current_assignments", help_text="未终止的交办,主办/分办在前"
+        many=True,
+        source="current_assignments",
+        help_text="未终止的交办,主办/分办在前;承办单位只看到本单位的交办",
     )
 
     class Meta:
@@ -341,6 +346,33 @@ def _pk(queryset, **kwargs):
     return serializers.PrimaryKeyRelatedField(queryset=queryset, **kwargs)
 
 
+def _does_not_exist(pk) -> str:
+    # The wording DRF's related fields use, in the active language.
+    message = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
+    return str(message).format(pk_value=pk)
+
+
+class PrimaryKeyList(serializers.ListField):
+    """Ids of objects in `queryset`, at most the limit of `kind` (suggestions.limits): the
+    length is checked first, then every id is looked up in one query (a related field per
+    item would cost a query each). Gives the objects in the order sent, each once."""
+
+    def __init__(self, queryset, *, kind: str, **kwargs):
+        self.queryset, self.kind = queryset, kind
+        kwargs.setdefault("child", serializers.IntegerField(min_value=1, max_value=MAX_ID))
+        super().__init__(max_length=limits.limit(kind), **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and (too_many := limits.too_many(self.kind, len(data))):
+            raise serializers.ValidationError(too_many, code=limits.CODE)
+        sent = super().to_internal_value(data)
+        found = {obj.pk: obj for obj in self.queryset.filter(pk__in=set(sent))}
+        missing = {index: [_does_not_exist(pk)] for index, pk in enumerate(sent) if pk not in found}
+        if missing:
+            raise serializers.ValidationError(missing, code="does_not_exist")
+        return [found[pk] for pk in dict.fromkeys(sent)]
+
+
 def _current_term():
     return Term.objects.filter(is_current=True).first()
 
@@ -354,7 +386,7 @@ class SuggestionCreateInput(serializers.Serializer):
     title = _text(200)
     content = _text(20000)
     lead_deputy = _pk(Deputy.objects.all())
-    co_signers = _pk(Deputy.objects.all(), many=True, required=False)
+    co_signers = PrimaryKeyList(Deputy.objects.all(), kind="co_signers", required=False)
     submitted_on = serializers.DateField(required=False, allow_null=True)
     number = serializers.IntegerField(
         min_value=1, max_value=MAX_INT, required=False, allow_null=True, help_text="工作人员录入"
@@ -381,7 +413,7 @@ class SuggestionUpdateInput(serializers.Serializer):
     content = _text(20000, required=False)
     lead_deputy = _pk(Deputy.objects.all(), required=False)
     submitted_on = serializers.DateField(required=False, allow_null=True)
-    co_signers = _pk(Deputy.objects.all(), many=True, required=False)
+    co_signers = PrimaryKeyList(Deputy.objects.all(), kind="co_signers", required=False)
 
 
 class WithdrawInput(serializers.Serializer):
@@ -413,13 +445,38 @@ class MergeInput(serializers.Serializer):
     note = _optional_text(2000)
 
 
+class UnitRoleList(serializers.ListSerializer):
+    """At most the units one assignment may name (suggestions.limits), checked before
+    anything else; then all of them looked up in one query."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and (too_many := limits.too_many("units", len(data))):
+            raise serializers.ValidationError(too_many, code=limits.CODE)
+        items = super().to_internal_value(data)
+        units = {u.pk: u for u in Unit.objects.filter(pk__in={i["unit"] for i in items})}
+        errors = [
+            {} if item["unit"] in units else {"unit": [_does_not_exist(item["unit"])]}
+            for item in items
+        ]
+        if any(errors):
+            raise serializers.ValidationError(errors, code="does_not_exist")
+        return [{**item, "unit": units[item["unit"]]} for item in items]
+
+
 class UnitRoleInput(serializers.Serializer):
-    unit = _pk(Unit.objects.all())
+    unit = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="承办单位 id")
     role = serializers.ChoiceField(Assignment.Role.choices)
+
+    class Meta:
+        list_serializer_class = UnitRoleList
+
+
+def _units():
+    return UnitRoleInput(many=True, allow_empty=False, max_length=limits.limit("units"))
 
 
 class AssignInput(serializers.Serializer):
-    units = UnitRoleInput(many=True, allow_empty=False)
+    units = _units()
     assigned_on = serializers.DateField(required=False, allow_null=True, help_text="默认为今天")
 
 
@@ -439,9 +496,9 @@ class ExpressInput(serializers.Serializer):
     title = _text(200)
     content = _text(20000)
     lead_deputy = _pk(Deputy.objects.all())
-    co_signers = _pk(Deputy.objects.all(), many=True, required=False)
+    co_signers = PrimaryKeyList(Deputy.objects.all(), kind="co_signers", required=False)
     submitted_on = serializers.DateField(required=False, allow_null=True)
-    units = UnitRoleInput(many=True, allow_empty=False)
+    units = _units()
     assigned_on = serializers.DateField(required=False, allow_null=True, help_text="默认为今天")
 
     validate = SuggestionCreateInput.validate

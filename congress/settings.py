@@ -249,7 +249,22 @@ PORTAL = {
     "LOGIN_MAX_FAILURES": env_int("PORTAL_LOGIN_MAX_FAILURES", 5),
     "LOGIN_MAX_FAILURES_PER_IP": env_int("PORTAL_LOGIN_MAX_FAILURES_PER_IP", 30),
     "LOGIN_LOCKOUT_MINUTES": env_int("PORTAL_LOGIN_LOCKOUT_MINUTES", 15),
+    # The longest list one request may carry (suggestions/limits.py words the refusal): far
+    # above real use (a suggestion has a handful of co-signers, an assignment a few units),
+    # low enough that validating one never holds a worker.
+    "MAX_CO_SIGNERS": 200,
+    "MAX_UNITS_PER_ASSIGNMENT": 30,
+    # Ticked ids on the staff list's bulk action, or the rows "all matching" may touch.
+    "MAX_BULK_ITEMS": 500,
 }
+
+# --- Request size ------------------------------------------------------------------------
+# Bodies beyond these are refused with 400 before they are parsed (pages: the 400 page; the
+# API: its JSON error). The largest real body is a reply of 50,000 Chinese characters,
+# about 450 KB form-encoded; uploaded files do not count here (their own caps apply).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Form fields per request: a bulk action with MAX_BULK_ITEMS ticked rows stays well below.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # --- Cache -------------------------------------------------------------------------------
 # The API's request throttles count here. Without CACHE_URL each process keeps its own counts

@@ -36,3 +36,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("dashboard/", include("dashboards.urls")),
 ]
+
+handler400 = "congress.errors.bad_request"
+handler403 = "congress.errors.permission_denied"
+handler404 = "congress.errors.page_not_found"
+handler500 = "congress.errors.server_error"

@@ -49,7 +49,11 @@ def suggestion_for_user(user, pk, queryset: QuerySet | None = None) -> Suggestio
 
 def assignments_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     """Assignments the user may see: all for staff and leaders; a unit's users their own
-    unit's; deputies those of suggestions they lead or co-signed."""
+    unit's; deputies those of suggestions they lead or co-signed.
+
+    This is also what a user is shown of a suggestion's assignments, on the suggestion page
+    and in the list and API shapes of a suggestion (suggestions.selectors): a co-handling
+    unit (协办) sees its own assignment, never the lead's state or deadline."""
     qs = Assignment.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return qs.none()

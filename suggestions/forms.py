@@ -10,6 +10,7 @@ from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
 from . import attachments as attachment_rules
+from . import limits
 from .figures import FIGURE_CHOICES
 from .models import Category, Channel, ContactKind, ReplyResult, Suggestion, Verdict
 from .selectors import SORTS
@@ -35,6 +36,21 @@ def _event_day(label: str):
 
 def _blank(choices, label="全部"):
     return [("", label), *choices]
+
+
+class BoundedMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several objects, at most as many as `suggestions.limits` allows for `kind`: the length
+    is checked before the one lookup of them all."""
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+
+    def clean(self, value):
+        if value and isinstance(value, list | tuple):
+            if too_many := limits.too_many(self.kind, len(value)):
+                raise forms.ValidationError(too_many, code=limits.CODE)
+        return super().clean(value)
 
 
 class SuggestionFilterForm(forms.Form):
@@ -98,8 +114,9 @@ class SuggestionForm(forms.Form):
     lead_deputy = forms.ModelChoiceField(
         Deputy.objects.none(), label="领衔代表", widget=forms.Select(attrs=PICKER)
     )
-    co_signers = forms.ModelMultipleChoiceField(
+    co_signers = BoundedMultipleChoiceField(
         Deputy.objects.none(),
+        kind="co_signers",
         label="附议代表",
         required=False,
         widget=forms.SelectMultiple(attrs=PICKER),
@@ -172,15 +189,17 @@ class AssignForm(forms.Form):
     lead = forms.ModelChoiceField(
         Unit.objects.none(), label="主办单位", required=False, widget=forms.Select(attrs=PICKER)
     )
-    split = forms.ModelMultipleChoiceField(
+    split = BoundedMultipleChoiceField(
         Unit.objects.none(),
+        kind="units",
         label="分办单位",
         required=False,
         widget=forms.SelectMultiple(attrs=PICKER),
         help_text="多个单位分别答复时选择,与主办单位二选一",
     )
-    co = forms.ModelMultipleChoiceField(
+    co = BoundedMultipleChoiceField(
         Unit.objects.none(),
+        kind="units",
         label="协办单位",
         required=False,
         widget=forms.SelectMultiple(attrs=PICKER),
@@ -205,6 +224,8 @@ class AssignForm(forms.Form):
         units += [(u, "co") for u in data.get("co") or ()]
         if not units:
             raise forms.ValidationError("请至少选择一个承办单位")
+        if too_many := limits.too_many("units", len(units)):
+            raise forms.ValidationError(too_many, code=limits.CODE)
         data["units"] = units
         return data
 
@@ -286,6 +307,12 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any integer id is accepted here; access and state are checked per suggestion.
         self.fields["ids"].valid_value = lambda value: True
+
+    def clean_ids(self):
+        ids = self.cleaned_data["ids"]
+        if too_many := limits.too_many("bulk", len(ids)):
+            raise forms.ValidationError(too_many, code=limits.CODE)
+        return ids
 
     def clean(self):
         data = super().clean()
@@ -400,8 +427,9 @@ class DeputySuggestionForm(forms.Form):
     )
     title = forms.CharField(label="标题", max_length=200)
     content = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 10}))
-    co_signers = forms.ModelMultipleChoiceField(
+    co_signers = BoundedMultipleChoiceField(
         Deputy.objects.none(),
+        kind="co_signers",
         label="附议代表",
         required=False,
         widget=forms.SelectMultiple(attrs=PICKER),

@@ -129,13 +129,20 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
     behind one figure of `suggestions.figures`, for the dashboard's drill-down links). The rows carry `next_deadline`
     (the nearest deadline among open lead/split assignments) and `current_assignments`
     (assignments not ended, with their units): two queries per page whatever its size.
+    Both, and the unit and overdue filters, read only the assignments the user is shown
+    (`access.assignments_visible_to`, as on the suggestion page): a co-handling unit never
+    learns the lead's state or deadline, nor which other units handle it.
     """
     today = today or timezone.localdate()
+
+    def shown(assignments: QuerySet) -> QuerySet:
+        return access.assignments_visible_to(user, assignments)
+
     qs = access.suggestions_visible_to(user).select_related(
         "term", "meeting", "category", "lead_deputy", "supervisor"
     )
     qs = qs.annotate(
-        next_deadline=Subquery(_open_answering().order_by("deadline").values("deadline")[:1])
+        next_deadline=Subquery(shown(_open_answering()).order_by("deadline").values("deadline")[:1])
     )
     for field in ("term", "meeting", "category"):
         if filters.get(field):
@@ -150,15 +157,15 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
     elif filters.get("unit"):
         qs = qs.filter(
             Exists(
-                Assignment.objects.filter(suggestion=OuterRef("pk"), unit=filters["unit"]).exclude(
-                    state=A.ENDED
-                )
+                shown(
+                    Assignment.objects.filter(suggestion=OuterRef("pk"), unit=filters["unit"])
+                ).exclude(state=A.ENDED)
             )
         )
     if filters.get("key"):
         qs = qs.filter(is_key=True)
     if filters.get("overdue"):
-        qs = qs.filter(Exists(_open_answering().filter(Assignment.overdue_q(today))))
+        qs = qs.filter(Exists(shown(_open_answering()).filter(Assignment.overdue_q(today))))
     if filters.get("deputy"):
         name = filters["deputy"].strip()
         qs = qs.filter(
@@ -175,7 +182,7 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
     return qs.prefetch_related(
         Prefetch(
             "assignments",
-            queryset=Assignment.objects.exclude(state=A.ENDED)
+            queryset=shown(Assignment.objects.exclude(state=A.ENDED))
             .select_related("unit")
             .order_by(_CO_LAST, "id"),
             to_attr="current_assignments",

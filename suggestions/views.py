@@ -551,6 +551,8 @@ def bulk(request):
         messages.error(request, refused.message + ":")
         for failure in refused.failures[:50]:
             messages.error(request, failure)
+    except workflow.WorkflowError as exc:  # too many suggestions at once
+        messages.error(request, exc.message)
     else:
         label = dict(BulkForm.ACTIONS)[data["action"]]
         messages.success(request, f"已对{count}件建议{label}")

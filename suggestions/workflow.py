@@ -17,14 +17,14 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from deputies.models import Deputy, Meeting, Term
 from rollups.services import rollup_mark_changed
 from units.models import Unit
 
-from . import attachments, deadlines, notices
+from . import attachments, deadlines, limits, notices
 from .models import (
     Assignment,
     Attachment,
@@ -369,6 +369,8 @@ def suggestion_check_new(
         rule("meeting", "所选会议不属于该届", "meeting_term_mismatch")
     if term is not None and lead_deputy is not None and lead_deputy.term_id != term.pk:
         rule("lead_deputy", "领衔代表不属于该届", "deputy_term_mismatch")
+    if too_many := limits.too_many("co_signers", len(co_signers)):
+        rule("co_signers", too_many, limits.CODE)
     if term is not None and any(d.term_id != term.pk for d in co_signers):
         rule("co_signers", "附议代表须属于该届", "deputy_term_mismatch")
     if channel not in Channel.values:
@@ -691,6 +693,8 @@ def suggestion_check_update(
     lead = changes.get("lead_deputy", suggestion.lead_deputy)
     if lead.term_id != suggestion.term_id:
         raise InvalidTransition("领衔代表不属于该届", "deputy_term_mismatch")
+    if too_many := limits.too_many("co_signers", len(changes.get("co_signers") or ())):
+        raise InvalidTransition(too_many, limits.CODE)
     if any(d.term_id != suggestion.term_id for d in changes.get("co_signers") or ()):
         raise InvalidTransition("附议代表须属于该届", "deputy_term_mismatch")
     if changes.get("submitted_on"):
@@ -918,6 +922,8 @@ def suggestion_assign(
     )
     if not units:
         raise InvalidTransition("请至少选择一个承办单位", "no_units")
+    if too_many := limits.too_many("units", len(units)):
+        raise InvalidTransition(too_many, limits.CODE)
     assigned_on = assigned_on or _today()
     _require_not_future(assigned_on, "交办日期")
 
@@ -1069,7 +1075,14 @@ class BulkRefused(InvalidTransition):
 @transaction.atomic
 def suggestions_apply(*, suggestions: Iterable[Suggestion], step) -> int:
     """Run `step(suggestion)` (one transition) on every suggestion, all or nothing: any
-    refusal undoes them all, and every refusal is reported (BulkRefused)."""
+    refusal undoes them all, and every refusal is reported (BulkRefused). More suggestions
+    than the bulk limit are refused before any is touched (a queryset is read only up to it)."""
+    most = limits.limit("bulk")
+    suggestions = list(
+        suggestions[: most + 1] if isinstance(suggestions, QuerySet) else suggestions
+    )
+    if too_many := limits.too_many("bulk", len(suggestions)):
+        raise InvalidTransition(too_many, limits.CODE)
     failures, count = [], 0
     for suggestion in suggestions:
         try:

@@ -1,8 +1,14 @@
 """Each role sees through the API exactly what it sees in the pages: 404 for what it may not
 see, 403 for what it may see but not change, 401 without credentials."""
 
+import datetime as dt
+import json
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
+
+from suggestions import workflow
 
 from .api_helpers import codes, ids, session_client
 
@@ -60,6 +66,36 @@ def test_a_unit_sees_only_the_suggestions_assigned_to_it(people, journey):
     client = session_client(people.unit_user)
     assert ids(client.get("/api/v1/suggestions/")) == [mine.pk]
     assert ids(client.get("/api/v1/assignments/")) == [assignment.pk]
+
+
+def test_a_co_handler_sees_through_the_api_what_its_page_shows(client, people, journey):
+    # The lead (市交通运输局) was assigned months ago and is overdue; the co-handler
+    # (市教育局) joined today. Its page shows its own assignment only.
+    long_ago = timezone.localdate() - dt.timedelta(days=120)
+    suggestion, lead = journey.assigned(assigned_on=long_ago)
+    [co] = workflow.suggestion_assign(
+        actor=people.staff, suggestion=suggestion, units=[(people.other_unit, "co")]
+    )
+    client.force_login(people.other_unit_user)
+    page = client.get(f"/suggestions/{suggestion.pk}/").content.decode()
+    assert "市教育局" in page and co.deadline.isoformat() in page
+    assert "市交通运输局" not in page and lead.deadline.isoformat() not in page
+
+    api = session_client(people.other_unit_user)
+    body = api.get(f"/api/v1/suggestions/{suggestion.pk}/").json()
+    shown = [(a["unit"]["name"], a["role"], a["deadline"]) for a in body["assignments"]]
+    assert shown == [("市教育局", "co", co.deadline.isoformat())]
+    assert body["next_deadline"] is None  # the lead's, which the page does not show
+    text = json.dumps(body, ensure_ascii=False)
+    assert "市交通运输局" not in text and lead.deadline.isoformat() not in text
+    # Nor can the list's filters tell which other units handle it or that the lead is late.
+    assert ids(api.get(f"/api/v1/suggestions/?unit={people.unit.pk}")) == []
+    assert ids(api.get("/api/v1/suggestions/?overdue=true")) == []
+    assert ids(api.get(f"/api/v1/suggestions/?unit={people.other_unit.pk}")) == [suggestion.pk]
+    # Staff still see both units, and the lead as overdue.
+    staff = session_client(people.staff)
+    assert len(staff.get(f"/api/v1/suggestions/{suggestion.pk}/").json()["assignments"]) == 2
+    assert ids(staff.get("/api/v1/suggestions/?overdue=true")) == [suggestion.pk]
 
 
 def test_a_deputy_sees_the_suggestions_they_lead_or_cosigned(people, journey):
