@@ -9,6 +9,7 @@ from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
 from .figures import FIGURE_CHOICES
+from .masking import mask_contacts
 from .models import Category, Channel, ContactKind, ReplyResult, Suggestion, Verdict
 from .selectors import SORTS
 
@@ -411,3 +412,10 @@ class PublicSearchForm(forms.Form):
     def __init__(self, *args, years=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [("", "全部年份"), *[(y, f"{y}年") for y in years]]
+
+    def clean_q(self):
+        # Searching for a phone number or address would tell whether a reply holds it.
+        q = self.cleaned_data["q"]
+        if mask_contacts(q) != q:
+            raise forms.ValidationError("不能按电话号码或电子邮箱查询")
+        return q
