@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from accounts.models import User
 from deputies.models import Delegation, Deputy, Meeting, Term
-from suggestions import deadlines
+from suggestions import deadlines, ranges
+from suggestions.dates import PastDay
 from suggestions.models import (
     Assignment,
     Category,
@@ -25,7 +26,11 @@ from suggestions.models import (
 from suggestions.selectors import SORTS
 from units.models import Unit
 
-MAX_INT = 2**31 - 1
+MAX_INT = 2**31 - 1  # ids in query parameters: what a client may ask for
+
+# Days that record the past: between the first term's start and today (suggestions.dates).
+SUBMITTED_ON = PastDay("提出日期")
+ASSIGNED_ON = PastDay("交办日期")
 
 # --- errors (documented in the schema for every operation) -----------------------------------
 
@@ -355,9 +360,9 @@ class SuggestionCreateInput(serializers.Serializer):
     content = _text(20000)
     lead_deputy = _pk(Deputy.objects.all())
     co_signers = _pk(Deputy.objects.all(), many=True, required=False)
-    submitted_on = serializers.DateField(required=False, allow_null=True)
-    number = serializers.IntegerField(
-        min_value=1, max_value=MAX_INT, required=False, allow_null=True, help_text="工作人员录入"
+    submitted_on = serializers.DateField(required=False, allow_null=True, validators=[SUBMITTED_ON])
+    number = ranges.serializer_field(
+        Suggestion, "number", min_value=1, required=False, allow_null=True, help_text="工作人员录入"
     )
 
     def validate(self, data):
@@ -370,8 +375,8 @@ class SuggestionCreateInput(serializers.Serializer):
 
 
 class SuggestionUpdateInput(serializers.Serializer):
-    version = serializers.IntegerField(
-        min_value=1, max_value=MAX_INT, help_text="修改所依据的版本;他人已修改时拒绝"
+    version = ranges.serializer_field(
+        Suggestion, "version", min_value=1, help_text="修改所依据的版本;他人已修改时拒绝"
     )
     kind = serializers.ChoiceField(Suggestion.Kind.choices, required=False)
     channel = serializers.ChoiceField(Channel.choices, required=False)
@@ -380,7 +385,7 @@ class SuggestionUpdateInput(serializers.Serializer):
     title = _text(200, required=False)
     content = _text(20000, required=False)
     lead_deputy = _pk(Deputy.objects.all(), required=False)
-    submitted_on = serializers.DateField(required=False, allow_null=True)
+    submitted_on = serializers.DateField(required=False, allow_null=True, validators=[SUBMITTED_ON])
     co_signers = _pk(Deputy.objects.all(), many=True, required=False)
 
 
@@ -409,7 +414,9 @@ class UnitRoleInput(serializers.Serializer):
 
 class AssignInput(serializers.Serializer):
     units = UnitRoleInput(many=True, allow_empty=False)
-    assigned_on = serializers.DateField(required=False, allow_null=True, help_text="默认为今天")
+    assigned_on = serializers.DateField(
+        required=False, allow_null=True, validators=[ASSIGNED_ON], help_text="默认为今天"
+    )
 
 
 class KeyInput(serializers.Serializer):
@@ -428,9 +435,11 @@ class ExpressInput(serializers.Serializer):
     content = _text(20000)
     lead_deputy = _pk(Deputy.objects.all())
     co_signers = _pk(Deputy.objects.all(), many=True, required=False)
-    submitted_on = serializers.DateField(required=False, allow_null=True)
+    submitted_on = serializers.DateField(required=False, allow_null=True, validators=[SUBMITTED_ON])
     units = UnitRoleInput(many=True, allow_empty=False)
-    assigned_on = serializers.DateField(required=False, allow_null=True, help_text="默认为今天")
+    assigned_on = serializers.DateField(
+        required=False, allow_null=True, validators=[ASSIGNED_ON], help_text="默认为今天"
+    )
 
     validate = SuggestionCreateInput.validate
 
@@ -580,7 +589,9 @@ class CategoryFilters(serializers.Serializer):
 
 
 class FiguresQuery(serializers.Serializer):
-    as_of = serializers.DateField(required=False, help_text="截至日期 D,默认为今天")
+    as_of = serializers.DateField(
+        required=False, validators=[PastDay("统计截至日期")], help_text="截至日期 D,默认为今天"
+    )
     term = _pk(Term.objects.all(), required=False)
     meeting = _pk(Meeting.objects.all(), required=False)
     channel = serializers.ChoiceField(Channel.choices, required=False)

@@ -8,6 +8,8 @@ from accounts.models import User
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
+from . import ranges
+from .dates import PastDay
 from .figures import FIGURE_CHOICES
 from .masking import mask_contacts
 from .models import Category, Channel, ContactKind, ReplyResult, Suggestion, Verdict
@@ -50,7 +52,7 @@ class SuggestionFilterForm(forms.Form):
     # Dashboard drill-down: exactly the suggestions behind one figure of suggestions.figures
     # for the scope above, as of a day (today when empty).
     figure = forms.ChoiceField(label="统计口径", required=False, choices=_blank(FIGURE_CHOICES))
-    as_of = _date_input(label="统计截至", required=False)
+    as_of = _date_input(label="统计截至", required=False, validators=[PastDay("统计截至日期")])
     sort = forms.ChoiceField(
         label="排序", required=False, choices=[(k, v[0]) for k, v in SORTS.items()]
     )
@@ -63,7 +65,9 @@ class SuggestionFilterForm(forms.Form):
 class SuggestionForm(forms.Form):
     """Create or edit a suggestion. Deputy and meeting choices are those of one term."""
 
-    number = forms.IntegerField(
+    number = ranges.form_field(
+        Suggestion,
+        "number",
         label="编号",
         required=False,
         min_value=1,
@@ -91,7 +95,7 @@ class SuggestionForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs=PICKER),
     )
-    submitted_on = _date_input(label="提出日期", required=False)
+    submitted_on = _date_input(label="提出日期", required=False, validators=[PastDay("提出日期")])
 
     def __init__(self, *args, term: Term, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,7 +134,7 @@ def read_base(token: str) -> dict:
 class EditMeta(forms.Form):
     """Hidden fields of the edit form: the version and values the user started from."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = ranges.form_field(Suggestion, "version", widget=forms.HiddenInput, min_value=1)
     base = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
@@ -148,7 +152,7 @@ class RejectForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    into_number = forms.IntegerField(label="并入同届第几号建议", min_value=1)
+    into_number = ranges.form_field(Suggestion, "number", label="并入同届第几号建议", min_value=1)
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -171,7 +175,7 @@ class AssignForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs=PICKER),
     )
-    assigned_on = _date_input(label="交办日期")
+    assigned_on = _date_input(label="交办日期", validators=[PastDay("交办日期")])
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("assigned_on", timezone.localdate())
@@ -270,6 +274,12 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any integer id is accepted here; access and state are checked per suggestion.
         self.fields["ids"].valid_value = lambda value: True
+
+    def clean_ids(self):
+        low, high = ranges.column_range(Suggestion, "id")
+        if any(not low <= pk <= high for pk in self.cleaned_data["ids"]):
+            raise forms.ValidationError("所选建议不存在")
+        return self.cleaned_data["ids"]
 
     def clean(self):
         data = super().clean()
