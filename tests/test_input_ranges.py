@@ -364,3 +364,33 @@ def test_the_admin_refuses_a_term_number_too_big(admin_browser):  # noqa: F811
     assert response.status_code == 200
     assert "确保该值小于或等于32767。" in text(response)
     assert not Term.objects.filter(name="第99999届").exists()
+
+
+HUGE = "99999999999999999999"  # beyond any integer column, SQLite's included
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/suggestions/{HUGE}/",
+        f"/suggestions/{HUGE}/edit/",
+        f"/inbox/{HUGE}/",
+        f"/api/v1/suggestions/{HUGE}/",
+        f"/api/v1/assignments/{HUGE}/",
+        f"/api/v1/replies/{HUGE}/",
+        f"/admin/suggestions/suggestion/{HUGE}/change/",
+        f"/suggestions/?page={HUGE}",
+        f"/api/v1/suggestions/?page={HUGE}",
+        f"/api/v1/suggestions/?page_size={HUGE}",
+        f"/suggestions/?term={HUGE}&meeting={HUGE}&unit={HUGE}",
+        f"/api/v1/suggestions/?term={HUGE}",
+        f"/dashboard/?term={HUGE}&unit={HUGE}",
+        f"/public/?category={HUGE}&year={HUGE}",
+    ],
+)
+def test_ids_and_pages_beyond_any_column_are_not_a_server_error(client, people, journey, path):
+    journey.submitted()
+    people.staff.is_staff = people.staff.is_superuser = True
+    people.staff.save()
+    client.force_login(people.staff)
+    assert client.get(path).status_code < 500
