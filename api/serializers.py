@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from accounts.models import User
 from deputies.models import Delegation, Deputy, Meeting, Term
-from suggestions import deadlines, limits
+from suggestions import deadlines, limits, ranges
+from suggestions.dates import PastDay
 from suggestions.models import (
     Assignment,
     Category,
@@ -25,8 +26,12 @@ from suggestions.models import (
 from suggestions.selectors import SORTS
 from units.models import Unit
 
-MAX_INT = 2**31 - 1
+MAX_INT = 2**31 - 1  # ids in query parameters: what a client may ask for
 MAX_ID = 2**63 - 1  # ids are 64-bit
+
+# Days that record the past: between the first term's start and today (suggestions.dates).
+SUBMITTED_ON = PastDay("提出日期")
+ASSIGNED_ON = PastDay("交办日期")
 
 # --- errors (documented in the schema for every operation) -----------------------------------
 
@@ -387,9 +392,9 @@ class SuggestionCreateInput(serializers.Serializer):
     content = _text(20000)
     lead_deputy = _pk(Deputy.objects.all())
     co_signers = PrimaryKeyList(Deputy.objects.all(), kind="co_signers", required=False)
-    submitted_on = serializers.DateField(required=False, allow_null=True)
-    number = serializers.IntegerField(
-        min_value=1, max_value=MAX_INT, required=False, allow_null=True, help_text="工作人员录入"
+    submitted_on = serializers.DateField(required=False, allow_null=True, validators=[SUBMITTED_ON])
+    number = ranges.serializer_field(
+        Suggestion, "number", min_value=1, required=False, allow_null=True, help_text="工作人员录入"
     )
 
     def validate(self, data):
@@ -402,8 +407,8 @@ class SuggestionCreateInput(serializers.Serializer):
 
 
 class SuggestionUpdateInput(serializers.Serializer):
-    version = serializers.IntegerField(
-        min_value=1, max_value=MAX_INT, help_text="修改所依据的版本;他人已修改时拒绝"
+    version = ranges.serializer_field(
+        Suggestion, "version", min_value=1, help_text="修改所依据的版本;他人已修改时拒绝"
     )
     kind = serializers.ChoiceField(Suggestion.Kind.choices, required=False)
     channel = serializers.ChoiceField(Channel.choices, required=False)
@@ -412,7 +417,7 @@ class SuggestionUpdateInput(serializers.Serializer):
     title = _text(200, required=False)
     content = _text(20000, required=False)
     lead_deputy = _pk(Deputy.objects.all(), required=False)
-    submitted_on = serializers.DateField(required=False, allow_null=True)
+    submitted_on = serializers.DateField(required=False, allow_null=True, validators=[SUBMITTED_ON])
     co_signers = PrimaryKeyList(Deputy.objects.all(), kind="co_signers", required=False)
 
 
@@ -477,7 +482,9 @@ def _units():
 
 class AssignInput(serializers.Serializer):
     units = _units()
-    assigned_on = serializers.DateField(required=False, allow_null=True, help_text="默认为今天")
+    assigned_on = serializers.DateField(
+        required=False, allow_null=True, validators=[ASSIGNED_ON], help_text="默认为今天"
+    )
 
 
 class KeyInput(serializers.Serializer):
@@ -497,9 +504,11 @@ class ExpressInput(serializers.Serializer):
     content = _text(20000)
     lead_deputy = _pk(Deputy.objects.all())
     co_signers = PrimaryKeyList(Deputy.objects.all(), kind="co_signers", required=False)
-    submitted_on = serializers.DateField(required=False, allow_null=True)
+    submitted_on = serializers.DateField(required=False, allow_null=True, validators=[SUBMITTED_ON])
     units = _units()
-    assigned_on = serializers.DateField(required=False, allow_null=True, help_text="默认为今天")
+    assigned_on = serializers.DateField(
+        required=False, allow_null=True, validators=[ASSIGNED_ON], help_text="默认为今天"
+    )
 
     validate = SuggestionCreateInput.validate
 
@@ -656,7 +665,9 @@ class CategoryFilters(serializers.Serializer):
 
 
 class FiguresQuery(serializers.Serializer):
-    as_of = serializers.DateField(required=False, help_text="截至日期 D,默认为今天")
+    as_of = serializers.DateField(
+        required=False, validators=[PastDay("统计截至日期")], help_text="截至日期 D,默认为今天"
+    )
     term = _pk(Term.objects.all(), required=False)
     meeting = _pk(Meeting.objects.all(), required=False)
     channel = serializers.ChoiceField(Channel.choices, required=False)

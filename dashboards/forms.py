@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from deputies.models import Meeting, Term
+from suggestions.dates import PastDay
 from suggestions.figures import Scope
 from suggestions.models import Category, Channel
 from units.models import Unit
@@ -67,8 +68,13 @@ class DashboardFilterForm(forms.Form):
         Unit.objects.all(), label="承办单位", required=False, empty_label="全部"
     )
     key = forms.BooleanField(label="仅重点建议", required=False)
+    # A figure as of a day before the first term or after today means nothing: refused, and
+    # the page falls back to today with the reason shown.
     as_of = forms.DateField(
-        label="统计截至", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="统计截至",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[PastDay("统计截至日期")],
     )
 
     def filters(self) -> Filters:

@@ -20,13 +20,18 @@ KEY_PAGE_SIZE = 100
 
 def _filters(request, **fixed) -> tuple[DashboardFilterForm, Filters]:
     """Filters from the URL; the form shown again with the defaults it fell back to."""
-    filters = DashboardFilterForm(request.GET or None).filters()
-    filters = replace(filters, **fixed)
+    asked = DashboardFilterForm(request.GET or None)
+    filters = replace(asked.filters(), **fixed)
     data = request.GET.copy()
     data["term"] = filters.term.pk if filters.term else ""
     data["as_of"] = filters.as_of.isoformat()
     form = DashboardFilterForm(data)
+    form.fields["as_of"].validators = []  # checked above: the day shown is in range
     form.is_valid()
+    # A refused term or day is replaced by the default above: still say why.
+    for name in ("term", "as_of"):
+        for error in asked.errors.get(name, []) if asked.is_bound else []:
+            form.add_error(name, error)
     return form, filters
 
 

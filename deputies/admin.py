@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib import admin
 
+from suggestions.ranges import ColumnRanges
+
 from .models import Delegation, Deputy, Meeting, Term
 
 
-class MeetingInline(admin.TabularInline):
+class MeetingInline(ColumnRanges, admin.TabularInline):
     model = Meeting
     fields = ("number", "name", "start_date", "end_date")
     ordering = ("number",)
@@ -12,7 +14,7 @@ class MeetingInline(admin.TabularInline):
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(ColumnRanges, admin.ModelAdmin):
     list_display = ("name", "number", "start_date", "end_date", "is_current")
     list_filter = ("is_current",)
     search_fields = ("name",)
@@ -21,7 +23,7 @@ class TermAdmin(admin.ModelAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(ColumnRanges, admin.ModelAdmin):
     list_display = ("name", "term", "number", "start_date", "end_date")
     list_filter = ("term",)
     list_select_related = ("term",)

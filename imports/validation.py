@@ -11,12 +11,13 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from deputies.models import Delegation, Deputy, Meeting, Term
-from suggestions import access, workflow
+from suggestions import access, dates, ranges, workflow
 from suggestions.models import Category, Channel, Suggestion, SuggestionKind
 from units.models import Unit, UnitSystem
 
@@ -86,6 +87,29 @@ class Row:
             limit = model._meta.get_field(field_name or key).max_length
             if limit and len(value) > limit:
                 self.error(key, f"不能超过{limit}个字(现有{len(value)}个字)")
+        return value
+
+    def integer(self, key: str, model, field_name: str = "") -> int | None:
+        """A positive integer that the model field's column can hold."""
+        value = self.read(key, excel.positive_int)
+        if value is not None:
+            reason = ranges.out_of_range(model, field_name or key, value)
+            if reason:
+                self.error(key, f"{self.spec.column(key).header}{reason}")
+                return None
+        return value
+
+    def past_day(self, key: str, earliest: date) -> date | None:
+        """A day that records the past (suggestions.dates), `earliest` read once per check."""
+        value = self.read(key, excel.day)
+        if value is not None:
+            try:
+                dates.validate_past_day(
+                    value, field_label=self.spec.column(key).header, earliest=earliest
+                )
+            except ValidationError as exc:
+                self.error(key, exc.messages[0])
+                return None
         return value
 
     def email(self, key: str) -> str:
@@ -222,6 +246,7 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
         meetings[(meeting.term_id, str(meeting.number))] = meeting
     categories = {c.name: c for c in Category.objects.all()}
     deputies = DeputyNames()
+    earliest = dates.earliest_day()
 
     parsed = []
     for row in _rows(table, spec, plan, progress):
@@ -254,7 +279,7 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
         values = dict(
             term=term,
             meeting=meeting,
-            number=row.read("number", excel.positive_int),
+            number=row.integer("number", Suggestion),
             kind=row.read("kind", excel.choice, KIND_LABELS, SuggestionKind.SUGGESTION),
             channel=row.read("channel", excel.choice, CHANNEL_LABELS),
             category=category,
@@ -262,7 +287,7 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
             content=row.text("content"),
             lead_deputy=lead,
             co_signers=co_signers,
-            submitted_on=row.read("submitted_on", excel.day),
+            submitted_on=row.past_day("submitted_on", earliest),
             registered_on=row.read("registered_on", excel.day) if register else None,
         )
         # The workflow's own rules for a new suggestion, on the cells not already wrong.

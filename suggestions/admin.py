@@ -14,6 +14,7 @@ from django.db.models.functions import ExtractYear
 from django.utils.html import format_html_join
 
 from . import deadlines, workflow
+from .dates import validate_past_day
 from .models import (
     AUDIT_ACTION_LABELS,
     Assignment,
@@ -34,6 +35,7 @@ from .models import (
     Suggestion,
     SuggestionStatus,
 )
+from .ranges import ColumnRanges
 
 # --- shared pieces -------------------------------------------------------------------------
 
@@ -160,7 +162,7 @@ class AuditColumns:
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ColumnRanges, admin.ModelAdmin):
     list_display = ("name", "order", "is_active")
     list_editable = ("order", "is_active")
     list_filter = ("is_active",)
@@ -169,7 +171,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChannelRule)
-class ChannelRuleAdmin(admin.ModelAdmin):
+class ChannelRuleAdmin(ColumnRanges, admin.ModelAdmin):
     """The deadline defaults staff edit. Each assignment freezes the rules in force when it is
     made, so an edit here applies to new assignments only."""
 
@@ -208,7 +210,7 @@ class CalendarChangeMovesDeadlines:
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(CalendarChangeMovesDeadlines, admin.ModelAdmin):
+class CalendarYearAdmin(ColumnRanges, CalendarChangeMovesDeadlines, admin.ModelAdmin):
     list_display = ("year", "source", "entered_at")
     search_fields = ("=year", "source")
     ordering = ("-year",)
@@ -274,6 +276,10 @@ class SuggestionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["loaded_version"].initial = self.instance.version
+
+    def clean_submitted_on(self):
+        day = self.cleaned_data.get("submitted_on")
+        return day and validate_past_day(day, field_label="提出日期")
 
     def clean(self):
         cleaned = super().clean()

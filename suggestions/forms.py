@@ -10,8 +10,10 @@ from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
 from . import attachments as attachment_rules
-from . import limits
+from . import limits, ranges
+from .dates import PastDay
 from .figures import FIGURE_CHOICES
+from .masking import mask_contacts
 from .models import Category, Channel, ContactKind, ReplyResult, Suggestion, Verdict
 from .selectors import SORTS
 
@@ -79,7 +81,7 @@ class SuggestionFilterForm(forms.Form):
     # Dashboard drill-down: exactly the suggestions behind one figure of suggestions.figures
     # for the scope above, as of a day (today when empty).
     figure = forms.ChoiceField(label="统计口径", required=False, choices=_blank(FIGURE_CHOICES))
-    as_of = _date_input(label="统计截至", required=False)
+    as_of = _date_input(label="统计截至", required=False, validators=[PastDay("统计截至日期")])
     sort = forms.ChoiceField(
         label="排序", required=False, choices=[(k, v[0]) for k, v in SORTS.items()]
     )
@@ -92,7 +94,9 @@ class SuggestionFilterForm(forms.Form):
 class SuggestionForm(forms.Form):
     """Create or edit a suggestion. Deputy and meeting choices are those of one term."""
 
-    number = forms.IntegerField(
+    number = ranges.form_field(
+        Suggestion,
+        "number",
         label="编号",
         required=False,
         min_value=1,
@@ -121,7 +125,7 @@ class SuggestionForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs=PICKER),
     )
-    submitted_on = _date_input(label="提出日期", required=False)
+    submitted_on = _date_input(label="提出日期", required=False, validators=[PastDay("提出日期")])
 
     def __init__(self, *args, term: Term, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -160,7 +164,7 @@ def read_base(token: str) -> dict:
 class EditMeta(forms.Form):
     """Hidden fields of the edit form: the version and values the user started from."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = ranges.form_field(Suggestion, "version", widget=forms.HiddenInput, min_value=1)
     base = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
@@ -179,7 +183,7 @@ class RejectForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    into_number = forms.IntegerField(label="并入同届第几号建议", min_value=1)
+    into_number = ranges.form_field(Suggestion, "number", label="并入同届第几号建议", min_value=1)
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -204,7 +208,7 @@ class AssignForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs=PICKER),
     )
-    assigned_on = _date_input(label="交办日期")
+    assigned_on = _date_input(label="交办日期", validators=[PastDay("交办日期")])
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("assigned_on", timezone.localdate())
@@ -312,6 +316,9 @@ class BulkForm(forms.Form):
         ids = self.cleaned_data["ids"]
         if too_many := limits.too_many("bulk", len(ids)):
             raise forms.ValidationError(too_many, code=limits.CODE)
+        low, high = ranges.column_range(Suggestion, "id")
+        if any(not low <= pk <= high for pk in ids):
+            raise forms.ValidationError("所选建议不存在")
         return ids
 
     def clean(self):
@@ -478,3 +485,10 @@ class PublicSearchForm(forms.Form):
     def __init__(self, *args, years=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [("", "全部年份"), *[(y, f"{y}年") for y in years]]
+
+    def clean_q(self):
+        # Searching for a phone number or address would tell whether a reply holds it.
+        q = self.cleaned_data["q"]
+        if mask_contacts(q) != q:
+            raise forms.ValidationError("不能按电话号码或电子邮箱查询")
+        return q

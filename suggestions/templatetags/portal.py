@@ -1,9 +1,10 @@
 """Display helpers shared by the portal's templates: no rules, only presentation."""
 
-import re
 from datetime import date
 
 from django import template
+
+from suggestions.masking import mask_contacts
 
 register = template.Library()
 
@@ -25,15 +26,7 @@ def deadline_chip(deadline: date | None, today: date, is_open: bool = True):
     return {"deadline": deadline, "tone": tone, "text": text}
 
 
-# Phone numbers (mobile, landline with area code, 12345-style short numbers are kept) and
-# e-mail addresses: what a public page must not show even when a reply's text contains them.
-_CONTACTS = re.compile(
-    r"(?<!\d)(?:\+?86[- ]?)?(?:1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}[- ]?\d{7,8}|\d{7,8})(?!\d)"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-)
-
-
 @register.filter
 def hide_contacts(text: str) -> str:
-    """Mask phone numbers and e-mail addresses in published text."""
-    return _CONTACTS.sub("[已隐去]", text or "")
+    """Mask phone numbers and e-mail addresses in published text (suggestions.masking)."""
+    return mask_contacts(text)
