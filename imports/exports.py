@@ -7,7 +7,10 @@ whatever the number of rows (pinned in tests/test_imports_export.py).
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
 
 from deputies.models import Deputy
 from suggestions.models import Assignment
@@ -31,7 +34,8 @@ def _join_dates(dates) -> str:
     return "、".join(sorted({d.isoformat() for d in dates}))
 
 
-def suggestion_rows(queryset: QuerySet) -> list[list]:
+def suggestion_rows(queryset: QuerySet, today: date | None = None) -> list[list]:
+    today = today or timezone.localdate()
     queryset = (
         queryset.select_related("term", "meeting", "category", "lead_deputy__delegation")
         .prefetch_related(
@@ -71,6 +75,7 @@ def suggestion_rows(queryset: QuerySet) -> list[list]:
                 "、".join(f"{a.unit.name}({a.get_role_display()})" for a in s.open_assignments),
                 _join_dates(a.deadline for a in answering),
                 excel.yes_no_text(s.is_key),
+                excel.yes_no_text(any(a.is_overdue(today) for a in answering)),
             ]
         )
     return rows

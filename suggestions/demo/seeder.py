@@ -796,8 +796,8 @@ class DemoSeeder:
         self._status(r, staff, "suggestion.register", S.REGISTERED, registered_on=r)
         leader = f.get("key")
         if leader is None and not f and rng.random() < 0.05:
-            leader = rng.choice(self.leaders[:1] * 2 + self.leaders[1:] + [None])
-            s.is_key = True
+            # A key suggestion always has its supervising leader (workflow.suggestion_mark_key).
+            leader = rng.choice(self.leaders[:1] * 2 + self.leaders[1:])
         if leader is not None:
             s.is_key, s.supervisor = True, leader
         if s.is_key:
