@@ -227,7 +227,8 @@ PORTAL = {
     "RANKING_MIN_ASSIGNMENTS": env_int("PORTAL_RANKING_MIN_ASSIGNMENTS", 5),
     # Largest reply attachment accepted, in MB (checked on the upload, by content and size).
     "ATTACHMENT_MAX_MB": env_int("PORTAL_ATTACHMENT_MAX_MB", 20),
-    # An open assignment is "due soon" (unit inbox tab) within this many days of its deadline.
+    # An open assignment is "due soon" within this many days of its deadline: the inbox tab,
+    # the deadline chips and the API (suggestions.models.deadline_status, Assignment.due_soon_q).
     "DUE_SOON_DAYS": env_int("PORTAL_DUE_SOON_DAYS", 14),
     # Seconds between a change and the recompute of the figures it touches; changes in
     # between share one recompute.
