@@ -124,9 +124,9 @@ def reply(*, user, pk) -> Reply:
 
 
 def feedback(*, user, filters: dict) -> QuerySet:
-    qs = Feedback.objects.filter(
-        reply__in=access.replies_visible_to(user).values("pk")
-    ).select_related("reply__assignment", "deputy", "entered_by")
+    qs = Feedback.objects.filter(access.reply_visibility_q(user, "reply__")).select_related(
+        "reply__assignment", "deputy", "entered_by"
+    )
     if filters.get("suggestion"):
         qs = qs.filter(reply__assignment__suggestion_id=filters["suggestion"])
     if filters.get("result_verdict"):

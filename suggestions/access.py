@@ -81,12 +81,20 @@ def assignment_for_user(user, pk, queryset: QuerySet | None = None) -> Assignmen
         raise Http404("no such assignment for this user") from None
 
 
+def reply_visibility_q(user, prefix: str = "") -> Q:
+    """Who sees a reply (with its feedback and attachments): whoever may see its assignment.
+    Pages, downloads, printouts and the API all ask this; the public page shows only
+    `Reply.published_q()` replies, redacted, to everyone. `prefix` for a related lookup
+    (e.g. "reply__" on attachments and feedback)."""
+    if can_see_all(user):
+        return Q()
+    return Q(**{f"{prefix}assignment__in": assignments_visible_to(user).values("pk")})
+
+
 def replies_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Replies the user may see (with their feedback and attachments): those of assignments
-    the user may see. Pages, downloads, printouts and the API all ask this; the public
-    page shows only `Reply.published_q()` replies, redacted, to everyone."""
+    """The replies the user may see (`reply_visibility_q`)."""
     qs = Reply.objects.all() if queryset is None else queryset
-    return qs.filter(assignment__in=assignments_visible_to(user).values("pk"))
+    return qs.filter(reply_visibility_q(user))
 
 
 def reply_for_user(user, pk, queryset: QuerySet | None = None) -> Reply:
@@ -101,7 +109,7 @@ def attachment_for_user(user, pk, queryset: QuerySet | None = None) -> Attachmen
     """A reply's attachment: seen by whoever may see the reply, else 404."""
     qs = Attachment.objects.all() if queryset is None else queryset
     try:
-        return qs.filter(reply__in=replies_visible_to(user).values("pk")).get(pk=pk)
+        return qs.filter(reply_visibility_q(user, "reply__")).get(pk=pk)
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise Http404("no such attachment for this user") from None
 
