@@ -1523,11 +1523,7 @@ class DemoSeeder:
             .values_list("result_verdict")
             .annotate(n=Count("id"))
         )
-        overdue = asgs.filter(
-            role__in=Assignment.ANSWERING_ROLES,
-            state__in=[A.ASSIGNED, A.ACCEPTED],
-            deadline__lt=REFERENCE_DATE,
-        ).count()
+        overdue = asgs.filter(Assignment.overdue_q(REFERENCE_DATE)).count()
         requests = {
             name: dict(
                 model.objects.filter(assignment__suggestion__term=term)
