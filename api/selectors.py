@@ -66,8 +66,15 @@ def assignments(*, user, filters: dict) -> QuerySet:
             qs = qs.filter(**{name: filters[name]})
     if filters.get("suggestion"):
         qs = qs.filter(suggestion_id=filters["suggestion"])
-    if filters.get("overdue"):
-        qs = qs.filter(Assignment.overdue_q(timezone.localdate()))
+    # The deadline filters are the model's meanings, as on the unit inbox's tabs.
+    today = timezone.localdate()
+    for name, condition in (
+        ("overdue", Assignment.overdue_q),
+        ("opinion_overdue", Assignment.opinion_overdue_q),
+        ("due_soon", Assignment.due_soon_q),
+    ):
+        if filters.get(name):
+            qs = qs.filter(condition(today))
     return _ordered(qs, filters.get("ordering"), ("deadline", "id"))
 
 
@@ -97,12 +104,18 @@ def contacts(*, user, filters: dict) -> QuerySet:
 
 
 def replies(*, user, filters: dict) -> QuerySet:
-    qs = Reply.objects.filter(assignment__in=_visible_assignment_ids(user)).select_related(
-        "assignment__unit", "feedback"
+    # The suggestion is joined for `awaiting_feedback` (Reply.get_feedback_status).
+    qs = access.replies_visible_to(user).select_related(
+        "assignment__unit", "assignment__suggestion", "feedback"
     )
     qs = _by_suggestion_and_assignment(qs, filters, "assignment")
     if filters.get("result"):
         qs = qs.filter(result=filters["result"])
+    if filters.get("is_public") is not None:
+        qs = qs.filter(is_public=filters["is_public"])
+    if filters.get("awaiting_feedback") is not None:
+        awaiting = Reply.awaiting_feedback_q()
+        qs = qs.filter(awaiting if filters["awaiting_feedback"] else ~awaiting)
     return _ordered(qs, filters.get("ordering"), ("replied_on", "id"))
 
 
@@ -111,9 +124,9 @@ def reply(*, user, pk) -> Reply:
 
 
 def feedback(*, user, filters: dict) -> QuerySet:
-    qs = Feedback.objects.filter(
-        reply__assignment__in=_visible_assignment_ids(user)
-    ).select_related("reply__assignment", "deputy", "entered_by")
+    qs = Feedback.objects.filter(access.reply_visibility_q(user, "reply__")).select_related(
+        "reply__assignment", "deputy", "entered_by"
+    )
     if filters.get("suggestion"):
         qs = qs.filter(reply__assignment__suggestion_id=filters["suggestion"])
     if filters.get("result_verdict"):
@@ -135,8 +148,11 @@ def unit_request(*, user, model, pk):
     return get_or_404(unit_requests(user=user, model=model, filters={}), pk)
 
 
-def deputies(*, filters: dict) -> QuerySet:
-    qs = Deputy.objects.select_related("term", "delegation")
+def deputies(*, user, filters: dict) -> QuerySet:
+    """Deputies, each flagged `contact_visible` (access.deputy_contact_q) for the serializer."""
+    qs = access.deputies_with_contact_flag(
+        user, Deputy.objects.select_related("term", "delegation")
+    )
     if filters.get("q"):
         qs = qs.filter(name__contains=filters["q"].strip())
     for name in ("term", "delegation"):

@@ -15,6 +15,7 @@ from suggestions.models import (
     Channel,
     Contact,
     DeadlineChange,
+    DeadlineStatus,
     ExtensionRequest,
     Feedback,
     Opinion,
@@ -102,10 +103,24 @@ class DeputySerializer(serializers.ModelSerializer):
 
 
 class DeputyWithContactSerializer(DeputySerializer):
-    """For committee staff and the deputy themself."""
+    """With the contact data where `access.deputy_contact_q` allows it (the `contact_visible`
+    flag of api.selectors.deputies): staff, the deputy themself, the units handling their
+    suggestions. Elsewhere the three fields are left out."""
+
+    CONTACT_FIELDS = ("phone", "email", "address")
+    phone = serializers.CharField(required=False, help_text="仅对有权查看者提供")
+    email = serializers.CharField(required=False, help_text="仅对有权查看者提供")
+    address = serializers.CharField(required=False, help_text="仅对有权查看者提供")
 
     class Meta(DeputySerializer.Meta):
         fields = [*DeputySerializer.Meta.fields, "phone", "email", "address"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not getattr(instance, "contact_visible", False):
+            for name in self.CONTACT_FIELDS:
+                data.pop(name, None)
+        return data
 
 
 # --- suggestions -----------------------------------------------------------------------------
@@ -191,6 +206,10 @@ class AssignmentSerializer(serializers.ModelSerializer):
     unit = RefSerializer()
     has_pending_reassignment = serializers.BooleanField(read_only=True)
     has_pending_extension = serializers.BooleanField(read_only=True)
+    deadline_status = serializers.SerializerMethodField(
+        help_text="今天的期限状态:done 已答复或已结束,ok 未到期,due_soon 即将到期,"
+        "overdue 逾期(主办/分办),opinion_overdue 协办意见逾期"
+    )
 
     class Meta:
         model = Assignment
@@ -209,7 +228,12 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "replaced_by",
             "has_pending_reassignment",
             "has_pending_extension",
+            "deadline_status",
         ]
+
+    @extend_schema_field(serializers.ChoiceField(DeadlineStatus.choices))
+    def get_deadline_status(self, obj) -> str:
+        return obj.get_deadline_status(timezone.localdate())
 
 
 class AssignmentDetailSerializer(AssignmentSerializer):
@@ -274,6 +298,9 @@ class ReplySerializer(serializers.ModelSerializer):
     suggestion = serializers.IntegerField(source="assignment.suggestion_id", read_only=True)
     unit = RefSerializer(source="assignment.unit")
     feedback = serializers.SerializerMethodField()
+    awaiting_feedback = serializers.BooleanField(
+        source="awaits_feedback", read_only=True, help_text="当前有效的答复,尚待代表反馈"
+    )
 
     class Meta:
         model = Reply
@@ -293,6 +320,7 @@ class ReplySerializer(serializers.ModelSerializer):
             "not_public_reason",
             "superseded",
             "feedback",
+            "awaiting_feedback",
         ]
 
     @extend_schema_field(ReplyFeedbackSerializer(allow_null=True))
@@ -612,7 +640,15 @@ class AssignmentFilters(serializers.Serializer):
     unit = _pk(Unit.objects.all(), required=False)
     state = serializers.ChoiceField(Assignment.State.choices, required=False)
     role = serializers.ChoiceField(Assignment.Role.choices, required=False)
-    overdue = serializers.BooleanField(required=False, help_text="仅未答复且已过期限的交办")
+    overdue = serializers.BooleanField(
+        required=False, help_text="仅逾期的交办:主办/分办未答复且已过答复期限"
+    )
+    opinion_overdue = serializers.BooleanField(
+        required=False, help_text="仅协办意见逾期的交办(协办单位未提交意见且已过期限)"
+    )
+    due_soon = serializers.BooleanField(
+        required=False, help_text="仅即将到期的交办(未答复,期限在今天起 PORTAL_DUE_SOON_DAYS 日内)"
+    )
     ordering = _ordering("deadline", "assigned_on", "id")
 
 
@@ -628,6 +664,9 @@ class ReplyFilters(serializers.Serializer):
     assignment = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
     result = serializers.ChoiceField(Reply.Result.choices, required=False)
     is_public = serializers.BooleanField(required=False, allow_null=True, default=None)
+    awaiting_feedback = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="是否尚待代表反馈"
+    )
     ordering = _ordering("replied_on", "id")
 
 

@@ -458,41 +458,26 @@ class ExtensionDecide(APIView):
 # --- master data -----------------------------------------------------------------------------
 
 
-def _sees_deputy_contact(user, deputy=None) -> bool:
-    # Personal contact data: committee staff, and a deputy their own.
-    return user.is_committee_staff or (deputy is not None and deputy.user_id == user.pk)
-
-
 @extend_schema(tags=["基础数据"], parameters=[S.DeputyFilters])
 class DeputyList(_List):
-    """代表。联系电话、电子邮箱、通讯地址只对工作人员提供。"""
+    """代表。联系电话、电子邮箱、通讯地址只对工作人员、代表本人和办理其领衔建议的承办单位提供。"""
 
+    serializer_class = S.DeputyWithContactSerializer
     filters_class = S.DeputyFilters
 
-    def get_serializer_class(self):
-        # The schema documents the contact fields as optional: present for staff only.
-        if getattr(self, "swagger_fake_view", False) or _sees_deputy_contact(self.request.user):
-            return S.DeputyWithContactSerializer
-        return S.DeputySerializer
-
     def get_queryset(self):
-        return selectors.deputies(filters=self.filters())
+        return selectors.deputies(user=self.request.user, filters=self.filters())
 
 
 @extend_schema(tags=["基础数据"])
 class DeputyDetail(APIView):
     @extend_schema(
         responses=S.DeputyWithContactSerializer,
-        description="联系电话、电子邮箱、通讯地址只对工作人员和代表本人提供。",
+        description="联系电话、电子邮箱、通讯地址只对工作人员、代表本人和办理其领衔建议的承办单位提供。",
     )
     def get(self, request, pk: int):
-        deputy = selectors.get_or_404(selectors.deputies(filters={}), pk)
-        serializer = (
-            S.DeputyWithContactSerializer
-            if _sees_deputy_contact(request.user, deputy)
-            else S.DeputySerializer
-        )
-        return Response(serializer(deputy).data)
+        deputy = selectors.get_or_404(selectors.deputies(user=request.user, filters={}), pk)
+        return Response(S.DeputyWithContactSerializer(deputy).data)
 
 
 @extend_schema(tags=["基础数据"], parameters=[S.UnitFilters])

@@ -230,7 +230,8 @@ PORTAL = {
     # At most this many attachments per reply, together at most this many MB.
     "ATTACHMENT_MAX_COUNT": env_int("PORTAL_ATTACHMENT_MAX_COUNT", 10),
     "ATTACHMENT_MAX_TOTAL_MB": env_int("PORTAL_ATTACHMENT_MAX_TOTAL_MB", 50),
-    # An open assignment is "due soon" (unit inbox tab) within this many days of its deadline.
+    # An open assignment is "due soon" within this many days of its deadline: the inbox tab,
+    # the deadline chips and the API (suggestions.models.deadline_status, Assignment.due_soon_q).
     "DUE_SOON_DAYS": env_int("PORTAL_DUE_SOON_DAYS", 14),
     # Seconds between a change and the recompute of the figures it touches; changes in
     # between share one recompute.

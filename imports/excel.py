@@ -112,6 +112,8 @@ SUGGESTIONS = SheetSpec(
         Column("承办单位", "units", width=30),
         Column("答复期限", "deadlines", width=12),
         Column("重点", "is_key", width=6),
+        # Assignment.is_overdue, the one meaning of 逾期 (a lead assignment past its deadline).
+        Column("逾期", "overdue", width=6),
     ),
 )
 

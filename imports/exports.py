@@ -11,7 +11,10 @@ file then says so on its first sheet and in its page header.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
 
 from deputies.models import Deputy
 from suggestions import access
@@ -40,7 +43,10 @@ def _notice(reveal: bool) -> str:
     return access.CONFIDENTIAL_NOTICE if reveal else ""
 
 
-def suggestion_rows(queryset: QuerySet, *, reveal_confidential: bool = False) -> list[list]:
+def suggestion_rows(
+    queryset: QuerySet, *, reveal_confidential: bool = False, today: date | None = None
+) -> list[list]:
+    today = today or timezone.localdate()
     queryset = (
         queryset.select_related("term", "meeting", "category", "lead_deputy__delegation")
         .prefetch_related(
@@ -84,6 +90,7 @@ def suggestion_rows(queryset: QuerySet, *, reveal_confidential: bool = False) ->
                 "、".join(f"{a.unit.name}({a.get_role_display()})" for a in s.open_assignments),
                 _join_dates(a.deadline for a in answering),
                 excel.yes_no_text(s.is_key),
+                excel.yes_no_text(any(a.is_overdue(today) for a in answering)),
             ]
         )
     return rows

@@ -41,7 +41,6 @@ from .services import notify
 
 logger = logging.getLogger(__name__)
 
-OPEN_STATES = Assignment.OPEN_STATES
 # An e-mail attempt longer than this is taken for a dead worker.
 EMAIL_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -80,9 +79,9 @@ def reminders_due(*, today: date) -> list[Due]:
     one look-up of what was already recorded for those deadlines."""
     horizon = today + timedelta(days=max(settings.PORTAL["REMINDER_DAYS_BEFORE"]))
     assignments = list(
-        Assignment.objects.filter(
-            state__in=OPEN_STATES, role__in=Assignment.ANSWERING_ROLES, deadline__lte=horizon
-        )
+        # Lead assignments owing a reply: past the deadline they are 逾期, the one meaning of
+        # Assignment.overdue_q (co-handlers' lateness is not overdue and not reminded here).
+        Assignment.objects.filter(Assignment.awaiting_reply_q(), deadline__lte=horizon)
         .select_related("suggestion", "unit")
         .order_by("deadline", "id")
     )
@@ -93,8 +92,7 @@ def reminders_due(*, today: date) -> list[Due]:
         return []
     recorded = set(
         ReminderDelivery.objects.filter(
-            assignment__state__in=OPEN_STATES,
-            assignment__role__in=Assignment.ANSWERING_ROLES,
+            Assignment.awaiting_reply_q("assignment__"),
             assignment__deadline__lte=horizon,
             deadline=F("assignment__deadline"),
         ).values_list("assignment_id", "kind", "deadline")

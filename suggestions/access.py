@@ -9,10 +9,20 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 
-from .models import Assignment, Suggestion
+from .models import Assignment, Attachment, Reply, Suggestion
 
 
 def can_see_all(user) -> bool:
@@ -73,6 +83,75 @@ def assignment_for_user(user, pk, queryset: QuerySet | None = None) -> Assignmen
         return assignments_visible_to(user, queryset).get(pk=pk)
     except (Assignment.DoesNotExist, ValueError, TypeError):
         raise Http404("no such assignment for this user") from None
+
+
+def reply_visibility_q(user, prefix: str = "") -> Q:
+    """Who sees a reply (with its feedback and attachments): whoever may see its assignment.
+    Pages, downloads, printouts and the API all ask this; the public page shows only
+    `Reply.published_q()` replies, redacted, to everyone. `prefix` for a related lookup
+    (e.g. "reply__" on attachments and feedback)."""
+    if can_see_all(user):
+        return Q()
+    return Q(**{f"{prefix}assignment__in": assignments_visible_to(user).values("pk")})
+
+
+def replies_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The replies the user may see (`reply_visibility_q`)."""
+    qs = Reply.objects.all() if queryset is None else queryset
+    return qs.filter(reply_visibility_q(user))
+
+
+def reply_for_user(user, pk, queryset: QuerySet | None = None) -> Reply:
+    """The reply with this id if the user may see it, else 404."""
+    try:
+        return replies_visible_to(user, queryset).get(pk=pk)
+    except (Reply.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such reply for this user") from None
+
+
+def attachment_for_user(user, pk, queryset: QuerySet | None = None) -> Attachment:
+    """A reply's attachment: seen by whoever may see the reply, else 404."""
+    qs = Attachment.objects.all() if queryset is None else queryset
+    try:
+        return qs.filter(reply_visibility_q(user, "reply__")).get(pk=pk)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such attachment for this user") from None
+
+
+def deputy_contact_q(user) -> Q | None:
+    """Deputies whose contact data (phone, e-mail, address) the user may see, as a condition
+    (None: every deputy's): committee staff every deputy's; a deputy their own; a unit's
+    users the lead deputies of the suggestions their unit is handling (to talk before
+    replying, 面商), unless the deputy asked for confidentiality. Leaders, other deputies and
+    the public see none."""
+    if user.is_authenticated and user.is_committee_staff:
+        return None
+    visible = Q(pk__in=[])
+    if user.is_authenticated and user.is_deputy:
+        visible |= Q(user=user)
+    if user.is_authenticated and user.is_unit_user and user.unit_id:
+        handled = Assignment.objects.filter(unit_id=user.unit_id).exclude(
+            state=Assignment.State.ENDED
+        )
+        visible |= Q(identity_confidential=False) & Q(
+            pk__in=handled.values("suggestion__lead_deputy_id")
+        )
+    return visible
+
+
+def deputies_with_contact_flag(user, queryset: QuerySet) -> QuerySet:
+    """The deputies annotated with `contact_visible` (no extra query for a whole list)."""
+    condition = deputy_contact_q(user)
+    flag = Value(True) if condition is None else Case(When(condition, then=True), default=False)
+    return queryset.annotate(contact_visible=ExpressionWrapper(flag, output_field=BooleanField()))
+
+
+def can_see_deputy_contact(user, deputy) -> bool:
+    """`deputy_contact_q` for one deputy (one query; none for staff)."""
+    condition = deputy_contact_q(user)
+    if condition is None:
+        return True
+    return type(deputy).objects.filter(condition, pk=deputy.pk).exists()
 
 
 def require_unit_of(user, assignment: Assignment) -> None:

@@ -68,6 +68,19 @@ class ReadOnlyInline:
         return False
 
 
+def _apply(request, run, verb) -> int | None:
+    """Run a bulk workflow call; on a refusal nothing has changed, and the message says so
+    and lists every refusal. Returns how many were done, or None when refused."""
+    try:
+        return run()
+    except workflow.BulkRefused as refused:
+        listed = ";".join(refused.failures[:50])  # the count in the message says how many
+        messages.error(request, f"未能{verb}:{refused.message}:{listed}")
+    except workflow.WorkflowError as exc:
+        messages.error(request, f"未能{verb}:{exc.message}")
+    return None
+
+
 class WorkflowActions:
     """Changelist actions that call the workflow are offered to committee staff only; the
     workflow checks the same right again."""
@@ -419,15 +432,18 @@ class SuggestionAdmin(WorkflowActions, admin.ModelAdmin):
             day = self.event_day(request)
         except _Refused:
             return
-        done = 0
-        for suggestion in queryset:
-            try:
-                transition(actor=request.user, suggestion=suggestion, **{day_argument: day})
-            except workflow.WorkflowError as exc:
-                messages.error(request, f"{suggestion.display_number}未能{verb}:{exc.message}")
-            else:
-                done += 1
-        if done:
+        # All or nothing, as the list page's bulk actions: one refusal changes nothing.
+        done = _apply(
+            request,
+            lambda: workflow.suggestions_apply(
+                suggestions=queryset.order_by("term__number", "number"),
+                step=lambda suggestion: transition(
+                    actor=request.user, suggestion=suggestion, **{day_argument: day}
+                ),
+            ),
+            verb,
+        )
+        if done is not None:
             messages.success(request, f"已{verb} {done} 件建议")
 
 
@@ -594,17 +610,19 @@ class UnitRequestAdmin(OfAssignment, WorkflowActions, ReadOnlyAdmin):
             day = self.event_day(request)
         except _Refused:
             return
-        done = 0
-        for unit_request in queryset:
-            label = f"{unit_request.assignment.suggestion.display_number} {unit_request}"
-            try:
-                self.decide(request.user, unit_request, approve=approve, note=note, day=day)
-            except workflow.WorkflowError as exc:
-                messages.error(request, f"{label}:{exc.message}")
-            else:
-                done += 1
-        if done:
-            messages.success(request, f"已{'同意' if approve else '不同意'} {done} 项申请")
+        verb = "同意" if approve else "不同意"
+        done = _apply(
+            request,
+            lambda: workflow.unit_requests_apply(
+                requests=queryset.order_by("requested_on", "id"),
+                step=lambda row: self.decide(
+                    request.user, row, approve=approve, note=note, day=day
+                ),
+            ),
+            verb,
+        )
+        if done is not None:
+            messages.success(request, f"已{verb} {done} 项申请")
 
     def decide(self, actor, unit_request, *, approve, note, day):
         raise NotImplementedError
@@ -623,10 +641,6 @@ class ReassignmentRequestAdmin(UnitRequestAdmin):
     list_select_related = (*ASSIGNMENT_PATH, "suggested_unit")
 
     def decide(self, actor, unit_request, *, approve, note, day):
-        if approve and unit_request.suggested_unit_id is None:
-            raise workflow.InvalidTransition(
-                "申请未提出建议承办单位,请在办理页面选择新的承办单位后再同意", "missing_unit"
-            )
         workflow.reassignment_decide(
             actor=actor, request=unit_request, approve=approve, note=note, decided_on=day
         )

@@ -5,7 +5,6 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -91,16 +90,9 @@ def my_submit(request, pk):
 def my_feedback(request, pk):
     """The lead deputy's 代表意见反馈表 for one reply."""
     _my_deputy(request.user)
-    reply = (
-        Reply.objects.select_related("assignment__unit", "assignment__suggestion")
-        .filter(pk=pk)
-        .first()
+    reply = access.reply_for_user(
+        request.user, pk, Reply.objects.select_related("assignment__unit", "assignment__suggestion")
     )
-    if (
-        reply is None
-        or not access.assignments_visible_to(request.user).filter(pk=reply.assignment_id).exists()
-    ):
-        raise Http404("no such reply for this user")
     suggestion = reply.assignment.suggestion
     form = DeputyFeedbackForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

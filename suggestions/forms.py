@@ -240,13 +240,8 @@ class KeyForm(forms.Form):
         User.objects.filter(is_leader=True, is_active=True).order_by("name"),
         label="督办领导",
         required=False,
+        help_text="设为重点建议时必选(由办理流程检查)",
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("is_key") and not data.get("supervisor"):
-            self.add_error("supervisor", "设为重点建议时请选择督办领导")
-        return data
 
 
 class DecideForm(forms.Form):
@@ -327,8 +322,6 @@ class BulkForm(forms.Form):
             raise forms.ValidationError("请先勾选建议,或选择“全部筛选结果”")
         if data.get("action") == "assign" and not data.get("unit"):
             self.add_error("unit", "批量交办请选择承办单位")
-        if data.get("action") == "key" and not data.get("supervisor"):
-            self.add_error("supervisor", "设为重点建议时请选择督办领导")
         return data
 
 

@@ -5,6 +5,7 @@ Models hold fields, choices, constraints and one-row facts. Every state change g
 """
 
 import uuid
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -276,6 +277,38 @@ class AssignmentState(models.TextChoices):
     ENDED = "ended", "已终止"
 
 
+class DeadlineStatus(models.TextChoices):
+    """Where an assignment stands against its deadline on a day: the one meaning of 逾期,
+    即将到期 and 协办意见逾期 (`deadline_status`; the conditions on `Assignment` agree)."""
+
+    DONE = "done", "已答复或已结束"
+    OK = "ok", "未到期"
+    DUE_SOON = "due_soon", "即将到期"
+    # DESIGN.md §5: 逾期 is a lead (主办/分办) assignment without a reply past its deadline.
+    OVERDUE = "overdue", "逾期"
+    # A co-handler (协办) past its 1-month deadline without sending its opinion to the lead:
+    # late, but not 逾期 — no figure, reminder or list filter counts it as overdue.
+    OPINION_OVERDUE = "opinion_overdue", "协办意见逾期"
+
+
+def due_soon_until(today: date) -> date:
+    """The last day a deadline counts as 即将到期 (settings.PORTAL DUE_SOON_DAYS ahead)."""
+    return today + timedelta(days=settings.PORTAL["DUE_SOON_DAYS"])
+
+
+def deadline_status(
+    deadline: date, today: date, *, is_open: bool = True, answers_deputy: bool = True
+) -> str:
+    """The DeadlineStatus of a deadline on `today`; the deadline day itself is due soon."""
+    if not is_open:
+        return DeadlineStatus.DONE
+    if deadline < today:
+        return DeadlineStatus.OVERDUE if answers_deputy else DeadlineStatus.OPINION_OVERDUE
+    if deadline <= due_soon_until(today):
+        return DeadlineStatus.DUE_SOON
+    return DeadlineStatus.OK
+
+
 class Assignment(Recorded):
     """交办: a suggestion handed to one unit in one role."""
 
@@ -358,10 +391,43 @@ class Assignment(Recorded):
         """Open assignments, as a condition (`prefix` for a related lookup, e.g. "assignments__")."""
         return Q(**{f"{prefix}state__in": cls.OPEN_STATES})
 
+    def get_deadline_status(self, today: date) -> str:
+        """This assignment's DeadlineStatus on `today` (pages, chips, API, exports ask this)."""
+        return deadline_status(
+            self.deadline, today, is_open=self.is_open, answers_deputy=self.answers_deputy
+        )
+
+    def is_overdue(self, today: date) -> bool:
+        return self.get_deadline_status(today) == DeadlineStatus.OVERDUE
+
+    # The same meanings as conditions, for counts and lists (`prefix` for a related lookup).
+
+    @classmethod
+    def awaiting_reply_q(cls, prefix: str = "") -> Q:
+        """Open lead (主办/分办) assignments: the unit still owes the deputy a reply."""
+        return cls.open_q(prefix) & Q(**{f"{prefix}role__in": cls.ANSWERING_ROLES})
+
     @classmethod
     def overdue_q(cls, today, prefix: str = "") -> Q:
-        """逾期 today: still open and its deadline has passed."""
-        return cls.open_q(prefix) & Q(**{f"{prefix}deadline__lt": today})
+        """逾期 today (DESIGN.md §5): a lead assignment without a reply, its deadline passed.
+        Figures count the same assignments as of a day D (`figures._AssignmentFacts.overdue`)."""
+        return cls.awaiting_reply_q(prefix) & Q(**{f"{prefix}deadline__lt": today})
+
+    @classmethod
+    def opinion_overdue_q(cls, today, prefix: str = "") -> Q:
+        """协办意见逾期 today: an open co-handler assignment past its deadline."""
+        return (
+            cls.open_q(prefix)
+            & Q(**{f"{prefix}role": AssignmentRole.CO})
+            & Q(**{f"{prefix}deadline__lt": today})
+        )
+
+    @classmethod
+    def due_soon_q(cls, today, prefix: str = "") -> Q:
+        """即将到期: open, its deadline from today to DUE_SOON_DAYS ahead (any role)."""
+        return cls.open_q(prefix) & Q(
+            **{f"{prefix}deadline__gte": today, f"{prefix}deadline__lte": due_soon_until(today)}
+        )
 
 
 class DeadlineChangeKind(models.TextChoices):
@@ -455,10 +521,23 @@ class ReplyResult(models.TextChoices):
     D = "D", "D类 留作参考"
 
 
+class FeedbackStatus(models.TextChoices):
+    """Whether a reply waits for the deputy's feedback (`Reply.get_feedback_status`)."""
+
+    AWAITING = "awaiting", "待反馈"
+    GIVEN = "given", "已反馈"
+    # Superseded by a follow-up, or of an earlier round, or its assignment is handled again.
+    NOT_CURRENT = "not_current", "非当前有效答复"
+    # The suggestion is closed, withdrawn or otherwise no longer handled.
+    SUGGESTION_NOT_OPEN = "suggestion_not_open", "建议已不在办理中"
+
+
 class Reply(Recorded):
     """答复: the unit's formal reply to the deputy for one handling round."""
 
     Result = ReplyResult
+    # The suggestion states in which a reply can still receive feedback.
+    FEEDBACK_SUGGESTION_STATES = (SuggestionStatus.ASSIGNED, SuggestionStatus.REPLIED)
 
     assignment = models.ForeignKey(
         Assignment, verbose_name="交办", on_delete=models.PROTECT, related_name="replies"
@@ -495,6 +574,56 @@ class Reply(Recorded):
 
     def __str__(self):
         return f"答复({self.result}) {self.replied_on:%Y-%m-%d}"
+
+    def get_feedback_status(self) -> str:
+        """待反馈 (awaiting feedback): the reply in force of its assignment's current round, the
+        assignment answered, the suggestion still handled, no feedback yet. Reads the
+        assignment, its suggestion and the feedback (join or prefetch them for lists)."""
+        assignment = self.assignment
+        if assignment.suggestion.status not in self.FEEDBACK_SUGGESTION_STATES:
+            return FeedbackStatus.SUGGESTION_NOT_OPEN
+        if (
+            self.superseded
+            or self.round != assignment.round
+            or assignment.state != AssignmentState.REPLIED
+        ):
+            return FeedbackStatus.NOT_CURRENT
+        if getattr(self, "feedback", None) is not None:
+            return FeedbackStatus.GIVEN
+        return FeedbackStatus.AWAITING
+
+    @property
+    def awaits_feedback(self) -> bool:
+        return self.get_feedback_status() == FeedbackStatus.AWAITING
+
+    @classmethod
+    def awaiting_feedback_q(cls, prefix: str = "") -> Q:
+        """`awaits_feedback` as a condition on replies."""
+        return Q(
+            **{
+                f"{prefix}assignment__suggestion__status__in": cls.FEEDBACK_SUGGESTION_STATES,
+                f"{prefix}assignment__state": AssignmentState.REPLIED,
+                f"{prefix}round": models.F(f"{prefix}assignment__round"),
+                f"{prefix}superseded": False,
+                f"{prefix}feedback__isnull": True,
+            }
+        )
+
+    @classmethod
+    def published_q(cls, prefix: str = "") -> Q:
+        """公开: what the public page may show — public, in force, on a suggestion still on
+        record (not withdrawn, rejected or merged away)."""
+        return Q(
+            **{
+                f"{prefix}is_public": True,
+                f"{prefix}superseded": False,
+                f"{prefix}assignment__suggestion__status__in": (
+                    SuggestionStatus.ASSIGNED,
+                    SuggestionStatus.REPLIED,
+                    SuggestionStatus.CLOSED,
+                ),
+            }
+        )
 
 
 def _attachment_path(instance, filename: str) -> str:

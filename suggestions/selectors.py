@@ -1,14 +1,12 @@
 """Reads for pages and jobs, with their query shapes decided once."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
     Max,
     OuterRef,
     Prefetch,
@@ -51,9 +49,10 @@ def calendar_missing_years() -> list[int]:
     return sorted(wanted - known)
 
 
-def home_tiles(user) -> list[dict]:
+def home_tiles(user, today: date | None = None) -> list[dict]:
     """The few counts a user sees on the home page, scoped to what they may see.
     One aggregate query whatever the data size."""
+    today = today or timezone.localdate()
     tiles = []
     if user.is_committee_staff or user.is_leader:
         counts = Suggestion.objects.aggregate(
@@ -70,12 +69,14 @@ def home_tiles(user) -> list[dict]:
         counts = Assignment.objects.filter(unit_id=user.unit_id).aggregate(
             pending=Count("id", filter=Q(state=Assignment.State.ASSIGNED)),
             handling=Count("id", filter=Q(state=Assignment.State.ACCEPTED)),
-            overdue=Count("id", filter=Assignment.overdue_q(timezone.localdate())),
+            overdue=Count("id", filter=Assignment.overdue_q(today)),
+            opinion_overdue=Count("id", filter=Assignment.opinion_overdue_q(today)),
         )
         tiles += [
             {"label": "本单位待签收", "value": counts["pending"]},
             {"label": "本单位办理中", "value": counts["handling"]},
             {"label": "本单位已逾期", "value": counts["overdue"]},
+            {"label": "本单位协办意见逾期", "value": counts["opinion_overdue"]},
         ]
     if user.is_deputy:
         led = Suggestion.objects.filter(lead_deputy__user=user).count()
@@ -103,13 +104,9 @@ SORTS = {
 _CO_LAST = Case(When(role=Assignment.Role.CO, then=1), default=0)
 
 
-def _open_answering(**filters) -> QuerySet:
-    return Assignment.objects.filter(
-        suggestion=OuterRef("pk"),
-        state__in=OPEN_STATES,
-        role__in=Assignment.ANSWERING_ROLES,
-        **filters,
-    )
+def _open_answering() -> QuerySet:
+    """The row's lead assignments still owing a reply (for a subquery)."""
+    return Assignment.objects.filter(Assignment.awaiting_reply_q(), suggestion=OuterRef("pk"))
 
 
 def suggestion_search(queryset: QuerySet, text: str) -> QuerySet:
@@ -278,7 +275,8 @@ def suggestion_page(*, user, pk) -> SuggestionPage:
         .prefetch_related(
             Prefetch(
                 "replies",
-                queryset=Reply.objects.select_related("feedback__entered_by")
+                queryset=access.replies_visible_to(user)
+                .select_related("feedback__entered_by")
                 .prefetch_related("attachments")
                 .order_by("round", "replied_on", "id"),
             ),
@@ -405,18 +403,20 @@ INBOX_TABS = {
     "handling": "办理中",
     "due_soon": "即将到期",
     "overdue": "已逾期",
+    "opinion_overdue": "协办意见逾期",
     "replied": "已答复",
 }
 
 
 def _inbox_conditions(today: date) -> dict:
-    """Each inbox tab as a condition on assignments, defined once for the counts and lists."""
-    due_soon_until = today + timedelta(days=settings.PORTAL["DUE_SOON_DAYS"])
+    """Each inbox tab as a condition on assignments, defined once for the counts and lists;
+    the deadline tabs are the meanings of `Assignment` (overdue: lead assignments only)."""
     return {
         "pending": Q(state=A.ASSIGNED),
         "handling": Q(state=A.ACCEPTED),
-        "due_soon": Assignment.open_q() & Q(deadline__gte=today, deadline__lte=due_soon_until),
+        "due_soon": Assignment.due_soon_q(today),
         "overdue": Assignment.overdue_q(today),
+        "opinion_overdue": Assignment.opinion_overdue_q(today),
         "replied": Q(state=A.REPLIED),
     }
 
@@ -458,6 +458,7 @@ class AssignmentPage:
     co_opinions: list
     pending_requests: list
     reassignment_window_end: date
+    deputy_contact_visible: bool  # the lead deputy's phone (access.deputy_contact_q)
 
 
 def assignment_page(*, user, pk) -> AssignmentPage:
@@ -483,7 +484,8 @@ def assignment_page(*, user, pk) -> AssignmentPage:
     )
     explain_deadlines([assignment])
     replies = list(
-        assignment.replies.select_related("feedback")
+        access.replies_visible_to(user, assignment.replies.all())
+        .select_related("feedback")
         .prefetch_related("attachments")
         .order_by("round", "replied_on", "id")
     )
@@ -511,6 +513,9 @@ def assignment_page(*, user, pk) -> AssignmentPage:
         reassignment_window_end=deadlines.reassignment_window_end(
             assigned_on=assignment.assigned_on,
             rules=deadlines.Rules.from_dict(assignment.rules),
+        ),
+        deputy_contact_visible=access.can_see_deputy_contact(
+            user, assignment.suggestion.lead_deputy
         ),
     )
 
@@ -543,16 +548,8 @@ def replies_awaiting_feedback(*, user) -> list:
     """Replies in force on the deputy's own suggestions that have no feedback yet."""
     return list(
         Reply.objects.filter(
-            assignment__suggestion__lead_deputy__user=user,
-            assignment__suggestion__status__in=(
-                Suggestion.Status.ASSIGNED,
-                Suggestion.Status.REPLIED,
-            ),
-            assignment__state=A.REPLIED,
-            superseded=False,
-            feedback__isnull=True,
+            Reply.awaiting_feedback_q(), assignment__suggestion__lead_deputy__user=user
         )
-        .filter(round=F("assignment__round"))
         .select_related("assignment__unit", "assignment__suggestion")
         .order_by("replied_on", "id")
     )
@@ -564,15 +561,7 @@ def replies_awaiting_feedback(*, user) -> list:
 def public_replies(*, category=None, year=None, text: str = "") -> QuerySet:
     """Replies published for everyone: public, in force, on suggestions still on record.
     Carries no phone numbers or other contact data (the page must not show them)."""
-    qs = Reply.objects.filter(
-        is_public=True,
-        superseded=False,
-        assignment__suggestion__status__in=(
-            Suggestion.Status.ASSIGNED,
-            Suggestion.Status.REPLIED,
-            Suggestion.Status.CLOSED,
-        ),
-    )
+    qs = Reply.objects.filter(Reply.published_q())
     if category:
         qs = qs.filter(assignment__suggestion__category=category)
     if year:

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -21,7 +21,7 @@ from .forms import (
     ReassignmentRequestForm,
     ReplyForm,
 )
-from .models import Attachment, Reply
+from .models import Reply
 
 logger = logging.getLogger(__name__)
 
@@ -159,13 +159,7 @@ def assignment_accept(request, pk):
 @login_required
 def attachment_download(request, pk):
     """Only people who may see the suggestion get the file, always as a download."""
-    attachment = get_object_or_404(Attachment.objects.select_related("reply"), pk=pk)
-    if (
-        not access.assignments_visible_to(request.user)
-        .filter(pk=attachment.reply.assignment_id)
-        .exists()
-    ):
-        raise Http404("no such attachment for this user")
+    attachment = access.attachment_for_user(request.user, pk)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
@@ -196,7 +190,9 @@ def feedback_sheet(request, pk):
 
 
 def _reply_for(user, pk) -> Reply:
-    reply = get_object_or_404(
+    return access.reply_for_user(
+        user,
+        pk,
         Reply.objects.select_related(
             "assignment__unit",
             "assignment__suggestion__term",
@@ -204,8 +200,4 @@ def _reply_for(user, pk) -> Reply:
             "assignment__suggestion__category",
             "feedback",
         ),
-        pk=pk,
     )
-    if not access.assignments_visible_to(user).filter(pk=reply.assignment_id).exists():
-        raise Http404("no such reply for this user")
-    return reply

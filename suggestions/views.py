@@ -128,7 +128,6 @@ def suggestion_detail(request, pk):
             "actions": workflow.staff_actions(data.suggestion) if is_staff else set(),
             "is_lead_deputy": request.user.is_deputy
             and data.suggestion.lead_deputy.user_id == request.user.pk,
-            "feedback_states": workflow.STAFF_ACTION_STATES["feedback"],
             "register_form": RegisterForm(initial={"category": data.suggestion.category_id})
             if is_staff
             else None,

@@ -35,6 +35,7 @@ from .models import (
     DeadlineChange,
     ExtensionRequest,
     Feedback,
+    FeedbackStatus,
     Opinion,
     ReassignmentRequest,
     Reply,
@@ -634,7 +635,7 @@ STAFF_ACTION_STATES = {
     "assign": (S.REGISTERED, S.ASSIGNED),
     "mark_key": (S.SUBMITTED, S.REGISTERED, S.ASSIGNED, S.REPLIED),
     "close": (S.REPLIED,),
-    "feedback": (S.ASSIGNED, S.REPLIED),
+    "feedback": Reply.FEEDBACK_SUGGESTION_STATES,
 }
 
 
@@ -1007,7 +1008,10 @@ def suggestion_mark_key(
         f"“{suggestion.get_status_display()}”状态的建议不能设为重点",
         "cannot_mark_key",
     )
-    if is_key and supervisor is not None and not supervisor.is_leader:
+    # A key suggestion is supervised by a named leader (DESIGN.md §1 重点建议 / 督办).
+    if is_key and supervisor is None:
+        raise InvalidTransition("设为重点建议时请选择督办领导", "missing_supervisor")
+    if is_key and not (supervisor.is_leader and supervisor.is_active):
         raise InvalidTransition("督办领导必须是领导用户", "supervisor_not_leader")
     if not is_key:
         supervisor = None
@@ -1073,29 +1077,38 @@ class BulkRefused(InvalidTransition):
 
 
 @transaction.atomic
-def suggestions_apply(*, suggestions: Iterable[Suggestion], step) -> int:
-    """Run `step(suggestion)` (one transition) on every suggestion, all or nothing: any
-    refusal undoes them all, and every refusal is reported (BulkRefused). More suggestions
-    than the bulk limit are refused before any is touched (a queryset is read only up to it)."""
+def _apply_all(items: Iterable, step, label) -> int:
+    """Run `step(item)` (one transition) on every item, all or nothing: any refusal undoes
+    them all, and every refusal is reported as "<label(item)>:<reason>" (BulkRefused). More
+    items than the bulk limit are refused before any is touched (a queryset is read only up
+    to it)."""
     most = limits.limit("bulk")
-    suggestions = list(
-        suggestions[: most + 1] if isinstance(suggestions, QuerySet) else suggestions
-    )
-    if too_many := limits.too_many("bulk", len(suggestions)):
+    items = list(items[: most + 1] if isinstance(items, QuerySet) else items)
+    if too_many := limits.too_many("bulk", len(items)):
         raise InvalidTransition(too_many, limits.CODE)
     failures, count = [], 0
-    for suggestion in suggestions:
+    for item in items:
         try:
             with transaction.atomic():
-                step(suggestion)
+                step(item)
             count += 1
         except NotPermitted:
             raise
         except WorkflowError as exc:
-            failures.append(f"{suggestion.display_number}:{exc.message}")
+            failures.append(f"{label(item)}:{exc.message}")
     if failures:
         raise BulkRefused(failures)
     return count
+
+
+def suggestions_apply(*, suggestions: Iterable[Suggestion], step) -> int:
+    """One transition on many suggestions (list and admin bulk actions), all or nothing."""
+    return _apply_all(suggestions, step, lambda s: s.display_number)
+
+
+def unit_requests_apply(*, requests: Iterable, step) -> int:
+    """One decision on many reassignment or extension requests (admin), all or nothing."""
+    return _apply_all(requests, step, lambda r: f"{r.assignment.suggestion.display_number} {r}")
 
 
 # --- assignments ---------------------------------------------------------------------------
@@ -1228,7 +1241,7 @@ def reassignment_decide(
 
     new_unit = new_unit or request.suggested_unit
     if new_unit is None:
-        raise InvalidTransition("请选择新的承办单位", "missing_unit")
+        raise InvalidTransition("申请未提出建议承办单位,请选择新的承办单位后再同意", "missing_unit")
     if new_unit.pk == assignment.unit_id:
         raise InvalidTransition("新的承办单位不能与原单位相同", "same_unit")
     if not new_unit.is_active:
@@ -1625,14 +1638,17 @@ def feedback_record(
     is_staff = getattr(actor, "is_committee_staff", False)
     if not (is_staff or _is_lead_deputy(actor, suggestion)):
         raise NotPermitted("只有领衔代表或代为录入的工作人员可以反馈", "not_lead_deputy")
-    reply = Reply.objects.get(pk=reply.pk)
-    if suggestion.status not in STAFF_ACTION_STATES["feedback"]:
+    reply = Reply.objects.select_related("feedback").get(pk=reply.pk)
+    assignment.suggestion = suggestion
+    reply.assignment = assignment  # the rows locked above decide
+    status = reply.get_feedback_status()
+    if status == FeedbackStatus.SUGGESTION_NOT_OPEN:
         raise InvalidTransition(
             f"“{suggestion.get_status_display()}”状态的建议不能反馈", "suggestion_not_open"
         )
-    if reply.superseded or reply.round != assignment.round or assignment.state != A.REPLIED:
+    if status == FeedbackStatus.NOT_CURRENT:
         raise InvalidTransition("只能对当前有效的答复进行反馈", "reply_not_current")
-    if Feedback.objects.filter(reply=reply).exists():
+    if status == FeedbackStatus.GIVEN:
         raise InvalidTransition("该答复已有反馈", "feedback_exists")
     for verdict in (result_verdict, work_verdict):
         if verdict not in Verdict.values:

@@ -279,7 +279,7 @@ def test_the_register_action_refuses_a_wrong_state_and_changes_nothing(admin_bro
     response = run_action(admin_browser, Suggestion, "register", [suggestion])
 
     assert messages_of(response) == [
-        f"{suggestion.display_number}未能立案:只有已提交的建议可以立案"
+        f"未能立案:未执行任何操作,以下1件不符合条件:{suggestion.display_number}:只有已提交的建议可以立案"
     ]
     suggestion.refresh_from_db()
     assert suggestion.status == Suggestion.Status.REGISTERED
@@ -327,7 +327,7 @@ def test_a_reassignment_is_approved_only_with_a_suggested_unit(admin_browser, pe
 
     response = run_action(admin_browser, ReassignmentRequest, "approve", [request])
 
-    assert "请在办理页面选择新的承办单位" in response.content.decode()
+    assert "申请未提出建议承办单位,请选择新的承办单位后再同意" in response.content.decode()
     request.refresh_from_db()
     assert request.state == "pending"
 

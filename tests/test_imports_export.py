@@ -46,7 +46,9 @@ def filled(people, journey):
     journey.registered(number=4, kind="motion", channel="recess", category=category("旅游"))
     suggestion, _ = journey.assigned(number=9, lead_deputy=namesake)
     suggestion.co_signers.set([people.deputy])
-    workflow.suggestion_mark_key(actor=people.staff, suggestion=suggestion, is_key=True)
+    workflow.suggestion_mark_key(
+        actor=people.staff, suggestion=suggestion, is_key=True, supervisor=people.leader
+    )
     return people
 
 
@@ -72,10 +74,10 @@ def test_the_export_has_the_import_columns_then_what_staff_see(client, filled):
         datetime(2026, 1, 12),
         None,  # 立案日期: not registered yet
     )
-    assert first[IMPORTED:] == ("已提交", None, None, "否")
+    assert first[IMPORTED:] == ("已提交", None, None, "否", "否")
     assert third[IMPORTED - 1] is not None  # registered: its 立案日期
-    status, units, deadline, key = third[IMPORTED:]
-    assert (status, units, key) == ("已交办", "市交通运输局(主办)", "是")
+    status, units, deadline, key, overdue = third[IMPORTED:]
+    assert (status, units, key, overdue) == ("已交办", "市交通运输局(主办)", "是", "否")
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", deadline)
 
 

@@ -792,8 +792,8 @@ class DemoSeeder:
         self._status(r, staff, "suggestion.register", S.REGISTERED, registered_on=r)
         leader = f.get("key")
         if leader is None and not f and rng.random() < 0.05:
-            leader = rng.choice(self.leaders[:1] * 2 + self.leaders[1:] + [None])
-            s.is_key = True
+            # A key suggestion always has its supervising leader (workflow.suggestion_mark_key).
+            leader = rng.choice(self.leaders[:1] * 2 + self.leaders[1:])
         if leader is not None:
             s.is_key, s.supervisor = True, leader
         if s.is_key:
@@ -1519,11 +1519,7 @@ class DemoSeeder:
             .values_list("result_verdict")
             .annotate(n=Count("id"))
         )
-        overdue = asgs.filter(
-            role__in=Assignment.ANSWERING_ROLES,
-            state__in=[A.ASSIGNED, A.ACCEPTED],
-            deadline__lt=REFERENCE_DATE,
-        ).count()
+        overdue = asgs.filter(Assignment.overdue_q(REFERENCE_DATE)).count()
         requests = {
             name: dict(
                 model.objects.filter(assignment__suggestion__term=term)
