@@ -308,7 +308,9 @@ def test_the_audit_event_keeps_the_day_it_happened_and_the_moment_entered(people
 
 def test_an_event_without_a_recorded_day_happened_the_day_it_was_entered(people, journey):
     suggestion = journey.submitted()
-    workflow.suggestion_mark_key(actor=people.staff, suggestion=suggestion, is_key=True)
+    workflow.suggestion_mark_key(
+        actor=people.staff, suggestion=suggestion, is_key=True, supervisor=people.leader
+    )
     event = AuditEvent.objects.get(action="suggestion.mark_key")
     assert event.happened_on is None
     assert not event.entered_later
