@@ -20,7 +20,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from deputies.models import Deputy, Meeting, Term
-from rollups.services import rollup_mark_changed
 from units.models import Unit
 
 from . import attachments, deadlines, notices
@@ -86,7 +85,6 @@ def _audit(
     reason: str = "",
     data: dict | None = None,
 ) -> AuditEvent:
-    rollup_mark_changed(suggestion_id=suggestion.pk)  # stored figures follow, debounced
     return AuditEvent.objects.create(
         actor=actor,
         action=action,
