@@ -712,11 +712,27 @@ class FiguresQuery(serializers.Serializer):
     channel = serializers.ChoiceField(Channel.choices, required=False)
     category = _pk(Category.objects.all(), required=False)
     unit = _pk(Unit.objects.all(), required=False)
+    system = serializers.ChoiceField(
+        Unit.System.choices,
+        required=False,
+        help_text="承办单位系统:" + "、".join(f"{v} {label}" for v, label in Unit.System.choices),
+        error_messages={
+            "invalid_choice": "未知的单位系统“{input}”,可选:"
+            + "、".join(f"{v}({label})" for v, label in Unit.System.choices)
+        },
+    )
     key_only = serializers.BooleanField(required=False)
 
     def validate(self, data):
         data.setdefault("as_of", timezone.localdate())
         return data
+
+
+class ProvenanceSerializer(serializers.Serializer):
+    stored = serializers.BooleanField(help_text="true:来自已存储的统计汇总;false:实时计算")
+    at = serializers.DateTimeField(help_text="已存储:汇总截至此时录入的全部变更;实时:计算时间")
+    reason = serializers.CharField(help_text="实时计算的原因(已存储时为空)")
+    label = serializers.CharField(help_text="页面上显示的说明")
 
 
 class RateSerializer(serializers.Serializer):
@@ -785,6 +801,7 @@ class FiguresSerializer(serializers.Serializer):
     feedback_rate = RateSerializer(help_text="反馈率")
     face_to_face_rate = RateSerializer(help_text="面商率")
     by_category = CategoryShareSerializer(many=True)
+    source = ProvenanceSerializer(help_text="数据来源:已存储的统计汇总或实时计算")
 
     @extend_schema_field(ResultSharesSerializer)
     def get_result_shares(self, obj):
@@ -794,10 +811,12 @@ class FiguresSerializer(serializers.Serializer):
 class UnitFiguresSerializer(serializers.Serializer):
     unit_id = serializers.IntegerField()
     unit_name = serializers.CharField()
+    unit_system = serializers.CharField(help_text="单位系统")
     assigned = serializers.IntegerField()
     replied = serializers.IntegerField()
     on_time = serializers.IntegerField()
     overdue = serializers.IntegerField()
+    results = ResultCountsSerializer(help_text="已答复的承办任务按类别")
     solved = serializers.IntegerField()
     with_feedback = serializers.IntegerField()
     content = serializers.IntegerField()

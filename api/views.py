@@ -7,6 +7,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from rollups import selectors as door
 from suggestions import access, figures, workflow
 from suggestions.models import ExtensionRequest, ReassignmentRequest
 
@@ -517,13 +518,26 @@ def _scope(data) -> figures.Scope:
         category=data.get("category"),
         unit=data.get("unit"),
         key_only=bool(data.get("key_only")),
+        system=data.get("system") or None,
     )
+
+
+class _FigureSource:
+    """A door `FigureSet` read as the Figures the serializer shows, plus its provenance."""
+
+    def __init__(self, found):
+        self._figures = found.figures
+        self.source = found.provenance
+
+    def __getattr__(self, name):
+        return getattr(self._figures, name)
 
 
 @extend_schema(
     tags=["统计"],
     summary="办理统计(DESIGN.md §5 的全部指标)",
-    description="工作人员和领导。按范围和截至日期计算,与页面、报表同一定义。",
+    description="工作人员和领导。按范围和截至日期,与页面、报表同一定义、同一来源:"
+    "该日完整且未过期的已存储统计汇总,否则实时计算(见 source)。",
     parameters=[S.FiguresQuery],
     responses=S.FiguresSerializer,
 )
@@ -531,14 +545,16 @@ class Figures(APIView):
     def get(self, request):
         access.require_overview(request.user)
         data = _valid(S.FiguresQuery, request.query_params)
-        result = figures.compute(scope=_scope(data), as_of=data["as_of"])
-        return Response(S.FiguresSerializer(result).data)
+        found = door.figure_set(scope=_scope(data), as_of=data["as_of"])
+        return Response(S.FiguresSerializer(_FigureSource(found)).data)
 
 
 @extend_schema(
     tags=["统计"],
     summary="承办单位统计",
-    description="每个承办单位一行;交办数不足排名最低数的单位 ranked=false,排在后面。",
+    description="每个承办单位一行,按排名顺序(与页面同一排序):交办数不足排名最低数的单位 "
+    "ranked=false,按名称排在后面。响应头 X-Figures-Source 为 stored(已存储的统计汇总)或 live"
+    "(实时计算)。",
     parameters=[S.FiguresQuery],
     responses=S.UnitFiguresSerializer(many=True),
 )
@@ -546,5 +562,7 @@ class UnitFigures(APIView):
     def get(self, request):
         access.require_overview(request.user)
         data = _valid(S.FiguresQuery, request.query_params)
-        rows = figures.unit_figures(scope=_scope(data), as_of=data["as_of"])
-        return Response(S.UnitFiguresSerializer(rows, many=True).data)
+        found = door.figure_set(scope=_scope(data), as_of=data["as_of"], units=True)
+        response = Response(S.UnitFiguresSerializer(found.units, many=True).data)
+        response["X-Figures-Source"] = "stored" if found.provenance.stored else "live"
+        return response

@@ -4,6 +4,7 @@ Development defaults need no server: SQLite under var/ and kombu's filesystem br
 var/. Production (DEBUG off) refuses to start with the development secret key.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -185,6 +186,12 @@ CELERY_BEAT_SCHEDULE = {
         # only retry e-mails (each reminder is recorded once per assignment, kind, deadline).
         "schedule": crontab(minute=5, hour="8-18"),
     },
+    "rollups-refresh": {
+        "task": "rollups.tasks.refresh_rollups",
+        # Reads the audit events since the last run and brings the stored days they change up
+        # to date (rollups/changes.py): every write is covered, whoever made it.
+        "schedule": timedelta(seconds=max(env_int("PORTAL_ROLLUP_DEBOUNCE_SECONDS", 60), 1)),
+    },
     "rollups-nightly": {
         "task": "rollups.tasks.compute_rollups_nightly",
         # Just after midnight: closes yesterday's figures, then stores today's.
@@ -233,8 +240,8 @@ PORTAL = {
     # An open assignment is "due soon" within this many days of its deadline: the inbox tab,
     # the deadline chips and the API (suggestions.models.deadline_status, Assignment.due_soon_q).
     "DUE_SOON_DAYS": env_int("PORTAL_DUE_SOON_DAYS", 14),
-    # Seconds between a change and the recompute of the figures it touches; changes in
-    # between share one recompute.
+    # Seconds between runs of the job that brings stored figures up to the audit trail
+    # (rollups.tasks.refresh_rollups in CELERY_BEAT_SCHEDULE); changes in between share a run.
     "ROLLUP_DEBOUNCE_SECONDS": env_int("PORTAL_ROLLUP_DEBOUNCE_SECONDS", 60),
     # Excel files with more data rows are checked and imported by a Celery task with a
     # progress bar; smaller ones run within the request.

@@ -10,7 +10,7 @@ from deputies.models import Meeting, Term
 from suggestions.dates import PastDay
 from suggestions.figures import Scope
 from suggestions.models import Category, Channel
-from units.models import Unit
+from units.models import Unit, UnitSystem
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Filters:
     unit: Unit | None = None
     key_only: bool = False
     as_of: date | None = None
+    system: str | None = None
 
     @property
     def scope(self) -> Scope:
@@ -32,11 +33,12 @@ class Filters:
             category=self.category,
             unit=self.unit,
             key_only=self.key_only,
+            system=self.system or None,
         )
 
     def narrowed(self) -> list[str]:
         """The filters set below the term."""
-        names = ("meeting", "channel", "category", "unit")
+        names = ("meeting", "channel", "category", "unit", "system")
         return [n for n in names if getattr(self, n)] + (["key_only"] if self.key_only else [])
 
     def query(self) -> dict:
@@ -46,6 +48,7 @@ class Filters:
             value = getattr(self, name)
             params[name] = value.pk if value else None
         params["channel"] = self.channel or None
+        params["system"] = self.system or None
         params["key"] = "on" if self.key_only else None
         params["as_of"] = self.as_of.isoformat()
         return {k: v for k, v in params.items() if v is not None}
@@ -66,6 +69,9 @@ class DashboardFilterForm(forms.Form):
     )
     unit = forms.ModelChoiceField(
         Unit.objects.all(), label="承办单位", required=False, empty_label="全部"
+    )
+    system = forms.ChoiceField(
+        label="单位系统", required=False, choices=[("", "全部"), *UnitSystem.choices]
     )
     key = forms.BooleanField(label="仅重点建议", required=False)
     # A figure as of a day before the first term or after today means nothing: refused, and
@@ -89,6 +95,7 @@ class DashboardFilterForm(forms.Form):
             unit=data.get("unit"),
             key_only=bool(data.get("key")),
             as_of=data.get("as_of") or timezone.localdate(),
+            system=data.get("system") or None,
         )
 
 

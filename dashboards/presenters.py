@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from suggestions.figures import RESULTS, Figures, Rate, UnitRow
+from suggestions.figures import RESULTS, UNIT_TABLE, Figures, Rate, UnitRow
 from suggestions.models import ReplyResult
 
 from .forms import Filters
@@ -63,7 +63,19 @@ def tiles(f: Figures, filters: Filters) -> list[Tile]:
         rate_tile("办结率", f.completion_rate, "closed", "办结 / 交办"),
         rate_tile("按期答复率", f.on_time_rate, "on_time", "按期答复 / 已答复"),
         rate_tile("满意率", f.satisfied_rate, "satisfied", "最新反馈满意 / 有反馈"),
+        rate_tile(
+            "基本满意率", f.basically_satisfied_rate, "basically", "最新反馈基本满意 / 有反馈"
+        ),
         rate_tile("满意和基本满意率", f.content_rate, "content", "满意或基本满意 / 有反馈"),
+        rate_tile(
+            "初次满意率", f.first_satisfied_rate, "first_satisfied", "初次答复反馈满意 / 有初次反馈"
+        ),
+        rate_tile(
+            "初次满意和基本满意率",
+            f.first_content_rate,
+            "first_content",
+            "初次答复反馈满意或基本满意 / 有初次反馈",
+        ),
         rate_tile("解决率", f.solved_rate, "result_A", "A类 / 已答复"),
         rate_tile("面商率", f.face_to_face_rate, "face_to_face", "答复前面商 / 已答复"),
         Tile(
@@ -198,18 +210,26 @@ class Cell:
     url: str = ""
 
 
-UNIT_COLUMNS = ("交办", "已答复", "按期答复率", "逾期", "A类占比", "满意和基本满意率")
+UNIT_COLUMNS = tuple(c.label for c in UNIT_TABLE)
 
 
 def unit_cells(row: UnitRow, filters: Filters) -> list[Cell]:
-    def link(figure):
-        return drill_url(filters, figure, unit=row.unit_id)
-
+    """The unit table's cells (`figures.UNIT_TABLE`), each linking to the suggestions behind
+    it."""
     return [
-        Cell(str(row.assigned), link("unit_assigned")),
-        Cell(str(row.replied), link("unit_replied")),
-        Cell(str(row.on_time_rate), link("unit_on_time")),
-        Cell(str(row.overdue), link("unit_overdue")),
-        Cell(str(row.solved_rate), link("unit_solved")),
-        Cell(str(row.content_rate), link("unit_content")),
+        Cell(column.text(row), drill_url(filters, column.figure, unit=row.unit_id))
+        for column in UNIT_TABLE
+    ]
+
+
+def unit_results(row: UnitRow, filters: Filters) -> list[tuple[str, Cell, str]]:
+    """A unit's A/B/C/D split: (label, count linking to its suggestions, share of replied)."""
+    figure = {"A": "unit_solved", **{x: f"unit_result_{x}" for x in RESULTS[1:]}}
+    return [
+        (
+            RESULT_LABELS.get(x, x),
+            Cell(str(row.results[x]), drill_url(filters, figure[x], unit=row.unit_id)),
+            str(row.result_rate(x)),
+        )
+        for x in RESULTS
     ]

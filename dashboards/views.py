@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from suggestions import figures
 from suggestions.access import overview_required
 from suggestions.models import Category
 from units.models import Unit
@@ -43,7 +44,7 @@ def dashboard(request):
     charts = [
         presenters.category_chart(data.figures, filters, category_ids),
         presenters.unit_chart(data.units, filters),
-        presenters.trend_chart(data.trend, filters),
+        presenters.trend_chart([(day, f) for day, f, _ in data.history], filters),
         presenters.result_chart(data.figures, filters),
     ]
     return render(
@@ -56,7 +57,7 @@ def dashboard(request):
             "tiles": presenters.tiles(data.figures, filters),
             "charts": charts,
             "chart_data": {c.id: c.as_json() for c in charts},
-            "stored_trend": selectors.stored_scope(filters) is not None,
+            "stored_trend": selectors.has_history(filters),
         },
     )
 
@@ -64,14 +65,13 @@ def dashboard(request):
 @overview_required
 def units(request):
     form, filters = _filters(request)
-    data, source, unit_row = selectors.scope_figures(filters)
-    rows, rows_source = selectors.unit_rows(filters, source, unit_row)
-    sort = request.GET.get("sort", "on_time")
-    sort = sort if sort in selectors.UNIT_SORTS else "on_time"
-    ranked, apart = selectors.ranked_units(rows, sort)
+    data = selectors.units(filters=filters)
+    sort = request.GET.get("sort", figures.DEFAULT_UNIT_SORT)
+    sort = sort if sort in figures.UNIT_SORTS else figures.DEFAULT_UNIT_SORT
+    ranked, apart = figures.rank_units(data.units, sort)
     query = request.GET.copy()
     sort_links = []
-    for key, (label, _) in selectors.UNIT_SORTS.items():
+    for key, (label, _) in figures.UNIT_SORTS.items():
         query["sort"] = key
         sort_links.append((key, label, f"?{query.urlencode()}"))
     return render(
@@ -80,7 +80,7 @@ def units(request):
         {
             "form": form,
             "filters": filters,
-            "source": rows_source,
+            "source": data.provenance,
             "sort": sort,
             "sort_links": sort_links,
             "minimum": settings.PORTAL["RANKING_MIN_ASSIGNMENTS"],
@@ -95,32 +95,34 @@ def units(request):
 def unit_detail(request, pk):
     unit = get_object_or_404(Unit, pk=pk)
     form, filters = _filters(request, unit=unit)
-    data = selectors.unit_history(filters=filters)
-    history = [(day, row, presenters.unit_cells(row, filters)) for day, row in data.history]
+    data = selectors.unit_page(filters=filters)
+    row = data.units[0] if data.units else None
+    points = [(day, r) for day, _, r in data.history if r is not None]
+    history = [(day, r, presenters.unit_cells(r, filters)) for day, r in points]
     chart = presenters.Chart(
         "chart-unit-history",
         "历史:按期答复率与A类占比(各月最后一个已存储日)",
         "line",
-        [day.isoformat() for day, _ in data.history],
+        [day.isoformat() for day, _ in points],
         [
             presenters.Series(
                 "按期答复率(%)",
                 [
                     presenters.Point(
-                        float(row.on_time_rate.percent or 0),
+                        float(r.on_time_rate.percent or 0),
                         presenters.drill_url(filters, "unit_on_time", as_of=day.isoformat()),
                     )
-                    for day, row in data.history
+                    for day, r in points
                 ],
             ),
             presenters.Series(
                 "A类占比(%)",
                 [
                     presenters.Point(
-                        float(row.solved_rate.percent or 0),
+                        float(r.solved_rate.percent or 0),
                         presenters.drill_url(filters, "unit_solved", as_of=day.isoformat()),
                     )
-                    for day, row in data.history
+                    for day, r in points
                 ],
             ),
         ],
@@ -133,8 +135,10 @@ def unit_detail(request, pk):
             "form": form,
             "filters": filters,
             "data": data,
+            "row": row,
             "columns": presenters.UNIT_COLUMNS,
-            "cells": presenters.unit_cells(data.row, filters) if data.row else None,
+            "cells": presenters.unit_cells(row, filters) if row else None,
+            "results": presenters.unit_results(row, filters) if row else None,
             "tiles": presenters.tiles(data.figures, filters),
             "history": history,
             "chart": chart,

@@ -15,6 +15,7 @@ class ScopeKind(models.TextChoices):
     CHANNEL = "channel", "来源"
     CATEGORY = "category", "分类"
     UNIT = "unit", "承办单位"
+    SYSTEM = "system", "单位系统"
 
 
 class Rollup(models.Model):
@@ -24,7 +25,7 @@ class Rollup(models.Model):
 
     scope_kind = models.CharField("范围类型", max_length=10, choices=ScopeKind.choices)
     # Within a term: "<term id>" for the term, "<term id>/<meeting id | channel | category id
-    # | unit id>" for the others (see rollups.services.scope_for).
+    # | unit id | unit system>" for the others (see rollups.scopes.scope_for).
     scope_key = models.CharField("范围", max_length=60)
     term = models.ForeignKey(
         "deputies.Term", verbose_name="届", on_delete=models.CASCADE, related_name="+"
@@ -55,29 +56,49 @@ class Rollup(models.Model):
         return f"{self.get_scope_kind_display()} {self.scope_key} {self.day:%Y-%m-%d}"
 
 
-class RollupChange(models.Model):
-    """A suggestion changed since the last incremental rollup; written in the change's own
-    transaction (suggestions.workflow._audit), consumed and deleted by the rollup job."""
+class RollupDay(models.Model):
+    """A term's day whose every scope is stored: written with the full set of its rows
+    (`rollups.services.rollups_compute_all`), never for a partial one. Dashboards use a day's
+    rows only when this row exists (rollups.selectors)."""
 
-    suggestion_id = models.BigIntegerField("建议")
-    created_at = models.DateTimeField("时间", default=timezone.now)
-
-    class Meta:
-        verbose_name = "待汇总变更"
-        verbose_name_plural = "待汇总变更"
-
-    def __str__(self):
-        return f"建议 {self.suggestion_id}"
-
-
-class RollupSchedule(models.Model):
-    """One row: when the debounced recompute was queued, or null when none is waiting."""
-
-    pending_since = models.DateTimeField("已排队于", null=True, blank=True)
+    term = models.ForeignKey(
+        "deputies.Term", verbose_name="届", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField("截至日期")
+    # When the day was last brought up to the audit trail, and the highest event id it
+    # reflects (rollups.changes): events above it may have changed the day.
+    computed_at = models.DateTimeField("计算时间", default=timezone.now)
+    seen_to = models.BigIntegerField("已反映至操作记录", default=0)
 
     class Meta:
-        verbose_name = "汇总排程"
-        verbose_name_plural = "汇总排程"
+        verbose_name = "已存储的统计日"
+        verbose_name_plural = "已存储的统计日"
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "day"], name="rollupday_one_per_term_day"),
+        ]
 
     def __str__(self):
-        return f"已排队于 {self.pending_since}" if self.pending_since else "空闲"
+        return f"{self.term_id} {self.day:%Y-%m-%d}"
+
+
+class RollupWatermark(models.Model):
+    """One row: how far the rollup job has read the audit trail (rollups.changes).
+
+    Every event with an id up to `seen_to`, except those in `gaps`, is reflected in the stored
+    days. `gaps` lists id ranges below `seen_to` that were not visible when the job passed
+    them (a transaction still open, or one rolled back), each with when it was first seen:
+    [[first id, last id, ISO time], …]; a gap is read again until it is older than
+    `rollups.changes.GAP_SETTLE`. `lease_until` is the claim of the run in progress."""
+
+    seen_to = models.BigIntegerField("已处理至操作记录", default=0)
+    gaps = models.JSONField("待补读区间", default=list, blank=True)
+    lease_until = models.DateTimeField("运行占用至", null=True, blank=True)
+    ran_at = models.DateTimeField("上次运行", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "汇总进度"
+        verbose_name_plural = "汇总进度"
+
+    def __str__(self):
+        return f"已处理至 {self.seen_to}"

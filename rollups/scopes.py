@@ -1,7 +1,7 @@
 """The scopes rollups are stored for, and their (kind, key) names.
 
-Every scope lies within one term: the term itself, and each meeting, channel, category and
-answering unit with suggestions in it. Keys: "<term id>" or "<term id>/<value>".
+Every scope lies within one term: the term itself, and each meeting, channel, category,
+answering unit and unit system with suggestions in it. Keys: "<term id>" or "<term id>/<value>".
 """
 
 from __future__ import annotations
@@ -19,6 +19,31 @@ def scope_key(term_id: int, value=None) -> str:
     return str(term_id) if value is None else f"{term_id}{SEP}{value}"
 
 
+def stored_kind(scope: Scope) -> tuple[str, str] | None:
+    """The (kind, key) rows of `scope` are stored under, or None for a scope the rollups do
+    not store (no term, key suggestions only, or two filters below the term at once)."""
+    if scope.term is None or scope.key_only:
+        return None
+    term_id = getattr(scope.term, "pk", scope.term)
+    set_ = [
+        (kind, value)
+        for kind, value in (
+            (ScopeKind.MEETING, scope.meeting),
+            (ScopeKind.CHANNEL, scope.channel),
+            (ScopeKind.CATEGORY, scope.category),
+            (ScopeKind.UNIT, scope.unit),
+            (ScopeKind.SYSTEM, scope.system),
+        )
+        if value not in (None, "")
+    ]
+    if not set_:
+        return ScopeKind.TERM, scope_key(term_id)
+    if len(set_) > 1:
+        return None
+    kind, value = set_[0]
+    return kind, scope_key(term_id, getattr(value, "pk", value))
+
+
 def scope_for(kind: str, key: str) -> Scope:
     """The `suggestions.figures.Scope` a stored row stands for."""
     term, _, value = key.partition(SEP)
@@ -33,6 +58,8 @@ def scope_for(kind: str, key: str) -> Scope:
         return Scope(term=term_id, category=int(value))
     if kind == ScopeKind.UNIT:
         return Scope(term=term_id, unit=int(value))
+    if kind == ScopeKind.SYSTEM:
+        return Scope(term=term_id, system=value)
     raise ValueError(f"unknown scope kind {kind!r}")
 
 

@@ -1,16 +1,17 @@
-"""Writes of stored figures: the full rollup, the incremental (debounced) one, and the hook
-the workflow calls on every change.
+"""Writes of stored figures: complete days, and the job that keeps them current.
 
-1. `rollup_mark_changed` (from suggestions.workflow._audit, inside the change's transaction)
-   records the suggestion and, once the transaction commits, `rollup_schedule` queues one
-   recompute `ROLLUP_DEBOUNCE_SECONDS` later unless one is already waiting (a conditional
-   update on the single `RollupSchedule` row decides).
-2. `rollups_recompute_changed` recomputes, as of today, the scopes of the suggestions changed
-   since, then deletes the change rows it consumed.
-3. `rollups_compute_all` recomputes every scope of every term as of a day; the nightly job
-   closes yesterday and stores today.
+1. `rollups_compute_all` stores a complete day: every scope of every term as of that day,
+   then the term's `RollupDay`, which says the set is whole and which events it reflects (the
+   highest event id read before computing). The nightly job closes yesterday and stores
+   today; `compute_rollups --as-of DATE` stores any day.
+2. `rollups_refresh` is the watermark job (every `ROLLUP_DEBOUNCE_SECONDS`): it reads the
+   audit events above its watermark (rollups.changes), recomputes the scopes they touch on
+   every stored day they change, stores today completely if it is not stored yet, and
+   advances the watermarks. Every write of the portal leaves an audit event, so every write
+   reaches the stored figures, and no writer has to ask for it.
 Every row is upserted on (scope_kind, scope_key, day), so a rerun or a concurrent run only
-rewrites the same numbers.
+rewrites the same numbers. Rows are computed outside any transaction and written in one short
+one, so a reader sees a day's rows from one computation.
 """
 
 from __future__ import annotations
@@ -19,20 +20,22 @@ import logging
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from suggestions import figures
 from suggestions.models import Assignment, Suggestion
 
-from .models import Rollup, RollupChange, RollupSchedule, ScopeKind
+from . import changes
+from .models import Rollup, RollupDay, RollupWatermark, ScopeKind
 from .scopes import figures_to_json, scope_for, scope_key, unit_row_to_json
 
 logger = logging.getLogger(__name__)
 
 ANSWERING_ROLES = tuple(str(r) for r in Assignment.ANSWERING_ROLES)
+# A run that dies keeps the claim this long (the task's time limit), then the next run goes.
+LEASE = timedelta(minutes=30)
 
 
 # --- which scopes ----------------------------------------------------------------------------
@@ -40,7 +43,7 @@ ANSWERING_ROLES = tuple(str(r) for r in Assignment.ANSWERING_ROLES)
 
 def _scopes_of_suggestions(suggestions, assignments) -> dict[int, set]:
     """{term id: {(kind, key)}} for suggestion rows (term, meeting, channel, category) and
-    answering assignment rows (term, unit)."""
+    answering assignment rows (term, unit, unit system)."""
     scopes = defaultdict(set)
     for term_id, meeting_id, channel, category_id in suggestions:
         scopes[term_id].add((ScopeKind.TERM, scope_key(term_id)))
@@ -49,77 +52,96 @@ def _scopes_of_suggestions(suggestions, assignments) -> dict[int, set]:
             scopes[term_id].add((ScopeKind.MEETING, scope_key(term_id, meeting_id)))
         if category_id is not None:
             scopes[term_id].add((ScopeKind.CATEGORY, scope_key(term_id, category_id)))
-    for term_id, unit_id in assignments:
+    for term_id, unit_id, system in assignments:
         scopes[term_id].add((ScopeKind.UNIT, scope_key(term_id, unit_id)))
+        scopes[term_id].add((ScopeKind.SYSTEM, scope_key(term_id, system)))
     return scopes
 
 
-def scopes_all() -> dict[int, set]:
-    """Every scope with suggestions in it: two DISTINCT queries."""
+def _scopes(suggestions, assignments) -> dict[int, set]:
     return _scopes_of_suggestions(
-        Suggestion.objects.values_list("term_id", "meeting_id", "channel", "category_id")
+        suggestions.values_list("term_id", "meeting_id", "channel", "category_id")
         .distinct()
         .order_by(),
-        Assignment.objects.filter(role__in=ANSWERING_ROLES)
-        .values_list("suggestion__term_id", "unit_id")
+        assignments.filter(role__in=ANSWERING_ROLES)
+        .values_list("suggestion__term_id", "unit_id", "unit__system")
         .distinct()
         .order_by(),
     )
 
 
+def scopes_all(term_ids=None) -> dict[int, set]:
+    """Every scope with suggestions in it (of the given terms): two DISTINCT queries."""
+    suggestions, assignments = Suggestion.objects.all(), Assignment.objects.all()
+    if term_ids is not None:
+        suggestions = suggestions.filter(term_id__in=term_ids)
+        assignments = assignments.filter(suggestion__term_id__in=term_ids)
+    return _scopes(suggestions, assignments)
+
+
 def scopes_of(suggestion_ids) -> dict[int, set]:
-    return _scopes_of_suggestions(
-        Suggestion.objects.filter(pk__in=suggestion_ids)
-        .values_list("term_id", "meeting_id", "channel", "category_id")
-        .distinct()
-        .order_by(),
-        Assignment.objects.filter(suggestion_id__in=suggestion_ids, role__in=ANSWERING_ROLES)
-        .values_list("suggestion__term_id", "unit_id")
-        .distinct()
-        .order_by(),
+    return _scopes(
+        Suggestion.objects.filter(pk__in=suggestion_ids),
+        Assignment.objects.filter(suggestion_id__in=suggestion_ids),
     )
 
 
 # --- compute and upsert ----------------------------------------------------------------------
 
 
-def rollups_compute(*, scopes: dict[int, set], as_of: date) -> int:
-    """Computes each scope as of `as_of` with `suggestions.figures` (one load per term) and
-    upserts its row."""
-    now = timezone.now()
-    rows = []
-    for term_id, keys in scopes.items():
-        wanted = {(kind, key): scope_for(kind, key) for kind, key in sorted(keys)}
-        computed, unit_rows = figures.compute_term(
-            term=term_id, scopes=list(wanted.values()), as_of=as_of
-        )
-        by_unit = {r.unit_id: r for r in unit_rows}
-        for (kind, key), scope in wanted.items():
-            unit_row = by_unit.get(scope.unit) if kind == ScopeKind.UNIT else None
-            rows.append(
-                Rollup(
-                    scope_kind=kind,
-                    scope_key=key,
-                    term_id=term_id,
-                    day=as_of,
-                    figures=figures_to_json(computed[scope]),
-                    unit_row=unit_row_to_json(unit_row) if unit_row else None,
-                    computed_at=now,
-                )
-            )
-    Rollup.objects.bulk_create(
-        rows,
-        batch_size=500,
-        update_conflicts=True,
-        unique_fields=["scope_kind", "scope_key", "day"],
-        update_fields=["term", "figures", "unit_row", "computed_at"],
+def _rows(*, term_id: int, keys, as_of: date, now) -> list[Rollup]:
+    """The rows of some scopes of one term as of a day, from one load of the term."""
+    wanted = {(kind, key): scope_for(kind, key) for kind, key in sorted(keys)}
+    whole = figures.Scope(term=term_id)
+    _, computed, unit_rows = figures.compute_many(
+        scope=whole, within=list(wanted.values()), as_of=as_of
     )
+    by_unit = {r.unit_id: r for r in unit_rows}
+    rows = []
+    for (kind, key), scope in wanted.items():
+        unit_row = by_unit.get(scope.unit) if kind == ScopeKind.UNIT else None
+        rows.append(
+            Rollup(
+                scope_kind=kind,
+                scope_key=key,
+                term_id=term_id,
+                day=as_of,
+                figures=figures_to_json(computed[scope]),
+                unit_row=unit_row_to_json(unit_row) if unit_row else None,
+                computed_at=now,
+            )
+        )
+    return rows
+
+
+def _write(rows: list[Rollup], days: list[RollupDay]) -> None:
+    """Upsert the rows and their days in one transaction."""
+    with transaction.atomic():
+        Rollup.objects.bulk_create(
+            rows,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["scope_kind", "scope_key", "day"],
+            update_fields=["term", "figures", "unit_row", "computed_at"],
+        )
+        RollupDay.objects.bulk_create(
+            days,
+            update_conflicts=True,
+            unique_fields=["term", "day"],
+            update_fields=["computed_at", "seen_to"],
+        )
+
+
+def rollups_compute_all(*, as_of: date, term_ids=None) -> int:
+    """A complete day: every scope of every term (or of `term_ids`) as of `as_of`."""
+    top = changes.highest_event_id()  # read first: the rows reflect at least these events
+    now = timezone.now()
+    rows, days = [], []
+    for term_id, keys in scopes_all(term_ids).items():
+        rows += _rows(term_id=term_id, keys=keys, as_of=as_of, now=now)
+        days.append(RollupDay(term_id=term_id, day=as_of, computed_at=now, seen_to=top))
+    _write(rows, days)
     return len(rows)
-
-
-def rollups_compute_all(*, as_of: date) -> int:
-    """The full rollup: every scope of every term as of `as_of`."""
-    return rollups_compute(scopes=scopes_all(), as_of=as_of)
 
 
 def rollups_nightly(*, today: date | None = None) -> int:
@@ -128,52 +150,77 @@ def rollups_nightly(*, today: date | None = None) -> int:
     return rollups_compute_all(as_of=today - timedelta(days=1)) + rollups_compute_all(as_of=today)
 
 
-def rollups_recompute_changed(*, today: date | None = None) -> int:
-    """The incremental rollup: the scopes of suggestions changed since the last run, as of
-    today. Change rows are deleted only after their scopes are stored; one committed while
-    this runs queues its own run."""
-    RollupSchedule.objects.filter(pk=1).update(pending_since=None)
-    today = today or timezone.localdate()
-    changes = list(RollupChange.objects.values_list("pk", "suggestion_id"))
-    if not changes:
-        return 0
-    stored = rollups_compute(scopes=scopes_of({sid for _, sid in changes}), as_of=today)
-    RollupChange.objects.filter(pk__in=[pk for pk, _ in changes]).delete()
-    return stored
+# --- the watermark job -----------------------------------------------------------------------
 
 
-# --- the debounce ----------------------------------------------------------------------------
+def rollups_refresh(*, today: date | None = None, now=None) -> int:
+    """Bring every stored day up to the audit trail; returns the number of rows written.
 
-
-def rollup_mark_changed(*, suggestion_id: int) -> None:
-    """Called by the workflow in the change's transaction: the change row commits with it,
-    and the debounced recompute is queued once it has committed."""
-    RollupChange.objects.create(suggestion_id=suggestion_id)
-    # One schedule per transaction, however many events it writes.
-    if not any(func is rollup_schedule for _, func, _ in connection.run_on_commit):
-        transaction.on_commit(rollup_schedule, robust=True)
-
-
-def rollup_schedule(now=None) -> bool:
-    """Queue the incremental rollup after the debounce delay, unless one is waiting. A
-    waiting mark older than ten delays (a lost message) is taken over."""
-    from .tasks import recompute_rollups_changed
-
+    1. Claim the run (a conditional update of the watermark's lease): a run that finds it
+       taken does nothing.
+    2. Read the events above the watermark, and those in its gaps, up to the highest id now.
+    3. Per term: the stored days those events change (`changes.stale_days`) get the scopes of
+       the changed suggestions recomputed (all scopes, after a retroactive correction).
+    4. Today is stored completely for every term that has no stored today yet.
+    5. Every stored day read in 3 and the watermark move up to that highest id; the ids not
+       visible below it are kept as gaps to read again.
+    """
     now = now or timezone.now()
-    delay = settings.PORTAL["ROLLUP_DEBOUNCE_SECONDS"]
-    stale = now - timedelta(seconds=max(10 * delay, 600))
+    today = today or timezone.localdate(now)
+    RollupWatermark.objects.get_or_create(pk=1)
     claimed = (
-        RollupSchedule.objects.filter(pk=1)
-        .filter(Q(pending_since__isnull=True) | Q(pending_since__lt=stale))
-        .update(pending_since=now)
+        RollupWatermark.objects.filter(pk=1)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + LEASE)
     )
     if not claimed:
-        _, claimed = RollupSchedule.objects.get_or_create(pk=1, defaults={"pending_since": now})
-    if not claimed:
-        return False
+        return 0
     try:
-        recompute_rollups_changed.apply_async(countdown=delay)
+        mark = RollupWatermark.objects.get(pk=1)
+        top = changes.highest_event_id()
+        events = changes.load_events(changes.unread_q(mark) & Q(id__lte=top))
+        by_term = defaultdict(list)
+        for event in events:
+            by_term[event.term_id].append(event)
+        known = defaultdict(dict)
+        known_ids = []
+        for pk, term_id, day, seen_to in RollupDay.objects.values_list(
+            "pk", "term_id", "day", "seen_to"
+        ):
+            known[term_id][day] = seen_to
+            known_ids.append(pk)
+
+        written = 0
+        for term_id, term_events in by_term.items():
+            stale = changes.stale_days(term_events, days=known[term_id], gaps=mark.gaps)
+            if not stale:
+                continue
+            if any(changes.is_retroactive(e) for e in term_events):
+                keys = scopes_all([term_id]).get(term_id, set())
+            else:
+                keys = scopes_of({e.suggestion_id for e in term_events}).get(term_id, set())
+            for day in sorted(stale):
+                rows = _rows(term_id=term_id, keys=keys, as_of=day, now=now)
+                _write(rows, [RollupDay(term_id=term_id, day=day, computed_at=now, seen_to=top)])
+                written += len(rows)
+            logger.info("Rollups: term %s, %d stored days recomputed", term_id, len(stale))
+
+        with_today = set(RollupDay.objects.filter(day=today).values_list("term_id", flat=True))
+        missing = set(Suggestion.objects.values_list("term_id", flat=True).distinct()) - with_today
+        if missing:
+            written += rollups_compute_all(as_of=today, term_ids=sorted(missing))
+
+        with transaction.atomic():
+            RollupDay.objects.filter(pk__in=known_ids, seen_to__lt=top).update(
+                seen_to=top, computed_at=now
+            )
+            RollupWatermark.objects.filter(pk=1).update(
+                seen_to=max(mark.seen_to, top),
+                gaps=changes.gaps_after(mark, read=[e.id for e in events], top=top, now=now),
+                ran_at=now,
+                lease_until=None,
+            )
+        return written
     except Exception:
-        RollupSchedule.objects.filter(pk=1).update(pending_since=None)
+        RollupWatermark.objects.filter(pk=1).update(lease_until=None)
         raise
-    return True

@@ -13,8 +13,8 @@ def _day(value: str | None) -> date | None:
 
 
 @shared_task(acks_late=True)
-def recompute_rollups_changed(today: str | None = None) -> int:
-    return services.rollups_recompute_changed(today=_day(today))
+def refresh_rollups(today: str | None = None) -> int:
+    return services.rollups_refresh(today=_day(today))
 
 
 @shared_task(acks_late=True)

@@ -27,8 +27,9 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from notifications.reminders import reminders_due  # noqa: E402
-from rollups.models import RollupChange  # noqa: E402
-from rollups.services import rollups_compute_all, rollups_recompute_changed  # noqa: E402
+from rollups.changes import highest_event_id  # noqa: E402
+from rollups.models import RollupDay, RollupWatermark  # noqa: E402
+from rollups.services import rollups_compute_all, rollups_refresh  # noqa: E402
 from suggestions.models import Suggestion  # noqa: E402
 
 # Per scope: assigned suggestions, replied ones and their classes, from the dated rows.
@@ -81,10 +82,15 @@ def bench_rollups(today):
     sql, _ = timed(bare_sql(today))
     results = [("full rollup", job, sql, f"({rows} scopes)")]
 
-    changed = Suggestion.objects.filter(assignments__isnull=False).order_by("-id").first()
-    RollupChange.objects.all().delete()
-    RollupChange.objects.create(suggestion_id=changed.pk)
-    job, rows = timed(lambda: rollups_recompute_changed(today=today))
+    # The newest audit event as if it had just been written: the stored day and the job's
+    # watermark are set just below it, so the job reads one event of one suggestion.
+    top = highest_event_id()
+    changed = Suggestion.objects.filter(events__id=top).first()
+    RollupDay.objects.filter(day=today).update(seen_to=top - 1)
+    RollupWatermark.objects.update_or_create(
+        pk=1, defaults={"seen_to": top - 1, "gaps": [], "lease_until": None}
+    )
+    job, rows = timed(lambda: rollups_refresh(today=today))
     where = "AND s.term_id = %s"
     sql, _ = timed(bare_sql(today, where, [changed.term_id]))
     results.append(("incremental rollup", job, sql, f"({rows} scopes of 1 changed suggestion)"))

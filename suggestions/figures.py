@@ -39,8 +39,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 
-from units.models import Unit
+from units.models import Unit, UnitSystem
 
 from .models import (
     Assignment,
@@ -98,7 +99,9 @@ def _pk(value):
 class Scope:
     """Which suggestions a figure covers. Each field is optional; models or ids are accepted.
 
-    `unit` keeps the suggestions with an answering assignment of that unit made ≤ D.
+    `unit` keeps the suggestions with an answering assignment of that unit made ≤ D;
+    `system` (a `units.models.UnitSystem` value) those with one of a unit of that system
+    ("交由政府系统办理201件"). The system is the unit's as it is today (master data).
     """
 
     term: object = None
@@ -107,6 +110,26 @@ class Scope:
     category: object = None
     unit: object = None
     key_only: bool = False
+    system: str | None = None
+
+    def __post_init__(self):
+        if self.system is not None and self.system not in UnitSystem.values:
+            raise ValueError(f"unknown unit system {self.system!r}")
+
+    def answers(self, a: _AssignmentFacts) -> bool:
+        """Whether an answering assignment belongs to the scope's unit or system (any when
+        neither is set): the assignments 逾期数 and the unit rows of this scope count."""
+        return (self.unit is None or a.unit_id == _pk(self.unit)) and (
+            self.system is None or a.unit_system == self.system
+        )
+
+    def narrower(self, sub: Scope) -> bool:
+        """Whether `sub` keeps every filter of this scope (and may add its own)."""
+        return all(
+            _pk(getattr(sub, name)) == _pk(mine)
+            for name in ("term", "meeting", "channel", "category", "unit", "key_only", "system")
+            if (mine := getattr(self, name)) not in (None, False, "")
+        )
 
     def matches(self, facts: _SuggestionFacts, as_of: date) -> bool:
         """The same choice as `suggestions()` plus `_load`'s unit rule, on loaded facts."""
@@ -117,11 +140,8 @@ class Scope:
             and (self.category is None or facts.category_id == _pk(self.category))
             and (not self.key_only or facts.is_key)
             and (
-                self.unit is None
-                or any(
-                    a.unit_id == _pk(self.unit) and a.assigned_on <= as_of
-                    for a in facts.assignments
-                )
+                (self.unit is None and self.system is None)
+                or any(self.answers(a) and a.assigned_on <= as_of for a in facts.assignments)
             )
         )
 
@@ -137,10 +157,15 @@ class Scope:
             qs = qs.filter(category_id=_pk(self.category))
         if self.key_only:
             qs = qs.filter(is_key=True)
-        if self.unit is not None:
-            qs = qs.filter(
-                assignments__unit_id=_pk(self.unit), assignments__role__in=ANSWERING_ROLES
-            ).distinct()
+        if self.unit is not None or self.system is not None:
+            answering = Assignment.objects.filter(
+                suggestion=OuterRef("pk"), role__in=ANSWERING_ROLES
+            )
+            if self.unit is not None:
+                answering = answering.filter(unit_id=_pk(self.unit))
+            if self.system is not None:
+                answering = answering.filter(unit__system=self.system)
+            qs = qs.filter(Exists(answering))
         return qs
 
 
@@ -155,6 +180,7 @@ class _AssignmentFacts:
     assigned_on: date
     ended_on: date | None
     deadline: date  # today's deadline: only a fallback when no change row exists
+    unit_system: str = ""
     changes: list = field(default_factory=list)  # (round, effective_on, new_deadline)
     replies: list = field(default_factory=list)  # (replied_on, id, round, result), ≤ D
     feedback: list = field(default_factory=list)  # (given_on, id, round, verdict), ≤ D
@@ -312,7 +338,9 @@ def _load(scope: Scope, as_of: date) -> list[_SuggestionFacts]:
     for row in (
         Assignment.objects.filter(suggestion_id__in=ids, role__in=ANSWERING_ROLES)
         .order_by("id")
-        .values_list("id", "suggestion_id", "unit_id", "assigned_on", "ended_on", "deadline")
+        .values_list(
+            "id", "suggestion_id", "unit_id", "assigned_on", "ended_on", "deadline", "unit__system"
+        )
     ):
         facts = _AssignmentFacts(*row)
         assignments[facts.id] = facts
@@ -353,7 +381,7 @@ def _load(scope: Scope, as_of: date) -> list[_SuggestionFacts]:
         assignments[assignment_id].face_contacts.append(contacted_on)
 
     facts = list(suggestions.values())
-    if scope.unit is not None:
+    if scope.unit is not None or scope.system is not None:
         facts = [s for s in facts if scope.matches(s, as_of)]
     return facts
 
@@ -424,11 +452,11 @@ class Figures:
         return Rate(sum(self.verdicts[v] for v in CONTENT), self.with_feedback)
 
     @property
-    def first_satisfied_rate(self) -> Rate:
+    def first_satisfied_rate(self) -> Rate:  # 初次满意率: the round-1 verdict 满意
         return Rate(self.first_verdicts[Verdict.SATISFIED], self.with_first_feedback)
 
     @property
-    def first_content_rate(self) -> Rate:  # 初次满意率 (满意和基本满意)
+    def first_content_rate(self) -> Rate:  # 初次满意和基本满意率
         return Rate(sum(self.first_verdicts[v] for v in CONTENT), self.with_first_feedback)
 
     @property
@@ -457,23 +485,30 @@ def compute(*, scope: Scope, as_of: date) -> Figures:
     return _compute(_load(scope, as_of), scope=scope, as_of=as_of)
 
 
-def compute_term(*, term, scopes, as_of: date) -> tuple[dict[Scope, Figures], list[UnitRow]]:
-    """`compute` for several scopes within one term, and `unit_figures` for the whole term,
-    from a single load of the term (the rollup's path: the same numbers in six queries)."""
-    whole = Scope(term=term)
-    facts = _load(whole, as_of)
+def compute_many(
+    *, scope: Scope, within=(), as_of: date
+) -> tuple[Figures, dict[Scope, Figures], list[UnitRow]]:
+    """`compute` for `scope` and for each narrower scope in `within`, and `unit_figures` for
+    `scope`, from a single load of `scope` (six queries however many scopes): the rollup's
+    path and the dashboards' live path give the same numbers as one `compute` per scope."""
+    facts = _load(scope, as_of)
     figures = {}
-    for scope in scopes:
-        if _pk(scope.term) != _pk(term):
-            raise ValueError("every scope must lie within the term")
-        chosen = [s for s in facts if scope.matches(s, as_of)]
-        figures[scope] = _compute(chosen, scope=scope, as_of=as_of)
-    return figures, _unit_rows(facts, scope=whole, as_of=as_of)
+    for sub in within:
+        if not scope.narrower(sub):
+            raise ValueError(f"{sub} does not lie within {scope}")
+        chosen = [s for s in facts if sub.matches(s, as_of)]
+        figures[sub] = _compute(chosen, scope=sub, as_of=as_of)
+    whole = _compute(facts, scope=scope, as_of=as_of)
+    return whole, figures, _unit_rows(facts, scope=scope, as_of=as_of)
+
+
+def empty(*, scope: Scope, as_of: date) -> Figures:
+    """The figures of a scope without suggestions (every count 0, every rate "—")."""
+    return _compute([], scope=scope, as_of=as_of)
 
 
 def _compute(facts: list[_SuggestionFacts], *, scope: Scope, as_of: date) -> Figures:
     d = as_of
-    unit_id = _pk(scope.unit)
     assigned = [s for s in facts if s.is_assigned(d)]
     replied = [s for s in assigned if s.is_replied(d)]
     results = {letter: 0 for letter in RESULTS}
@@ -499,9 +534,7 @@ def _compute(facts: list[_SuggestionFacts], *, scope: Scope, as_of: date) -> Fig
         first_verdicts={v: first.count(v) for v in Verdict.values},
         replied_with_feedback=sum(1 for s in replied if s.latest_verdict(d)),
         face_to_face=sum(1 for s in replied if s.had_face_contact(d)),
-        overdue=sum(
-            1 for s in facts for a in s.assignments if a.overdue(d) and unit_id in (None, a.unit_id)
-        ),
+        overdue=sum(1 for s in facts for a in s.assignments if a.overdue(d) and scope.answers(a)),
         by_category=[
             CategoryShare(name, n, Rate(n, len(assigned)))
             for name, n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0] or ""))
@@ -519,14 +552,22 @@ class UnitRow:
 
     unit_id: int
     unit_name: str
+    unit_system: str
     assigned: int
     replied: int
     on_time: int
     overdue: int
-    solved: int  # replied with class A
+    results: dict  # {"A": n, …}: replied assignments by the class of their reply in force
     with_feedback: int
     content: int  # latest feedback 满意 or 基本满意
     ranked: bool  # enough assignments to rank (settings.PORTAL RANKING_MIN_ASSIGNMENTS)
+
+    @property
+    def solved(self) -> int:  # replied with class A
+        return self.results["A"]
+
+    def result_rate(self, letter: str) -> Rate:
+        return Rate(self.results[letter], self.replied)
 
     @property
     def on_time_rate(self) -> Rate:
@@ -534,7 +575,7 @@ class UnitRow:
 
     @property
     def solved_rate(self) -> Rate:
-        return Rate(self.solved, self.replied)
+        return self.result_rate("A")
 
     @property
     def content_rate(self) -> Rate:
@@ -542,8 +583,9 @@ class UnitRow:
 
 
 def unit_figures(*, scope: Scope, as_of: date) -> list[UnitRow]:
-    """One row per unit with an answering assignment in force at D: ranked units first (by
-    on-time rate, then A share, then name), then the units below the minimum volume."""
+    """One row per unit with an answering assignment in force at D (only the scope's unit, or
+    the units of its system, when it names one), in the ranking's order (`rank_units`):
+    ranked units first, then the units below the minimum volume."""
     return _unit_rows(_load(scope, as_of), scope=scope, as_of=as_of)
 
 
@@ -553,40 +595,85 @@ def _unit_rows(facts: list[_SuggestionFacts], *, scope: Scope, as_of: date) -> l
     per_unit = defaultdict(list)
     for s in facts:
         for a in s.in_force(d):
-            per_unit[a.unit_id].append(a)
-    if scope.unit is not None:
-        per_unit = {k: v for k, v in per_unit.items() if k == _pk(scope.unit)}
+            if scope.answers(a):
+                per_unit[a.unit_id].append(a)
     names = dict(Unit.objects.filter(pk__in=list(per_unit)).values_list("pk", "name"))
     rows = []
     for unit_id, assignments in per_unit.items():
         replied = [a for a in assignments if a.answer is not None]
         verdicts = [a.latest_verdict for a in assignments if a.latest_verdict]
+        results = {letter: 0 for letter in RESULTS}
+        for a in replied:
+            results[a.reply_in_force[3]] += 1
         rows.append(
             UnitRow(
                 unit_id=unit_id,
                 unit_name=names[unit_id],
+                unit_system=assignments[0].unit_system,
                 assigned=len(assignments),
                 replied=len(replied),
                 on_time=sum(1 for a in replied if a.on_time),
                 overdue=sum(1 for a in assignments if a.overdue(d)),
-                solved=sum(1 for a in replied if a.reply_in_force[3] == "A"),
+                results=results,
                 with_feedback=len(verdicts),
                 content=sum(1 for v in verdicts if v in CONTENT),
                 ranked=len(assignments) >= minimum,
             )
         )
+    ranked, apart = rank_units(rows)
+    return ranked + apart
 
-    def order(row: UnitRow):
-        rate = row.on_time_rate.percent
-        solved = row.solved_rate.percent
-        return (
-            not row.ranked,
-            -(rate if rate is not None else -1),
-            -(solved if solved is not None else -1),
-            row.unit_name,
-        )
 
-    return sorted(rows, key=order)
+# --- the ranking and the unit table: one definition for every page, report and the API -----
+
+
+def _rate_key(rate: Rate):
+    value = rate.percent
+    return -(value if value is not None else Decimal(-1))  # "—" ranks after 0.0%
+
+
+# The orders a ranking may take: label and key (smaller first). Ties are broken the same way
+# everywhere: by on-time rate, then A share, then the unit's name.
+UNIT_SORTS = {
+    "on_time": ("按期答复率", lambda r: _rate_key(r.on_time_rate)),
+    "solved": ("A类占比", lambda r: _rate_key(r.solved_rate)),
+    "content": ("满意和基本满意率", lambda r: _rate_key(r.content_rate)),
+    "assigned": ("交办", lambda r: -r.assigned),
+    "replied": ("已答复", lambda r: -r.replied),
+    "overdue": ("逾期", lambda r: -r.overdue),
+}
+DEFAULT_UNIT_SORT = "on_time"
+
+
+def rank_units(rows, sort: str = DEFAULT_UNIT_SORT) -> tuple[list[UnitRow], list[UnitRow]]:
+    """(ranked units in the order of `sort`, ties by on-time rate, A share, then name;
+    the units below the minimum volume, unranked, by name)."""
+    key = UNIT_SORTS.get(sort, UNIT_SORTS[DEFAULT_UNIT_SORT])[1]
+    on_time, solved = UNIT_SORTS["on_time"][1], UNIT_SORTS["solved"][1]
+    ranked = sorted(
+        (r for r in rows if r.ranked), key=lambda r: (key(r), on_time(r), solved(r), r.unit_name)
+    )
+    apart = sorted((r for r in rows if not r.ranked), key=lambda r: r.unit_name)
+    return ranked, apart
+
+
+@dataclass(frozen=True)
+class UnitColumn:
+    label: str
+    text: object  # UnitRow -> str
+    figure: str  # the `UNIT_FIGURES` entry behind the number (drill-down)
+    number: bool = False  # a count (a number in Excel), not a rate
+
+
+# The unit table of the ranking, the scorecards and the report, in this order.
+UNIT_TABLE = (
+    UnitColumn("交办", lambda r: str(r.assigned), "unit_assigned", number=True),
+    UnitColumn("已答复", lambda r: str(r.replied), "unit_replied", number=True),
+    UnitColumn("按期答复率", lambda r: str(r.on_time_rate), "unit_on_time"),
+    UnitColumn("逾期", lambda r: str(r.overdue), "unit_overdue", number=True),
+    UnitColumn("解决率(A类占比)", lambda r: str(r.solved_rate), "unit_solved"),
+    UnitColumn("满意和基本满意率", lambda r: str(r.content_rate), "unit_content"),
+)
 
 
 # --- the suggestions behind a figure ---------------------------------------------------------
@@ -595,37 +682,53 @@ def _unit_rows(facts: list[_SuggestionFacts], *, scope: Scope, as_of: date) -> l
 # `_SuggestionFacts` / `_AssignmentFacts` definitions `compute` and `unit_figures` count with;
 # `figure_members` lists the suggestions that pass, so a dashboard tile and the list it links
 # to cannot disagree (tests/test_dashboards.py pins each length to the count).
-# Arguments: (suggestion facts, D, the scope's unit id or None).
+# Arguments: (suggestion facts, D, the scope).
 SUGGESTION_FIGURES = {
-    "submitted": ("提出", lambda s, d, u: s.submitted_on is not None and s.submitted_on <= d),
-    "assigned": ("交办", lambda s, d, u: s.is_assigned(d)),
-    "replied": ("已答复", lambda s, d, u: s.is_replied(d)),
-    "on_time": ("按期答复", lambda s, d, u: s.is_replied(d) and s.is_on_time(d)),
-    "closed": ("办结", lambda s, d, u: s.is_assigned(d) and s.is_closed(d)),
+    "submitted": ("提出", lambda s, d, scope: s.submitted_on is not None and s.submitted_on <= d),
+    "assigned": ("交办", lambda s, d, scope: s.is_assigned(d)),
+    "replied": ("已答复", lambda s, d, scope: s.is_replied(d)),
+    "on_time": ("按期答复", lambda s, d, scope: s.is_replied(d) and s.is_on_time(d)),
+    "closed": ("办结", lambda s, d, scope: s.is_assigned(d) and s.is_closed(d)),
     **{
         f"result_{letter}": (
             f"{letter}类",
-            lambda s, d, u, letter=letter: s.is_replied(d) and s.result(d) == letter,
+            lambda s, d, scope, letter=letter: s.is_replied(d) and s.result(d) == letter,
         )
         for letter in RESULTS
     },
     "with_feedback": (
         "有反馈",
-        lambda s, d, u: s.is_assigned(d) and s.latest_verdict(d) is not None,
+        lambda s, d, scope: s.is_assigned(d) and s.latest_verdict(d) is not None,
     ),
     "satisfied": (
         "满意",
-        lambda s, d, u: s.is_assigned(d) and s.latest_verdict(d) == Verdict.SATISFIED,
+        lambda s, d, scope: s.is_assigned(d) and s.latest_verdict(d) == Verdict.SATISFIED,
+    ),
+    "basically": (
+        "基本满意",
+        lambda s, d, scope: s.is_assigned(d) and s.latest_verdict(d) == Verdict.BASICALLY,
     ),
     "content": (
         "满意和基本满意",
-        lambda s, d, u: s.is_assigned(d) and s.latest_verdict(d) in CONTENT,
+        lambda s, d, scope: s.is_assigned(d) and s.latest_verdict(d) in CONTENT,
     ),
-    "face_to_face": ("面商", lambda s, d, u: s.is_replied(d) and s.had_face_contact(d)),
+    "with_first_feedback": (
+        "有初次反馈",
+        lambda s, d, scope: s.is_assigned(d) and s.first_round_verdict(d) is not None,
+    ),
+    "first_satisfied": (
+        "初次满意",
+        lambda s, d, scope: s.is_assigned(d) and s.first_round_verdict(d) == Verdict.SATISFIED,
+    ),
+    "first_content": (
+        "初次满意和基本满意",
+        lambda s, d, scope: s.is_assigned(d) and s.first_round_verdict(d) in CONTENT,
+    ),
+    "face_to_face": ("面商", lambda s, d, scope: s.is_replied(d) and s.had_face_contact(d)),
     # 逾期数 counts assignments: the list holds the suggestions of the counted assignments.
     "overdue": (
         "有逾期交办",
-        lambda s, d, u: any(a.overdue(d) and u in (None, a.unit_id) for a in s.assignments),
+        lambda s, d, scope: any(a.overdue(d) and scope.answers(a) for a in s.assignments),
     ),
 }
 
@@ -640,6 +743,13 @@ UNIT_FIGURES = {
         "本单位A类",
         lambda a, d: a.answer is not None and a.reply_in_force[3] == "A",
     ),
+    **{
+        f"unit_result_{letter}": (
+            f"本单位{letter}类",
+            lambda a, d, letter=letter: a.answer is not None and a.reply_in_force[3] == letter,
+        )
+        for letter in RESULTS[1:]
+    },
     "unit_with_feedback": ("本单位有反馈", lambda a, d: a.latest_verdict is not None),
     "unit_content": ("本单位满意和基本满意", lambda a, d: a.latest_verdict in CONTENT),
 }
@@ -664,4 +774,4 @@ def figure_members(*, scope: Scope, as_of: date, figure: str) -> list[int]:
             s.id for s in facts if any(a.unit_id == unit_id and test(a, d) for a in s.in_force(d))
         )
     test = SUGGESTION_FIGURES[figure][1]
-    return sorted(s.id for s in facts if test(s, d, unit_id))
+    return sorted(s.id for s in facts if test(s, d, scope))

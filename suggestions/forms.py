@@ -75,6 +75,9 @@ class SuggestionFilterForm(forms.Form):
     unit = forms.ModelChoiceField(
         Unit.objects.all(), label="承办单位", required=False, empty_label="全部"
     )
+    system = forms.ChoiceField(
+        label="单位系统", required=False, choices=_blank(Unit.System.choices)
+    )
     deputy = forms.CharField(label="代表", required=False, max_length=50)
     key = forms.BooleanField(label="仅重点建议", required=False)
     overdue = forms.BooleanField(label="仅逾期", required=False)

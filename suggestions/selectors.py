@@ -122,7 +122,7 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
     """The suggestions a user may see, filtered and sorted as the list page asks.
 
     `filters` holds the list form's cleaned data: term, meeting, channel, category, status,
-    unit, key, overdue, deputy (name), q (text), sort, and figure with as_of (the suggestions
+    unit, system, key, overdue, deputy (name), q (text), sort, and figure with as_of (the suggestions
     behind one figure of `suggestions.figures`, for the dashboard's drill-down links). The rows carry `next_deadline`
     (the nearest deadline among open lead/split assignments) and `current_assignments`
     (assignments not ended, with their units): two queries per page whatever its size.
@@ -151,14 +151,12 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
         # The figure's own scope decides: its unit means answering assignments, which the
         # list's unit filter below (any current assignment) does not.
         qs = qs.filter(pk__in=_figure_members(filters, today))
-    elif filters.get("unit"):
-        qs = qs.filter(
-            Exists(
-                shown(
-                    Assignment.objects.filter(suggestion=OuterRef("pk"), unit=filters["unit"])
-                ).exclude(state=A.ENDED)
-            )
-        )
+    else:
+        current = shown(Assignment.objects.filter(suggestion=OuterRef("pk"))).exclude(state=A.ENDED)
+        if filters.get("unit"):
+            qs = qs.filter(Exists(current.filter(unit=filters["unit"])))
+        if filters.get("system"):
+            qs = qs.filter(Exists(current.filter(unit__system=filters["system"])))
     if filters.get("key"):
         qs = qs.filter(is_key=True)
     if filters.get("overdue"):
@@ -195,6 +193,7 @@ def _figure_members(filters: dict, today: date) -> list[int]:
         category=filters.get("category"),
         unit=filters.get("unit"),
         key_only=bool(filters.get("key")),
+        system=filters.get("system") or None,
     )
     if filters["figure"] in figures.UNIT_FIGURES and scope.unit is None:
         return []

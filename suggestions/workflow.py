@@ -21,7 +21,6 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from deputies.models import Deputy, Meeting, Term
-from rollups.services import rollup_mark_changed
 from units.models import Unit
 
 from . import attachments, deadlines, limits, notices
@@ -93,7 +92,6 @@ def _audit(
 ) -> AuditEvent:
     """`on` is the day the step happened when a person records it later (DESIGN.md §7); the
     event keeps it beside the moment it was entered (`at`)."""
-    rollup_mark_changed(suggestion_id=suggestion.pk)  # stored figures follow, debounced
     return AuditEvent.objects.create(
         happened_on=on,
         actor=actor,

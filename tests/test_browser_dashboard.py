@@ -33,7 +33,7 @@ def test_a_leader_moves_the_date_and_clicks_a_bar_to_the_list(page, live_server,
     page.fill("#id_as_of", D.isoformat())
     page.click("#apply-filters")
     page.wait_for_url(re.compile(rf"as_of={D.isoformat()}"))
-    assert "计算于" in page.locator(".source").inner_text()
+    assert "数据来自已存储的统计汇总" in page.locator(".source").inner_text()
     assert page.locator("[data-tile='办结率'] .value").inner_text() == "40.0%"
     page.wait_for_selector("#chart-categories[data-drawn=true] canvas")
     screenshot(page, "dashboard-as-of")

@@ -39,12 +39,22 @@ def test_each_tile_equals_the_figures_module(client, people, dataset):
         "办结率": (str(f.completion_rate), f"{f.closed} / {f.assigned}"),
         "按期答复率": (str(f.on_time_rate), f"{f.on_time} / {f.replied}"),
         "满意率": (str(f.satisfied_rate), f"{f.verdicts['satisfied']} / {f.with_feedback}"),
+        "基本满意率": (str(f.basically_satisfied_rate), f"1 / {f.with_feedback}"),
         "满意和基本满意率": (str(f.content_rate), f"2 / {f.with_feedback}"),
+        "初次满意率": (str(f.first_satisfied_rate), f"1 / {f.with_first_feedback}"),
+        "初次满意和基本满意率": (str(f.first_content_rate), f"2 / {f.with_first_feedback}"),
         "解决率": (str(f.solved_rate), f"{f.results['A']} / {f.replied}"),
         "面商率": (str(f.face_to_face_rate), f"{f.face_to_face} / {f.replied}"),
         "逾期": (str(f.overdue), "项交办"),
     }
     assert shown["办结率"] == ("40.0%", "2 / 5")  # the hand count of tests/test_figures.py
+    # Every satisfaction figure of DESIGN.md §7 is on the page.
+    assert (shown["满意率"][0], shown["基本满意率"][0], shown["满意和基本满意率"][0]) == (
+        "33.3%",
+        "33.3%",
+        "66.7%",
+    )
+    assert shown["初次满意率"][0] == "33.3%"
 
 
 def test_every_tile_lands_on_exactly_the_counted_suggestions(client, people, dataset):
@@ -58,6 +68,7 @@ def test_every_tile_lands_on_exactly_the_counted_suggestions(client, people, dat
         "办结率": {s1, s2},
         "按期答复率": {s1, s["s4"]},
         "满意率": {s1},
+        "基本满意率": {s2},
         "满意和基本满意率": {s1, s2},
         "解决率": {s1},
         "面商率": {s1},
@@ -66,7 +77,18 @@ def test_every_tile_lands_on_exactly_the_counted_suggestions(client, people, dat
     found = {
         label: listed_ids(client, url) for label, (url, *_) in tiles(page(client, people)).items()
     }
-    assert found == expected
+    first = {
+        label: set(figures.figure_members(scope=Scope(term=people.term), as_of=D, figure=name))
+        for label, name in (
+            ("初次满意率", "first_satisfied"),
+            ("初次满意和基本满意率", "first_content"),
+        )
+    }
+    assert {label: len(ids) for label, ids in first.items()} == {
+        "初次满意率": 1,
+        "初次满意和基本满意率": 2,
+    }
+    assert found == {**expected, **first}
 
 
 def test_every_bar_lands_on_as_many_suggestions_as_it_shows(client, people, dataset):
@@ -82,7 +104,7 @@ def test_every_bar_lands_on_as_many_suggestions_as_it_shows(client, people, data
 def test_the_page_says_when_the_stored_figures_were_computed(client, people, dataset):
     services.rollups_compute_all(as_of=D)
     html = page(client, people)
-    assert 'data-source="stored"' in html and "计算于" in html
+    assert 'data-source="stored"' in html and "数据来自已存储的统计汇总(截至" in html
     assert "2 / 5" in html
 
 

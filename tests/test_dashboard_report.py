@@ -97,7 +97,7 @@ def published(people):
 
 def expected_phrases():
     return [
-        f"截至{chinese(D)},共提出建议203件,交由承办单位办理201件,占总数的99.0%。",
+        f"截至{chinese(D)},共提出建议203件,交由政府系统办理201件,占总数的99.0%。",
         "其中,城乡建设方面55件、占27.4%,科教文卫方面48件、占23.9%,行政司法方面30件、占14.9%,"
         "农业与农村方面25件、占12.4%,环境资源保护方面20件、占10.0%,财政经济方面14件、占7.0%,"
         "旅游方面9件、占4.5%。",
@@ -105,7 +105,8 @@ def expected_phrases():
         "代表之声的代表建议95件,办结率0.0%。",
         "已解决或采纳166件,占总数的82.6%;正在解决或列入计划解决的24件,占11.9%;"
         "受客观条件限制留待解决的11件,占5.5%。",
-        "满意率和基本满意率达到100.0%",
+        "满意率和基本满意率达到100.0%,其中满意率100.0%、基本满意率0.0%;"
+        "初次满意率100.0%,初次满意和基本满意率100.0%。",
     ]
 
 
@@ -116,7 +117,7 @@ def test_the_report_reads_with_the_published_numbers(client, people, published):
     for phrase in expected_phrases():
         assert phrase in text
     html = response.content.decode()
-    assert "计算于" in html and "<td>201</td>" in html
+    assert "数据来自已存储的统计汇总(截至" in html and "<td>201</td>" in html
 
 
 def test_the_docx_holds_the_same_paragraphs_and_the_unit_table(client, people, published):
@@ -127,7 +128,14 @@ def test_the_docx_holds_the_same_paragraphs_and_the_unit_table(client, people, p
     text = " ".join(p.text for p in document.paragraphs)
     for phrase in expected_phrases():
         assert phrase in text
-    table = document.tables[0]
+    main = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows[1:]}
+    assert {k: main[k] for k in ("满意率", "基本满意率", "满意和基本满意率", "初次满意率")} == {
+        "满意率": "100.0%",
+        "基本满意率": "0.0%",
+        "满意和基本满意率": "100.0%",
+        "初次满意率": "100.0%",
+    }
+    table = document.tables[-1]
     assert [c.text for c in table.rows[1].cells] == [
         people.unit.name,
         "201",
@@ -148,6 +156,14 @@ def test_the_xlsx_holds_the_paragraphs_and_the_unit_table(client, people, publis
         assert phrase in text
     rows = list(book["各承办单位"].iter_rows(values_only=True))
     assert rows[1] == (people.unit.name, 201, 201, "100.0%", 0, "82.6%", "100.0%")
+    main = {label: value for label, value, _ in book["主要指标"].iter_rows(values_only=True)}
+    assert (main["提出"], main["交办"]) == (203, 201)
+    assert {k: main[k] for k in ("满意率", "基本满意率", "满意和基本满意率", "初次满意率")} == {
+        "满意率": "100.0%",
+        "基本满意率": "0.0%",
+        "满意和基本满意率": "100.0%",
+        "初次满意率": "100.0%",
+    }
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ def test_the_ranking_shows_each_units_stored_row_with_its_figures(
         str(expected.solved_rate),
         str(expected.content_rate),
     ]
-    assert "计算于" in response.content.decode()
+    assert "数据来自已存储的统计汇总(截至" in response.content.decode()
 
 
 def test_every_ranking_number_lands_on_as_many_suggestions(client, people, dataset):
@@ -72,7 +72,7 @@ def test_a_units_page_shows_its_history_from_the_stored_days(client, people, dat
     history = response.context["history"]
     assert [day for day, *_ in history] == [D - dt.timedelta(days=70), D - dt.timedelta(days=35), D]
     assert history[-1][1].assigned == 5
-    assert response.context["data"].source.computed_at is not None
+    assert response.context["data"].provenance.stored
 
 
 def test_the_key_board_lists_key_suggestions_with_supervisor_and_latest_activity(
@@ -112,6 +112,7 @@ def test_scorecards_and_key_board_take_a_fixed_number_of_queries(
     # 15 with an as-of day: its range check reads the first term's start (suggestions.dates).
     with django_assert_max_num_queries(15):
         client.get("/dashboard/units/", {"as_of": D})
+    # The stored path: the complete days, the events they may not reflect, the rows.
     with django_assert_max_num_queries(15):
         client.get(f"/dashboard/units/{people.unit.pk}/", {"as_of": D})
     with django_assert_max_num_queries(10):

@@ -22,7 +22,11 @@ def counts(f: figures.Figures) -> dict:
         **{f"result_{x}": f.results[x] for x in figures.RESULTS},
         "with_feedback": f.with_feedback,
         "satisfied": f.verdicts["satisfied"],
+        "basically": f.verdicts["basically"],
         "content": f.verdicts["satisfied"] + f.verdicts["basically"],
+        "with_first_feedback": f.with_first_feedback,
+        "first_satisfied": f.first_verdicts["satisfied"],
+        "first_content": f.first_verdicts["satisfied"] + f.first_verdicts["basically"],
         "face_to_face": f.face_to_face,
         "overdue": f.overdue,  # one answering assignment per overdue suggestion here
     }
@@ -31,7 +35,12 @@ def counts(f: figures.Figures) -> dict:
 @pytest.mark.parametrize("when", ["D", "today"])
 def test_each_figure_lists_as_many_suggestions_as_it_counts(people, dataset, when):
     as_of = D if when == "D" else today()
-    for scope in (Scope(term=people.term), Scope(unit=people.unit), Scope(key_only=True)):
+    for scope in (
+        Scope(term=people.term),
+        Scope(unit=people.unit),
+        Scope(key_only=True),
+        Scope(system=people.unit.system),
+    ):
         expected = counts(figures.compute(scope=scope, as_of=as_of))
         assert set(expected) == set(figures.SUGGESTION_FIGURES)
         for name, count in expected.items():
@@ -47,6 +56,7 @@ def test_each_unit_figure_lists_the_suggestions_of_the_counted_assignments(peopl
         "unit_on_time": "on_time",
         "unit_overdue": "overdue",
         "unit_solved": "solved",
+        **{f"unit_result_{x}": x for x in "BCD"},
         "unit_with_feedback": "with_feedback",
         "unit_content": "content",
     }
@@ -55,7 +65,8 @@ def test_each_unit_figure_lists_the_suggestions_of_the_counted_assignments(peopl
         scope = Scope(term=people.term, unit=row.unit_id)
         for name, attr in fields.items():
             members = figures.figure_members(scope=scope, as_of=D, figure=name)
-            assert len(members) == getattr(row, attr), (row.unit_name, name)
+            expected = row.results[attr] if attr in "BCD" else getattr(row, attr)
+            assert len(members) == expected, (row.unit_name, name)
 
 
 def test_the_list_filters_by_a_figure_as_of_a_day(client, people, dataset):

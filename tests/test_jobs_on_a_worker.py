@@ -17,9 +17,7 @@ from congress.celery import app
 from notifications import reminders, tasks
 from notifications.models import Notification, ReminderDelivery
 from rollups import selectors
-from rollups.models import ScopeKind
-from rollups.scopes import scope_key
-from rollups.tasks import compute_rollups
+from rollups.tasks import compute_rollups, refresh_rollups
 from suggestions import figures, workflow
 
 from .conftest import purge_broker_queues
@@ -131,23 +129,23 @@ def test_a_run_after_a_crash_mid_run_sends_what_was_left_once(on_worker, people,
     assert reminder_notes().count() == 3
 
 
-def test_a_change_is_rolled_up_shortly_after_it_commits(on_worker, people, journey, settings):
-    settings.PORTAL = {**settings.PORTAL, "ROLLUP_DEBOUNCE_SECONDS": 0}
+def test_a_change_is_rolled_up_by_the_watermark_job_on_the_worker(on_worker, people, journey):
     suggestion, _ = journey.assigned()
-    key = scope_key(people.term.pk)
     today = reminders.timezone.localdate()
+    scope = figures.Scope(term=people.term.pk)
 
-    # Registering and assigning are two commits: the rollup of the first may land before the
-    # second's, so wait for the row that includes the assignment.
-    deadline = time.monotonic() + 30
-    while True:
-        stored = selectors.figures_as_of(scope_kind=ScopeKind.TERM, scope_key=key, day=today)
-        if stored is not None and stored.assigned == 1:
-            break
-        assert time.monotonic() < deadline, "no debounced rollup of the assignment"
-        time.sleep(0.05)
-    assert stored == figures.compute(scope=figures.Scope(term=people.term.pk), as_of=today)
-    assert stored.assigned == 1
+    on_worker.wait(refresh_rollups.delay(today.isoformat()))
+    found = selectors.figure_set(scope=scope, as_of=today, units=True)
+    assert found.provenance.stored and found.figures.assigned == 1
+
+    # A change after it: live until the next run, stored and equal to the live figures after.
+    journey.assigned(roles=(("other_unit", "lead"),))
+    assert not selectors.figure_set(scope=scope, as_of=today).provenance.stored
+    on_worker.wait(refresh_rollups.delay(today.isoformat()))
+    found = selectors.figure_set(scope=scope, as_of=today, units=True)
+    assert found.provenance.stored
+    assert found.figures == figures.compute(scope=scope, as_of=today)
+    assert len(found.units) == 2
 
 
 def test_the_worker_stores_the_published_figures(on_worker, people):
@@ -155,13 +153,13 @@ def test_the_worker_stores_the_published_figures(on_worker, people):
     build_published_report(people, as_of=day)
     on_worker.wait(compute_rollups.delay(day.isoformat()))
 
-    term = selectors.figures_as_of(
-        scope_kind=ScopeKind.TERM, scope_key=scope_key(people.term.pk), day=day
+    found = selectors.figure_set(
+        scope=figures.Scope(term=people.term.pk), as_of=day, breakdown=True
     )
+    assert found.provenance.stored
+    term = found.figures
     assert (term.submitted, term.assigned, str(term.assigned_share)) == (203, 201, "99.0%")
     assert (term.results["A"], term.results["B"], term.results["C"]) == (166, 24, 11)
     assert str(term.solved_rate) == "82.6%"
-    session = selectors.figures_as_of(
-        scope_kind=ScopeKind.CHANNEL, scope_key=scope_key(people.term.pk, "session"), day=day
-    )
+    session = found.by_channel["session"]
     assert (session.assigned, str(session.completion_rate)) == (83, "69.9%")

@@ -1,22 +1,23 @@
-"""Stored figures: the published examples of DESIGN.md §5–6 on hand-built data, the full and
-incremental rollups, and as-of reproducibility after later replies and feedback."""
+"""Stored figures: the published examples of DESIGN.md §5–6 on hand-built data, complete days,
+the watermark job that follows the audit trail, and back-dated events."""
 
 import datetime as dt
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 from django.utils import timezone
 
-from rollups import selectors, services, tasks
-from rollups.models import Rollup, RollupChange, ScopeKind
+from rollups import changes, selectors, services, tasks
+from rollups.models import Rollup, RollupDay, RollupWatermark, ScopeKind
 from rollups.scopes import scope_for, scope_key
 from suggestions import figures, workflow
 from suggestions.models import Assignment, Feedback, Reply, Suggestion
 
 from . import test_figures
 from .factories import category
-from .test_figures import assign, feedback, reply
+from .test_figures import feedback, reply
 
 dataset = test_figures.dataset  # five suggestions, hand-counted as of test_figures.D
 
@@ -99,15 +100,34 @@ def build_published_report(people, *, as_of):
 
 
 def stored(kind, key, day):
-    return selectors.figures_as_of(scope_kind=kind, scope_key=key, day=day)
+    """The stored row of a scope and day as Figures (the rows, as the job wrote them)."""
+    row = Rollup.objects.filter(scope_kind=kind, scope_key=key, day=day).first()
+    if row is None:
+        return None
+    from rollups.scopes import figures_from_json
+
+    return figures_from_json(row.figures, scope=scope_for(kind, key), day=day)
+
+
+def door(scope, day, **parts):
+    return selectors.figure_set(scope=scope, as_of=day, **parts)
 
 
 def test_the_published_report_is_reproduced_from_stored_figures(people):
     build_published_report(people, as_of=D)
     services.rollups_compute_all(as_of=D)
-    term = stored(ScopeKind.TERM, scope_key(people.term.pk), D)
+    found = door(figures.Scope(term=people.term.pk), D, breakdown=True)
+    assert found.provenance.stored
+    term = found.figures
 
     assert (term.submitted, term.assigned, str(term.assigned_share)) == (203, 201, "99.0%")
+    # "交由政府系统办理201件,占总数的99%": the system scope, of the term's 提出.
+    government = found.by_system["government"]
+    assert (government.assigned, str(figures.Rate(government.assigned, term.submitted))) == (
+        201,
+        "99.0%",
+    )
+    assert found.by_system["court"].assigned == 0
     assert term.results == {"A": 166, "B": 24, "C": 11, "D": 0}
     assert str(term.solved_rate) == "82.6%"
     assert str(term.result_rate("B")) == "11.9%"
@@ -123,13 +143,10 @@ def test_the_published_report_is_reproduced_from_stored_figures(people):
     assert (str(term.content_rate), str(term.feedback_rate)) == ("100.0%", "40.3%")
     assert (str(term.face_to_face_rate), term.overdue) == ("0.0%", 0)
 
-    session = stored(ScopeKind.CHANNEL, scope_key(people.term.pk, "session"), D)
-    recess = stored(ScopeKind.CHANNEL, scope_key(people.term.pk, "recess"), D)
+    session, recess = found.by_channel["session"], found.by_channel["recess"]
     assert (session.assigned, session.closed, str(session.completion_rate)) == (83, 58, "69.9%")
     assert (recess.assigned, str(recess.completion_rate)) == (23, "100.0%")
-    express = selectors.figures_for(
-        scope_kind=ScopeKind.CHANNEL, scope_key=scope_key(people.term.pk, "express"), day=D
-    )
+    express = found.by_channel["express"]
     assert (express.assigned, str(express.completion_rate)) == (0, "—")
 
 
@@ -137,103 +154,199 @@ def test_stored_figures_equal_the_live_computation_for_every_scope(people, datas
     count = services.rollups_compute_all(as_of=D)
     rows = list(Rollup.objects.filter(day=D))
 
-    # term, 1 channel, 2 categories, 2 units
-    assert count == len(rows) == 6
+    # term, 1 channel, 2 categories, 2 units, 1 system
+    assert count == len(rows) == 7
     for row in rows:
         scope = scope_for(row.scope_kind, row.scope_key)
         assert stored(row.scope_kind, row.scope_key, D) == figures.compute(scope=scope, as_of=D)
-    units = selectors.unit_rows_as_of(term=people.term, day=D)
+        assert door(scope, D).provenance.stored
+    units = door(figures.Scope(term=people.term.pk), D, units=True).units
     assert units == figures.unit_figures(scope=figures.Scope(term=people.term.pk), as_of=D)
 
 
-def test_a_past_day_reads_what_the_live_computation_gave_that_day(people, journey, dataset):
+def test_a_back_dated_event_makes_the_stored_day_live_until_the_job_recomputes_it(
+    people, journey, dataset
+):
     scope = figures.Scope(term=people.term.pk)
-    key = scope_key(people.term.pk)
-    live_then = figures.compute(scope=scope, as_of=D)
     services.rollups_compute_all(as_of=D)  # the nightly run closing D
+    services.rollups_refresh(today=TODAY)
+    assert door(scope, D).provenance.stored
 
-    # Later replies and feedback, and one entered late but dated before D.
-    reply(people, dataset["a3"], TODAY - dt.timedelta(5))
+    # Entered today, dated before D: a reply to the overdue suggestion.
+    reply(people, dataset["a3"], D - dt.timedelta(1))
+    live = figures.compute(scope=scope, as_of=D)
+    found = door(scope, D, units=True)
+    assert not found.provenance.stored and "尚未更新" in found.provenance.label
+    assert (
+        found.figures == live
+        and found.figures.replied
+        == stored(ScopeKind.TERM, scope_key(people.term.pk), D).replied + 1
+    )
+
+    services.rollups_refresh(today=TODAY)
+    found = door(scope, D, units=True)
+    assert found.provenance.stored
+    assert found.figures == live
+    assert found.units == figures.unit_figures(scope=scope, as_of=D)
+
+
+def test_a_later_event_leaves_a_past_day_stored_and_unchanged(people, journey, dataset):
+    scope = figures.Scope(term=people.term.pk)
+    live_then = figures.compute(scope=scope, as_of=D)
+    services.rollups_compute_all(as_of=D)
     later = reply(people, dataset["a5"], TODAY - dt.timedelta(4), "B")
     feedback(people, later, TODAY - dt.timedelta(3), "satisfied")
-    _s, (backdated,) = assign(journey, assigned_on=D - dt.timedelta(30))
-    reply(people, backdated, D - dt.timedelta(1))
-    services.rollups_compute_all(as_of=TODAY)
 
-    assert stored(ScopeKind.TERM, key, D) == live_then
-    assert figures.compute(scope=scope, as_of=D).replied == live_then.replied + 1
-    now = stored(ScopeKind.TERM, key, TODAY)
-    assert (now.replied, now.closed, now.overdue) == (6, 3, 0)
+    found = door(scope, D)
+    assert found.provenance.stored and found.figures == live_then
+    services.rollups_refresh(today=TODAY)
+    assert stored(ScopeKind.TERM, scope_key(people.term.pk), D) == live_then
+    assert door(scope, TODAY).figures == figures.compute(scope=scope, as_of=TODAY)
 
 
-def test_every_workflow_step_marks_its_suggestion_for_the_incremental_rollup(people, journey):
-    suggestion, assignment = journey.assigned()
-    before = RollupChange.objects.count()
-    workflow.assignment_accept(actor=people.unit_user, assignment=assignment)
-    assert RollupChange.objects.count() == before + 1
-    assert set(RollupChange.objects.values_list("suggestion_id", flat=True)) == {suggestion.pk}
+def test_a_correction_of_the_category_recomputes_every_stored_day(people, journey, dataset):
+    services.rollups_compute_all(as_of=D - dt.timedelta(30))
+    services.rollups_compute_all(as_of=D)
+    science = category("科教文卫")
+    s3 = dataset["s3"]
+    s3.refresh_from_db()
+    workflow.suggestion_update(
+        actor=people.staff,
+        suggestion=s3,
+        expected_version=s3.version,
+        changes={"category": science},
+    )
+    for day in (D - dt.timedelta(30), D):
+        assert not door(
+            figures.Scope(term=people.term.pk, category=science.pk), day
+        ).provenance.stored
+    services.rollups_refresh(today=TODAY)
+    for day in (D - dt.timedelta(30), D):
+        for row in Rollup.objects.filter(day=day):
+            scope = scope_for(row.scope_kind, row.scope_key)
+            found = door(scope, day)
+            assert found.provenance.stored
+            assert found.figures == figures.compute(scope=scope, as_of=day), scope
 
 
-def test_one_incremental_step_recomputes_only_the_changed_scopes(people, journey):
+def test_the_job_reads_every_write_even_one_that_marks_nothing(people, journey):
+    # A bulk write beside its audit events (as imports and the seeder do) reaches the figures.
     journey.assigned()
-    other, _ = journey.assigned(roles=(("other_unit", "lead"),), category=category("科教文卫"))
-    RollupChange.objects.exclude(suggestion_id=other.pk).delete()
+    assert services.rollups_refresh(today=TODAY) > 0  # today stored completely
+    assert RollupDay.objects.filter(day=TODAY).exists()
+    journey.assigned(roles=(("other_unit", "lead"),), category=category("科教文卫"))
+    scope = figures.Scope(term=people.term.pk)
+    assert not door(scope, TODAY).provenance.stored  # changed since: live, and it says so
 
-    assert services.rollups_recompute_changed(today=TODAY) == 4  # term, channel, category, unit
+    assert services.rollups_refresh(today=TODAY) == 5  # term, channel, category, unit, system
     keys = set(Rollup.objects.values_list("scope_kind", "scope_key"))
     assert (ScopeKind.UNIT, scope_key(people.term.pk, people.other_unit.pk)) in keys
-    assert (ScopeKind.UNIT, scope_key(people.term.pk, people.unit.pk)) not in keys
-    assert not RollupChange.objects.exists()
-    term = stored(ScopeKind.TERM, scope_key(people.term.pk), TODAY)
-    assert term.assigned == 2  # the term's figures count every suggestion
+    found = door(scope, TODAY, units=True)
+    assert found.provenance.stored and found.figures.assigned == 2
+    assert [r.unit_name for r in found.units] == sorted([people.unit.name, people.other_unit.name])
+    assert RollupWatermark.objects.get().seen_to == changes.highest_event_id()
+
+
+def test_a_run_with_nothing_new_writes_nothing(people, journey):
+    journey.assigned()
+    services.rollups_refresh(today=TODAY)
+    assert services.rollups_refresh(today=TODAY) == 0
 
 
 def test_two_rollup_runs_give_one_row_per_scope_and_day(people, dataset):
     services.rollups_compute_all(as_of=D)
     first = dict(Rollup.objects.values_list("scope_key", "figures"))
     services.rollups_compute_all(as_of=D)
-    services.rollups_recompute_changed(today=D)
+    services.rollups_refresh(today=D)
 
-    assert Rollup.objects.count() == 6
+    assert Rollup.objects.count() == 7
     assert dict(Rollup.objects.values_list("scope_key", "figures")) == first
 
 
-def test_a_lost_race_for_the_debounce_queues_nothing(people):
-    assert services.rollup_schedule() is True
-    assert services.rollup_schedule() is False  # one is already waiting
-    services.rollups_recompute_changed(today=TODAY)  # it ran: the next change queues again
-    assert services.rollup_schedule() is True
-
-
-def test_a_stale_waiting_mark_is_taken_over(people):
+def test_a_run_that_finds_another_in_progress_does_nothing(people, journey):
+    journey.assigned()
     now = timezone.now()
-    assert services.rollup_schedule(now=now - dt.timedelta(hours=1)) is True
-    assert services.rollup_schedule(now=now) is True
+    RollupWatermark.objects.create(pk=1, lease_until=now + dt.timedelta(minutes=5))
+    assert services.rollups_refresh(today=TODAY, now=now) == 0
+    assert not Rollup.objects.exists()
+    # A lease that ran out (its run died) is taken over.
+    assert services.rollups_refresh(today=TODAY, now=now + dt.timedelta(minutes=6)) > 0
+
+
+def test_an_event_that_was_not_visible_when_the_job_passed_it_is_read_later(people, journey):
+    """An id the job passed while its transaction was still open stays a gap until seen."""
+    suggestion, _ = journey.assigned()
+    top = changes.highest_event_id()
+    services.rollups_refresh(today=TODAY)
+    # As if the newest event had been invisible: the job kept its id as a gap.
+    RollupWatermark.objects.filter(pk=1).update(gaps=[[top, top, timezone.now().isoformat()]])
+    RollupDay.objects.update(seen_to=top)
+    scope = figures.Scope(term=people.term.pk)
+    assert not door(scope, TODAY).provenance.stored
+    services.rollups_refresh(today=TODAY)
+    assert RollupWatermark.objects.get().gaps == []
+    assert door(scope, TODAY).provenance.stored
+
+
+def test_a_gap_older_than_the_settle_time_is_dropped(people):
+    mark = RollupWatermark(seen_to=10, gaps=[[3, 4, "2000-01-01T00:00:00+00:00"]])
+    assert changes.gaps_after(mark, read=[12], top=13, now=timezone.now())[0][:2] == [11, 11]
+    assert len(changes.gaps_after(mark, read=[11, 12, 13], top=13, now=timezone.now())) == 0
+
+
+def test_event_day_is_the_day_the_event_recorded(people, journey):
+    _s, assignment = journey.assigned(assigned_on=TODAY - dt.timedelta(20))
+    answer = reply(people, assignment, TODAY - dt.timedelta(7))
+    feedback(people, answer, TODAY - dt.timedelta(3), "satisfied")
+    days = {e.action: changes.event_day(e) for e in changes.load_events(Q(id__gt=0))}
+    assert days["assignment.create"] == TODAY - dt.timedelta(20)
+    assert days["reply.post"] == TODAY - dt.timedelta(7)
+    assert days["feedback.record"] == TODAY - dt.timedelta(3)
+    assert days["assignment.accept"] == TODAY
+
+
+def test_event_day_is_the_day_a_person_recorded_for_a_late_entry(people, journey):
+    _s, assignment = journey.assigned(assigned_on=TODAY - dt.timedelta(20))
+    workflow.assignment_record_contact(
+        actor=people.unit_user,
+        assignment=assignment,
+        kind="face",
+        participants="张伟",
+        summary="当面沟通",
+        contacted_on=TODAY - dt.timedelta(10),
+    )
+    (event,) = changes.load_events(Q(action="contact.record"))
+    assert changes.event_day(event) == TODAY - dt.timedelta(10)
+    assert changes.affects_from(event) == TODAY - dt.timedelta(10)
 
 
 def test_the_nightly_run_closes_yesterday_and_stores_today(people, dataset):
-    assert tasks.compute_rollups_nightly.apply(args=[TODAY.isoformat()]).get() == 12
+    assert tasks.compute_rollups_nightly.apply(args=[TODAY.isoformat()]).get() == 14
     assert set(Rollup.objects.values_list("day", flat=True)) == {TODAY - dt.timedelta(1), TODAY}
+    assert set(RollupDay.objects.values_list("day", flat=True)) == {
+        TODAY - dt.timedelta(1),
+        TODAY,
+    }
 
 
 def test_the_tasks_only_delegate_and_go_to_the_rollups_queue(people, dataset):
+    from django.conf import settings
+
     from congress.celery import app
 
-    assert tasks.compute_rollups.apply(args=[D.isoformat()]).get() == 6
-    assert tasks.recompute_rollups_changed.apply(args=[D.isoformat()]).get() == 6
-    for task in (
-        tasks.compute_rollups,
-        tasks.recompute_rollups_changed,
-        tasks.compute_rollups_nightly,
-    ):
+    assert tasks.compute_rollups.apply(args=[D.isoformat()]).get() == 7
+    assert tasks.refresh_rollups.apply(args=[TODAY.isoformat()]).get() == 7  # today, complete
+    for task in (tasks.compute_rollups, tasks.refresh_rollups, tasks.compute_rollups_nightly):
         assert app.amqp.router.route({}, task.name)["queue"].name == "rollups"
         assert task.acks_late
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "rollups.tasks.refresh_rollups" in scheduled
 
 
 def test_the_command_computes_as_of_a_date(people, dataset):
     out = StringIO()
     call_command("compute_rollups", "--as-of", D.isoformat(), stdout=out)
-    assert f"已保存 6 个范围截至 {D:%Y-%m-%d}" in out.getvalue()
+    assert f"已保存 7 个范围截至 {D:%Y-%m-%d}" in out.getvalue()
     assert stored(ScopeKind.TERM, scope_key(people.term.pk), D).assigned == 5
     with pytest.raises(CommandError, match="日期格式不正确"):
         call_command("compute_rollups", "--as-of", "2026-13-01")
@@ -241,9 +354,9 @@ def test_the_command_computes_as_of_a_date(people, dataset):
         call_command("compute_rollups", "--as-of", (TODAY + dt.timedelta(1)).isoformat())
 
 
-def test_reading_stored_figures_takes_one_query(people, dataset, django_assert_num_queries):
+def test_reading_stored_figures_takes_a_few_queries(people, dataset, django_assert_num_queries):
     services.rollups_compute_all(as_of=D)
-    with django_assert_num_queries(1):
-        stored(ScopeKind.TERM, scope_key(people.term.pk), D)
-    with django_assert_num_queries(1):
-        selectors.term_figures_as_of(term=people.term, day=D, kind=ScopeKind.UNIT)
+    scope = figures.Scope(term=people.term.pk)
+    with django_assert_num_queries(3):  # complete days, unreflected events, the rows
+        found = door(scope, D, units=True, breakdown=True)
+    assert found.provenance.stored
