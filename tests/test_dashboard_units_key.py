@@ -112,8 +112,9 @@ def test_scorecards_and_key_board_take_a_fixed_number_of_queries(
     # 15 with an as-of day: its range check reads the first term's start (suggestions.dates).
     with django_assert_max_num_queries(15):
         client.get("/dashboard/units/", {"as_of": D})
-    # The stored path: the complete days, the events they may not reflect, the rows.
-    with django_assert_max_num_queries(15):
+    # The stored path: the complete days, the events they may not reflect, the rows; and the
+    # as-of day's range check (the first term's start).
+    with django_assert_max_num_queries(16):
         client.get(f"/dashboard/units/{people.unit.pk}/", {"as_of": D})
     with django_assert_max_num_queries(10):
         client.get("/dashboard/key/")
