@@ -185,6 +185,7 @@ def bench_import(rows: int) -> tuple[float, float, dict]:
         "lead_deputy": deputy.name,
         "co_signers": "",
         "submitted_on": "2026-03-01",
+        "registered_on": "",
     }
     book = Workbook(write_only=True)
     sheet = book.create_sheet(excel.SUGGESTIONS.title)
