@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
@@ -23,7 +24,7 @@ from django.utils import timezone
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
-from . import attachments, deadlines, limits, notices
+from . import attachments, dates, deadlines, limits, notices
 from .models import (
     Assignment,
     Attachment,
@@ -148,6 +149,16 @@ def _require_text(value: str, label: str) -> str:
 def _require_not_future(day: date, label: str) -> None:
     if day > _today():
         raise InvalidTransition(f"{label}不能晚于今天", "future_date")
+
+
+def _require_past_day(day: date, label: str) -> None:
+    """提出 and 交办 days, whoever calls: within suggestions.dates' range. The floor here is
+    dates.FLOOR (no query, so bulk imports stay cheap); forms, serializers and the import
+    check the first term's start as well."""
+    try:
+        dates.validate_past_day(day, field_label=label, earliest=dates.FLOOR, today=_today())
+    except ValidationError as exc:
+        raise InvalidTransition(exc.messages[0], exc.code) from None
 
 
 def _require_event_day(
@@ -376,8 +387,11 @@ def suggestion_check_new(
         rule("channel", "来源不正确", "bad_channel")
     if kind not in Suggestion.Kind.values:
         rule("kind", "类别不正确", "bad_kind")
-    if submitted_on is not None and submitted_on > _today():
-        rule("submitted_on", "提出日期不能晚于今天", "future_date")
+    if submitted_on is not None:
+        try:
+            _require_past_day(submitted_on, "提出日期")
+        except InvalidTransition as refused:
+            rule("submitted_on", refused.message, refused.code)
     if registering and category is None:
         rule("category", "立案前请选择分类", "missing_category")
     if registering and registered_on is not None:
@@ -697,7 +711,7 @@ def suggestion_check_update(
     if any(d.term_id != suggestion.term_id for d in changes.get("co_signers") or ()):
         raise InvalidTransition("附议代表须属于该届", "deputy_term_mismatch")
     if changes.get("submitted_on"):
-        _require_not_future(changes["submitted_on"], "提出日期")
+        _require_past_day(changes["submitted_on"], "提出日期")
     if "co_signers" in changes:
         changes["co_signers"] = [d for d in changes["co_signers"] if d.pk != lead.pk]
     return changes
@@ -924,7 +938,7 @@ def suggestion_assign(
     if too_many := limits.too_many("units", len(units)):
         raise InvalidTransition(too_many, limits.CODE)
     assigned_on = assigned_on or _today()
-    _require_not_future(assigned_on, "交办日期")
+    _require_past_day(assigned_on, "交办日期")
 
     open_assignments = list(suggestion.assignments.exclude(state=A.ENDED))
     unit_ids = [u.pk for u, _ in units]

@@ -394,3 +394,38 @@ def test_ids_and_pages_beyond_any_column_are_not_a_server_error(client, people, 
     people.staff.save()
     client.force_login(people.staff)
     assert client.get(path).status_code < 500
+
+
+# --- the workflow refuses year 1 whoever calls it (scripts, commands, future surfaces) --------
+
+
+def test_the_workflow_refuses_a_submitted_day_of_year_one(people):
+    from suggestions import workflow
+
+    with pytest.raises(workflow.InvalidTransition) as refused:
+        workflow.suggestion_create(
+            actor=people.staff,
+            term=people.term,
+            title="关于增设公交站点的建议",
+            content="建议在新区增设公交站点。",
+            channel="session",
+            lead_deputy=people.deputy,
+            submitted_on=dt.date(1, 1, 1),
+        )
+    assert "提出日期不能早于2000-01-01" in str(refused.value.message)
+    assert not Suggestion.objects.exists()
+
+
+def test_the_workflow_refuses_an_assignment_day_of_year_one(people, journey):
+    from suggestions import workflow
+
+    suggestion = journey.registered()
+    with pytest.raises(workflow.InvalidTransition) as refused:
+        workflow.suggestion_assign(
+            actor=people.staff,
+            suggestion=suggestion,
+            units=[(people.unit, "lead")],
+            assigned_on=dt.date(1, 1, 1),
+        )
+    assert refused.value.message == "交办日期不能早于2000-01-01"
+    assert not Assignment.objects.exists()
