@@ -252,6 +252,9 @@ PORTAL = {
     "IMPORT_MAX_ROWS": env_int("PORTAL_IMPORT_MAX_ROWS", 20_000),
     "IMPORT_MAX_UNPACKED_MB": env_int("PORTAL_IMPORT_MAX_UNPACKED_MB", 300),
     "IMPORT_MAX_SHARED_STRINGS_MB": env_int("PORTAL_IMPORT_MAX_SHARED_STRINGS_MB", 20),
+    # One suggestions export (a request) holds at most this many suggestions: ~10,000 rows
+    # take a few seconds to write; more would hold a web worker (filter, export in parts).
+    "EXPORT_MAX_ROWS": env_int("PORTAL_EXPORT_MAX_ROWS", 10_000),
     # Login lockout: this many wrong passwords within the window lock the account (or, at the
     # per-address limit, the client address) until the window has passed since the last one.
     "LOGIN_MAX_FAILURES": env_int("PORTAL_LOGIN_MAX_FAILURES", 5),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
@@ -96,8 +97,17 @@ def suggestion_rows(
     return rows
 
 
+class ExportTooLarge(Exception):
+    """More suggestions than one export may hold (PORTAL["EXPORT_MAX_ROWS"]); the message is
+    Chinese, for the page."""
+
+
 def export_suggestions(queryset: QuerySet, *, reveal_confidential: bool = False) -> bytes:
-    """The suggestions of `queryset` (already filtered and scoped by the caller) as .xlsx."""
+    """The suggestions of `queryset` (already filtered and scoped by the caller) as .xlsx.
+    A selection above the export limit is refused first, counted no further than the limit."""
+    most = settings.PORTAL["EXPORT_MAX_ROWS"]
+    if queryset.order_by()[: most + 1].count() > most:
+        raise ExportTooLarge(f"一次最多导出{most}件建议,请用筛选条件缩小范围后分批导出")
     rows = suggestion_rows(queryset, reveal_confidential=reveal_confidential)
     return excel.rows_workbook(excel.SUGGESTIONS, rows, notice=_notice(reveal_confidential))
 

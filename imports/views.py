@@ -149,7 +149,11 @@ def export_suggestions(request):
     reveal = _reveal(request)
     filters = SuggestionFilterForm(request.GET).filters()
     queryset = suggestion_list(user=request.user, filters=filters)
-    content = exports.export_suggestions(queryset, reveal_confidential=reveal)
+    try:
+        content = exports.export_suggestions(queryset, reveal_confidential=reveal)
+    except exports.ExportTooLarge as exc:
+        messages.error(request, str(exc))
+        return redirect("imports:index")
     return _xlsx(content, f"代表建议-{_stamp(reveal)}.xlsx")
 
 

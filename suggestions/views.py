@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from congress.redirects import safe_next
 from deputies.models import Term
-from imports.exports import export_suggestions
+from imports.exports import ExportTooLarge, export_suggestions
 
 from . import access, selectors, workflow
 from .forms import (
@@ -523,7 +523,7 @@ def bulk(request):
     if data["action"] == "export":
         requested = request.POST.get("confidential") == "1"
         reveal = access.export_reveals_confidential(request.user, requested=requested)
-        return _xlsx_response(queryset, reveal=reveal)
+        return _xlsx_response(request, queryset, reveal=reveal, back=list_url)
     if data["action"] == "assign":
 
         def step(suggestion):
@@ -573,13 +573,18 @@ def export(request):
     reveal = access.export_reveals_confidential(request.user, requested=requested)
     _form, filters = _list_filters(request)
     queryset = selectors.suggestion_list(user=request.user, filters=filters)
-    return _xlsx_response(queryset, reveal=reveal)
+    back = reverse("suggestions:list") + "?" + request.GET.urlencode()
+    return _xlsx_response(request, queryset, reveal=reveal, back=back)
 
 
-def _xlsx_response(queryset, *, reveal: bool) -> HttpResponse:
+def _xlsx_response(request, queryset, *, reveal: bool, back: str) -> HttpResponse:
+    try:
+        content = export_suggestions(queryset, reveal_confidential=reveal)
+    except ExportTooLarge as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
     response = HttpResponse(
-        export_suggestions(queryset, reveal_confidential=reveal),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     stamp = timezone.localdate().isoformat() + ("-confidential" if reveal else "")
     response["Content-Disposition"] = f"attachment; filename=suggestions-{stamp}.xlsx"

@@ -95,8 +95,49 @@ def test_the_suggestion_export_runs_in_constant_queries(
     for number in range(1, size + 1):
         suggestion, _ = journey.assigned(number=number)
         suggestion.co_signers.set([people.other_deputy])
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # the bounded count against the limit, the rows
         exports.export_suggestions(Suggestion.objects.all())
+
+
+# --- no export holds a worker: at most PORTAL_EXPORT_MAX_ROWS suggestions ---------------------
+
+
+@pytest.fixture
+def at_most_two(settings):
+    settings.PORTAL = {**settings.PORTAL, "EXPORT_MAX_ROWS": 2}
+
+
+TOO_MANY = "一次最多导出2件建议,请用筛选条件缩小范围后分批导出"
+
+
+def test_an_export_within_the_limit_is_written(client, filled, at_most_two):
+    login(client, filled.staff)
+    response = client.get("/imports/export/suggestions/?status=registered")
+    assert response.status_code == 200
+    assert len(read_rows(response.content)) == 2  # the headers and the one registered
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/imports/export/suggestions/", "/suggestions/export/"],
+)
+def test_an_export_above_the_limit_is_refused_in_chinese(client, filled, at_most_two, path):
+    login(client, filled.staff)
+    response = client.get(path, follow=True)
+    assert response.redirect_chain  # back to the page it came from
+    assert response["Content-Type"].startswith("text/html")
+    assert TOO_MANY in response.content.decode()
+
+
+def test_a_bulk_export_of_every_match_above_the_limit_is_refused(client, filled, at_most_two):
+    login(client, filled.staff)
+    response = client.post(
+        "/suggestions/bulk/",
+        {"action": "export", "all_matching": "on", "query": ""},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0].startswith("/suggestions/")
+    assert TOO_MANY in response.content.decode()
 
 
 def _empty_the_domain_tables():
