@@ -4,8 +4,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Reinstall only when pyproject.toml is newer than the last install.
+# Reinstall only when pyproject.toml is newer than the last install. `make run` installs what
+# serving needs (the runtime dependencies); test and lint add the dev extras.
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint check bench
@@ -15,19 +17,23 @@ help:
 	@echo "make test     ruff + the whole pytest suite (SQLite and in-memory broker by default)"
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make check    Django system checks and a missing-migrations check"
-	@echo "make install  create $(VENV) and install the project with its dev extras"
+	@echo "make install  create $(VENV) and install the project with its dev extras (make run: runtime only)"
 	@echo "make bench    seed 100,000 suggestions into BENCH_DATABASE_URL (PostgreSQL) and print every benchmark ratio"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e ".[dev]"
+	$(BIN)/python -m pip install -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $(DEV_STAMP) $(STAMP)
 
-lint: $(STAMP)
+install: $(DEV_STAMP)
+
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -35,7 +41,7 @@ lint: $(STAMP)
 test: lint
 	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-memory://}" $(BIN)/pytest tests/
 
-check: $(STAMP)
+check: $(DEV_STAMP)
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
@@ -44,5 +50,5 @@ run: $(STAMP)
 
 # Needs PostgreSQL: BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/portal_bench
 # (created and seeded on the first run, 3-5 minutes; later runs reuse it).
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python scripts/bench.py

@@ -33,7 +33,7 @@ class UserAdmin(DjangoUserAdmin):
     add_form = PortalUserCreationForm
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("个人信息", {"fields": ("name", "email", "phone")}),
+        ("个人信息", {"fields": ("name", "email", "phone", "sms_opt_in")}),
         ("角色与单位", {"fields": (*ROLE_FIELDS, "unit", "can_sign_replies")}),
         (
             "后台权限",

@@ -49,3 +49,24 @@ class PortalPasswordChangeForm(PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].help_text = "".join(password_validators_help_texts())
+
+
+class SmsSettingsForm(forms.Form):
+    """A user's own mobile number and whether reminders and reply notices also come by SMS."""
+
+    phone = forms.CharField(
+        label="手机号码", max_length=20, required=False, help_text="中国大陆手机号码,11位"
+    )
+    sms_opt_in = forms.BooleanField(label="接收短信提醒(到期提醒、答复送达通知)", required=False)
+
+    def clean(self):
+        from notifications.sms import normalise_phone
+
+        data = super().clean()
+        phone = (data.get("phone") or "").strip()
+        if phone and not normalise_phone(phone):
+            self.add_error("phone", "请输入正确的11位手机号码")
+        elif data.get("sms_opt_in") and not phone:
+            self.add_error("phone", "接收短信提醒需要填写手机号码")
+        data["phone"] = normalise_phone(phone) or phone
+        return data

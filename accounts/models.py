@@ -23,6 +23,10 @@ class User(AbstractUser):
         "可签发答复", default=False, help_text="单位负责人可签发答复函"
     )
     phone = models.CharField("联系电话", max_length=50, blank=True)
+    # Text messages (notifications.sms) go only to users who said yes, at a mobile `phone`.
+    sms_opt_in = models.BooleanField(
+        "接收短信提醒", default=False, help_text="到期提醒和答复通知同时以短信发送到手机号码"
+    )
 
     class Meta:
         verbose_name = "用户"

@@ -75,3 +75,10 @@ def _ip_or_none(value: str | None) -> str | None:
         return str(ipaddress.ip_address((value or "").strip()))
     except ValueError:
         return None
+
+
+def user_set_sms(*, user, phone: str, sms_opt_in: bool) -> None:
+    """The user's own SMS settings (the form has checked the number)."""
+    user.phone = phone
+    user.sms_opt_in = sms_opt_in
+    user.save(update_fields=["phone", "sms_opt_in"])

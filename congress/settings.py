@@ -155,6 +155,25 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "代表建议办理平台 <noreply@localhost>")
 
+# --- SMS (notifications.sms) --------------------------------------------------------------
+# Default: the file backend, one JSON line per message under var/ (nothing leaves the machine).
+# Production: notifications.sms.AliyunSmsBackend (Alibaba Cloud SMS SendSms).
+SMS_BACKEND = env_str("SMS_BACKEND", "notifications.sms.FileSmsBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms" / "outbox.jsonl"))
+SMS_ALIYUN_ENDPOINT = env_str("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+SMS_ACCESS_KEY_ID = env_str("SMS_ACCESS_KEY_ID", "")
+SMS_ACCESS_KEY_SECRET = env_str("SMS_ACCESS_KEY_SECRET", "")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")  # 短信签名, as approved by the provider
+# The provider's approved template for each kind of message; its variables are listed in
+# README ("SMS").
+SMS_TEMPLATES = {
+    "reminder": env_str("SMS_TEMPLATE_REMINDER", ""),
+    "reply": env_str("SMS_TEMPLATE_REPLY", ""),
+}
+# At most this many messages to one phone per hour and per day; more wait their turn.
+SMS_MAX_PER_PHONE_HOUR = env_int("SMS_MAX_PER_PHONE_HOUR", 5)
+SMS_MAX_PER_PHONE_DAY = env_int("SMS_MAX_PER_PHONE_DAY", 20)
+
 # --- Celery -----------------------------------------------------------------------------
 # Default: kombu's filesystem transport under var/, so `make run` needs no Redis.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

@@ -104,9 +104,19 @@ class Series:
 class Chart:
     id: str
     title: str
-    kind: str  # "bar", "line" or "pie" (drawn by static/js/dashboard.js)
+    # "bar", "hbar" (horizontal bars, one row per label), "line" or "pie"
+    # (drawn by static/js/dashboard.js)
+    kind: str
     labels: list[str]
     series: list[Series] = field(default_factory=list)
+    # Only the first rows are drawn; the rest are behind this link ("更多").
+    more_url: str = ""
+    more_label: str = ""
+
+    @property
+    def has_data(self) -> bool:
+        """Anything to draw: an empty scope shows 暂无数据, never four equal slices of zero."""
+        return any(p.value for s in self.series for p in s.points)
 
     @property
     def rows(self) -> list:
@@ -146,12 +156,20 @@ UNIT_SERIES = (
 )
 
 
-def unit_chart(rows: list[UnitRow], filters: Filters) -> Chart:
+# The by-unit chart draws this many units (most assignments first); the ranking has them all.
+UNIT_CHART_TOP = 15
+
+
+def unit_chart(rows: list[UnitRow], filters: Filters, top: int = UNIT_CHART_TOP) -> Chart:
     rows = sorted(rows, key=lambda r: (-r.assigned, r.unit_name))
+    more = len(rows) - top
+    rows = rows[:top]
+    query = urlencode(filters.query())
     return Chart(
         "chart-units",
-        "按承办单位:交办、已答复、逾期(按承办任务计)",
-        "bar",
+        "按承办单位:交办、已答复、逾期(按承办任务计"
+        + (f",交办最多的{top}个单位)" if more > 0 else ")"),
+        "hbar",
         [r.unit_name for r in rows],
         [
             Series(
@@ -160,6 +178,8 @@ def unit_chart(rows: list[UnitRow], filters: Filters) -> Chart:
             )
             for name, attr, figure in UNIT_SERIES
         ],
+        more_url=f"{reverse('dashboards:units')}?{query}" if more > 0 else "",
+        more_label=f"更多:其余{more}个单位见承办单位排名" if more > 0 else "",
     )
 
 

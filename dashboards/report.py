@@ -41,16 +41,17 @@ SYSTEM_PHRASES = {
 SYSTEM_ORDER = [value for value, _ in UnitSystem.choices]
 
 
-def main_figures(f: figures.Figures) -> list[tuple[str, str, str]]:
-    """(label, value, numerator / denominator) of the report's table of main figures."""
+def main_figures(f: figures.Figures) -> list[tuple[str, object, str]]:
+    """(label, value, numerator / denominator) of the report's table of main figures; the
+    value is a count (int) or a `figures.Rate` (shown as "82.6%", a number in Excel)."""
 
     def rate(label, r):
-        return (label, str(r), f"{r.numerator} / {r.denominator}")
+        return (label, r, f"{r.numerator} / {r.denominator}")
 
     return [
-        ("提出", str(f.submitted), "件"),
-        ("交办", str(f.assigned), "件"),
-        ("已答复", str(f.replied), "件"),
+        ("提出", f.submitted, "件"),
+        ("交办", f.assigned, "件"),
+        ("已答复", f.replied, "件"),
         rate("按期答复率", f.on_time_rate),
         rate("办结率", f.completion_rate),
         rate("解决率(A类占比)", f.solved_rate),
@@ -62,7 +63,7 @@ def main_figures(f: figures.Figures) -> list[tuple[str, str, str]]:
         rate("初次满意和基本满意率", f.first_content_rate),
         rate("反馈率", f.feedback_rate),
         rate("面商率", f.face_to_face_rate),
-        ("逾期", str(f.overdue), "项交办"),
+        ("逾期", f.overdue, "项交办"),
     ]
 
 
@@ -85,6 +86,11 @@ class Report:
     @property
     def unit_table(self) -> list[list[str]]:
         return [[r.unit_name, *(c.text(r) for c in figures.UNIT_TABLE)] for r in self.unit_rows]
+
+    @property
+    def unit_values(self) -> list[list]:
+        """The unit table with counts as ints and rates as `figures.Rate` (for Excel)."""
+        return [[r.unit_name, *(c.value(r) for c in figures.UNIT_TABLE)] for r in self.unit_rows]
 
 
 def _scope_label(filters: Filters) -> str:
@@ -176,16 +182,68 @@ def report_draft(*, filters: Filters) -> Report:
 # --- exports ---------------------------------------------------------------------------------
 
 
+# GB/T 9704 (党政机关公文格式): A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm;
+# the title in 方正小标宋 (黑体 where it is missing), body text in 仿宋_GB2312, 三号 (16 pt),
+# headings in 黑体. Word reads Chinese text's font from rFonts' eastAsia attribute.
+PAGE_MM = (210, 297)
+MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+TITLE_FONT = "方正小标宋简体"
+TITLE_FALLBACK = "SimHei"
+BODY_FONT = "仿宋_GB2312"
+BODY_FALLBACK = "FangSong"
+HEADING_FONT = "黑体"
+
+
+def _fonts(target, *, east_asia: str, latin: str, size_pt: float | None = None, bold=None):
+    """Set a style's or run's fonts: Latin text in `latin`, Chinese text in `east_asia`."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    font = target.font
+    font.name = latin
+    if size_pt:
+        font.size = Pt(size_pt)
+    if bold is not None:
+        font.bold = bold
+    element = target.element
+    r_pr = element.get_or_add_rPr()
+    r_fonts = r_pr.find(qn("w:rFonts"))
+    if r_fonts is None:
+        r_fonts = r_pr.makeelement(qn("w:rFonts"), {})
+        r_pr.insert(0, r_fonts)
+    for attribute in ("w:ascii", "w:hAnsi"):
+        r_fonts.set(qn(attribute), latin)
+    r_fonts.set(qn("w:eastAsia"), east_asia)
+    # Without these Word prefers the theme's fonts to the names above.
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme"):
+        r_fonts.attrib.pop(qn(theme), None)
+
+
 def report_docx(report: Report) -> bytes:
     from docx import Document
-    from docx.oxml.ns import qn
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
 
     document = Document()
-    style = document.styles["Normal"]
-    style.font.name = "宋体"
-    # East Asian text takes the eastAsia font, not `font.name`.
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    document.add_heading(report.title, level=1)
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
+    section.top_margin = Mm(MARGINS_MM["top"])
+    section.bottom_margin = Mm(MARGINS_MM["bottom"])
+    section.left_margin = Mm(MARGINS_MM["left"])
+    section.right_margin = Mm(MARGINS_MM["right"])
+    normal = document.styles["Normal"]
+    _fonts(normal, east_asia=BODY_FONT, latin=BODY_FALLBACK, size_pt=16)
+    normal.paragraph_format.first_line_indent = Pt(32)  # two characters
+    normal.paragraph_format.line_spacing = Pt(28)
+    for name in ("Heading 2",):
+        heading = document.styles[name]
+        _fonts(heading, east_asia=HEADING_FONT, latin=TITLE_FALLBACK, size_pt=16, bold=False)
+        heading.font.color.rgb = None
+        heading.paragraph_format.first_line_indent = Pt(32)
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.first_line_indent = Pt(0)
+    _fonts(title.add_run(report.title), east_asia=TITLE_FONT, latin=TITLE_FALLBACK, size_pt=22)
     for text in report.paragraphs:
         document.add_paragraph(text)
     document.add_paragraph(report.source.label)
@@ -194,9 +252,9 @@ def report_docx(report: Report) -> bytes:
     main.style = "Table Grid"
     for cell, header in zip(main.rows[0].cells, ("指标", "数值", "计算"), strict=True):
         cell.text = header
-    for values in report.figures:
-        for cell, value in zip(main.add_row().cells, values, strict=True):
-            cell.text = value
+    for label, value, detail in report.figures:
+        for cell, text in zip(main.add_row().cells, (label, str(value), detail), strict=True):
+            cell.text = text
     document.add_heading("各承办单位办理情况", level=2)
     table = document.add_table(rows=1, cols=len(UNIT_HEADERS))
     table.style = "Table Grid"
@@ -205,9 +263,35 @@ def report_docx(report: Report) -> bytes:
     for values in report.unit_table:
         for cell, value in zip(table.add_row().cells, values, strict=True):
             cell.text = value
+    # Tables in the body size would not fit 7 columns; 四号 keeps them to the page.
+    for t in (main, table):
+        for row in t.rows:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.first_line_indent = Pt(0)
+                    for run in paragraph.runs:
+                        run.font.size = Pt(12)
     out = BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+PERCENT_FORMAT = "0.0%"
+
+
+def _excel_value(value):
+    """A count stays an int; a rate becomes its fraction (82.6% → 0.826, shown with
+    PERCENT_FORMAT), "—" without a denominator."""
+    if isinstance(value, figures.Rate):
+        return "—" if value.percent is None else float(value.percent / 100)
+    return value
+
+
+def _append_values(sheet, values: list) -> None:
+    append_row(sheet, [_excel_value(v) for v in values])
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, figures.Rate) and value.percent is not None:
+            sheet.cell(row=sheet.max_row, column=column).number_format = PERCENT_FORMAT
 
 
 def report_xlsx(report: Report) -> bytes:
@@ -224,16 +308,12 @@ def report_xlsx(report: Report) -> bytes:
     main = book.create_sheet("主要指标")
     append_row(main, ["指标", "数值", "计算"])
     for label, value, detail in report.figures:
-        append_row(main, [label, int(value) if value.isdigit() else value, detail])
+        _append_values(main, [label, value, detail])
     units = book.create_sheet("各承办单位")
     append_row(units, UNIT_HEADERS)
-    numbers = [c.number for c in figures.UNIT_TABLE]
-    for values in report.unit_table:
-        # Counts as numbers so they add up in Excel; rates stay as shown ("82.6%", "—").
-        append_row(
-            units,
-            [values[0], *(int(v) if n else v for v, n in zip(values[1:], numbers, strict=True))],
-        )
+    # Counts and rates are numbers, so they add up and sort in Excel; rates show as 82.6%.
+    for values in report.unit_values:
+        _append_values(units, values)
     sheet.column_dimensions["A"].width = 120
     main.column_dimensions["A"].width = 24
     units.column_dimensions["A"].width = 30

@@ -143,3 +143,70 @@ class ReminderDelivery(models.Model):
         if stage == ReminderKind.OVERDUE:
             return "逾期提醒" if number == "0" else f"逾期第{number}周提醒"
         return ReminderKind.ESCALATION.label
+
+
+class SmsMessage(models.Model):
+    """One text message to one phone (notifications.sms): the outbox row and its record."""
+
+    State = DeliveryState
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        on_delete=models.CASCADE,
+        related_name="sms_messages",
+    )
+    phone = models.CharField("手机号码", max_length=20)
+    # The notification kind, which picks the gateway's template (settings.SMS_TEMPLATES).
+    kind = models.CharField("类型", max_length=40)
+    text = models.CharField("内容", max_length=500)
+    params = models.JSONField("模板参数", default=dict)
+    # The reminder it belongs to, if any: one message per reminder and recipient.
+    delivery = models.ForeignKey(
+        ReminderDelivery,
+        verbose_name="提醒",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sms_messages",
+    )
+    state = models.CharField(
+        "状态", max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    last_error = models.TextField("最近错误", blank=True)
+    sending_until = models.DateTimeField("发送占用至", null=True, blank=True)
+    next_attempt_at = models.DateTimeField("下次发送", null=True, blank=True)
+    gateway_id = models.CharField("短信平台回执", max_length=100, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信发送记录"
+        verbose_name_plural = "短信发送记录"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "recipient"],
+                condition=Q(delivery__isnull=False),
+                name="sms_once_per_reminder_and_recipient",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=DeliveryState.values), name="smsmessage_state_valid"
+            ),
+        ]
+        indexes = [
+            # The sweep of messages still to send (notifications.sms.sms_send_pending).
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(state="pending"), name="sms_pending_idx"
+            ),
+            # The per-phone rate limit: messages sent to one phone recently.
+            models.Index(fields=["phone", "sent_at"], name="sms_phone_sent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.masked_phone} {self.kind}"
+
+    @property
+    def masked_phone(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]}" if len(self.phone) == 11 else self.phone

@@ -14,10 +14,13 @@ How a run works (the claim pattern of healthchecks' sendalerts):
 2. `reminder_claim` inserts the `ReminderDelivery` row and the inbox notifications in one
    transaction. The unique (assignment, kind, deadline) makes a concurrent run's insert fail:
    that run lost the race and does nothing.
+   Text messages (`notifications.sms`) to the recipients who opted in are written with
+   them, one per delivery and recipient.
 3. `reminder_send_email` takes a lease on a pending row with a conditional update, sends one
    e-mail, and marks it sent. A failure keeps the row pending with a backoff; the last
    attempt marks it failed. A worker that dies mid-run leaves rows pending (and its lease
-   expires), and the next run sends them: claimed rows are never claimed again.
+   expires), and the next run sends them: claimed rows are never claimed again. The run
+   then sends every text message due the same way (`sms.sms_send_pending`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from django.utils import timezone
 
 from suggestions.models import Assignment
 
+from . import sms
 from .models import ReminderDelivery, ReminderKind
 from .services import notify
 
@@ -184,6 +188,15 @@ def reminder_claim(*, due: Due, audience: Audience, today: date, now: datetime):
                 assignment=due.assignment,
                 email=False,  # the delivery row sends and tracks the e-mail
             )
+            # Text messages belong to the delivery: one per recipient, sent by this run.
+            sms.sms_queue(
+                users=audience.users,
+                kind=sms.KIND_REMINDER,
+                text=title,
+                params=sms.reminder_params(due.assignment),
+                delivery=delivery,
+                now=now,
+            )
     except IntegrityError:
         return None
     return delivery
@@ -255,11 +268,13 @@ class RunResult:
     sent: int = 0
     retry: int = 0
     failed: int = 0
+    sms: dict = field(default_factory=dict)  # outcome -> count (notifications.sms.sms_send)
 
     def __str__(self):
+        texts = ",".join(f"{k} {v}" for k, v in sorted(self.sms.items())) or "无"
         return (
             f"新记录 {self.claimed},已由其他进程处理 {self.lost};邮件发送 {self.sent},"
-            f"待重试 {self.retry},失败 {self.failed}"
+            f"待重试 {self.retry},失败 {self.failed};短信 {texts}"
         )
 
 
@@ -286,5 +301,8 @@ def reminders_send(*, today: date | None = None, now: datetime | None = None) ->
         outcome = reminder_send_email(delivery_id=delivery_id, now=now)
         if outcome != "skipped":
             setattr(result, outcome, getattr(result, outcome) + 1)
+    # Every text message due: this run's, retries whose backoff has passed, notices whose
+    # queued task was lost, those a rate limit deferred.
+    result.sms = sms.sms_send_pending(now=now)
     logger.info("reminders %s: %s", today, result)
     return result

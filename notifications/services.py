@@ -29,8 +29,11 @@ def notify(
     suggestion=None,
     assignment=None,
     email: bool = True,
+    sms: tuple[str, dict] | None = None,
 ) -> list[Notification]:
-    """One inbox row per distinct recipient; with `email`, an e-mail each after commit."""
+    """One inbox row per distinct recipient; with `email`, an e-mail each after commit; with
+    `sms` (the message kind and its template parameters), a text message to each recipient
+    who opted in (notifications.sms), sent after commit."""
     seen, rows = set(), []
     for user in recipients:
         if user is None or user.pk in seen:
@@ -50,6 +53,11 @@ def notify(
     if not rows:
         return []
     created = Notification.objects.bulk_create(rows)
+    if sms is not None:
+        from .sms import sms_queue
+
+        sms_kind, params = sms
+        sms_queue(users=[n.recipient for n in created], kind=sms_kind, text=title, params=params)
     if email:
         ids = [n.pk for n in created if n.recipient.email]
         if ids:

@@ -4,7 +4,7 @@ from datetime import date
 
 from celery import shared_task
 
-from . import reminders, services
+from . import reminders, services, sms
 
 
 @shared_task(acks_late=True)
@@ -22,3 +22,10 @@ def send_reminder_email(delivery_id: int) -> str:
 @shared_task(acks_late=True)
 def send_notification_emails(notification_ids: list[int]) -> int:
     return services.notification_emails_send(notification_ids=notification_ids)
+
+
+@shared_task(acks_late=True)
+def send_sms(message_id: int) -> str:
+    """One text message, queued after the commit that wrote it; retries wait for the
+    reminder run's sweep (notifications.sms.sms_send_pending)."""
+    return sms.sms_send(message_id=message_id)

@@ -38,5 +38,11 @@ def reminder_log(request):
     return render(
         request,
         "notifications/reminders.html",
-        {"page": page, "state": state, "states": ReminderDelivery.State.choices, "error": error},
+        {
+            "page": page,
+            "state": state,
+            "states": ReminderDelivery.State.choices,
+            "error": error,
+            "other_sms": selectors.unsent_other_sms(),
+        },
     )

@@ -144,6 +144,24 @@ def rollups_compute_all(*, as_of: date, term_ids=None) -> int:
     return len(rows)
 
 
+def month_ends(*, as_of: date, months: int) -> list[date]:
+    """The last day of each of the `months` months before the month of `as_of`, oldest first."""
+    days, day = [], as_of.replace(day=1)
+    for _ in range(months):
+        day -= timedelta(days=1)  # the last day of the month before
+        days.append(day)
+        day = day.replace(day=1)
+    return days[::-1]
+
+
+def rollups_compute_history(*, as_of: date, months: int) -> int:
+    """`as_of` and the month-end days before it (the monthly trend reads one stored day per
+    month): what `make run` stores after seeding, so the demo's trend has a history."""
+    return sum(
+        rollups_compute_all(as_of=day) for day in [*month_ends(as_of=as_of, months=months), as_of]
+    )
+
+
 def rollups_nightly(*, today: date | None = None) -> int:
     """Closes yesterday (every event of it is in now) and stores today's starting point."""
     today = today or timezone.localdate()

@@ -1,6 +1,9 @@
 """`make run`: the whole portal on one machine, no PostgreSQL or Redis needed.
 
-1. `manage.py migrate`, then `manage.py seed_demo` (idempotent, so every start is alike).
+1. `manage.py migrate`, then `manage.py seed_demo` (idempotent, so every start is alike; its
+   "today" is the real today), then `manage.py compute_rollups --months 12`: the stored
+   figures of today and of the last twelve month-ends, so the dashboards read stored figures
+   and the monthly trend has a history.
 2. Start `manage.py runserver 127.0.0.1:$PORT` and a Celery worker with embedded beat on the
    broker settings choose (kombu's filesystem transport under var/ unless CELERY_BROKER_URL is
    set), each in its own session so that a terminal's Ctrl-C reaches them only through here.
@@ -76,6 +79,8 @@ def main() -> int:
     # A database whose own data clashes with the demo (seed_demo explains why) still serves.
     if manage("seed_demo", check=False) != 0:
         log("seed_demo refused to load demo data (see above); serving the database as it is")
+    if manage("compute_rollups", "--months", "12", check=False) != 0:
+        log("compute_rollups failed (see above); the dashboards compute their figures live")
 
     stop_signal: list[int] = []
     for sig in (signal.SIGINT, signal.SIGTERM):

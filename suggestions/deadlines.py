@@ -300,3 +300,16 @@ def reassignment_window_end(*, assigned_on: date, rules: Rules) -> date:
 def staff_assignment_due(*, received_on: date, working_days: int, calendar: WorkCalendar) -> date:
     """A suggestion received between meetings is assigned within this many working days."""
     return calendar.add_workdays(received_on, working_days)
+
+
+def staff_assignment_late_cutoff(*, today: date, working_days: int, calendar: WorkCalendar) -> date:
+    """The latest day of receipt whose assignment limit (`staff_assignment_due`) lies before
+    today: an unassigned suggestion received on or before it is late. The due day grows with
+    the day of receipt, so the first day back from yesterday whose due day has passed is it."""
+    received = today - timedelta(days=1)
+    while (
+        staff_assignment_due(received_on=received, working_days=working_days, calendar=calendar)
+        >= today
+    ):
+        received -= timedelta(days=1)
+    return received

@@ -663,16 +663,32 @@ class UnitColumn:
     text: object  # UnitRow -> str
     figure: str  # the `UNIT_FIGURES` entry behind the number (drill-down)
     number: bool = False  # a count (a number in Excel), not a rate
+    value: object = None  # UnitRow -> int or Rate, for exports that keep numbers numbers
 
 
 # The unit table of the ranking, the scorecards and the report, in this order.
 UNIT_TABLE = (
-    UnitColumn("交办", lambda r: str(r.assigned), "unit_assigned", number=True),
-    UnitColumn("已答复", lambda r: str(r.replied), "unit_replied", number=True),
-    UnitColumn("按期答复率", lambda r: str(r.on_time_rate), "unit_on_time"),
-    UnitColumn("逾期", lambda r: str(r.overdue), "unit_overdue", number=True),
-    UnitColumn("解决率(A类占比)", lambda r: str(r.solved_rate), "unit_solved"),
-    UnitColumn("满意和基本满意率", lambda r: str(r.content_rate), "unit_content"),
+    UnitColumn("交办", lambda r: str(r.assigned), "unit_assigned", True, lambda r: r.assigned),
+    UnitColumn("已答复", lambda r: str(r.replied), "unit_replied", True, lambda r: r.replied),
+    UnitColumn(
+        "按期答复率",
+        lambda r: str(r.on_time_rate),
+        "unit_on_time",
+        value=lambda r: r.on_time_rate,
+    ),
+    UnitColumn("逾期", lambda r: str(r.overdue), "unit_overdue", True, lambda r: r.overdue),
+    UnitColumn(
+        "解决率(A类占比)",
+        lambda r: str(r.solved_rate),
+        "unit_solved",
+        value=lambda r: r.solved_rate,
+    ),
+    UnitColumn(
+        "满意和基本满意率",
+        lambda r: str(r.content_rate),
+        "unit_content",
+        value=lambda r: r.content_rate,
+    ),
 )
 
 

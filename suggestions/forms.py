@@ -81,6 +81,13 @@ class SuggestionFilterForm(forms.Form):
     deputy = forms.CharField(label="代表", required=False, max_length=50)
     key = forms.BooleanField(label="仅重点建议", required=False)
     overdue = forms.BooleanField(label="仅逾期", required=False)
+    # The workbench's queues (suggestions/workbench.py links to them).
+    due_soon = forms.BooleanField(label="仅即将到期", required=False)
+    awaiting_feedback = forms.BooleanField(label="仅待代表反馈", required=False)
+    assign_late = forms.BooleanField(label="仅闭会期间超期未交办", required=False)
+    supervisor = forms.ModelChoiceField(
+        User.objects.filter(is_leader=True), label="督办领导", required=False, empty_label="全部"
+    )
     # Dashboard drill-down: exactly the suggestions behind one figure of suggestions.figures
     # for the scope above, as of a day (today when empty).
     figure = forms.ChoiceField(label="统计口径", required=False, choices=_blank(FIGURE_CHOICES))
@@ -88,6 +95,10 @@ class SuggestionFilterForm(forms.Form):
     sort = forms.ChoiceField(
         label="排序", required=False, choices=[(k, v[0]) for k, v in SORTS.items()]
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supervisor"].label_from_instance = lambda user: user.display_name
 
     def filters(self) -> dict:
         """Cleaned filters, or none at all when the URL was tampered with (shown as an error)."""

@@ -259,6 +259,20 @@ class Suggestion(Recorded):
     def __str__(self):
         return f"{self.display_number} {self.title}"
 
+    # Not yet assigned: what staff still owe a suggestion before 交办.
+    AWAITING_ASSIGNMENT = (SuggestionStatus.SUBMITTED, SuggestionStatus.REGISTERED)
+
+    @classmethod
+    def assignment_late_q(cls, received_by: date) -> Q:
+        """闭会期间超期未交办 (DESIGN.md §4, §9): received between meetings on or before
+        `received_by` (`deadlines.staff_assignment_late_cutoff`: its limit of
+        PORTAL STAFF_ASSIGN_WORKING_DAYS working days has passed) and not yet assigned."""
+        return Q(
+            channel=Channel.RECESS,
+            status__in=cls.AWAITING_ASSIGNMENT,
+            submitted_on__lte=received_by,
+        )
+
     @property
     def display_number(self) -> str:
         return f"第{self.number:04d}号" if self.number is not None else "(未编号)"

@@ -7,6 +7,7 @@ with the change (and the e-mails go out only after it has committed).
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from notifications import sms
 from notifications.services import notify
 
 from .models import Assignment, Feedback, Reply, Suggestion
@@ -88,6 +89,8 @@ def reply_posted(reply: Reply) -> None:
             url=reverse("my:feedback", args=[reply.pk]),
             suggestion=suggestion,
             assignment=assignment,
+            # The deputy also gets a text message when they opted in (notifications.sms).
+            sms=(sms.KIND_REPLY, sms.reply_params(reply)),
         )
     notify(
         recipients=[u for u in _deputies(suggestion) if u != lead_user] + list(_staff()),

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -49,41 +50,6 @@ def calendar_missing_years() -> list[int]:
     return sorted(wanted - known)
 
 
-def home_tiles(user, today: date | None = None) -> list[dict]:
-    """The few counts a user sees on the home page, scoped to what they may see.
-    One aggregate query whatever the data size."""
-    today = today or timezone.localdate()
-    tiles = []
-    if user.is_committee_staff or user.is_leader:
-        counts = Suggestion.objects.aggregate(
-            submitted=Count("id", filter=Q(status=Suggestion.Status.SUBMITTED)),
-            open=Count("id", filter=Q(status=Suggestion.Status.ASSIGNED)),
-            replied=Count("id", filter=Q(status=Suggestion.Status.REPLIED)),
-        )
-        tiles += [
-            {"label": "待立案", "value": counts["submitted"]},
-            {"label": "办理中", "value": counts["open"]},
-            {"label": "已答复待办结", "value": counts["replied"]},
-        ]
-    if user.is_unit_user and user.unit_id:
-        counts = Assignment.objects.filter(unit_id=user.unit_id).aggregate(
-            pending=Count("id", filter=Q(state=Assignment.State.ASSIGNED)),
-            handling=Count("id", filter=Q(state=Assignment.State.ACCEPTED)),
-            overdue=Count("id", filter=Assignment.overdue_q(today)),
-            opinion_overdue=Count("id", filter=Assignment.opinion_overdue_q(today)),
-        )
-        tiles += [
-            {"label": "本单位待签收", "value": counts["pending"]},
-            {"label": "本单位办理中", "value": counts["handling"]},
-            {"label": "本单位已逾期", "value": counts["overdue"]},
-            {"label": "本单位协办意见逾期", "value": counts["opinion_overdue"]},
-        ]
-    if user.is_deputy:
-        led = Suggestion.objects.filter(lead_deputy__user=user).count()
-        tiles.append({"label": "我领衔的建议", "value": led})
-    return tiles
-
-
 # --- the staff list --------------------------------------------------------------------------
 
 # Sort keys offered on the list, in the words staff use; the first is the default.
@@ -122,7 +88,8 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
     """The suggestions a user may see, filtered and sorted as the list page asks.
 
     `filters` holds the list form's cleaned data: term, meeting, channel, category, status,
-    unit, system, key, overdue, deputy (name), q (text), sort, and figure with as_of (the suggestions
+    unit, system, key, supervisor, overdue, due_soon, awaiting_feedback, assign_late (the
+    workbench's queues), deputy (name), q (text), sort, and figure with as_of (the suggestions
     behind one figure of `suggestions.figures`, for the dashboard's drill-down links). The rows carry `next_deadline`
     (the nearest deadline among open lead/split assignments) and `current_assignments`
     (assignments not ended, with their units): two queries per page whatever its size.
@@ -159,8 +126,33 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
             qs = qs.filter(Exists(current.filter(unit__system=filters["system"])))
     if filters.get("key"):
         qs = qs.filter(is_key=True)
+    if filters.get("supervisor"):
+        qs = qs.filter(supervisor=filters["supervisor"])
+    # With a unit chosen, the deadline filters mean that unit's assignment (the workbench's
+    # "overdue by unit" links here); without one, any assignment the user is shown.
+    at_unit = {"unit": filters["unit"]} if filters.get("unit") and not filters.get("figure") else {}
     if filters.get("overdue"):
-        qs = qs.filter(Exists(shown(_open_answering()).filter(Assignment.overdue_q(today))))
+        qs = qs.filter(
+            Exists(shown(_open_answering()).filter(Assignment.overdue_q(today), **at_unit))
+        )
+    if filters.get("due_soon"):
+        qs = qs.filter(
+            Exists(
+                shown(Assignment.objects.filter(suggestion=OuterRef("pk"))).filter(
+                    Assignment.due_soon_q(today), **at_unit
+                )
+            )
+        )
+    if filters.get("awaiting_feedback"):
+        qs = qs.filter(
+            Exists(
+                access.replies_visible_to(user)
+                .filter(Reply.awaiting_feedback_q())
+                .filter(assignment__suggestion=OuterRef("pk"))
+            )
+        )
+    if filters.get("assign_late"):
+        qs = qs.filter(Suggestion.assignment_late_q(staff_assignment_late_cutoff(today)))
     if filters.get("deputy"):
         name = filters["deputy"].strip()
         qs = qs.filter(
@@ -182,6 +174,15 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
             .order_by(_CO_LAST, "id"),
             to_attr="current_assignments",
         )
+    )
+
+
+def staff_assignment_late_cutoff(today: date) -> date:
+    """The last day of receipt whose 5-working-day assignment limit has passed by today."""
+    return deadlines.staff_assignment_late_cutoff(
+        today=today,
+        working_days=settings.PORTAL["STAFF_ASSIGN_WORKING_DAYS"],
+        calendar=deadlines.WorkCalendar.load(),
     )
 
 
@@ -403,6 +404,8 @@ INBOX_TABS = {
     "due_soon": "即将到期",
     "overdue": "已逾期",
     "opinion_overdue": "协办意见逾期",
+    "opinion_due": "协办意见待提交",
+    "requests": "申请待审核",
     "replied": "已答复",
 }
 
@@ -416,6 +419,23 @@ def _inbox_conditions(today: date) -> dict:
         "due_soon": Assignment.due_soon_q(today),
         "overdue": Assignment.overdue_q(today),
         "opinion_overdue": Assignment.opinion_overdue_q(today),
+        # A co-handler (协办) that still owes the lead its opinion, late or not.
+        "opinion_due": Assignment.open_q() & Q(role=Assignment.Role.CO),
+        # A reassignment or extension request the unit made that staff have not decided.
+        "requests": Q(
+            Exists(
+                ReassignmentRequest.objects.filter(
+                    assignment=OuterRef("pk"), state=RequestState.PENDING
+                )
+            )
+        )
+        | Q(
+            Exists(
+                ExtensionRequest.objects.filter(
+                    assignment=OuterRef("pk"), state=RequestState.PENDING
+                )
+            )
+        ),
         "replied": Q(state=A.REPLIED),
     }
 

@@ -17,7 +17,7 @@ from congress.redirects import safe_next
 from deputies.models import Term
 from imports.exports import ExportTooLarge, export_suggestions
 
-from . import access, selectors, workflow
+from . import access, selectors, workbench, workflow
 from .forms import (
     AssignForm,
     BulkForm,
@@ -43,7 +43,7 @@ PAGE_SIZE = 50
 
 @login_required
 def home(request):
-    return render(request, "portal/home.html", {"tiles": selectors.home_tiles(request.user)})
+    return render(request, "portal/home.html", {"sections": workbench.workbench(request.user)})
 
 
 # --- helpers --------------------------------------------------------------------------------

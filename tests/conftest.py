@@ -78,6 +78,13 @@ def _uploads_in_a_temporary_folder(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _sms_to_a_file(settings, tmp_path):
+    """No text message leaves in a test: the file backend writes them to the test's folder."""
+    settings.SMS_BACKEND = "notifications.sms.FileSmsBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms" / "outbox.jsonl")
+
+
 @pytest.fixture
 def people(db) -> People:
     term = TermFactory()

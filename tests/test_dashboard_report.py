@@ -154,16 +154,23 @@ def test_the_xlsx_holds_the_paragraphs_and_the_unit_table(client, people, publis
     text = " ".join(str(row[0]) for row in book["办理情况"].iter_rows(values_only=True))
     for phrase in expected_phrases():
         assert phrase in text
+    # Rates are numbers shown as percentages, so they sort and add up in Excel.
     rows = list(book["各承办单位"].iter_rows(values_only=True))
-    assert rows[1] == (people.unit.name, 201, 201, "100.0%", 0, "82.6%", "100.0%")
+    assert rows[1] == (people.unit.name, 201, 201, 1.0, 0, 0.826, 1.0)
+    formats = [c.number_format for c in book["各承办单位"][2]]
+    assert formats[3] == formats[5] == formats[6] == "0.0%"
     main = {label: value for label, value, _ in book["主要指标"].iter_rows(values_only=True)}
     assert (main["提出"], main["交办"]) == (203, 201)
     assert {k: main[k] for k in ("满意率", "基本满意率", "满意和基本满意率", "初次满意率")} == {
-        "满意率": "100.0%",
-        "基本满意率": "0.0%",
-        "满意和基本满意率": "100.0%",
-        "初次满意率": "100.0%",
+        "满意率": 1.0,
+        "基本满意率": 0.0,
+        "满意和基本满意率": 1.0,
+        "初次满意率": 1.0,
     }
+    cells = {row[0].value: row[1] for row in book["主要指标"].iter_rows(min_row=2)}
+    assert cells["解决率(A类占比)"].value == 0.826
+    assert cells["解决率(A类占比)"].number_format == "0.0%"
+    assert cells["交办"].number_format == "General"
 
 
 @pytest.mark.parametrize(
@@ -175,3 +182,20 @@ def test_units_and_deputies_may_not_draft_it(client, people, path):
         assert client.get(path).status_code == 403
     client.logout()
     assert "/accounts/login/" in client.get(path)["Location"]
+
+
+def test_the_docx_is_a4_with_official_document_margins_and_fonts(client, people, published):
+    from docx.oxml.ns import qn
+
+    client.force_login(people.leader)
+    document = Document(BytesIO(client.get("/dashboard/report.docx", published).content))
+    section = document.sections[0]
+    # Word stores lengths in twentieths of a point: compare in whole millimetres.
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    margins = (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
+    assert [round(m.mm) for m in margins] == [37, 35, 28, 26]
+    body = document.styles["Normal"].element.rPr.rFonts
+    assert body.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    title_run = document.paragraphs[0].runs[0]
+    assert title_run.text.endswith("代表建议办理情况")
+    assert title_run.element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"

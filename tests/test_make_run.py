@@ -5,10 +5,13 @@ It runs the real script on a free port against SQLite and the filesystem broker 
 temporary var/ folder, so it needs no server and touches nothing of the developer's.
 """
 
+import datetime as dt
 import os
 import re
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -120,3 +123,32 @@ def test_it_serves_the_portal_and_ctrl_c_stops_everything(dev_stack):
     left = {pid for pid in seen if alive(pid)}
     assert left == set(), log_path.read_text()
     assert "Warm shutdown" in log_path.read_text()
+
+    # Seeded with today as the demo's "today", and the stored figures computed: today and the
+    # last twelve month-ends, so the dashboards read stored figures and the trend has a history.
+    today = dt.date.today()
+    assert f"基准日 {today:%Y-%m-%d}" in log_path.read_text()
+    with sqlite3.connect(log_path.parent / "portal.sqlite3") as db:
+        days = {row[0] for row in db.execute("SELECT DISTINCT day FROM rollups_rollupday")}
+        latest = db.execute("SELECT MAX(submitted_on) FROM suggestions_suggestion").fetchone()[0]
+    assert len(days) == 13 and today.isoformat() in days
+    assert latest <= today.isoformat()
+
+
+def dry_run(target: str, venv: Path) -> list[str]:
+    """The commands `make <target>` would run on a machine with no virtualenv yet."""
+    out = subprocess.run(
+        ["make", "-n", "-B", target, f"VENV={venv}"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [line for line in out.splitlines() if "pip install" in line]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_installs_only_what_serving_needs(tmp_path):
+    assert dry_run("run", tmp_path) == [f"{tmp_path}/bin/python -m pip install -e ."]
+    for target in ("test", "lint", "install"):
+        assert dry_run(target, tmp_path) == [f'{tmp_path}/bin/python -m pip install -e ".[dev]"']

@@ -1,6 +1,7 @@
 """`manage.py seed_demo`: every state at a small scale, working demo accounts, the rules of the
 data, idempotency and determinism."""
 
+import datetime as dt
 import hashlib
 from io import StringIO
 
@@ -9,7 +10,9 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import Max
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from deputies.models import Deputy, Term
@@ -30,12 +33,13 @@ from suggestions.models import (
 pytestmark = pytest.mark.django_db
 
 SCALE = 200
-REF = demo.REFERENCE_DATE
+# The timeline these tests were written for; `seed_demo` moves it to today by default.
+REF = demo.BASE_REFERENCE_DATE
 
 
 def seed(scale=SCALE, seed=2026) -> str:
     out = StringIO()
-    call_command("seed_demo", scale=scale, seed=seed, stdout=out)
+    call_command("seed_demo", scale=scale, seed=seed, reference_date=REF, stdout=out)
     return out.getvalue()
 
 
@@ -258,3 +262,15 @@ def test_a_tiny_scale_still_works():
     seed(scale=5)
     assert Suggestion.objects.count() == 5
     assert demo.problems() == []
+
+
+def test_by_default_the_demo_s_today_is_the_real_today():
+    today = timezone.localdate()
+    out = StringIO()
+    call_command("seed_demo", scale=40, seed=2026, stdout=out)
+    assert f"基准日 {today:%Y-%m-%d}" in out.getvalue()
+    shift = today - REF
+    assert Term.objects.get().start_date == dt.date(2023, 1, 9) + shift
+    latest = Suggestion.objects.aggregate(m=Max("submitted_on"))["m"]
+    assert today - dt.timedelta(days=60) <= latest <= today
+    assert not demo.problems()

@@ -89,8 +89,8 @@ def test_overdue_means_late_lead_assignments_on_every_surface(lateness):
 
     # The unit's home tile and inbox tab: its own late lead only; the co-handler apart.
     home = page(p.unit_user, "/")
-    assert tile(home, "本单位已逾期") == 1
-    assert tile(home, "本单位协办意见逾期") == 1
+    assert tile(home, "已逾期") == 1
+    assert tile(home, "协办意见逾期") == 1
     inbox = page(p.unit_user, "/inbox/")
     assert tab_count(inbox, "已逾期") == 1
     assert tab_count(inbox, "协办意见逾期") == 1

@@ -22,6 +22,19 @@ document.addEventListener("DOMContentLoaded", function () {
         }],
       };
     }
+    if (chart.kind === "hbar") {
+      // One row per unit, the largest on top: readable however many units there are.
+      return {
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        legend: { top: 0 },
+        grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
+        xAxis: { type: "value", minInterval: 1 },
+        yAxis: { type: "category", data: chart.labels, inverse: true, axisLabel: { interval: 0, width: 160, overflow: "truncate" } },
+        series: chart.series.map(function (s) {
+          return { type: "bar", name: s.name, data: seriesData(s), barMaxWidth: 14 };
+        }),
+      };
+    }
     return {
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
@@ -37,6 +50,10 @@ document.addEventListener("DOMContentLoaded", function () {
   Object.keys(charts).forEach(function (id) {
     var el = document.getElementById(id);
     if (!el) { return; }
+    if (charts[id].kind === "hbar") {
+      // Tall enough for every row (set through the CSSOM, which the CSP allows).
+      el.style.height = Math.max(240, 60 + charts[id].labels.length * 3 * 12) + "px";
+    }
     var instance = echarts.init(el);
     instance.setOption(option(charts[id]));
     instance.on("click", function (params) {

@@ -6,6 +6,7 @@
 
 from .checks import problems
 from .seeder import (
+    BASE_REFERENCE_DATE,
     DEMO_PASSWORD,
     REFERENCE_DATE,
     TERM_NAME,
@@ -16,6 +17,7 @@ from .seeder import (
 )
 
 __all__ = [
+    "BASE_REFERENCE_DATE",
     "DEMO_PASSWORD",
     "REFERENCE_DATE",
     "TERM_NAME",

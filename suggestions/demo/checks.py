@@ -17,7 +17,8 @@ from suggestions.models import (
     Suggestion,
 )
 
-from .seeder import REFERENCE_DATE, TERM_NAME, TZ, A, R, S
+from . import seeder
+from .seeder import TERM_NAME, TZ, A, R, S
 
 # --- the rules the data keeps ----------------------------------------------------------------
 
@@ -71,7 +72,7 @@ def problems(limit: int = 20) -> list[str]:
         states[aid] = state
         if latest_deadline.get(aid) != deadline:
             bad(f"assignment {aid}: deadline {deadline} is not its latest deadline change")
-        if assigned_on > REFERENCE_DATE or (accepted_on and accepted_on < assigned_on):
+        if assigned_on > seeder.REFERENCE_DATE or (accepted_on and accepted_on < assigned_on):
             bad(f"assignment {aid}: dates out of order")
         answered = (aid, rnd) in in_force if role != R.CO else aid in opinions
         if state == A.REPLIED and not answered:
@@ -89,7 +90,7 @@ def problems(limit: int = 20) -> list[str]:
             bad(f"suggestion {sid}: a draft with assignments")
         if registered_on and submitted_on and registered_on < submitted_on:
             bad(f"suggestion {sid}: registered before submission")
-        if closed_on and closed_on > REFERENCE_DATE:
+        if closed_on and closed_on > seeder.REFERENCE_DATE:
             bad(f"suggestion {sid}: closed in the future")
     numbers = sorted(row[2] for row in sugs.values() if row[2] is not None)
     if numbers != list(range(1, len(numbers) + 1)):
@@ -106,17 +107,17 @@ def problems(limit: int = 20) -> list[str]:
     for fid, given, replied_on in Feedback.objects.filter(deputy__term=term).values_list(
         "id", "given_on", "reply__replied_on"
     ):
-        if given < replied_on or given > REFERENCE_DATE:
+        if given < replied_on or given > seeder.REFERENCE_DATE:
             bad(f"feedback {fid}: given on {given}, reply of {replied_on}")
     for cid, day, assigned_on in Contact.objects.filter(
         assignment__suggestion__term=term
     ).values_list("id", "contacted_on", "assignment__assigned_on"):
-        if day < assigned_on or day > REFERENCE_DATE:
+        if day < assigned_on or day > seeder.REFERENCE_DATE:
             bad(f"contact {cid}: dated {day}, assignment of {assigned_on}")
 
     # The audit trail: each object's from/to states chain up to its current state.
     chain_s, chain_a = {}, {}
-    last_day = datetime.combine(REFERENCE_DATE, time.max, tzinfo=TZ)
+    last_day = datetime.combine(seeder.REFERENCE_DATE, time.max, tzinfo=TZ)
     for sid, aid, action, frm, to, at in (
         AuditEvent.objects.filter(suggestion__term=term)
         .order_by("at", "id")

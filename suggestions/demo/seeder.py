@@ -27,6 +27,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import models, reset_queries, transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from deputies.models import Delegation, Deputy, Meeting, Term
 from suggestions import deadlines
@@ -89,8 +90,15 @@ from .vocabulary import (
 
 logger = logging.getLogger(__name__)
 
-REFERENCE_DATE = date(2026, 11, 20)  # "today" of the demo timeline
+# The demo's timeline is written for this "today"; `seed(reference=…)` (by default the real
+# today, so deadlines and overdue counts look alive on any day) moves every day of it by the
+# same number of days through `use_reference`.
+BASE_REFERENCE_DATE = date(2026, 11, 20)
+REFERENCE_DATE = BASE_REFERENCE_DATE  # "today" of the demo timeline
 START_DATE = date(2024, 12, 2)  # first suggestions between meetings
+TERM_START = date(2023, 1, 9)
+JOINED_ON = date(2024, 11, 25)  # the demo accounts' date joined
+_BASE_DAYS = (START_DATE, TERM_START, JOINED_ON, tuple(MEETINGS))
 NEVER = date(2099, 12, 31)  # a planned event that has not happened by the reference date
 TZ = ZoneInfo("Asia/Shanghai")
 DEMO_PASSWORD = "portal-demo"
@@ -280,7 +288,7 @@ class DemoSeeder:
         self.category_cum = _cumulative(CATEGORY_WEIGHTS)
 
         self.term = Term.objects.create(
-            number=TERM_NUMBER, name=TERM_NAME, start_date=date(2023, 1, 9), is_current=True
+            number=TERM_NUMBER, name=TERM_NAME, start_date=TERM_START, is_current=True
         )
         self.meetings = [
             Meeting.objects.create(
@@ -341,7 +349,7 @@ class DemoSeeder:
     def _people(self):
         rng = self.rng
         User = get_user_model()
-        joined = datetime.combine(date(2024, 11, 25), time(9, 0), tzinfo=TZ)
+        joined = datetime.combine(JOINED_ON, time(9, 0), tzinfo=TZ)
         users = []
 
         def user(username, name, usable=False, **flags):
@@ -1555,6 +1563,7 @@ class DemoSeeder:
             "users": self.user_count,
             "admin_kept": self.admin_kept,
             "calendar_fallback_deadlines": self.fallback_deadlines,
+            "reference": REFERENCE_DATE,
         }
 
 
@@ -1562,7 +1571,21 @@ class DemoConflict(Exception):
     """The database holds rows the demo would clash with."""
 
 
-def seed(*, scale: int = 300, seed: int = 2026) -> dict:
+def use_reference(reference: date) -> None:
+    """Move the demo timeline so that its "today" is `reference`: every fixed day (the term,
+    the meetings, the first suggestion, the accounts) by the same number of days. The seeder
+    and `checks` read these module values; a management command sets them once per run."""
+    global REFERENCE_DATE, START_DATE, TERM_START, JOINED_ON, MEETINGS
+    shift = reference - BASE_REFERENCE_DATE
+    start, term_start, joined, meetings = _BASE_DAYS
+    REFERENCE_DATE = reference
+    START_DATE, TERM_START, JOINED_ON = start + shift, term_start + shift, joined + shift
+    MEETINGS = [(n, name, first + shift, last + shift) for n, name, first, last in meetings]
+
+
+def seed(*, scale: int = 300, seed: int = 2026, reference: date | None = None) -> dict:
+    """Seed the demo with its "today" on `reference` (the real today when not given)."""
+    use_reference(reference or timezone.localdate())
     return DemoSeeder(scale=scale, seed=seed).run()
 
 

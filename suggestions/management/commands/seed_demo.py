@@ -1,6 +1,7 @@
 """`manage.py seed_demo [--scale N] [--seed S]`: deterministic demo data (suggestions/demo.py)."""
 
 import time
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -27,8 +28,14 @@ class Command(BaseCommand):
             "--scale", type=int, default=300, help="number of suggestions (default 300)"
         )
         parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+        parser.add_argument(
+            "--reference-date",
+            dest="reference_date",
+            help='the demo\'s "today" (YYYY-MM-DD, default today): deadlines and overdue '
+            "counts are as of it",
+        )
 
-    def handle(self, *args, scale, seed, **options):
+    def handle(self, *args, scale, seed, reference_date=None, **options):
         if scale < 1:
             raise CommandError("--scale 必须为正整数 / --scale must be at least 1")
         if demo.demo_present():
@@ -44,9 +51,14 @@ class Command(BaseCommand):
                 "the database holds rows the demo data would clash with; nothing written:\n  "
                 + "\n  ".join(problems)
             )
+        if isinstance(reference_date, str):
+            try:
+                reference_date = date.fromisoformat(reference_date)
+            except ValueError:
+                raise CommandError(f"日期格式不正确:{reference_date}(应为 YYYY-MM-DD)") from None
         started = time.monotonic()
         try:
-            summary = demo.seed(scale=scale, seed=seed)
+            summary = demo.seed(scale=scale, seed=seed, reference=reference_date)
         except demo.DemoConflict as exc:
             raise CommandError(f"未写入任何数据 / nothing written: {exc}") from None
         if connection.vendor == "postgresql":
@@ -62,7 +74,7 @@ class Command(BaseCommand):
         w(
             self.style.SUCCESS(
                 f"演示数据已生成 / demo data seeded (scale={scale}, seed={seed}, "
-                f"{elapsed:.1f} s, 基准日 {demo.REFERENCE_DATE:%Y-%m-%d})"
+                f"{elapsed:.1f} s, 基准日 {s['reference']:%Y-%m-%d})"
             )
         )
 
