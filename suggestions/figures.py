@@ -137,6 +137,15 @@ class Scope:
             if (value := getattr(self, name)) not in (None, False, "")
         )
 
+    @cached_property
+    def wanted(self) -> frozenset:
+        """The `_Row.keys` a suggestion of the scope holds: its `pairs`, with a unit and a
+        system asked for together as one pair (one assignment must answer for both)."""
+        if self.unit is None or self.system is None:
+            return self.pairs
+        both = ("unit_system", (_pk(self.unit), self.system))
+        return self.pairs - {("unit", _pk(self.unit)), ("system", self.system)} | {both}
+
     def narrower(self, sub: Scope) -> bool:
         """Whether `sub` keeps every filter of this scope (and may add its own)."""
         return self.pairs <= sub.pairs
@@ -522,9 +531,9 @@ def compute_many(
         if sub in tallies:
             continue
         tallies[sub] = tally = _Tally(sub)
-        extra = sub.pairs - scope.pairs
+        extra = sub.wanted - scope.wanted
         if extra:
-            by_pair[next(iter(extra))].append((sub.pairs, tally))
+            by_pair[next(iter(extra))].append((sub.wanted, tally))
         else:
             same.append(tally)
     for row in rows:
@@ -632,6 +641,7 @@ def _derive(s: _SuggestionFacts, d: date) -> _Row:
         if a.assigned_on <= d:  # a unit's scope: an answering assignment of it made ≤ D
             keys.add(("unit", a.unit_id))
             keys.add(("system", a.unit_system))
+            keys.add(("unit_system", (a.unit_id, a.unit_system)))
     return _Row(
         id=s.id,
         keys=frozenset(keys),
@@ -652,9 +662,9 @@ def _derive(s: _SuggestionFacts, d: date) -> _Row:
 
 def _rows(scope: Scope, as_of: date) -> list[_Row]:
     """The scope's suggestions' facts at D: one load, one derivation per suggestion."""
-    pairs = scope.pairs
+    wanted = scope.wanted
     rows = (_derive(s, as_of) for s in _load(scope, as_of))
-    return [r for r in rows if pairs <= r.keys]
+    return [r for r in rows if wanted <= r.keys]
 
 
 class _Tally:
