@@ -11,7 +11,9 @@ How it works:
    changes, replies, feedback and face-to-face contacts (a constant number of queries).
 2. `_AssignmentFacts` works out, per answering (主办/分办) assignment, what was true at D.
 3. `_SuggestionFacts` combines its assignments into the suggestion's facts at D.
-4. `compute` and `unit_figures` count those facts; `Rate` turns counts into percentages.
+4. `_derive` works those facts out once per suggestion (a `_Row`, with the scopes it is in);
+   `compute`, `compute_many` (every scope of a term in one pass), `unit_figures` and
+   `figure_members` all count or list these rows; `Rate` turns counts into percentages.
 
 Decisions where §5 leaves room (see each definition below):
 - An assignment is *in force* at D when it was made on or before D and had not ended on or
