@@ -11,7 +11,9 @@ How it works:
    changes, replies, feedback and face-to-face contacts (a constant number of queries).
 2. `_AssignmentFacts` works out, per answering (主办/分办) assignment, what was true at D.
 3. `_SuggestionFacts` combines its assignments into the suggestion's facts at D.
-4. `compute` and `unit_figures` count those facts; `Rate` turns counts into percentages.
+4. `_derive` works those facts out once per suggestion (a `_Row`, with the scopes it is in);
+   `compute`, `compute_many` (every scope of a term in one pass), `unit_figures` and
+   `figure_members` all count or list these rows; `Rate` turns counts into percentages.
 
 Decisions where §5 leaves room (see each definition below):
 - An assignment is *in force* at D when it was made on or before D and had not ended on or
@@ -37,6 +39,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
@@ -95,6 +98,9 @@ def _pk(value):
     return getattr(value, "pk", value)
 
 
+FILTERS = ("term", "meeting", "channel", "category", "unit", "key_only", "system")
+
+
 @dataclass(frozen=True)
 class Scope:
     """Which suggestions a figure covers. Each field is optional; models or ids are accepted.
@@ -123,27 +129,28 @@ class Scope:
             self.system is None or a.unit_system == self.system
         )
 
-    def narrower(self, sub: Scope) -> bool:
-        """Whether `sub` keeps every filter of this scope (and may add its own)."""
-        return all(
-            _pk(getattr(sub, name)) == _pk(mine)
-            for name in ("term", "meeting", "channel", "category", "unit", "key_only", "system")
-            if (mine := getattr(self, name)) not in (None, False, "")
+    @cached_property
+    def pairs(self) -> frozenset:
+        """The scope's filters as (name, value) pairs: a suggestion is in the scope when its
+        `_Row.keys` hold every one of them."""
+        return frozenset(
+            (name, _pk(value))
+            for name in FILTERS
+            if (value := getattr(self, name)) not in (None, False, "")
         )
 
-    def matches(self, facts: _SuggestionFacts, as_of: date) -> bool:
-        """The same choice as `suggestions()` plus `_load`'s unit rule, on loaded facts."""
-        return (
-            (self.term is None or facts.term_id == _pk(self.term))
-            and (self.meeting is None or facts.meeting_id == _pk(self.meeting))
-            and (not self.channel or facts.channel == self.channel)
-            and (self.category is None or facts.category_id == _pk(self.category))
-            and (not self.key_only or facts.is_key)
-            and (
-                (self.unit is None and self.system is None)
-                or any(self.answers(a) and a.assigned_on <= as_of for a in facts.assignments)
-            )
-        )
+    @cached_property
+    def wanted(self) -> frozenset:
+        """The `_Row.keys` a suggestion of the scope holds: its `pairs`, with a unit and a
+        system asked for together as one pair (one assignment must answer for both)."""
+        if self.unit is None or self.system is None:
+            return self.pairs
+        both = ("unit_system", (_pk(self.unit), self.system))
+        return self.pairs - {("unit", _pk(self.unit)), ("system", self.system)} | {both}
+
+    def narrower(self, sub: Scope) -> bool:
+        """Whether `sub` keeps every filter of this scope (and may add its own)."""
+        return self.pairs <= sub.pairs
 
     def suggestions(self):
         qs = Suggestion.objects.all()
@@ -189,7 +196,9 @@ class _AssignmentFacts:
     def in_force(self, d: date) -> bool:
         return self.assigned_on <= d and (self.ended_on is None or self.ended_on > d)
 
-    @property
+    # The properties below read only rows dated ≤ D, complete once `_load` has filled them:
+    # each is worked out once per load.
+    @cached_property
     def round(self) -> int:
         """Round at D: each 不满意 dated ≤ D reopens the assignment for one more round."""
         return 1 + sum(1 for *_, verdict in self.feedback if verdict == Verdict.DISSATISFIED)
@@ -197,17 +206,21 @@ class _AssignmentFacts:
     def round_replies(self, round_: int) -> list:
         return sorted(r for r in self.replies if r[2] == round_)
 
-    @property
+    @cached_property
+    def _current_replies(self) -> list:
+        return self.round_replies(self.round)
+
+    @cached_property
     def answer(self):
         """The first reply of the current round dated ≤ D: it answered, on time or not."""
-        replies = self.round_replies(self.round)
+        replies = self._current_replies
         return replies[0] if replies else None
 
-    @property
+    @cached_property
     def reply_in_force(self):
         """The latest reply of the current round dated ≤ D (a follow-up replaces the reply it
         superseded only from the follow-up's own date)."""
-        replies = self.round_replies(self.round)
+        replies = self._current_replies
         return replies[-1] if replies else None
 
     def deadline_on(self, round_: int, day: date) -> date:
@@ -218,7 +231,7 @@ class _AssignmentFacts:
         effective = [c for c in changes if c[1] <= day]
         return (effective or changes)[-1][2]
 
-    @property
+    @cached_property
     def on_time(self) -> bool:
         """Every round's first reply came on or before that round's deadline in force then."""
         for round_ in range(1, self.round + 1):
@@ -234,16 +247,16 @@ class _AssignmentFacts:
         """逾期: in force at D, no reply of the current round ≤ D, its deadline before D."""
         return self.in_force(d) and self.answer is None and self.deadline_on(self.round, d) < d
 
-    @property
+    @cached_property
     def latest_verdict(self) -> str | None:
         return max(self.feedback)[3] if self.feedback else None
 
-    @property
+    @cached_property
     def first_round_verdict(self) -> str | None:
         first = [f for f in self.feedback if f[2] == 1]
         return min(first)[3] if first else None
 
-    @property
+    @cached_property
     def current_round_verdict(self) -> str | None:
         current = [f for f in self.feedback if f[2] == self.round]
         return max(current)[3] if current else None
@@ -317,12 +330,14 @@ class _SuggestionFacts:
 
 
 def _load(scope: Scope, as_of: date) -> list[_SuggestionFacts]:
-    """1. The scope's rows dated ≤ D, in six queries, grouped per suggestion."""
+    """1. The scope's rows dated ≤ D, in six queries, grouped per suggestion (a unit or
+    system scope also holds suggestions whose assignment of it is made after D)."""
     suggestion_qs = scope.suggestions()
     ids = suggestion_qs.values("id")
     suggestions = {
         row[0]: _SuggestionFacts(*row)
-        for row in suggestion_qs.values_list(
+        # No model ordering (it joins the term to sort): these loads only group rows.
+        for row in suggestion_qs.order_by().values_list(
             "id",
             "category__name",
             "closed_on",
@@ -360,30 +375,40 @@ def _load(scope: Scope, as_of: date) -> list[_SuggestionFacts]:
         round_ = max(rounds[assignment_id], 1)
         assignments[assignment_id].changes.append((round_, effective_on, new_deadline))
 
-    for reply_id, assignment_id, round_, replied_on, result in Reply.objects.filter(
-        **in_scope, replied_on__lte=as_of, assignment__role__in=ANSWERING_ROLES
-    ).values_list("id", "assignment_id", "round", "replied_on", "result"):
+    for reply_id, assignment_id, round_, replied_on, result in (
+        Reply.objects.filter(
+            **in_scope, replied_on__lte=as_of, assignment__role__in=ANSWERING_ROLES
+        )
+        .order_by()
+        .values_list("id", "assignment_id", "round", "replied_on", "result")
+    ):
         assignments[assignment_id].replies.append((replied_on, reply_id, round_, result))
 
-    for feedback_id, assignment_id, round_, given_on, verdict in Feedback.objects.filter(
-        reply__assignment__suggestion_id__in=ids,
-        reply__assignment__role__in=ANSWERING_ROLES,
-        given_on__lte=as_of,
-    ).values_list("id", "reply__assignment_id", "reply__round", "given_on", "result_verdict"):
+    for feedback_id, assignment_id, round_, given_on, verdict in (
+        Feedback.objects.filter(
+            reply__assignment__suggestion_id__in=ids,
+            reply__assignment__role__in=ANSWERING_ROLES,
+            given_on__lte=as_of,
+        )
+        .order_by()
+        .values_list("id", "reply__assignment_id", "reply__round", "given_on", "result_verdict")
+    ):
         assignments[assignment_id].feedback.append((given_on, feedback_id, round_, verdict))
 
-    for assignment_id, contacted_on in Contact.objects.filter(
-        **in_scope,
-        assignment__role__in=ANSWERING_ROLES,
-        kind=Contact.Kind.FACE,
-        contacted_on__lte=as_of,
-    ).values_list("assignment_id", "contacted_on"):
+    for assignment_id, contacted_on in (
+        Contact.objects.filter(
+            **in_scope,
+            assignment__role__in=ANSWERING_ROLES,
+            kind=Contact.Kind.FACE,
+            contacted_on__lte=as_of,
+        )
+        .order_by()
+        .values_list("assignment_id", "contacted_on")
+    ):
         assignments[assignment_id].face_contacts.append(contacted_on)
 
-    facts = list(suggestions.values())
-    if scope.unit is not None or scope.system is not None:
-        facts = [s for s in facts if scope.matches(s, as_of)]
-    return facts
+    # The unit/system rule (an answering assignment made ≤ D) is applied on the derived rows.
+    return list(suggestions.values())
 
 
 # --- suggestion figures ----------------------------------------------------------------------
@@ -471,7 +496,8 @@ class Figures:
 def compute(*, scope: Scope, as_of: date) -> Figures:
     """Every suggestion figure of DESIGN.md §5 for `scope` as of `as_of` (D).
 
-    Counts are of suggestions (逾期数 excepted), each defined on `_SuggestionFacts`:
+    Counts are of suggestions (逾期数 excepted), each defined on `_SuggestionFacts` and derived
+    once per suggestion into a `_Row` (`_derive`):
     - 交办数 `is_assigned`; 答复数 `is_replied`; 按期 `is_on_time` (of replied);
       办结 `is_closed` (rate of assigned); class `result` (shares of replied);
     - 满意/基本满意 `latest_verdict`, over the suggestions with feedback ≤ D;
@@ -482,7 +508,10 @@ def compute(*, scope: Scope, as_of: date) -> Figures:
     - 提出: suggestions with submitted_on ≤ D (the base of "交由办理…占总数的99%");
     - category shares: assigned suggestions per category, of all assigned in the scope.
     """
-    return _compute(_load(scope, as_of), scope=scope, as_of=as_of)
+    tally = _Tally(scope)
+    for row in _rows(scope, as_of):
+        tally.add(row)
+    return tally.figures(as_of)
 
 
 def compute_many(
@@ -490,56 +519,226 @@ def compute_many(
 ) -> tuple[Figures, dict[Scope, Figures], list[UnitRow]]:
     """`compute` for `scope` and for each narrower scope in `within`, and `unit_figures` for
     `scope`, from a single load of `scope` (six queries however many scopes): the rollup's
-    path and the dashboards' live path give the same numbers as one `compute` per scope."""
-    facts = _load(scope, as_of)
-    figures = {}
+    path and the dashboards' live path give the same numbers as one `compute` per scope.
+
+    Each suggestion's facts are derived once; one pass over them counts every scope: a
+    suggestion is added to the scopes whose filters its `_Row.keys` hold (looked up by one
+    of each scope's own filters, so the pass costs the suggestions' keys, not the scopes)."""
+    rows = _rows(scope, as_of)
+    whole = _Tally(scope)
+    tallies, same, by_pair = {}, [], defaultdict(list)
     for sub in within:
         if not scope.narrower(sub):
             raise ValueError(f"{sub} does not lie within {scope}")
-        chosen = [s for s in facts if sub.matches(s, as_of)]
-        figures[sub] = _compute(chosen, scope=sub, as_of=as_of)
-    whole = _compute(facts, scope=scope, as_of=as_of)
-    return whole, figures, _unit_rows(facts, scope=scope, as_of=as_of)
+        if sub in tallies:
+            continue
+        tallies[sub] = tally = _Tally(sub)
+        extra = sub.wanted - scope.wanted
+        if extra:
+            by_pair[next(iter(extra))].append((sub.wanted, tally))
+        else:
+            same.append(tally)
+    for row in rows:
+        whole.add(row)
+        for tally in same:
+            tally.add(row)
+        for key in row.keys:
+            for pairs, tally in by_pair.get(key, ()):
+                if pairs <= row.keys:
+                    tally.add(row)
+    figures = {sub: tally.figures(as_of) for sub, tally in tallies.items()}
+    return whole.figures(as_of), figures, _unit_rows(rows, scope=scope)
 
 
 def empty(*, scope: Scope, as_of: date) -> Figures:
     """The figures of a scope without suggestions (every count 0, every rate "—")."""
-    return _compute([], scope=scope, as_of=as_of)
+    return _Tally(scope).figures(as_of)
 
 
-def _compute(facts: list[_SuggestionFacts], *, scope: Scope, as_of: date) -> Figures:
-    d = as_of
-    assigned = [s for s in facts if s.is_assigned(d)]
-    replied = [s for s in assigned if s.is_replied(d)]
-    results = {letter: 0 for letter in RESULTS}
-    for s in replied:
-        results[s.result(d)] += 1
-    latest = [v for v in (s.latest_verdict(d) for s in assigned) if v]
-    first = [v for v in (s.first_round_verdict(d) for s in assigned) if v]
-    categories = defaultdict(int)
-    for s in assigned:
-        categories[s.category] += 1
-    return Figures(
-        scope=scope,
-        as_of=d,
-        submitted=sum(1 for s in facts if s.submitted_on and s.submitted_on <= d),
-        assigned=len(assigned),
-        replied=len(replied),
-        on_time=sum(1 for s in replied if s.is_on_time(d)),
-        closed=sum(1 for s in assigned if s.is_closed(d)),
-        results=results,
-        with_feedback=len(latest),
-        verdicts={v: latest.count(v) for v in Verdict.values},
-        with_first_feedback=len(first),
-        first_verdicts={v: first.count(v) for v in Verdict.values},
-        replied_with_feedback=sum(1 for s in replied if s.latest_verdict(d)),
-        face_to_face=sum(1 for s in replied if s.had_face_contact(d)),
-        overdue=sum(1 for s in facts for a in s.assignments if a.overdue(d) and scope.answers(a)),
-        by_category=[
-            CategoryShare(name, n, Rate(n, len(assigned)))
-            for name, n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0] or ""))
-        ],
+# --- the facts of one suggestion at D, derived once ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _AssignmentRow:
+    """An answering assignment's facts at D, each from its `_AssignmentFacts` definition."""
+
+    unit_id: int
+    unit_system: str
+    in_force: bool
+    answered: bool  # `answer` is not None: a reply of the current round ≤ D
+    on_time: bool  # answered and `on_time`
+    overdue: bool
+    result: str | None  # the class of `reply_in_force`, when answered
+    latest_verdict: str | None
+
+    @property
+    def counted(self) -> tuple:  # what a unit row counts of it
+        return (self.answered, self.on_time, self.overdue, self.result, self.latest_verdict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """A suggestion's facts at D, each from its `_SuggestionFacts` definition (`_derive`):
+    every figure of every scope counts these, and `figure_members` lists them."""
+
+    id: int
+    keys: frozenset  # the (filter, value) pairs of the scopes it is in (see `Scope.pairs`)
+    category: str | None
+    submitted: bool  # submitted_on ≤ D
+    assigned: bool  # is_assigned
+    replied: bool  # is_replied
+    on_time: bool  # replied and is_on_time
+    closed: bool  # assigned and is_closed
+    result: str | None  # result, when replied
+    latest_verdict: str | None  # latest_verdict, when assigned
+    first_verdict: str | None  # first_round_verdict, when assigned
+    face: bool  # replied and had_face_contact
+    overdue: int  # answering assignments overdue at D
+    assignments: tuple  # _AssignmentRow of its answering assignments
+
+    @property
+    def counted(self) -> tuple:  # what a scope's suggestion counts read of it
+        return (
+            self.submitted,
+            self.assigned,
+            self.replied,
+            self.on_time,
+            self.closed,
+            self.result,
+            self.latest_verdict,
+            self.first_verdict,
+            self.face,
+            self.category,
+        )
+
+
+def _derive_assignment(a: _AssignmentFacts, d: date) -> _AssignmentRow:
+    answered = a.answer is not None
+    return _AssignmentRow(
+        unit_id=a.unit_id,
+        unit_system=a.unit_system,
+        in_force=a.in_force(d),
+        answered=answered,
+        on_time=answered and a.on_time,
+        overdue=a.overdue(d),
+        result=a.reply_in_force[3] if answered else None,
+        latest_verdict=a.latest_verdict,
     )
+
+
+def _derive(s: _SuggestionFacts, d: date) -> _Row:
+    """2-3. The suggestion's facts at D, each worked out once."""
+    assigned = s.is_assigned(d)
+    replied = assigned and s.is_replied(d)
+    assignments = tuple(_derive_assignment(a, d) for a in s.assignments)
+    keys = {
+        ("term", s.term_id),
+        ("meeting", s.meeting_id),
+        ("channel", s.channel),
+        ("category", s.category_id),
+    }
+    if s.is_key:
+        keys.add(("key_only", True))
+    for a in s.assignments:
+        if a.assigned_on <= d:  # a unit's scope: an answering assignment of it made ≤ D
+            keys.add(("unit", a.unit_id))
+            keys.add(("system", a.unit_system))
+            keys.add(("unit_system", (a.unit_id, a.unit_system)))
+    return _Row(
+        id=s.id,
+        keys=frozenset(keys),
+        category=s.category,
+        submitted=s.submitted_on is not None and s.submitted_on <= d,
+        assigned=assigned,
+        replied=replied,
+        on_time=replied and s.is_on_time(d),
+        closed=assigned and s.is_closed(d),
+        result=s.result(d) if replied else None,
+        latest_verdict=s.latest_verdict(d) if assigned else None,
+        first_verdict=s.first_round_verdict(d) if assigned else None,
+        face=replied and s.had_face_contact(d),
+        overdue=sum(1 for a in assignments if a.overdue),
+        assignments=assignments,
+    )
+
+
+def _rows(scope: Scope, as_of: date) -> list[_Row]:
+    """The scope's suggestions' facts at D: one load, one derivation per suggestion."""
+    wanted = scope.wanted
+    rows = (_derive(s, as_of) for s in _load(scope, as_of))
+    return [r for r in rows if wanted <= r.keys]
+
+
+class _Tally:
+    """4. One scope's counts: its suggestions by what the figures read of them (a handful of
+    distinct combinations), and its overdue assignments."""
+
+    __slots__ = ("scope", "counted", "overdue", "every_unit")
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
+        self.counted = defaultdict(int)
+        self.overdue = 0
+        self.every_unit = scope.unit is None and scope.system is None
+
+    def add(self, row: _Row) -> None:
+        self.counted[row.counted] += 1
+        if row.overdue:
+            if self.every_unit:
+                self.overdue += row.overdue
+            else:
+                self.overdue += sum(
+                    1 for a in row.assignments if a.overdue and self.scope.answers(a)
+                )
+
+    def figures(self, as_of: date) -> Figures:
+        submitted = assigned = replied = on_time = closed = 0
+        with_feedback = with_first = replied_with_feedback = face_to_face = 0
+        results = {letter: 0 for letter in RESULTS}
+        verdicts = {v: 0 for v in Verdict.values}
+        first_verdicts = {v: 0 for v in Verdict.values}
+        categories = defaultdict(int)
+        for counted, n in self.counted.items():
+            sub, asg, rep, ontime, clo, result, latest, first, face, category = counted
+            submitted += n if sub else 0
+            if not asg:
+                continue
+            assigned += n
+            closed += n if clo else 0
+            categories[category] += n
+            if latest:
+                with_feedback += n
+                verdicts[latest] += n
+            if first:
+                with_first += n
+                first_verdicts[first] += n
+            if rep:
+                replied += n
+                results[result] += n
+                on_time += n if ontime else 0
+                replied_with_feedback += n if latest else 0
+                face_to_face += n if face else 0
+        return Figures(
+            scope=self.scope,
+            as_of=as_of,
+            submitted=submitted,
+            assigned=assigned,
+            replied=replied,
+            on_time=on_time,
+            closed=closed,
+            results=results,
+            with_feedback=with_feedback,
+            verdicts=verdicts,
+            with_first_feedback=with_first,
+            first_verdicts=first_verdicts,
+            replied_with_feedback=replied_with_feedback,
+            face_to_face=face_to_face,
+            overdue=self.overdue,
+            by_category=[
+                CategoryShare(name, n, Rate(n, assigned))
+                for name, n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+            ],
+        )
 
 
 # --- unit figures ----------------------------------------------------------------------------
@@ -586,41 +785,49 @@ def unit_figures(*, scope: Scope, as_of: date) -> list[UnitRow]:
     """One row per unit with an answering assignment in force at D (only the scope's unit, or
     the units of its system, when it names one), in the ranking's order (`rank_units`):
     ranked units first, then the units below the minimum volume."""
-    return _unit_rows(_load(scope, as_of), scope=scope, as_of=as_of)
+    return _unit_rows(_rows(scope, as_of), scope=scope)
 
 
-def _unit_rows(facts: list[_SuggestionFacts], *, scope: Scope, as_of: date) -> list[UnitRow]:
-    d = as_of
+def _unit_rows(rows: list[_Row], *, scope: Scope) -> list[UnitRow]:
     minimum = settings.PORTAL["RANKING_MIN_ASSIGNMENTS"]
-    per_unit = defaultdict(list)
-    for s in facts:
-        for a in s.in_force(d):
-            if scope.answers(a):
-                per_unit[a.unit_id].append(a)
+    per_unit = defaultdict(lambda: defaultdict(int))
+    systems = {}
+    for row in rows:
+        for a in row.assignments:
+            if a.in_force and scope.answers(a):
+                per_unit[a.unit_id][a.counted] += 1
+                systems[a.unit_id] = a.unit_system
     names = dict(Unit.objects.filter(pk__in=list(per_unit)).values_list("pk", "name"))
-    rows = []
-    for unit_id, assignments in per_unit.items():
-        replied = [a for a in assignments if a.answer is not None]
-        verdicts = [a.latest_verdict for a in assignments if a.latest_verdict]
+    units = []
+    for unit_id, counted in per_unit.items():
+        assigned = replied = on_time = overdue = with_feedback = content = 0
         results = {letter: 0 for letter in RESULTS}
-        for a in replied:
-            results[a.reply_in_force[3]] += 1
-        rows.append(
+        for (answered, in_time, late, result, verdict), n in counted.items():
+            assigned += n
+            overdue += n if late else 0
+            if answered:
+                replied += n
+                on_time += n if in_time else 0
+                results[result] += n
+            if verdict:
+                with_feedback += n
+                content += n if verdict in CONTENT else 0
+        units.append(
             UnitRow(
                 unit_id=unit_id,
                 unit_name=names[unit_id],
-                unit_system=assignments[0].unit_system,
-                assigned=len(assignments),
-                replied=len(replied),
-                on_time=sum(1 for a in replied if a.on_time),
-                overdue=sum(1 for a in assignments if a.overdue(d)),
+                unit_system=systems[unit_id],
+                assigned=assigned,
+                replied=replied,
+                on_time=on_time,
+                overdue=overdue,
                 results=results,
-                with_feedback=len(verdicts),
-                content=sum(1 for v in verdicts if v in CONTENT),
-                ranked=len(assignments) >= minimum,
+                with_feedback=with_feedback,
+                content=content,
+                ranked=assigned >= minimum,
             )
         )
-    ranked, apart = rank_units(rows)
+    ranked, apart = rank_units(units)
     return ranked + apart
 
 
@@ -694,80 +901,50 @@ UNIT_TABLE = (
 
 # --- the suggestions behind a figure ---------------------------------------------------------
 
-# Each counted figure as a test on one suggestion's facts at D, built from the same
-# `_SuggestionFacts` / `_AssignmentFacts` definitions `compute` and `unit_figures` count with;
-# `figure_members` lists the suggestions that pass, so a dashboard tile and the list it links
-# to cannot disagree (tests/test_dashboards.py pins each length to the count).
-# Arguments: (suggestion facts, D, the scope).
+# Each counted figure as a test on one suggestion's facts at D (its `_Row`, derived once from
+# the `_SuggestionFacts` / `_AssignmentFacts` definitions that `compute` and `unit_figures`
+# count); `figure_members` lists the suggestions that pass, so a dashboard tile and the list
+# it links to cannot disagree (tests/test_dashboards.py pins each length to the count).
+# Arguments: (suggestion row, the scope).
 SUGGESTION_FIGURES = {
-    "submitted": ("提出", lambda s, d, scope: s.submitted_on is not None and s.submitted_on <= d),
-    "assigned": ("交办", lambda s, d, scope: s.is_assigned(d)),
-    "replied": ("已答复", lambda s, d, scope: s.is_replied(d)),
-    "on_time": ("按期答复", lambda s, d, scope: s.is_replied(d) and s.is_on_time(d)),
-    "closed": ("办结", lambda s, d, scope: s.is_assigned(d) and s.is_closed(d)),
+    "submitted": ("提出", lambda r, scope: r.submitted),
+    "assigned": ("交办", lambda r, scope: r.assigned),
+    "replied": ("已答复", lambda r, scope: r.replied),
+    "on_time": ("按期答复", lambda r, scope: r.on_time),
+    "closed": ("办结", lambda r, scope: r.closed),
     **{
-        f"result_{letter}": (
-            f"{letter}类",
-            lambda s, d, scope, letter=letter: s.is_replied(d) and s.result(d) == letter,
-        )
+        f"result_{letter}": (f"{letter}类", lambda r, scope, letter=letter: r.result == letter)
         for letter in RESULTS
     },
-    "with_feedback": (
-        "有反馈",
-        lambda s, d, scope: s.is_assigned(d) and s.latest_verdict(d) is not None,
-    ),
-    "satisfied": (
-        "满意",
-        lambda s, d, scope: s.is_assigned(d) and s.latest_verdict(d) == Verdict.SATISFIED,
-    ),
-    "basically": (
-        "基本满意",
-        lambda s, d, scope: s.is_assigned(d) and s.latest_verdict(d) == Verdict.BASICALLY,
-    ),
-    "content": (
-        "满意和基本满意",
-        lambda s, d, scope: s.is_assigned(d) and s.latest_verdict(d) in CONTENT,
-    ),
-    "with_first_feedback": (
-        "有初次反馈",
-        lambda s, d, scope: s.is_assigned(d) and s.first_round_verdict(d) is not None,
-    ),
-    "first_satisfied": (
-        "初次满意",
-        lambda s, d, scope: s.is_assigned(d) and s.first_round_verdict(d) == Verdict.SATISFIED,
-    ),
-    "first_content": (
-        "初次满意和基本满意",
-        lambda s, d, scope: s.is_assigned(d) and s.first_round_verdict(d) in CONTENT,
-    ),
-    "face_to_face": ("面商", lambda s, d, scope: s.is_replied(d) and s.had_face_contact(d)),
+    "with_feedback": ("有反馈", lambda r, scope: r.latest_verdict is not None),
+    "satisfied": ("满意", lambda r, scope: r.latest_verdict == Verdict.SATISFIED),
+    "basically": ("基本满意", lambda r, scope: r.latest_verdict == Verdict.BASICALLY),
+    "content": ("满意和基本满意", lambda r, scope: r.latest_verdict in CONTENT),
+    "with_first_feedback": ("有初次反馈", lambda r, scope: r.first_verdict is not None),
+    "first_satisfied": ("初次满意", lambda r, scope: r.first_verdict == Verdict.SATISFIED),
+    "first_content": ("初次满意和基本满意", lambda r, scope: r.first_verdict in CONTENT),
+    "face_to_face": ("面商", lambda r, scope: r.face),
     # 逾期数 counts assignments: the list holds the suggestions of the counted assignments.
     "overdue": (
         "有逾期交办",
-        lambda s, d, scope: any(a.overdue(d) and scope.answers(a) for a in s.assignments),
+        lambda r, scope: any(a.overdue and scope.answers(a) for a in r.assignments),
     ),
 }
 
 # A unit's figures (`UnitRow`) count its answering assignments in force at D; the list holds
-# their suggestions. Arguments: (assignment facts, D).
+# their suggestions. Argument: the assignment's row (`_AssignmentRow`).
 UNIT_FIGURES = {
-    "unit_assigned": ("本单位交办", lambda a, d: True),
-    "unit_replied": ("本单位已答复", lambda a, d: a.answer is not None),
-    "unit_on_time": ("本单位按期答复", lambda a, d: a.answer is not None and a.on_time),
-    "unit_overdue": ("本单位逾期", lambda a, d: a.overdue(d)),
-    "unit_solved": (
-        "本单位A类",
-        lambda a, d: a.answer is not None and a.reply_in_force[3] == "A",
-    ),
+    "unit_assigned": ("本单位交办", lambda a: True),
+    "unit_replied": ("本单位已答复", lambda a: a.answered),
+    "unit_on_time": ("本单位按期答复", lambda a: a.on_time),
+    "unit_overdue": ("本单位逾期", lambda a: a.overdue),
+    "unit_solved": ("本单位A类", lambda a: a.result == "A"),
     **{
-        f"unit_result_{letter}": (
-            f"本单位{letter}类",
-            lambda a, d, letter=letter: a.answer is not None and a.reply_in_force[3] == letter,
-        )
+        f"unit_result_{letter}": (f"本单位{letter}类", lambda a, letter=letter: a.result == letter)
         for letter in RESULTS[1:]
     },
-    "unit_with_feedback": ("本单位有反馈", lambda a, d: a.latest_verdict is not None),
-    "unit_content": ("本单位满意和基本满意", lambda a, d: a.latest_verdict in CONTENT),
+    "unit_with_feedback": ("本单位有反馈", lambda a: a.latest_verdict is not None),
+    "unit_content": ("本单位满意和基本满意", lambda a: a.latest_verdict in CONTENT),
 }
 
 FIGURE_CHOICES = [
@@ -779,15 +956,16 @@ def figure_members(*, scope: Scope, as_of: date, figure: str) -> list[int]:
     """Ids of the suggestions behind one figure for `scope` as of `as_of` (the same six queries
     as `compute`). Unit figures (`unit_…`) need `scope.unit`: the suggestions of that unit's
     assignments in force at D that the figure counts."""
-    d = as_of
-    facts = _load(scope, d)
+    rows = _rows(scope, as_of)
     unit_id = _pk(scope.unit)
     if figure in UNIT_FIGURES:
         if unit_id is None:
             raise ValueError("unit figures need a unit in the scope")
         test = UNIT_FIGURES[figure][1]
         return sorted(
-            s.id for s in facts if any(a.unit_id == unit_id and test(a, d) for a in s.in_force(d))
+            r.id
+            for r in rows
+            if any(a.unit_id == unit_id and a.in_force and test(a) for a in r.assignments)
         )
     test = SUGGESTION_FIGURES[figure][1]
-    return sorted(s.id for s in facts if test(s, d, scope))
+    return sorted(r.id for r in rows if test(r, scope))

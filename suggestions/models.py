@@ -254,6 +254,14 @@ class Suggestion(Recorded):
         indexes = [
             # Staff lists and figures filter by status within a term.
             models.Index(fields=["term", "status"], name="suggestion_term_status_idx"),
+            # Live figures of key suggestions (figures.Scope.suggestions with key_only, any
+            # channel) and the key board (dashboards.selectors.key_suggestions, per term).
+            models.Index(
+                fields=["term", "channel"], condition=Q(is_key=True), name="suggestion_key_idx"
+            ),
+            # Live figures of a channel within a term, with or without a second filter
+            # (figures.Scope.suggestions: the six loads select the scope's ids through it).
+            models.Index(fields=["term", "channel"], name="suggestion_term_channel_idx"),
         ]
 
     def __str__(self):

@@ -1,0 +1,98 @@
+"""The figures engine (issue 14) derives each suggestion's facts at D once and counts every
+scope from them: it gives the numbers of the engine it replaced (tests/figures_reference.py)
+for random scopes, days and workflow histories, and each figure's member list is as long as
+its count."""
+
+import datetime as dt
+import random
+from dataclasses import replace
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from suggestions import figures
+from suggestions.figures import Scope
+from suggestions.models import Assignment, Category, Channel, Suggestion
+from units.models import UnitSystem
+
+from . import figures_reference as reference
+from .test_figures_door import _random_steps, seed
+
+
+@pytest.fixture
+def seeded(db):
+    """Demo data; hypothesis runs every example on it (each example's steps are rolled back)."""
+    seed(scale=120)
+
+
+def _random_scope(rng: random.Random) -> Scope:
+    term_id = Suggestion.objects.values_list("term_id", flat=True).first()
+    choices = {
+        "meeting": [None, *Suggestion.objects.values_list("meeting_id", flat=True).distinct()],
+        "channel": [None, *Channel.values],
+        "category": [None, *Category.objects.values_list("pk", flat=True)],
+        "unit": [None, *Assignment.objects.values_list("unit_id", flat=True).distinct()],
+        "system": [None, *UnitSystem.values],
+        "key_only": [False, True],
+    }
+    chosen = {name: rng.choice(sorted(values, key=str)) for name, values in choices.items()}
+    # Mostly one or two filters, as the dashboards ask; sometimes everything at once.
+    keep = rng.sample(sorted(chosen), k=rng.choice([0, 1, 2, 2, 3, 6]))
+    return Scope(term=term_id, **{k: v for k, v in chosen.items() if k in keep})
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(seed_=st.integers(0, 10_000), steps=st.integers(0, 6), back=st.integers(0, 120))
+def test_the_engine_gives_the_reference_numbers_for_random_scopes_and_histories(
+    seeded, seed_, steps, back
+):
+    rng = random.Random(seed_)
+    with transaction.atomic():
+        _random_steps(rng, steps)
+        day = timezone.localdate() - dt.timedelta(days=back)
+        scope = _random_scope(rng)
+        within = [replace(scope, channel=c) for c in Channel.values if not scope.channel]
+        within += [replace(scope, system=x) for x in UnitSystem.values if not scope.system]
+        whole, subs, units = figures.compute_many(scope=scope, within=within, as_of=day)
+        old_whole, old_subs, old_units = reference.compute_many(
+            scope=scope, within=within, as_of=day
+        )
+        assert whole == old_whole, scope
+        assert subs == old_subs, scope
+        assert units == old_units, scope
+        assert figures.compute(scope=scope, as_of=day) == reference.compute(scope=scope, as_of=day)
+        for name, attribute in [
+            ("assigned", "assigned"),
+            ("replied", "replied"),
+            ("on_time", "on_time"),
+            ("closed", "closed"),
+            ("with_feedback", "with_feedback"),
+            ("with_first_feedback", "with_first_feedback"),
+            ("face_to_face", "face_to_face"),
+        ]:
+            members = figures.figure_members(scope=scope, as_of=day, figure=name)
+            assert len(members) == getattr(whole, attribute), (scope, name)
+        transaction.set_rollback(True)
+
+
+def test_a_suggestion_is_counted_once_in_each_scope_it_is_in(seeded):
+    """A 分办 suggestion with two answering units of one system counts once for the system and
+    once for each unit, as one `compute` per scope does."""
+    day = timezone.localdate()
+    term_id = Suggestion.objects.values_list("term_id", flat=True).first()
+    whole = Scope(term=term_id)
+    within = [Scope(term=term_id, system=s) for s in UnitSystem.values]
+    within += [
+        Scope(term=term_id, unit=u)
+        for u in Assignment.objects.values_list("unit_id", flat=True).distinct()
+    ]
+    _, subs, _ = figures.compute_many(scope=whole, within=within, as_of=day)
+    for sub in within:
+        assert subs[sub] == reference.compute(scope=sub, as_of=day), sub
