@@ -301,3 +301,47 @@ def test_staff_with_the_admin_calendar_rights_see_the_warning_on_a_phone(page, l
     log_in(page, live_server, admin)
     assert "尚未录入" in page.locator(".banner.warning").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+LONG_UNIT = "市住房和城乡建设局(市人民防空办公室、市地震局、市城市管理综合行政执法局)"
+
+# How tall the select must be to show its chosen label whole: the label's width on one line,
+# over the width the select gives it, in lines of text.
+LABEL_SHOWN_JS = """(el) => {
+  const cs = getComputedStyle(el);
+  const probe = document.createElement("span");
+  probe.textContent = el.options[el.selectedIndex].text;
+  probe.style.font = cs.font;
+  probe.style.whiteSpace = "nowrap";
+  probe.style.position = "absolute";
+  document.body.append(probe);
+  const need = probe.getBoundingClientRect().width;
+  probe.remove();
+  const inner = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const lines = Math.ceil(need / inner);
+  const text = el.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom);
+  return {lines, enough: text >= lines * parseFloat(cs.fontSize) * 1.1};
+}"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["390", "1366"])
+def test_a_long_option_label_is_shown_whole(page, live_server, people, journey, viewport):
+    people.unit.name = LONG_UNIT
+    people.unit.save()
+    journey.assigned()
+    page.set_viewport_size(viewport)
+    log_in(page, live_server, people.staff)
+    page.goto(f"{live_server.url}/suggestions/?unit={people.unit.pk}")
+    select = page.locator("form.filters select[name=unit]")
+    shown = select.evaluate(LABEL_SHOWN_JS)
+    assert shown["lines"] >= 2, "the label fits one line: this test would prove nothing"
+    assert shown["enough"], shown
+    # Opened, the list shows the option inside the screen.
+    select.click()
+    option = page.locator("form.filters select[name=unit] option", has_text=LONG_UNIT)
+    box = option.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    assert option.evaluate("o => o.scrollWidth <= o.clientWidth")
+    screenshot(page, f"mobile-long-option-{viewport['width']}")
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
