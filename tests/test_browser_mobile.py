@@ -123,7 +123,8 @@ def build_data(people, journey):
         "reply": reply,
         "accepted": Assignment.objects.get(state=Assignment.State.ACCEPTED, unit=unit),
         "pending": Assignment.objects.filter(state=Assignment.State.ASSIGNED, unit=unit).first(),
-        "submitted": journey.submitted(title="关于完善城市慢行系统的建议"),
+        "submitted": journey.submitted(title="关于完善城市慢行系统的建议"),  # 立案 form
+        "registered": journey.registered(title="关于增加城区公共停车泊位的建议"),  # to assign
     }
 
 
@@ -171,8 +172,9 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
         ("home", "/"),
         ("list", "/suggestions/"),
         ("suggestion", f"/suggestions/{data['replied'].pk}/"),
+        ("suggestion-to-register", f"/suggestions/{data['submitted'].pk}/"),
         ("create", "/suggestions/new/"),
-        ("assign", f"/suggestions/{data['replied'].pk}/assign/"),
+        ("assign", f"/suggestions/{data['registered'].pk}/assign/"),
         ("requests", "/suggestions/requests/"),
         ("imports", "/imports/"),
         ("reminders", "/notifications/reminders/"),
@@ -199,8 +201,10 @@ def check_pages(page, live_server, role, viewport, paths):
     page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     problems = []
     for name, path in paths:
-        page.goto(f"{live_server.url}{path}")
+        response = page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("load")
+        if response.status != 200:
+            problems.append(f"{name}: answered {response.status}")
         widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
             problems.append(f"{name}: scrolls sideways ({widths[0]} > {widths[1]} px)")
