@@ -42,6 +42,9 @@ class Column:
     # A fixed list offered as a drop-down in the template.
     choices: tuple[str, ...] = ()
     width: int = 14
+    # The example values the note gives ("如 …"): each one passes the check
+    # (tests/test_imports_examples.py feeds them to the validator).
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,13 +75,21 @@ class SheetSpec:
 
 
 YES_NO = (YES, NO)
+TERM_NOTE = "届的名称,或写作“第13届”“市第13届”,或届次数字(如 13)"
+TERM_EXAMPLES = ("第13届", "市第13届", "13")
 
 SUGGESTIONS = SheetSpec(
     kind=ImportKind.SUGGESTIONS,
     title="代表建议",
     columns=(
-        Column("届次", "term", True, "届的名称(如“市第13届”)或届次数字(如 13)", width=12),
-        Column("会议", "meeting", False, "本届会议名称(如“第3次会议”)或次数;闭会期间可空"),
+        Column("届次", "term", True, TERM_NOTE, width=12, examples=TERM_EXAMPLES),
+        Column(
+            "会议",
+            "meeting",
+            False,
+            "本届会议名称(如“第3次会议”,或“填写说明”所列的全称)或次数(如 3);闭会期间可空",
+            examples=("第3次会议", "3"),
+        ),
         Column("编号", "number", False, "本届内的编号(正整数);空则自动编号", width=8),
         Column(
             "类别",
@@ -98,7 +109,14 @@ SUGGESTIONS = SheetSpec(
             "本届代表姓名;同名时写成“姓名(代表团)”",
         ),
         Column("附议代表", "co_signers", False, "本届代表姓名,以“、”分隔", width=30),
-        Column("提出日期", "submitted_on", False, "如 2026-03-01;空则为导入当天", width=12),
+        Column(
+            "提出日期",
+            "submitted_on",
+            False,
+            "如 2026-03-01;空则为导入当天",
+            width=12,
+            examples=("2026-03-01",),
+        ),
         Column(
             "立案日期",
             "registered_on",
@@ -121,7 +139,7 @@ DEPUTIES = SheetSpec(
     kind=ImportKind.DEPUTIES,
     title="代表",
     columns=(
-        Column("届次", "term", True, "届的名称(如“市第13届”)或届次数字(如 13)", width=12),
+        Column("届次", "term", True, TERM_NOTE, width=12, examples=TERM_EXAMPLES),
         Column("姓名", "name", True, "同一届同一代表团内不能重名", width=10),
         Column("性别", "gender", False, "男 / 女", choices=tuple(Deputy.Gender.labels), width=6),
         Column("代表团", "delegation", False, "本届代表团名称;新名称将新建代表团"),

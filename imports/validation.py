@@ -154,6 +154,29 @@ def _sort(plan: Plan, spec: SheetSpec) -> None:
     plan.errors.sort(key=lambda e: (e["row"], order.get(e["column"], -1)))
 
 
+_CHINESE_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"两": 2}
+
+
+def ordinal(written: str) -> int | None:
+    """13 from "13", "十三" or "一三"; None for anything else (numbers up to 99)."""
+    if written.isdigit():
+        return int(written)
+    if not written or any(c not in _CHINESE_DIGITS and c != "十" for c in written):
+        return None
+    if "十" not in written:
+        return int("".join(str(_CHINESE_DIGITS[c]) for c in written))
+    tens, _, ones = written.partition("十")
+    if "十" in ones or len(tens) > 1 or len(ones) > 1:
+        return None
+    return (_CHINESE_DIGITS[tens] if tens else 1) * 10 + (_CHINESE_DIGITS[ones] if ones else 0)
+
+
+# How the 填写说明 sheet lets people write a term and a meeting: "市第13届", "第十三届", "13届";
+# "第3次会议", "第三次", "3".
+_TERM_WRITTEN = re.compile(r"^\D*?第?([0-9]+|[〇一二两三四五六七八九十]+)届$")
+_MEETING_WRITTEN = re.compile(r"^第?([0-9]+|[〇一二两三四五六七八九十]+)次(?:会议)?$")
+
+
 def _terms() -> dict[str, Term]:
     terms = {}
     for term in Term.objects.all():
@@ -166,10 +189,33 @@ def _term(row: Row, terms: dict[str, Term]) -> Term | None:
     key = row.read("term", excel.text)
     if not key:
         return None
-    term = terms.get(key) or terms.get(key.removeprefix("第").removesuffix("届"))
+    term = terms.get(key)
+    match = _TERM_WRITTEN.match(key)
+    if term is None and match:
+        number = ordinal(match.group(1))
+        term = terms.get(str(number)) if number is not None else None
     if term is None:
         row.error("term", f"未找到届次“{key}”,请先在管理后台录入")
     return term
+
+
+def _meetings() -> dict[tuple[int, str], Meeting]:
+    """A term's meetings by name, by number, and by the full name the 填写说明 sheet lists
+    (the term's name followed by the meeting's)."""
+    meetings = {}
+    for meeting in Meeting.objects.select_related("term"):
+        for written in (meeting.name, str(meeting.number), str(meeting)):
+            meetings[(meeting.term_id, written)] = meeting
+    return meetings
+
+
+def _meeting(meetings: dict, term: Term, written: str) -> Meeting | None:
+    meeting = meetings.get((term.pk, written))
+    match = _MEETING_WRITTEN.match(written)
+    if meeting is None and match:
+        number = ordinal(match.group(1))
+        meeting = meetings.get((term.pk, str(number))) if number is not None else None
+    return meeting
 
 
 # --- deputies by name ---------------------------------------------------------------------
@@ -240,10 +286,7 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
     spec = excel.SUGGESTIONS
     plan = Plan(kind=spec.kind)
     terms = _terms()
-    meetings = {}
-    for meeting in Meeting.objects.all():
-        meetings[(meeting.term_id, meeting.name)] = meeting
-        meetings[(meeting.term_id, str(meeting.number))] = meeting
+    meetings = _meetings()
     categories = {c.name: c for c in Category.objects.all()}
     deputies = DeputyNames()
     earliest = dates.earliest_day()
@@ -254,7 +297,7 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
         meeting = None
         meeting_key = row.read("meeting", excel.text)
         if meeting_key and term is not None:
-            meeting = meetings.get((term.pk, meeting_key))
+            meeting = _meeting(meetings, term, meeting_key)
             if meeting is None:
                 row.error("meeting", f"{term.name}没有会议“{meeting_key}”")
         category = None

@@ -78,7 +78,8 @@ def reply_posted(reply: Reply) -> None:
     assignment = reply.assignment
     suggestion = assignment.suggestion
     title = f"{assignment.unit.name}已答复:{_label(suggestion)}"
-    body = f"答复类别:{reply.result}类({reply.get_result_display()})。"
+    # The label already starts with its letter ("A类 已解决或采纳").
+    body = f"答复类别:{reply.get_result_display()}。"
     lead_user = suggestion.lead_deputy.user if suggestion.lead_deputy.user_id else None
     if lead_user:
         notify(

@@ -9,8 +9,13 @@ from .forms import PublicSearchForm
 
 
 def public_replies(request):
-    # Any year since the portal's calendar begins may be asked for, found or not.
-    years = range(timezone.localdate().year, 2003, -1)
+    # The filter offers the years that have published replies. A link may still ask for any
+    # year since the portal's calendar begins: it is kept (and answers none) rather than
+    # silently showing every year.
+    years = selectors.public_reply_years()
+    asked = request.GET.get("year", "")
+    if asked.isdigit() and 2004 <= int(asked) <= timezone.localdate().year:
+        years = sorted({*years, int(asked)}, reverse=True)
     form = PublicSearchForm(request.GET or None, years=years)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     replies = selectors.public_replies(

@@ -314,9 +314,21 @@ def suggestion_page(*, user, pk) -> SuggestionPage:
     )
 
 
+# A suggestion's change of state that the workflow records beside the step causing it, in
+# the same action: 交办 after its 交办承办单位 rows, 全部答复 after the last lead reply, 重新办理
+# of the suggestion after the assignment's. People see one step, so the timeline shows it on
+# that step's line instead of a second line saying the same thing.
+_STATE_EVENT_AFTER = {
+    "suggestion.assign": ({"assignment.create"}, "建议已交办"),
+    "suggestion.replied": ({"reply.post"}, "建议已全部答复"),
+    "suggestion.rehandle": ({"assignment.rehandle"}, "建议转入重新办理"),
+}
+
+
 def suggestion_timeline(suggestion: Suggestion, *, user) -> list[dict]:
-    """The audit events of a suggestion, oldest first, as lines people can read. A unit's
-    users see the suggestion's own events and their unit's, not other units'."""
+    """The audit events of a suggestion, oldest first, as lines people can read: one line
+    per step (see `_STATE_EVENT_AFTER`). A unit's users see the suggestion's own events and
+    their unit's, not other units'."""
     events = AuditEvent.objects.filter(suggestion=suggestion).select_related(
         "actor", "assignment__unit"
     )
@@ -325,18 +337,30 @@ def suggestion_timeline(suggestion: Suggestion, *, user) -> list[dict]:
             Q(assignment__isnull=True)
             | Q(assignment__in=access.assignments_visible_to(user).values("pk"))
         )
-    return [
-        {
-            "at": event.at,
-            # The day it happened, shown apart when it was recorded later (DESIGN.md §7).
-            "day": event.day,
-            "entered_later": event.entered_later,
-            "label": AUDIT_ACTION_LABELS.get(event.action, event.action),
-            "actor": event.actor.display_name if event.actor else "系统",
-            "detail": _event_detail(event),
-        }
-        for event in events
-    ]
+    lines, previous = [], None
+    for event in events:
+        causes, note = _STATE_EVENT_AFTER.get(event.action, ((), ""))
+        if (
+            previous is not None
+            and previous.action in causes
+            and previous.actor_id == event.actor_id
+            and previous.day == event.day
+        ):
+            lines[-1]["detail"] = ",".join(p for p in (lines[-1]["detail"], note) if p)
+            continue
+        lines.append(
+            {
+                "at": event.at,
+                # The day it happened, shown apart when it was recorded later (DESIGN.md §7).
+                "day": event.day,
+                "entered_later": event.entered_later,
+                "label": AUDIT_ACTION_LABELS.get(event.action, event.action),
+                "actor": event.actor.display_name if event.actor else "系统",
+                "detail": _event_detail(event),
+            }
+        )
+        previous = event
+    return lines
 
 
 _ROLE_LABELS = dict(Assignment.Role.choices)
@@ -575,6 +599,13 @@ def replies_awaiting_feedback(*, user) -> list:
 
 
 # --- the public page -----------------------------------------------------------------------
+
+
+def public_reply_years() -> list[int]:
+    """The years with a published reply, newest first: what the public page's year filter
+    offers. One query."""
+    dates = Reply.objects.filter(Reply.published_q()).dates("replied_on", "year", order="DESC")
+    return [d.year for d in dates]
 
 
 def public_replies(*, category=None, year=None, text: str = "") -> QuerySet:

@@ -36,6 +36,7 @@ def test_a_unit_user_changes_their_password_on_a_phone(page, live_server, people
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
 
+    page.click("#menu-toggle")  # on a phone the account links sit behind the menu button
     page.click("text=修改密码")
     page.wait_for_url(f"{live_server.url}/accounts/password/")
     fits = "document.documentElement.scrollWidth <= window.innerWidth"

@@ -1,6 +1,8 @@
 """The login page and the home page."""
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
 from django.utils import timezone
 
 from suggestions.models import CalendarYear
@@ -73,18 +75,58 @@ def _missing_years_banner(client, user):
     return "的法定节假日和调休安排尚未录入" in client.get("/").content.decode()
 
 
-def test_staff_are_warned_when_next_years_calendar_is_missing(client, people):
+def _next_year_not_entered():
     CalendarYear.objects.filter(year=timezone.localdate().year + 1).delete()
-    assert _missing_years_banner(client, people.staff)
 
 
-def test_no_warning_once_the_years_are_entered(client, people):
+@pytest.fixture
+def calendar_keeper(people):
+    """Committee staff who also keep the holiday calendar in the admin."""
+    user = people.staff
+    user.is_staff = True
+    user.save()
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="suggestions",
+            codename__in=["add_calendarday", "add_calendaryear"],
+        )
+    )
+    return user
+
+
+def test_staff_who_can_enter_the_calendar_are_warned_when_next_year_is_missing(
+    client, calendar_keeper
+):
+    _next_year_not_entered()
+    login(client, calendar_keeper)
+    page = client.get("/").content.decode()
+    assert f"{timezone.localdate().year + 1}年的法定节假日和调休安排尚未录入" in page
+    assert reverse("admin:suggestions_calendaryear_changelist") in page
+
+
+def test_the_warning_goes_once_the_year_is_entered(client, calendar_keeper):
+    _next_year_not_entered()
+    assert _missing_years_banner(client, calendar_keeper)
     today = timezone.localdate()
     for year in (today.year, today.year + 1):
         CalendarYear.objects.get_or_create(year=year)
+    assert not _missing_years_banner(client, calendar_keeper)
+
+
+def test_committee_staff_without_admin_access_to_the_calendar_are_not_warned(client, people):
+    _next_year_not_entered()
+    assert not _missing_years_banner(client, people.staff)  # no admin access at all
+    people.staff.is_staff = True  # admin access, but not to the calendar
+    people.staff.save()
     assert not _missing_years_banner(client, people.staff)
 
 
+def test_leaders_and_deputies_are_not_shown_the_calendar_warning(client, people):
+    _next_year_not_entered()
+    assert not _missing_years_banner(client, people.leader)
+    assert not _missing_years_banner(client, people.deputy_user)
+
+
 def test_units_are_not_shown_the_calendar_warning(client, people):
-    CalendarYear.objects.filter(year=timezone.localdate().year + 1).delete()
+    _next_year_not_entered()
     assert not _missing_years_banner(client, people.unit_user)

@@ -1,4 +1,26 @@
 // Progressive enhancement only: every form works without this file.
+
+// The phone menu: set up at once (this file loads at the end of <body>), so the navigation
+// is folded before the first paint. Without JavaScript the button stays hidden (CSS shows it
+// only under .menu-ready) and every link is shown.
+(function () {
+  var bar = document.getElementById("topbar");
+  var toggle = document.getElementById("menu-toggle");
+  if (!bar || !toggle) { return; }
+  var setOpen = function (open) {
+    bar.classList.toggle("open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  };
+  bar.classList.add("menu-ready");
+  toggle.addEventListener("click", function () { setOpen(!bar.classList.contains("open")); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && bar.classList.contains("open")) {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+})();
+
 document.addEventListener("DOMContentLoaded", function () {
   if (window.TomSelect) {
     document.querySelectorAll("select.picker").forEach(function (el) {

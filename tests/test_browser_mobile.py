@@ -1,0 +1,351 @@
+"""In Chromium, every page a deputy, a unit user, a leader, staff and the public use, on a
+phone (390×844) and on a laptop (1366×900): no page scrolls sideways, text keeps WCAG AA
+contrast, controls on a phone are at least 40 px tall, and nothing answers 404 (the favicon).
+Screenshots go to test-artifacts/mobile-<role>-<width>-<page>.png."""
+
+import datetime as dt
+import re
+
+import pytest
+
+from notifications.services import notify
+from suggestions import workflow
+from suggestions.models import Assignment
+
+from .conftest import screenshot
+from .factories import PASSWORD, UserFactory, category
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 900}
+
+LONG_TITLE = "关于进一步加强城区老旧小区加装电梯工作统筹协调并完善后续维护保养资金保障机制的建议"
+
+# Computed in the page: for every visible element with its own text, the contrast of its
+# colour against the background it is drawn on (semi-transparent layers and the opacity of
+# ancestors blended in, as the eye sees them). WCAG 2.x: 4.5:1, 3:1 for large text.
+CONTRAST_JS = """() => {
+  const parse = (c) => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return [0, 0, 0, 0];
+    const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (top, bottom) => {
+    const a = top[3];
+    return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat([1]);
+  };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const bg = parse(getComputedStyle(e).backgroundColor);
+      if (bg[3] > 0) { layers.push(bg); if (bg[3] >= 1) break; }
+    }
+    let color = [255, 255, 255, 1];
+    for (let i = layers.length - 1; i >= 0; i--) color = over(layers[i], color);
+    return color;
+  };
+  const bad = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.closest("script, style, .chart, option, select, .ts-dropdown")) continue;
+    const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden") continue;
+    let opacity = 1;
+    for (let e = el; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+    const bg = background(el);
+    const fg = parse(style.color);
+    const seen = over([fg[0], fg[1], fg[2], fg[3] * opacity], bg);
+    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+    const r = ratio(seen, bg);
+    if (r < need) bad.push(`${el.tagName.toLowerCase()}.${el.className} “${el.textContent.trim().slice(0, 20)}” ${r.toFixed(2)}:1`);
+  }
+  return bad;
+}"""
+
+# On a phone, what a finger presses: buttons, links styled as buttons, tabs, the menu, the
+# pager, and form fields (a check box or radio button is pressed through its label row).
+TARGETS_JS = """() => {
+  const sel = "button, .button, .tab, .topbar a, .menu-toggle, .pager a, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea, .ts-control";
+  const bad = [];
+  for (const el of document.querySelectorAll(sel)) {
+    if (!el.getClientRects().length || el.closest(".ts-wrapper") && !el.matches(".ts-control")) continue;
+    if (getComputedStyle(el).visibility === "hidden") continue;
+    const box = el.getBoundingClientRect();
+    if (box.height < 40) bad.push(`${el.tagName.toLowerCase()}.${el.className} “${(el.innerText || el.name || "").trim().slice(0, 16)}” ${Math.round(box.height)}px`);
+  }
+  return bad;
+}"""
+
+
+def _past(days: int) -> dt.date:
+    return dt.date.today() - dt.timedelta(days=days)
+
+
+def build_data(people, journey):
+    """Enough of every kind that each page shows its tables, forms and tabs filled."""
+    unit = people.unit
+    unit.name = "市住房和城乡建设局(市人民防空办公室)"
+    unit.save()
+    category("城乡建设")
+    # One open assignment in each inbox tab, and a deputy's reply awaiting feedback.
+    journey.assigned(title=LONG_TITLE)  # 待签收
+    journey.accepted(title="关于增设社区公交微循环线路的建议")  # 办理中, with the reply form
+    old = journey.submitted(title="关于整治背街小巷环境卫生的建议")
+    workflow.suggestion_register(actor=people.staff, suggestion=old, registered_on=_past(200))
+    workflow.suggestion_assign(
+        actor=people.staff, suggestion=old, units=[(unit, "lead")], assigned_on=_past(150)
+    )  # 已逾期
+    replied, reply = journey.replied(title="关于在中小学校门口设置护学岗的建议")
+    key, _ = journey.assigned(title="关于推进城市更新中历史街区保护的建议")
+    workflow.suggestion_mark_key(
+        actor=people.staff, suggestion=key, is_key=True, supervisor=people.leader
+    )
+    for user in (people.deputy_user, people.unit_user, people.leader, people.staff):
+        notify(
+            recipients=[user],
+            kind="reminder",
+            title=f"{LONG_TITLE}即将到期",
+            body="请在答复期限前办理。",
+            url="/",
+            email=False,
+        )
+    return {
+        "replied": replied,
+        "reply": reply,
+        "accepted": Assignment.objects.get(state=Assignment.State.ACCEPTED, unit=unit),
+        "pending": Assignment.objects.filter(state=Assignment.State.ASSIGNED, unit=unit).first(),
+        "submitted": journey.submitted(title="关于完善城市慢行系统的建议"),  # 立案 form
+        "registered": journey.registered(title="关于增加城区公共停车泊位的建议"),  # to assign
+    }
+
+
+def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
+    common = [("notifications", "/notifications/"), ("password", "/accounts/password/")]
+    if role == "anonymous":
+        return [("login", "/accounts/login/"), ("public", "/public/?year=")]
+    if role == "deputy":
+        return [
+            ("home", "/"),
+            ("my", "/my/"),
+            ("my-new", "/my/new/"),
+            ("feedback", f"/my/replies/{data['reply'].pk}/feedback/"),
+            ("suggestion", f"/suggestions/{data['replied'].pk}/"),
+            ("public", "/public/"),
+            *common,
+        ]
+    if role == "unit":
+        tabs = [
+            (f"inbox-{tab}", f"/inbox/?tab={tab}")
+            for tab in ("pending", "handling", "due_soon", "overdue", "opinion_overdue", "replied")
+        ]
+        return [
+            ("home", "/"),
+            ("inbox", "/inbox/"),
+            *tabs,
+            ("assignment-accept", f"/inbox/{data['pending'].pk}/"),
+            ("assignment-reply", f"/inbox/{data['accepted'].pk}/#reply-form"),
+            *common,
+        ]
+    if role == "leader":
+        return [
+            ("home", "/"),
+            ("dashboard", "/dashboard/"),
+            ("units", "/dashboard/units/"),
+            ("unit", f"/dashboard/units/{people.unit.pk}/"),
+            ("key", "/dashboard/key/"),
+            ("report", "/dashboard/report/"),
+            ("list", "/suggestions/"),
+            ("suggestion", f"/suggestions/{data['replied'].pk}/"),
+            *common,
+        ]
+    assert role == "staff"
+    return [
+        ("home", "/"),
+        ("list", "/suggestions/"),
+        ("suggestion", f"/suggestions/{data['replied'].pk}/"),
+        ("suggestion-to-register", f"/suggestions/{data['submitted'].pk}/"),
+        ("create", "/suggestions/new/"),
+        ("assign", f"/suggestions/{data['registered'].pk}/assign/"),
+        ("requests", "/suggestions/requests/"),
+        ("imports", "/imports/"),
+        ("reminders", "/notifications/reminders/"),
+        *common,
+    ]
+
+
+# Staff pages must not scroll sideways; the rules for the pages people use every day (touch
+# targets) apply to the other roles' pages.
+EVERYDAY_ROLES = {"anonymous", "deputy", "unit", "leader"}
+
+
+def log_in(page, live_server, user):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def check_pages(page, live_server, role, viewport, paths):
+    page.set_viewport_size(viewport)
+    missing = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    problems = []
+    for name, path in paths:
+        response = page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("load")
+        if response.status != 200:
+            problems.append(f"{name}: answered {response.status}")
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+            problems.append(f"{name}: scrolls sideways ({widths[0]} > {widths[1]} px)")
+        for line in page.evaluate(CONTRAST_JS):
+            problems.append(f"{name}: contrast {line}")
+        if viewport is PHONE and (role in EVERYDAY_ROLES or name in {"home", "password"}):
+            for line in page.evaluate(TARGETS_JS):
+                problems.append(f"{name}: small target {line}")
+        screenshot(page, f"mobile-{role}-{viewport['width']}-{name}")
+    assert not missing, f"404: {missing}"
+    assert not problems, "\n".join(problems)
+
+
+USERS = {
+    "deputy": "deputy_user",
+    "unit": "unit_user",
+    "leader": "leader",
+    "staff": "staff",
+}
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["390", "1366"])
+@pytest.mark.parametrize("role", ["anonymous", "deputy", "unit", "leader", "staff"])
+def test_every_page_fits_the_screen(page, live_server, people, journey, role, viewport):
+    data = build_data(people, journey)
+    if role != "anonymous":
+        log_in(page, live_server, getattr(people, USERS[role]))
+    check_pages(page, live_server, role, viewport, pages_for(role, data, people))
+
+
+def test_the_menu_button_opens_and_closes_the_navigation_on_a_phone(page, live_server, people):
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, people.unit_user)
+    toggle = page.locator("#menu-toggle")
+    assert toggle.is_visible()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert not page.locator("nav.nav >> text=本单位办理").is_visible()
+    assert not page.locator("button:has-text('退出')").is_visible()
+
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.locator("nav.nav >> text=本单位办理").is_visible()
+    assert page.locator("button:has-text('退出')").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "mobile-menu-open")
+
+    page.keyboard.press("Escape")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert not page.locator("nav.nav >> text=本单位办理").is_visible()
+
+    toggle.click()
+    page.click("nav.nav >> text=本单位办理")
+    page.wait_for_url(re.compile(r"/inbox/$"))
+
+
+def test_without_javascript_every_link_is_on_the_phone_screen(live_server, people, monkeypatch):
+    """No menu button without JavaScript: the navigation and the logout button are shown."""
+    import os
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from .conftest import CHROMIUM, CHROMIUM_FLAGS
+
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        pytest.skip("Chromium is not installed; browser test skipped")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False)
+        page = context.new_page()
+        log_in(page, live_server, people.deputy_user)
+        assert not page.locator("#menu-toggle").is_visible()
+        for text in ("我的建议", "公开答复", "通知", "修改密码"):
+            link = page.locator(".topbar a", has_text=text).first
+            assert link.is_visible(), text
+            box = link.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], text
+        logout = page.locator("button:has-text('退出')")
+        assert logout.is_visible()
+        box = logout.bounding_box()
+        assert box["x"] + box["width"] <= PHONE["width"]
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        screenshot(page, "mobile-no-js-deputy-home")
+        context.close()
+        browser.close()
+
+
+def test_staff_with_the_admin_calendar_rights_see_the_warning_on_a_phone(page, live_server, people):
+    """The calendar warning is for those who can fix it; it wraps on a phone."""
+    from suggestions.models import CalendarYear
+
+    admin = UserFactory(username="calendar-admin", is_committee_staff=True, is_superuser=True)
+    admin.is_staff = True
+    admin.save()
+    CalendarYear.objects.filter(year=dt.date.today().year + 1).delete()
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, admin)
+    assert "尚未录入" in page.locator(".banner.warning").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+LONG_UNIT = "市住房和城乡建设局(市人民防空办公室、市地震局、市城市管理综合行政执法局)"
+
+# How tall the select must be to show its chosen label whole: the label's width on one line,
+# over the width the select gives it, in lines of text.
+LABEL_SHOWN_JS = """(el) => {
+  const cs = getComputedStyle(el);
+  const probe = document.createElement("span");
+  probe.textContent = el.options[el.selectedIndex].text;
+  probe.style.font = cs.font;
+  probe.style.whiteSpace = "nowrap";
+  probe.style.position = "absolute";
+  document.body.append(probe);
+  const need = probe.getBoundingClientRect().width;
+  probe.remove();
+  const inner = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const lines = Math.ceil(need / inner);
+  const text = el.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom);
+  return {lines, enough: text >= lines * parseFloat(cs.fontSize) * 1.1};
+}"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["390", "1366"])
+def test_a_long_option_label_is_shown_whole(page, live_server, people, journey, viewport):
+    people.unit.name = LONG_UNIT
+    people.unit.save()
+    journey.assigned()
+    page.set_viewport_size(viewport)
+    log_in(page, live_server, people.staff)
+    page.goto(f"{live_server.url}/suggestions/?unit={people.unit.pk}")
+    select = page.locator("form.filters select[name=unit]")
+    shown = select.evaluate(LABEL_SHOWN_JS)
+    assert shown["lines"] >= 2, "the label fits one line: this test would prove nothing"
+    assert shown["enough"], shown
+    # Opened, the list shows the option inside the screen.
+    select.click()
+    option = page.locator("form.filters select[name=unit] option", has_text=LONG_UNIT)
+    box = option.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    assert option.evaluate("o => o.scrollWidth <= o.clientWidth")
+    screenshot(page, f"mobile-long-option-{viewport['width']}")
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
