@@ -42,6 +42,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef
 
 from units.models import Unit, UnitSystem
@@ -329,11 +330,20 @@ class _SuggestionFacts:
         return any(c <= replied_on for a in self.assignments for c in a.face_contacts)
 
 
+# Up to this many ids are passed as a list (SQLite allows 999 parameters in a query).
+ID_LIST_MAX = 20000
+
+
+def _ids(loaded: dict, subquery):
+    """The ids of `loaded` as a list when there are few, else `subquery` (the same ids)."""
+    limit = min(ID_LIST_MAX, connection.features.max_query_params or ID_LIST_MAX)
+    return list(loaded) if len(loaded) <= limit else subquery
+
+
 def _load(scope: Scope, as_of: date) -> list[_SuggestionFacts]:
     """1. The scope's rows dated ≤ D, in six queries, grouped per suggestion (a unit or
     system scope also holds suggestions whose assignment of it is made after D)."""
     suggestion_qs = scope.suggestions()
-    ids = suggestion_qs.values("id")
     suggestions = {
         row[0]: _SuggestionFacts(*row)
         # No model ordering (it joins the term to sort): these loads only group rows.
@@ -349,6 +359,10 @@ def _load(scope: Scope, as_of: date) -> list[_SuggestionFacts]:
             "is_key",
         )
     }
+    # A small scope passes the ids it loaded, so the database looks each row up by its index
+    # instead of joining the scope's filter against whole tables; a large one (a term) keeps
+    # the subquery. Both select the same rows.
+    ids = _ids(suggestions, suggestion_qs.values("id"))
     assignments = {}
     for row in (
         Assignment.objects.filter(suggestion_id__in=ids, role__in=ANSWERING_ROLES)
@@ -360,11 +374,15 @@ def _load(scope: Scope, as_of: date) -> list[_SuggestionFacts]:
         facts = _AssignmentFacts(*row)
         assignments[facts.id] = facts
         suggestions[facts.suggestion_id].assignments.append(facts)
-    in_scope = {"assignment__suggestion_id__in": ids}
+    answering = _ids(
+        assignments,
+        Assignment.objects.filter(suggestion_id__in=ids, role__in=ANSWERING_ROLES).values("id"),
+    )
+    in_scope = {"assignment_id__in": answering}
 
     rounds = defaultdict(int)
     for assignment_id, kind, effective_on, new_deadline in (
-        DeadlineChange.objects.filter(**in_scope, assignment__role__in=ANSWERING_ROLES)
+        DeadlineChange.objects.filter(**in_scope)
         .order_by("created_at", "id")
         .values_list("assignment_id", "kind", "effective_on", "new_deadline")
     ):
@@ -376,32 +394,21 @@ def _load(scope: Scope, as_of: date) -> list[_SuggestionFacts]:
         assignments[assignment_id].changes.append((round_, effective_on, new_deadline))
 
     for reply_id, assignment_id, round_, replied_on, result in (
-        Reply.objects.filter(
-            **in_scope, replied_on__lte=as_of, assignment__role__in=ANSWERING_ROLES
-        )
+        Reply.objects.filter(**in_scope, replied_on__lte=as_of)
         .order_by()
         .values_list("id", "assignment_id", "round", "replied_on", "result")
     ):
         assignments[assignment_id].replies.append((replied_on, reply_id, round_, result))
 
     for feedback_id, assignment_id, round_, given_on, verdict in (
-        Feedback.objects.filter(
-            reply__assignment__suggestion_id__in=ids,
-            reply__assignment__role__in=ANSWERING_ROLES,
-            given_on__lte=as_of,
-        )
+        Feedback.objects.filter(reply__assignment_id__in=answering, given_on__lte=as_of)
         .order_by()
         .values_list("id", "reply__assignment_id", "reply__round", "given_on", "result_verdict")
     ):
         assignments[assignment_id].feedback.append((given_on, feedback_id, round_, verdict))
 
     for assignment_id, contacted_on in (
-        Contact.objects.filter(
-            **in_scope,
-            assignment__role__in=ANSWERING_ROLES,
-            kind=Contact.Kind.FACE,
-            contacted_on__lte=as_of,
-        )
+        Contact.objects.filter(**in_scope, kind=Contact.Kind.FACE, contacted_on__lte=as_of)
         .order_by()
         .values_list("assignment_id", "contacted_on")
     ):

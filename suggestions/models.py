@@ -395,6 +395,13 @@ class Assignment(Recorded):
             # Unit inbox and the reminder scan: open assignments by deadline.
             models.Index(fields=["state", "deadline"], name="assignment_state_deadline_idx"),
             models.Index(fields=["unit", "state"], name="assignment_unit_state_idx"),
+            # The key board's nearest open deadline per suggestion
+            # (dashboards.selectors.key_suggestions).
+            models.Index(
+                fields=["suggestion", "deadline"],
+                condition=Q(state__in=["assigned", "accepted"], role__in=["lead", "split"]),
+                name="assignment_open_deadline_idx",
+            ),
         ]
 
     def __str__(self):
@@ -913,8 +920,14 @@ class AuditEvent(models.Model):
         verbose_name_plural = "操作记录"
         ordering = ["at", "id"]
         indexes = [
-            # Timeline on the suggestion page.
-            models.Index(fields=["suggestion", "at"], name="auditevent_suggestion_at_idx"),
+            # Timeline on the suggestion page, and the key board's latest activity per
+            # suggestion (dashboards.selectors.key_suggestions: a backward scan, read from
+            # the index alone).
+            models.Index(
+                fields=["suggestion", "at", "id"],
+                include=["action"],
+                name="auditevent_suggestion_at_id",
+            ),
         ]
 
     def __str__(self):

@@ -44,6 +44,9 @@ def _random_scope(rng: random.Random) -> Scope:
     return Scope(term=term_id, **{k: v for k, v in chosen.items() if k in keep})
 
 
+# The loads pass a small scope's ids as a list and select a large one's by subquery
+# (figures.ID_LIST_MAX): both must give the reference numbers.
+@pytest.mark.parametrize("id_list_max", [figures.ID_LIST_MAX, 0], ids=["id list", "subquery"])
 @settings(
     max_examples=12,
     deadline=None,
@@ -51,8 +54,9 @@ def _random_scope(rng: random.Random) -> Scope:
 )
 @given(seed_=st.integers(0, 10_000), steps=st.integers(0, 6), back=st.integers(0, 120))
 def test_the_engine_gives_the_reference_numbers_for_random_scopes_and_histories(
-    seeded, seed_, steps, back
+    seeded, monkeypatch, id_list_max, seed_, steps, back
 ):
+    monkeypatch.setattr(figures, "ID_LIST_MAX", id_list_max)
     rng = random.Random(seed_)
     with transaction.atomic():
         _random_steps(rng, steps)
