@@ -21,7 +21,8 @@ production settings: DEBUG off, the static manifest (collectstatic into a tempor
 STATIC_ROOT first), the database connection kept between requests. No test client and no
 test instrumentation (which copies every template context): the median of --repeat
 requests after one warm-up. The query count comes from one more request, untimed, counted
-with a connection execute wrapper. Nothing is left behind except the seeded data and today's
+with a connection execute wrapper (SQL statements; the request's BEGIN and COMMIT, which
+the test client's count included, are not). Nothing is left behind except the seeded data and today's
 stored figures (the bench's sessions are deleted).
 """
 

@@ -34,6 +34,7 @@ import json
 import os
 import random
 import re
+import runpy
 import secrets
 import socket
 import statistics
@@ -288,7 +289,7 @@ def gunicorn_command(port: int, workers: int | None, threads: int | None) -> lis
     """gunicorn as the web service runs it: gunicorn.conf.py in ROOT (read from the working
     directory) sets workers, threads and timeouts; only the address differs."""
     command = [PYTHON, "-m", "gunicorn", "congress.wsgi", f"--bind=127.0.0.1:{port}"]
-    command += ["--no-control-socket"]
+    command += ["--no-control-socket", "--log-level=warning"]
     if workers:
         command.append(f"--workers={workers}")
     if threads:
@@ -350,8 +351,10 @@ def run(
             for role in roles:  # warm-up, untimed; the server answers one request at a time
                 for label, url in role_pages(role, ids, with_dashboard):
                     fetch(sessions[role], base, label, url, None)
+            config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
             description = (
-                f"{' '.join(command[3:])} (gunicorn.conf.py), DEBUG=false, "
+                f"gunicorn {workers or config['workers']} workers x {threads or config['threads']} "
+                f"threads on {base}, DEBUG=false, "
                 f"DB_CONN_MAX_AGE={os.environ.get('DB_CONN_MAX_AGE', 'default')}, "
                 f"database {database_url.rsplit('/', 1)[-1]}; {users} users; dashboard "
                 f"{'included' if with_dashboard else 'not built (skipped)'}"
