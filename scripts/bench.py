@@ -20,7 +20,9 @@ Pages run through Django's WSGI handler in this process, as gunicorn calls it, w
 production settings: DEBUG off, the static manifest (collectstatic into a temporary
 STATIC_ROOT first), the database connection kept between requests. No test client and no
 test instrumentation (which copies every template context): the median of --repeat
-requests after one warm-up. The query count comes from one more request, untimed, counted
+requests after one warm-up, each request alternating with one of the trivial page, whose
+median over the same stretch is the page's baseline (the machine's other jobs weigh on both
+alike). The query count comes from one more request, untimed, counted
 with a connection execute wrapper (SQL statements; the request's BEGIN and COMMIT, which
 the test client's count included, are not). Nothing is left behind except the seeded data and today's
 stored figures (the bench's sessions are deleted).
@@ -202,28 +204,47 @@ def settings_backend() -> str:
     return settings.AUTHENTICATION_BACKENDS[0]
 
 
-def measure_page(handler: Handler, url: str, repeat: int) -> tuple[float, int]:
+def count_queries(handler: Handler, url: str) -> int:
     from django.db import connection
 
-    status = handler.get(url)  # warm-up: templates, connection
-    assert status == 200, (url, status)
-    times = []
-    for _ in range(repeat):
-        seconds, status = timed(lambda: handler.get(url))
-        assert status == 200, (url, status)
-        times.append(seconds)
     queries = []
     with connection.execute_wrapper(lambda execute, *args: queries.append(1) or execute(*args)):
         handler.get(url)
-    return statistics.median(times), len(queries)
+    return len(queries)
 
 
-def page_rows(username: str, pages, repeat: int) -> list[tuple[str, str, float, int]]:
+def measure_pages(handler: Handler, pages, repeat: int):
+    """Per page: its median, the median of the trivial page's requests made alternately with
+    it (so both see the same load from the machine's other jobs), and its query count."""
+    trivial_url = TRIVIAL[1]
+    rows = []
+    for label, url in pages:
+        for warm_up in (trivial_url, url):  # templates, connection
+            status = handler.get(warm_up)
+            assert status == 200, (warm_up, status)
+        page_times, trivial_times = [], []
+        for _ in range(repeat):
+            for target, times in ((trivial_url, trivial_times), (url, page_times)):
+                seconds, status = timed(lambda target=target: handler.get(target))
+                assert status == 200, (target, status)
+                times.append(seconds)
+        rows.append(
+            (
+                label,
+                url,
+                statistics.median(page_times),
+                statistics.median(trivial_times),
+                count_queries(handler, url),
+            )
+        )
+    return rows
+
+
+def page_rows(username: str, pages, repeat: int):
     handler = Handler(username)
     try:
-        return [
-            (label, url, *measure_page(handler, url, repeat)) for label, url in [TRIVIAL, *pages]
-        ]
+        trivial = measure_pages(handler, [TRIVIAL], repeat)
+        return trivial + measure_pages(handler, pages, repeat)
     finally:
         handler.close()
 
@@ -231,9 +252,8 @@ def page_rows(username: str, pages, repeat: int) -> list[tuple[str, str, float, 
 def print_pages(title: str, rows, verdicts: Verdicts) -> None:
     print(f"\n{title}")
     print(f"  {'page':<34}{'median ms':>10}{'queries':>9}{'x trivial':>11}   target")
-    base = rows[0][2]
-    for label, url, seconds, queries in rows:
-        ratio = seconds / base
+    for label, url, seconds, trivial, queries in rows:
+        ratio = 1.0 if url == TRIVIAL[1] else seconds / trivial
         target = PAGE_TARGETS.get(url)
         verdict = f"<= {target}x  " + verdicts.mark(label, ratio <= target) if target else ""
         print(
