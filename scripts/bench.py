@@ -177,6 +177,8 @@ class Handler:
         from urllib.parse import quote
         from wsgiref.util import setup_testing_defaults
 
+        from django.conf import settings
+
         path, _, query = url.partition("?")
         environ = {
             "REQUEST_METHOD": "GET",
@@ -185,7 +187,7 @@ class Handler:
             "HTTP_HOST": HOST,
             "SERVER_NAME": HOST,
             "REMOTE_ADDR": HOST,
-            "HTTP_COOKIE": f"sessionid={self.session.session_key}",
+            "HTTP_COOKIE": f"{settings.SESSION_COOKIE_NAME}={self.session.session_key}",
         }
         setup_testing_defaults(environ)
         response = self.handler(environ, lambda status, headers, exc_info=None: None)
