@@ -16,12 +16,17 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 COPY congress ./congress
 COPY accounts ./accounts
 COPY units ./units
 COPY deputies ./deputies
 COPY suggestions ./suggestions
+COPY notifications ./notifications
+COPY rollups ./rollups
+COPY imports ./imports
+COPY api ./api
+COPY dashboards ./dashboards
 COPY templates ./templates
 COPY static ./static
 COPY scripts ./scripts
@@ -35,4 +40,5 @@ RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin porta
 USER portal
 
 EXPOSE 8000
+# Workers, threads and timeout: gunicorn.conf.py, read from the working directory.
 CMD ["gunicorn", "congress.wsgi", "--bind", "0.0.0.0:8000", "--no-control-socket"]

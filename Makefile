@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint check bench
+.PHONY: help install run test lint check bench load
 
 help:
 	@echo "make run      migrate, seed demo data, serve http://127.0.0.1:$${PORT:-8000} with a Celery worker"
@@ -19,6 +19,7 @@ help:
 	@echo "make check    Django system checks and a missing-migrations check"
 	@echo "make install  create $(VENV) and install the project with its dev extras (make run: runtime only)"
 	@echo "make bench    seed 100,000 suggestions into BENCH_DATABASE_URL (PostgreSQL) and print every benchmark ratio"
+	@echo "make load     the load test alone on BENCH_DATABASE_URL: gunicorn, the floor and the mix, per-page figures"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +53,8 @@ run: $(STAMP)
 # (created and seeded on the first run, 3-5 minutes; later runs reuse it).
 bench: $(DEV_STAMP)
 	$(BIN)/python scripts/bench.py
+
+# The load test alone (make bench runs it too, summed up): gunicorn on a free loopback port,
+# the floor and the mix, every page's p50/p95/p99. Redis at CELERY_BROKER_URL or 127.0.0.1.
+load: $(DEV_STAMP)
+	$(BIN)/python scripts/load_test.py

@@ -6,8 +6,10 @@ Paths inside the image are /app/... (the Dockerfile's WORKDIR), i.e. the reposit
 docker-compose.yml reads `.env`, which is never committed: `.env.example` stands for it.
 """
 
+import json
 import os
 import re
+import runpy
 import secrets
 import shlex
 import socket
@@ -246,7 +248,9 @@ def test_the_dockerfile_copies_files_that_exist_and_are_not_docker_ignored():
 
 def test_the_dockerfile_copies_every_app_and_runs_as_non_root():
     sources = set(dockerfile_copy_sources())
-    for app in ("congress", "accounts", "units", "deputies", "suggestions", "templates", "static"):
+    ours = [a for a in settings.INSTALLED_APPS if (BASE_DIR / a / "apps.py").is_file()]
+    assert "suggestions" in ours and "dashboards" in ours
+    for app in ("congress", *ours, "templates", "static"):
         assert app in sources, f"the image lacks {app}/"
     assert re.search(r"^FROM python:3\.11-slim$", DOCKERFILE, flags=re.MULTILINE)
     users = re.findall(r"^USER (\S+)$", DOCKERFILE, flags=re.MULTILINE)
@@ -311,3 +315,26 @@ def run_healthcheck(url: str, allowed_hosts: str) -> subprocess.CompletedProcess
     return subprocess.run(
         [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=30
     )
+
+
+def test_gunicorn_reads_its_workers_from_the_config_file_in_the_image(monkeypatch):
+    # gunicorn reads ./gunicorn.conf.py from its working directory, /app in the image: the
+    # compose web command and the Dockerfile's CMD leave the workers to it.
+    assert "gunicorn.conf.py" in dockerfile_copy_sources()
+    for command in (words(SERVICES["web"]["command"]), json_cmd(DOCKERFILE)):
+        assert command[:2] == ["gunicorn", "congress.wsgi"]
+        assert not any(
+            w.startswith(("--workers", "-w", "--threads", "-c", "--config")) for w in command
+        )
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("WEB_THREADS", raising=False)
+    config = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))
+    assert (config["workers"], config["threads"], config["timeout"]) == (3, 1, 60)
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    assert runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))["workers"] == 5
+
+
+def json_cmd(dockerfile: str) -> list[str]:
+    line = next(x for x in dockerfile.splitlines() if x.startswith("CMD "))
+    return json.loads(line.removeprefix("CMD "))

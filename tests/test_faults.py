@@ -3,12 +3,15 @@ database gone mid-request. Every failure here is a real one (a port nobody liste
 SIGKILL, a terminated PostgreSQL backend); none of our code is replaced."""
 
 import datetime as dt
+import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -279,6 +282,80 @@ def test_the_database_gone_mid_request_shows_the_error_page_and_writes_nothing(
     assert not AuditEvent.objects.filter(action="assignment.create").exists()
     suggestion.refresh_from_db()
     assert suggestion.status == "registered"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_the_database_dropped_is_replaced_before_the_next_request(tmp_path):
+    # gunicorn with production settings keeps its database connection between requests
+    # (DB_CONN_MAX_AGE's default); a restart or failover that drops it must not answer the
+    # next request with an error: the connection is checked first and opened again.
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the server's connection is ended from this session")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "congress.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "k" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_COOKIES": "false",
+        "PORTAL_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "CELERY_BROKER_URL": "memory://",
+    }
+    env.pop("DB_CONN_MAX_AGE", None)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "congress.wsgi", f"--bind=127.0.0.1:{port}"]
+        + ["--workers=1", "--threads=1", "--no-control-socket"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+    def healthz():
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
+            return answer.status, json.loads(answer.read())
+
+    def server_backends():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+            return [pid for (pid,) in cursor.fetchall()]
+
+    try:
+        wait_for(lambda: _answers(healthz), "gunicorn to start", timeout=30)
+        kept = server_backends()
+        assert healthz()[0] == 200
+        assert len(kept) == 1 and server_backends() == kept  # one connection, kept
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", kept)
+        wait_for(lambda: not server_backends(), "the backend to end")
+
+        assert healthz() == (200, {"status": "ok", "database": "ok", "broker": "ok"})
+        assert len(server_backends()) == 1 and server_backends() != kept
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def _answers(request) -> bool:
+    try:
+        return request()[0] == 200
+    except OSError:
+        return False
 
 
 # --- the error pages --------------------------------------------------------------------------

@@ -145,6 +145,37 @@ def test_a_postgres_database_url_selects_postgresql(tmp_path):
     }
 
 
+PRINT_CONNECTIONS = (
+    "import json, django; django.setup(); from django.conf import settings; "
+    "db = settings.DATABASES['default']; "
+    "print(json.dumps([db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS']]))"
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (production(), [60, True]),
+        (production(DB_CONN_MAX_AGE="0"), [0, True]),
+        (production(DB_CONN_MAX_AGE="300"), [300, True]),
+        ({"DEBUG": "true"}, [0, True]),
+    ],
+    ids=["production", "production-per-request", "production-longer", "development"],
+)
+def test_production_keeps_database_connections_and_checks_them(tmp_path, env, expected):
+    result = run_django(PRINT_CONNECTIONS, tmp_path, DATABASE_URL="postgres://p@db/portal", **env)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == expected
+
+
+def test_a_negative_connection_age_is_refused(tmp_path):
+    result = run_django("import django; django.setup()", tmp_path, DB_CONN_MAX_AGE="-1")
+
+    assert result.returncode != 0
+    assert "ConfigError: DB_CONN_MAX_AGE must be 0 or more seconds" in result.stderr
+
+
 def test_env_example_lists_every_variable_settings_read():
     example = (BASE_DIR / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
