@@ -16,7 +16,7 @@ from .figures import FIGURE_CHOICES
 from .masking import mask_contacts
 from .models import Category, Channel, ContactKind, ReplyResult, Suggestion, Verdict
 from .selectors import SORTS
-from .widgets import QuickSelect
+from .widgets import ListedModelChoiceField, QuickSelect
 
 PICKER = {"class": "picker"}  # enhanced into a searchable picker by static/js/portal.js
 
@@ -60,10 +60,10 @@ class SuggestionFilterForm(forms.Form):
     """The list's filters; they live in the URL so a list can be bookmarked and shared."""
 
     q = forms.CharField(label="关键词", required=False, max_length=100)
-    term = forms.ModelChoiceField(
+    term = ListedModelChoiceField(
         Term.objects.all(), label="届次", required=False, empty_label="全部", widget=QuickSelect
     )
-    meeting = forms.ModelChoiceField(
+    meeting = ListedModelChoiceField(
         Meeting.objects.select_related("term"),
         label="会议",
         required=False,
@@ -73,13 +73,13 @@ class SuggestionFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label="来源", required=False, choices=_blank(Channel.choices), widget=QuickSelect
     )
-    category = forms.ModelChoiceField(
+    category = ListedModelChoiceField(
         Category.objects.all(), label="分类", required=False, empty_label="全部", widget=QuickSelect
     )
     status = forms.ChoiceField(
         label="状态", required=False, choices=_blank(Suggestion.Status.choices), widget=QuickSelect
     )
-    unit = forms.ModelChoiceField(
+    unit = ListedModelChoiceField(
         Unit.objects.all(), label="承办单位", required=False, empty_label="全部", widget=QuickSelect
     )
     system = forms.ChoiceField(
@@ -307,7 +307,7 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(label="操作", choices=ACTIONS, widget=QuickSelect)
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
     all_matching = forms.BooleanField(required=False)
-    unit = forms.ModelChoiceField(
+    unit = ListedModelChoiceField(
         Unit.objects.filter(is_active=True).order_by("name"),
         label="承办单位",
         required=False,
@@ -319,7 +319,7 @@ class BulkForm(forms.Form):
         choices=[("lead", "主办"), ("co", "协办"), ("split", "分办")],
         widget=QuickSelect,
     )
-    supervisor = forms.ModelChoiceField(
+    supervisor = ListedModelChoiceField(
         KeyForm.base_fields["supervisor"].queryset,
         label=KeyForm.base_fields["supervisor"].label,
         required=False,
