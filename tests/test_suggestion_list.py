@@ -215,14 +215,14 @@ def test_the_export_is_not_for_units(client, people):
 def test_a_list_of_up_to_1000_is_counted_exactly(client, people):
     _bulk_suggestions(people.term, people.deputy, 1000, 1)
     page = shown(get(client, people.staff))
-    assert "共 <strong id=\"result-count\">1000</strong> 件" in page and "第 1/20 页" in page
+    assert '共 <strong id="result-count">1000</strong> 件' in page and "第 1/20 页" in page
     assert "末页" in page and "全部筛选结果(1000件)" in page
 
 
 def test_a_longer_list_says_more_than_1000_and_never_a_number_it_did_not_count(client, people):
     _bulk_suggestions(people.term, people.deputy, 1001, 1)
     page = shown(get(client, people.staff))
-    assert "超过 <strong id=\"result-count\">1000</strong> 件" in page
+    assert '超过 <strong id="result-count">1000</strong> 件' in page
     assert "共 <strong" not in page and "1001 件" not in page and "1001件" not in page
     assert "下一页" in page and "末页" not in page and "全部筛选结果(超过1000件)" in page
     assert "?count=exact" in page
