@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -53,11 +54,14 @@ def import_job_create(
     job.file.save(upload.name, upload, save=False)
     try:
         with job.file.open("rb") as source:
-            job.total_rows = excel.count_rows(source, excel.SHEETS[kind])
+            rows = excel.parse_rows(source, excel.SHEETS[kind])
     except excel.FileUnreadable as exc:
         job.state, job.errors, job.checked_at = State.INVALID, _file_error(str(exc)), timezone.now()
         job.save()
         return job
+    job.total_rows = excel.stored_row_count(rows)
+    # The parsed rows beside the file: the check and the import read them, not the XML.
+    job.file.storage.save(_rows_name(job), ContentFile(rows))
     job.save()
     if job.total_rows <= inline_max_rows():
         import_job_check(job=job)
@@ -105,19 +109,41 @@ def _progress(job: ImportJob):
     return report
 
 
+def _rows_name(job: ImportJob) -> str:
+    return f"{job.file.name}.rows.json"
+
+
+def _stored_table(job: ImportJob) -> excel.Table | None:
+    """The rows the upload parsed (`excel.parse_rows`), or None for a job uploaded before
+    they were kept."""
+    storage, name = job.file.storage, _rows_name(job)
+    if not storage.exists(name):
+        return None
+    with storage.open(name, "rb") as stored:
+        return excel.stored_table(stored.read())
+
+
 def _plan(job: ImportJob) -> Plan:
-    spec = excel.SHEETS[job.kind]
+    """Check the upload's rows against the database as it is now. The rows come parsed
+    from the upload; the workbook is read again only for a job without them."""
+    table = _stored_table(job)
+    if table is not None:
+        return _check(job, table)
     with job.file.open("rb") as source:
         try:
-            table = excel.open_table(source, spec)
+            table = excel.open_table(source, excel.SHEETS[job.kind])
         except excel.FileUnreadable as exc:
             return Plan(kind=job.kind, errors=_file_error(str(exc)))
-        try:
-            return CHECKERS[job.kind](table, register=job.register, progress=_progress(job))
-        except excel.FileTooLarge as exc:  # found while reading the rows: the row cap
-            return Plan(kind=job.kind, errors=_file_error(str(exc)))
-        finally:
-            table.close()
+        return _check(job, table)
+
+
+def _check(job: ImportJob, table: excel.Table) -> Plan:
+    try:
+        return CHECKERS[job.kind](table, register=job.register, progress=_progress(job))
+    except excel.FileTooLarge as exc:  # found while reading the rows: the row cap
+        return Plan(kind=job.kind, errors=_file_error(str(exc)))
+    finally:
+        table.close()
 
 
 def import_job_check(*, job: ImportJob) -> None:

@@ -15,6 +15,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 
 from deputies.models import Delegation, Deputy, Meeting, Term
 from suggestions import access, dates, ranges, workflow
@@ -99,13 +100,14 @@ class Row:
                 return None
         return value
 
-    def past_day(self, key: str, earliest: date) -> date | None:
-        """A day that records the past (suggestions.dates), `earliest` read once per check."""
+    def past_day(self, key: str, earliest: date, today: date | None = None) -> date | None:
+        """A day that records the past (suggestions.dates), `earliest` and `today` read once
+        per check."""
         value = self.read(key, excel.day)
         if value is not None:
             try:
                 dates.validate_past_day(
-                    value, field_label=self.spec.column(key).header, earliest=earliest
+                    value, field_label=self.spec.column(key).header, earliest=earliest, today=today
                 )
             except ValidationError as exc:
                 self.error(key, exc.messages[0])
@@ -290,6 +292,8 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
     categories = {c.name: c for c in Category.objects.all()}
     deputies = DeputyNames()
     earliest = dates.earliest_day()
+    today = workflow._today()  # the workflow's clock, for its rules
+    local_today = timezone.localdate()  # suggestions.dates' own, for 提出日期
 
     parsed = []
     for row in _rows(table, spec, plan, progress):
@@ -330,12 +334,14 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
             content=row.text("content"),
             lead_deputy=lead,
             co_signers=co_signers,
-            submitted_on=row.past_day("submitted_on", earliest),
+            submitted_on=row.past_day("submitted_on", earliest, local_today),
             registered_on=row.read("registered_on", excel.day) if register else None,
         )
         # The workflow's own rules for a new suggestion, on the cells not already wrong.
         rules = {k: v for k, v in values.items() if k != "number"}
-        for field_name, error in workflow.suggestion_check_new(**rules, registering=register):
+        for field_name, error in workflow.suggestion_check_new(
+            **rules, registering=register, today=today
+        ):
             if field_name not in row.failed:
                 row.error(field_name, error.message)
         parsed.append((row.number, values))

@@ -68,30 +68,39 @@ def stages_on(*, deadline: date, today: date) -> list[str]:
     return stages
 
 
-@dataclass
+@dataclass(slots=True)
 class Due:
-    assignment: Assignment
+    """A stage due for one assignment's deadline. The scan reads only ids and deadlines;
+    the assignment itself (with its suggestion and unit) is loaded for the claim."""
+
+    assignment_id: int
+    deadline: date
     kind: str
+    assignment: Assignment | None = None
 
     @property
     def key(self) -> tuple:
-        return (self.assignment.pk, self.kind, self.assignment.deadline)
+        return (self.assignment_id, self.kind, self.deadline)
 
 
 def reminders_due(*, today: date) -> list[Due]:
     """1. Stages due today and not yet recorded: one scan on the (state, deadline) index and
-    one look-up of what was already recorded for those deadlines."""
+    one look-up of what was already recorded for those deadlines. Both read bare columns,
+    not model rows: a scan of thousands of open deadlines stays close to the SQL's cost."""
     horizon = today + timedelta(days=max(settings.PORTAL["REMINDER_DAYS_BEFORE"]))
-    assignments = list(
+    deadlines = (
         # Lead assignments owing a reply: past the deadline they are 逾期, the one meaning of
         # Assignment.overdue_q (co-handlers' lateness is not overdue and not reminded here).
         Assignment.objects.filter(Assignment.awaiting_reply_q(), deadline__lte=horizon)
-        .select_related("suggestion", "unit")
         .order_by("deadline", "id")
+        .values_list("id", "deadline")
     )
-    due = [
-        Due(a, kind) for a in assignments for kind in stages_on(deadline=a.deadline, today=today)
-    ]
+    stages: dict[date, list[str]] = {}  # many assignments share a deadline
+    due = []
+    for pk, deadline in deadlines:
+        if deadline not in stages:
+            stages[deadline] = stages_on(deadline=deadline, today=today)
+        due.extend(Due(pk, deadline, kind) for kind in stages[deadline])
     if not due:
         return []
     recorded = set(
@@ -102,6 +111,16 @@ def reminders_due(*, today: date) -> list[Due]:
         ).values_list("assignment_id", "kind", "deadline")
     )
     return [d for d in due if d.key not in recorded]
+
+
+def _with_assignments(due: list[Due]) -> None:
+    """Load the assignments (with suggestion and unit) of the stages about to be claimed:
+    one query per 1,000 assignments."""
+    wanted = {d.assignment_id for d in due if d.assignment is None}
+    loaded = Assignment.objects.select_related("suggestion", "unit").in_bulk(wanted)
+    for d in due:
+        if d.assignment is None:
+            d.assignment = loaded.get(d.assignment_id)
 
 
 @dataclass
@@ -148,14 +167,14 @@ def reminder_text(d: Due, today: date) -> tuple[str, str]:
     stage, _, number = d.kind.partition(":")
     what = f"{s.display_number}《{s.title}》"
     if stage == ReminderKind.BEFORE:
-        title = f"答复期限提醒:{what}将于{a.deadline:%Y-%m-%d}到期"
+        title = f"答复期限提醒:{what}将于{d.deadline:%Y-%m-%d}到期"
     elif stage == ReminderKind.OVERDUE:
-        title = f"逾期提醒:{what}已于{a.deadline:%Y-%m-%d}到期,尚未答复"
+        title = f"逾期提醒:{what}已于{d.deadline:%Y-%m-%d}到期,尚未答复"
     else:
-        title = f"逾期督办:{a.unit.name}办理的{what}已逾期{(today - a.deadline).days}天"
+        title = f"逾期督办:{a.unit.name}办理的{what}已逾期{(today - d.deadline).days}天"
     body = (
         f"承办单位:{a.unit.name}\n办理方式:{a.get_role_display()}\n"
-        f"交办日期:{a.assigned_on:%Y-%m-%d}\n答复期限:{a.deadline:%Y-%m-%d}"
+        f"交办日期:{a.assigned_on:%Y-%m-%d}\n答复期限:{d.deadline:%Y-%m-%d}"
     )
     return title, body
 
@@ -163,13 +182,17 @@ def reminder_text(d: Due, today: date) -> tuple[str, str]:
 def reminder_claim(*, due: Due, audience: Audience, today: date, now: datetime):
     """2. Record the stage and write the inbox rows, in one transaction. None when another
     run recorded it first (the unique constraint refused this insert)."""
+    if due.assignment is None:
+        _with_assignments([due])
+    if due.assignment is None:  # gone since the scan
+        return None
     title, body = reminder_text(due, today)
     try:
         with transaction.atomic():
             delivery = ReminderDelivery.objects.create(
                 assignment=due.assignment,
                 kind=due.kind,
-                deadline=due.assignment.deadline,
+                deadline=due.deadline,
                 due_on=today,
                 recipients=audience.emails,
                 next_attempt_at=now,
@@ -224,7 +247,8 @@ def reminder_send_email(*, delivery_id: int, now: datetime | None = None) -> str
     delivery = ReminderDelivery.objects.select_related(
         "assignment__suggestion", "assignment__unit"
     ).get(pk=delivery_id)
-    title, body = reminder_text(Due(delivery.assignment, delivery.kind), delivery.due_on)
+    due = Due(delivery.assignment_id, delivery.deadline, delivery.kind, delivery.assignment)
+    title, body = reminder_text(due, delivery.due_on)
     try:
         if delivery.recipients:
             EmailMessage(
@@ -285,6 +309,8 @@ def reminders_send(*, today: date | None = None, now: datetime | None = None) ->
     now = now or timezone.now()
     result = RunResult()
     due = reminders_due(today=today)
+    _with_assignments(due)
+    due = [d for d in due if d.assignment is not None]
     users_by_unit, staff = _audiences(due) if due else ({}, [])
     for d in due:
         delivery = reminder_claim(

@@ -16,6 +16,7 @@ from .figures import FIGURE_CHOICES
 from .masking import mask_contacts
 from .models import Category, Channel, ContactKind, ReplyResult, Suggestion, Verdict
 from .selectors import SORTS
+from .widgets import ListedModelChoiceField, QuickSelect
 
 PICKER = {"class": "picker"}  # enhanced into a searchable picker by static/js/portal.js
 
@@ -59,24 +60,30 @@ class SuggestionFilterForm(forms.Form):
     """The list's filters; they live in the URL so a list can be bookmarked and shared."""
 
     q = forms.CharField(label="关键词", required=False, max_length=100)
-    term = forms.ModelChoiceField(
-        Term.objects.all(), label="届次", required=False, empty_label="全部"
+    term = ListedModelChoiceField(
+        Term.objects.all(), label="届次", required=False, empty_label="全部", widget=QuickSelect
     )
-    meeting = forms.ModelChoiceField(
-        Meeting.objects.select_related("term"), label="会议", required=False, empty_label="全部"
+    meeting = ListedModelChoiceField(
+        Meeting.objects.select_related("term"),
+        label="会议",
+        required=False,
+        empty_label="全部",
+        widget=QuickSelect,
     )
-    channel = forms.ChoiceField(label="来源", required=False, choices=_blank(Channel.choices))
-    category = forms.ModelChoiceField(
-        Category.objects.all(), label="分类", required=False, empty_label="全部"
+    channel = forms.ChoiceField(
+        label="来源", required=False, choices=_blank(Channel.choices), widget=QuickSelect
+    )
+    category = ListedModelChoiceField(
+        Category.objects.all(), label="分类", required=False, empty_label="全部", widget=QuickSelect
     )
     status = forms.ChoiceField(
-        label="状态", required=False, choices=_blank(Suggestion.Status.choices)
+        label="状态", required=False, choices=_blank(Suggestion.Status.choices), widget=QuickSelect
     )
-    unit = forms.ModelChoiceField(
-        Unit.objects.all(), label="承办单位", required=False, empty_label="全部"
+    unit = ListedModelChoiceField(
+        Unit.objects.all(), label="承办单位", required=False, empty_label="全部", widget=QuickSelect
     )
     system = forms.ChoiceField(
-        label="单位系统", required=False, choices=_blank(Unit.System.choices)
+        label="单位系统", required=False, choices=_blank(Unit.System.choices), widget=QuickSelect
     )
     deputy = forms.CharField(label="代表", required=False, max_length=50)
     key = forms.BooleanField(label="仅重点建议", required=False)
@@ -90,10 +97,15 @@ class SuggestionFilterForm(forms.Form):
     )
     # Dashboard drill-down: exactly the suggestions behind one figure of suggestions.figures
     # for the scope above, as of a day (today when empty).
-    figure = forms.ChoiceField(label="统计口径", required=False, choices=_blank(FIGURE_CHOICES))
+    figure = forms.ChoiceField(
+        label="统计口径", required=False, choices=_blank(FIGURE_CHOICES), widget=QuickSelect
+    )
     as_of = _date_input(label="统计截至", required=False, validators=[PastDay("统计截至日期")])
     sort = forms.ChoiceField(
-        label="排序", required=False, choices=[(k, v[0]) for k, v in SORTS.items()]
+        label="排序",
+        required=False,
+        choices=[(k, v[0]) for k, v in SORTS.items()],
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, **kwargs):
@@ -303,18 +315,28 @@ class BulkForm(forms.Form):
     """An action on the ticked rows, or on every row matching the list's filters."""
 
     ACTIONS = [("assign", "批量交办"), ("key", "设为重点建议"), ("export", "导出")]
-    action = forms.ChoiceField(label="操作", choices=ACTIONS)
+    action = forms.ChoiceField(label="操作", choices=ACTIONS, widget=QuickSelect)
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
     all_matching = forms.BooleanField(required=False)
-    unit = forms.ModelChoiceField(
-        Unit.objects.filter(is_active=True).order_by("name"), label="承办单位", required=False
+    unit = ListedModelChoiceField(
+        Unit.objects.filter(is_active=True).order_by("name"),
+        label="承办单位",
+        required=False,
+        widget=QuickSelect,
     )
     role = forms.ChoiceField(
         label="办理方式",
         required=False,
         choices=[("lead", "主办"), ("co", "协办"), ("split", "分办")],
+        widget=QuickSelect,
     )
-    supervisor = KeyForm.base_fields["supervisor"]
+    supervisor = ListedModelChoiceField(
+        KeyForm.base_fields["supervisor"].queryset,
+        label=KeyForm.base_fields["supervisor"].label,
+        required=False,
+        help_text=KeyForm.base_fields["supervisor"].help_text,
+        widget=QuickSelect,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

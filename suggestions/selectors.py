@@ -4,18 +4,24 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
+    Func,
     Max,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    TextField,
+    Value,
     When,
 )
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from . import access, deadlines, figures
@@ -77,11 +83,35 @@ def _open_answering() -> QuerySet:
 
 def suggestion_search(queryset: QuerySet, text: str) -> QuerySet:
     """Title or content containing the text. On PostgreSQL the trigram GIN indexes on
-    UPPER(title) and UPPER(content) serve this (migration 0003); SQLite scans."""
+    UPPER(title) and UPPER(content) serve terms of 3+ characters (migration 0003), and the
+    bigram GIN index serves 2-character terms (migration 0008), which trigrams cannot; a
+    1-character term scans. SQLite scans. The LIKE test always decides: an index only
+    narrows the rows it is tried on, so every backend finds the same rows."""
     text = text.strip()
     if not text:
         return queryset
-    return queryset.filter(Q(title__icontains=text) | Q(content__icontains=text))
+    found = Q(title__icontains=text) | Q(content__icontains=text)
+    if len(text) == 2 and connections[queryset.db].vendor == "postgresql":
+        found &= _has_bigram(text)
+    return queryset.filter(found)
+
+
+def _has_bigram(text: str) -> Func:
+    """`(portal_bigrams(UPPER(title)) || portal_bigrams(UPPER(content))) @> ARRAY[UPPER(text)]`:
+    the expression of the `suggestion_search_bigrams` index (migration 0008), written the
+    same way so PostgreSQL uses it. A 2-character term is in the title or the content
+    exactly when it is one of their bigrams; UPPER() on both sides, as `icontains` does."""
+    bigrams = Func(
+        Func(Upper("title"), function="portal_bigrams"),
+        Func(Upper("content"), function="portal_bigrams"),
+        template="(%(expressions)s)",
+        arg_joiner=" || ",
+        output_field=TextField(),
+    )
+    term = Func(Upper(Value(text)), template="ARRAY[%(expressions)s]", output_field=TextField())
+    return Func(
+        bigrams, term, template="(%(expressions)s)", arg_joiner=" @> ", output_field=BooleanField()
+    )
 
 
 def suggestion_list(*, user, filters: dict, today: date | None = None) -> QuerySet:

@@ -5,7 +5,6 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.forms import DateField
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +16,7 @@ from congress.redirects import safe_next
 from deputies.models import Term
 from imports.exports import ExportTooLarge, export_suggestions
 
-from . import access, selectors, workbench, workflow
+from . import access, paging, selectors, workbench, workflow
 from .forms import (
     AssignForm,
     BulkForm,
@@ -96,7 +95,11 @@ def suggestion_list(request):
     access.require_overview(request.user)
     form, filters = _list_filters(request)
     queryset = selectors.suggestion_list(user=request.user, filters=filters)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted exactly when asked, and for a figure's drill-down (it must match the figure).
+    exact = request.GET.get("count") == "exact" or bool(filters.get("figure"))
+    page = paging.list_page(
+        queryset, number=request.GET.get("page"), per_page=PAGE_SIZE, exact=exact
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -261,3 +261,49 @@ def test_suggestions_registered_on_paper_keep_their_registration_day(staff_clien
     event = AuditEvent.objects.get(suggestion=suggestion, action="suggestion.register")
     assert str(event.day) == "2026-03-05"
     assert str(AuditEvent.objects.get(action="suggestion.create").day) == "2026-03-01"
+
+
+def test_the_workbook_is_parsed_once_at_upload_and_its_rows_kept(staff_client, people):
+    import datetime as dt
+
+    rows = [suggestion_row(number=7, submitted_on=dt.datetime(2026, 3, 2), title="日期单元格")]
+    upload(staff_client, SUGGESTIONS, workbook(excel.SUGGESTIONS, rows))
+    job = latest_job()
+    assert job.state == ImportJob.State.READY
+    # The check and the import read the rows kept at upload, not the workbook: replace the
+    # stored file by something unreadable and the import still goes through as checked.
+    with job.file.storage.open(job.file.name, "wb") as stored:
+        stored.write(b"not a workbook any more")
+
+    page = confirm(staff_client, job).content.decode()
+
+    assert "导入完成:代表建议 1" in page
+    imported = Suggestion.objects.get()
+    assert (imported.number, imported.title) == (7, "日期单元格")
+    assert imported.submitted_on == dt.date(2026, 3, 2)
+    assert job.file.storage.exists(f"{job.file.name}.rows.json")
+
+
+def test_kept_rows_give_back_every_kind_of_cell_value():
+    import datetime as dt
+    import io
+
+    values = [
+        "文本",
+        7,
+        2.5,
+        True,
+        None,
+        dt.datetime(2026, 3, 2, 9, 30),
+        dt.date(2026, 3, 2),
+        dt.time(9, 30),
+        dt.timedelta(hours=1),
+    ]
+    content = workbook(excel.SUGGESTIONS, [values])
+    kept = excel.stored_table(excel.parse_rows(io.BytesIO(content), excel.SUGGESTIONS))
+    table = excel.open_table(io.BytesIO(content), excel.SUGGESTIONS)
+    try:
+        assert list(kept.rows) == list(table.rows)
+        assert (kept.sheet, kept.columns) == (table.sheet, table.columns)
+    finally:
+        table.close()

@@ -206,3 +206,71 @@ def test_the_filtered_list_exports_to_excel_with_the_columns_staff_see(client, p
 def test_the_export_is_not_for_units(client, people):
     client.force_login(people.unit_user)
     assert client.get("/suggestions/export/").status_code == 403
+
+
+# --- counting a long list ---------------------------------------------------------------------
+# The list counts up to suggestions.paging.COUNT_CAP (1000) and says "超过 1000 件" above it.
+
+
+def test_a_list_of_up_to_1000_is_counted_exactly(client, people):
+    _bulk_suggestions(people.term, people.deputy, 1000, 1)
+    page = shown(get(client, people.staff))
+    assert '共 <strong id="result-count">1000</strong> 件' in page and "第 1/20 页" in page
+    assert "末页" in page and "全部筛选结果(1000件)" in page
+
+
+def test_a_longer_list_says_more_than_1000_and_never_a_number_it_did_not_count(client, people):
+    _bulk_suggestions(people.term, people.deputy, 1001, 1)
+    page = shown(get(client, people.staff))
+    assert '超过 <strong id="result-count">1000</strong> 件' in page
+    assert "共 <strong" not in page and "1001 件" not in page and "1001件" not in page
+    assert "下一页" in page and "末页" not in page and "全部筛选结果(超过1000件)" in page
+    assert "?count=exact" in page
+
+
+def test_the_exact_count_is_there_when_asked_for(client, people):
+    _bulk_suggestions(people.term, people.deputy, 1001, 1)
+    page = shown(get(client, people.staff, "?count=exact"))
+    assert 'id="result-count">1001<' in page and "第 1/21 页" in page
+    last = shown(get(client, people.staff, "?count=exact&page=21"))
+    assert last.count("批量建议") == 1 and "下一页" not in last
+
+
+def test_pages_past_the_counted_rows_still_show_their_rows(client, people):
+    _bulk_suggestions(people.term, people.deputy, 1060, 1)
+    # Newest number first: page 22 holds rows 1051-1060 of the list, the lowest numbers.
+    page = shown(get(client, people.staff, "?page=22"))
+    assert page.count('name="ids"') == 10 and "下一页" not in page
+    assert "第 22 页" in page
+    beyond = shown(get(client, people.staff, "?page=40"))
+    assert 'id="result-count">1060<' in beyond and "第 22/22 页" in beyond
+
+
+def test_a_page_past_the_end_of_a_short_list_shows_its_last_page(client, people):
+    _bulk_suggestions(people.term, people.deputy, 60, 1)
+    page = shown(get(client, people.staff, "?page=9"))
+    assert "第 2/2 页" in page and page.count('name="ids"') == 10
+    assert "第 1/2 页" in shown(get(client, people.staff, "?page=abc"))
+
+
+# --- search of two characters and the filters' pickers -----------------------------------------
+
+
+def test_two_character_search_finds_title_and_content_and_ignores_case(client, people, journey):
+    journey.submitted(title="关于增设公交站点的建议", content="方便出行。")
+    journey.submitted(title="关于路灯的建议", content="建议增加公交班次。")
+    journey.submitted(title="关于ABC项目的建议", content="内容。")
+    journey.submitted(title="关于公园的建议", content="交通拥堵。")
+    page = shown(get(client, people.staff, "?q=公交"))
+    assert 'id="result-count">2<' in page and "公交站点" in page and "路灯" in page
+    assert "关于ABC项目" in shown(get(client, people.staff, "?q=bc"))
+    # One character still searches (by scanning).
+    assert 'id="result-count">3<' in shown(get(client, people.staff, "?q=交"))
+
+
+def test_the_filters_keep_the_chosen_values_selected(client, people, journey):
+    journey.assigned()
+    page = shown(get(client, people.staff, f"?unit={people.unit.pk}&status=assigned&sort=deadline"))
+    assert f'<option value="{people.unit.pk}" selected>{people.unit.name}</option>' in page
+    assert '<option value="assigned" selected>已交办</option>' in page
+    assert '<option value="deadline" selected>答复期限(近→远)</option>' in page

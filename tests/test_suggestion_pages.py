@@ -567,3 +567,17 @@ def test_bulk_export_the_ticked_suggestions(client, people, journey):
     header = [c.value for c in next(sheet.iter_rows())]
     titles = sorted(row[header.index("标题")].value for row in sheet.iter_rows(min_row=2))
     assert titles == sorted([a.title, b.title])
+
+
+@pytest.mark.postgres
+def test_two_character_search_uses_the_bigram_index_on_postgresql(people):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from suggestions import selectors
+    from suggestions.models import Suggestion
+
+    SuggestionFactory.create_batch(5, term=people.term)
+    queryset = selectors.suggestion_search(Suggestion.objects.all(), "公交")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    assert "suggestion_search_bigrams" in queryset.explain()
