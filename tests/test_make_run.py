@@ -68,11 +68,34 @@ def get(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode(errors="replace")
 
 
+# Packages only the dev extras bring (pyproject.toml): `make run` installs none of them, so
+# the script and every process it starts must serve the demo without them.
+DEV_ONLY = ("pytest", "_pytest", "pytest_django", "factory", "faker", "hypothesis")
+DEV_ONLY += ("playwright", "schemathesis", "requests")
+BLOCKER = f"""
+import sys
+
+class _DevOnly:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {DEV_ONLY!r}:
+            raise ImportError(f"{{name}} comes with the dev extras only")
+        return None
+
+sys.meta_path.insert(0, _DevOnly())
+"""
+
+
 @pytest.fixture
 def dev_stack(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     env.update(PORT=str(port), PORTAL_VAR_DIR=str(tmp_path), PYTHONUNBUFFERED="1")
+    # As on a machine with the runtime dependencies only: each Python process that
+    # run_dev.py starts imports this sitecustomize first, and it refuses the dev packages.
+    blocker = tmp_path / "runtime-only"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(BLOCKER)
+    env["PYTHONPATH"] = str(blocker)
     log_path = tmp_path / "run_dev.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
