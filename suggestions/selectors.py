@@ -84,7 +84,7 @@ def _open_answering() -> QuerySet:
 def suggestion_search(queryset: QuerySet, text: str) -> QuerySet:
     """Title or content containing the text. On PostgreSQL the trigram GIN indexes on
     UPPER(title) and UPPER(content) serve terms of 3+ characters (migration 0003), and the
-    bigram GIN index serves 2-character terms (migration 0008), which trigrams cannot; a
+    bigram GIN index serves 2-character terms (migration 0010), which trigrams cannot; a
     1-character term scans. SQLite scans. The LIKE test always decides: an index only
     narrows the rows it is tried on, so every backend finds the same rows."""
     text = text.strip()
@@ -98,7 +98,7 @@ def suggestion_search(queryset: QuerySet, text: str) -> QuerySet:
 
 def _has_bigram(text: str) -> Func:
     """`(portal_bigrams(UPPER(title)) || portal_bigrams(UPPER(content))) @> ARRAY[UPPER(text)]`:
-    the expression of the `suggestion_search_bigrams` index (migration 0008), written the
+    the expression of the `suggestion_search_bigrams` index (migration 0010), written the
     same way so PostgreSQL uses it. A 2-character term is in the title or the content
     exactly when it is one of their bigrams; UPPER() on both sides, as `icontains` does."""
     bigrams = Func(
