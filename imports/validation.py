@@ -15,7 +15,6 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils import timezone
 
 from deputies.models import Delegation, Deputy, Meeting, Term
 from suggestions import access, dates, ranges, workflow
@@ -107,7 +106,7 @@ class Row:
         if value is not None:
             try:
                 dates.validate_past_day(
-                    value, field_label=self.spec.column(key).header, earliest=earliest, today=today
+                    value, field_label=self.spec.column(key).header, earliest=earliest, on=today
                 )
             except ValidationError as exc:
                 self.error(key, exc.messages[0])
@@ -292,8 +291,7 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
     categories = {c.name: c for c in Category.objects.all()}
     deputies = DeputyNames()
     earliest = dates.earliest_day()
-    today = workflow._today()  # the workflow's clock, for its rules
-    local_today = timezone.localdate()  # suggestions.dates' own, for 提出日期
+    today = dates.today()  # the one clock, for the workflow's rules and 提出日期 alike
 
     parsed = []
     for row in _rows(table, spec, plan, progress):
@@ -334,7 +332,7 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
             content=row.text("content"),
             lead_deputy=lead,
             co_signers=co_signers,
-            submitted_on=row.past_day("submitted_on", earliest, local_today),
+            submitted_on=row.past_day("submitted_on", earliest, today),
             registered_on=row.read("registered_on", excel.day) if register else None,
         )
         # The workflow's own rules for a new suggestion, on the cells not already wrong.

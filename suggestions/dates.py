@@ -9,6 +9,7 @@ in a term's start cannot open the door to year 1 again.
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Min
 from django.utils import timezone
@@ -19,6 +20,13 @@ from deputies.models import Term
 FLOOR = date(2000, 1, 1)
 
 
+def today() -> date:
+    """Today, the portal's one clock for its rules about days (the workflow's steps and the
+    range below). Tests set the day with `settings.PORTAL_TODAY` (a date) instead of depending
+    on the calendar; it is never set in production."""
+    return getattr(settings, "PORTAL_TODAY", None) or timezone.localdate()
+
+
 def earliest_day() -> date:
     """The first term's start, or FLOOR when there is no term (or it starts earlier)."""
     first = Term.objects.aggregate(first=Min("start_date"))["first"]
@@ -26,15 +34,15 @@ def earliest_day() -> date:
 
 
 def validate_past_day(
-    day: date, *, field_label: str, earliest: date | None = None, today: date | None = None
+    day: date, *, field_label: str, earliest: date | None = None, on: date | None = None
 ) -> date:
-    """The day if it lies between the earliest day and today, else ValidationError with a
-    Chinese message. Callers checking many rows pass `earliest` (one query for all)."""
+    """The day if it lies between the earliest day and today (`on`, default `today()`), else
+    ValidationError with a Chinese message. Callers checking many rows pass `earliest` (one
+    query for all)."""
     earliest = earliest or earliest_day()
-    today = today or timezone.localdate()
     if day < earliest:
         raise ValidationError(f"{field_label}不能早于{earliest:%Y-%m-%d}", code="too_early")
-    if day > today:
+    if day > (on or today()):
         raise ValidationError(f"{field_label}不能晚于今天", code="future_date")
     return day
 

@@ -15,11 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
-from django.utils import timezone
 
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
@@ -74,9 +72,8 @@ class InvalidTransition(WorkflowError):
 
 
 def _today() -> date:
-    """Today, the workflow's one clock. Tests set the day with `settings.PORTAL_TODAY` (a date)
-    instead of depending on the calendar; it is never set in production."""
-    return getattr(settings, "PORTAL_TODAY", None) or timezone.localdate()
+    """Today, as `suggestions.dates.today` (the one clock) says."""
+    return dates.today()
 
 
 def _audit(
@@ -156,9 +153,7 @@ def _require_past_day(day: date, label: str, *, today: date | None = None) -> No
     dates.FLOOR (no query, so bulk imports stay cheap); forms, serializers and the import
     check the first term's start as well."""
     try:
-        dates.validate_past_day(
-            day, field_label=label, earliest=dates.FLOOR, today=today or _today()
-        )
+        dates.validate_past_day(day, field_label=label, earliest=dates.FLOOR, on=today or _today())
     except ValidationError as exc:
         raise InvalidTransition(exc.messages[0], exc.code) from None
 
