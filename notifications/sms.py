@@ -183,13 +183,15 @@ def get_backend():
 def sms_queue(*, users, kind: str, text: str, params: dict, delivery=None, now=None):
     """Outbox rows for the users who opted in with a mobile number, inside the caller's
     transaction; sent after commit. One row per reminder and user (unique), so a reminder
-    claimed once texts each person once."""
+    claimed once texts each person once; a user named twice (a supervising leader who is also
+    staff) gets one row, as `notify` gives one inbox row."""
     now = now or timezone.now()
-    rows = []
+    seen, rows = set(), []
     for user in users:
         phone = normalise_phone(user.phone) if user.sms_opt_in else ""
-        if not phone:
+        if not phone or user.pk in seen:
             continue
+        seen.add(user.pk)
         rows.append(
             SmsMessage(
                 recipient=user,

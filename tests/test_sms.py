@@ -14,7 +14,8 @@ import pytest
 from django.utils import timezone
 
 from notifications import reminders, sms
-from notifications.models import SmsMessage
+from notifications.models import ReminderDelivery, SmsMessage
+from suggestions import workflow
 
 NOW = timezone.now()
 
@@ -288,3 +289,20 @@ def test_bad_settings_are_refused_in_chinese(client, people, data, error):
 
 def test_the_settings_page_needs_login(client, db):
     assert client.get("/accounts/sms/").status_code == 302
+
+
+def test_a_supervising_leader_who_is_also_staff_is_texted_once(people, journey, settings):
+    # Named twice in the escalation (as supervisor and as staff): one text, and the reminder
+    # is still recorded and sent, not refused run after run by the once-per-recipient rule.
+    people.leader.is_committee_staff = True
+    people.leader.save()
+    opt_in(people.leader)
+    suggestion, assignment = journey.assigned()
+    workflow.suggestion_mark_key(
+        actor=people.staff, suggestion=suggestion, is_key=True, supervisor=people.leader
+    )
+    reminders.reminders_send(today=assignment.deadline + dt.timedelta(16), now=NOW)
+
+    assert ReminderDelivery.objects.filter(kind="escalation").exists()
+    assert [m["phone"] for m in outbox(settings)] == ["13800138000"]
+    assert SmsMessage.objects.filter(recipient=people.leader).count() == 1
