@@ -415,16 +415,6 @@ def _within_cap(rows: Iterator[tuple[int, tuple]]) -> Iterator[tuple[int, tuple]
         yield row
 
 
-def count_rows(source, spec: SheetSpec) -> int:
-    """Data rows, counted by reading them (a recorded dimension may lie); FileTooLarge above
-    the cap, so an oversized file is refused at upload."""
-    table = open_table(source, spec)
-    try:
-        return sum(1 for _ in table.rows)
-    finally:
-        table.close()
-
-
 # --- the rows of an upload, parsed once ---------------------------------------------------
 # Parsing the XML is most of an import's reading time (a 10,000-row sheet takes seconds, and
 # openpyxl reads a sheet without a <dimension> twice). The upload parses the sheet once, with
@@ -457,20 +447,21 @@ def _decode(value):
     return value
 
 
-def parse_rows(source, spec: SheetSpec) -> bytes:
+def parse_rows(source, spec: SheetSpec) -> tuple[bytes, int]:
     """Read the sheet for `spec` once (`open_table`: package check, real rows, row cap) and
-    return its header and data rows as JSON, for `stored_table`. FileUnreadable or
-    FileTooLarge as `open_table` raises them."""
+    return its header and data rows as JSON, for `stored_table`, with the number of data rows.
+    FileUnreadable or FileTooLarge as `open_table` raises them."""
     table = open_table(source, spec)
     try:
         rows = [[number, [_encode(v) for v in values]] for number, values in table.rows]
     finally:
         table.close()
-    return json.dumps(
+    data = json.dumps(
         {"sheet": table.sheet, "columns": table.columns, "rows": rows},
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
+    return data, len(rows)
 
 
 def stored_table(data: bytes) -> Table:
@@ -479,10 +470,6 @@ def stored_table(data: bytes) -> Table:
     stored = json.loads(data)
     rows = ((number, tuple(_decode(v) for v in values)) for number, values in stored["rows"])
     return Table(stored["sheet"], stored["columns"], _within_cap(rows), None, None)
-
-
-def stored_row_count(data: bytes) -> int:
-    return len(json.loads(data)["rows"])
 
 
 # --- cell values --------------------------------------------------------------------------

@@ -54,12 +54,11 @@ def import_job_create(
     job.file.save(upload.name, upload, save=False)
     try:
         with job.file.open("rb") as source:
-            rows = excel.parse_rows(source, excel.SHEETS[kind])
+            rows, job.total_rows = excel.parse_rows(source, excel.SHEETS[kind])
     except excel.FileUnreadable as exc:
         job.state, job.errors, job.checked_at = State.INVALID, _file_error(str(exc)), timezone.now()
         job.save()
         return job
-    job.total_rows = excel.stored_row_count(rows)
     # The parsed rows beside the file: the check and the import read them, not the XML.
     job.file.storage.save(_rows_name(job), ContentFile(rows))
     job.save()

@@ -96,11 +96,6 @@ def affects_from(event: ChangeEvent) -> date:
     return date.min if is_retroactive(event) else event_day(event)
 
 
-def watermark() -> RollupWatermark:
-    """The job's watermark as stored (one query; a fresh one before the job's first run)."""
-    return RollupWatermark.objects.filter(pk=1).first() or RollupWatermark(pk=1)
-
-
 def unread_q(mark: RollupWatermark, *, since: int | None = None) -> Q:
     """Events above `since` (default: the job's watermark) or in the gaps it could not read."""
     q = Q(id__gt=mark.seen_to if since is None else since)

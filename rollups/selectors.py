@@ -187,9 +187,7 @@ def _stale(term_id, days: dict, gaps: list) -> set:
     if not days:
         return set()
     seen = {d: seen_to for d, (seen_to, _) in days.items()}
-    q = Q(id__gt=min(seen.values()))
-    for low, high, _ in gaps:
-        q |= Q(id__gte=low, id__lte=high)
+    q = changes.unread_q(RollupWatermark(gaps=gaps), since=min(seen.values()))
     events = changes.load_events(q & Q(suggestion__term_id=term_id))
     return changes.stale_days(events, days=seen, gaps=gaps)
 
@@ -234,12 +232,7 @@ def _stored(scope, *, kind, key, as_of, at, rows, units, breakdown) -> FigureSet
             for r in rows
             if r.scope_kind == ScopeKind.UNIT and r.unit_row is not None
         ]
-        unit_rows = [
-            r
-            for r in unit_rows
-            if (scope.unit is None or r.unit_id == getattr(scope.unit, "pk", scope.unit))
-            and (scope.system is None or r.unit_system == scope.system)
-        ]
+        unit_rows = [r for r in unit_rows if scope.answers(r)]
         ranked, apart = figures.rank_units(unit_rows)
         result = replace(result, units=ranked + apart)
     if breakdown:

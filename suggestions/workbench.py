@@ -19,10 +19,8 @@ from django.utils import timezone
 from . import access, selectors
 from .models import Assignment, ExtensionRequest, ReassignmentRequest, RequestState, Suggestion
 
-# Queues not offered, and why (the home page says so instead of showing a dead tile).
-# The portal has no review step after sign-off (DESIGN.md §8) and no publication date apart
-# from the reply's own (a public reply is published when it is recorded).
-NOT_OFFERED = ("答复审核", "公开到期")
+# Not offered yet: replies awaiting review and publications due. The portal has no review
+# step after sign-off (DESIGN.md §8) and no publication date apart from the reply's own.
 
 
 @dataclass

@@ -300,7 +300,7 @@ def test_kept_rows_give_back_every_kind_of_cell_value():
         dt.timedelta(hours=1),
     ]
     content = workbook(excel.SUGGESTIONS, [values])
-    kept = excel.stored_table(excel.parse_rows(io.BytesIO(content), excel.SUGGESTIONS))
+    kept = excel.stored_table(excel.parse_rows(io.BytesIO(content), excel.SUGGESTIONS)[0])
     table = excel.open_table(io.BytesIO(content), excel.SUGGESTIONS)
     try:
         assert list(kept.rows) == list(table.rows)
