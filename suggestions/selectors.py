@@ -303,10 +303,11 @@ def suggestion_page(*, user, pk) -> SuggestionPage:
         access.assignments_visible_to(user, suggestion.assignments.all())
         .select_related("unit", "replaced_by__unit")
         .prefetch_related(
+            # Replies of assignments the user may see: visible by `access.reply_visibility_q`
+            # itself (whoever sees the assignment sees its replies), so no second check.
             Prefetch(
                 "replies",
-                queryset=access.replies_visible_to(user)
-                .select_related("feedback__entered_by")
+                queryset=Reply.objects.select_related("feedback__entered_by")
                 .prefetch_related("attachments")
                 .order_by("round", "replied_on", "id"),
             ),
@@ -556,9 +557,9 @@ def assignment_page(*, user, pk) -> AssignmentPage:
         ),
     )
     explain_deadlines([assignment])
+    # The assignment came through access.assignment_for_user: its replies are the user's to see.
     replies = list(
-        access.replies_visible_to(user, assignment.replies.all())
-        .select_related("feedback")
+        assignment.replies.select_related("feedback")
         .prefetch_related("attachments")
         .order_by("round", "replied_on", "id")
     )
