@@ -2,7 +2,7 @@
 the pages' own selector, so pages and API filter the same way. Each list is a constant
 number of queries whatever its length."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,7 +17,6 @@ from suggestions.models import (
     Feedback,
     ReassignmentRequest,
     Reply,
-    RequestState,
 )
 from units.models import Unit
 
@@ -48,17 +47,13 @@ def _visible_assignment_ids(user) -> QuerySet:
     return access.assignments_visible_to(user).values("pk")
 
 
-def _pending(model) -> Exists:
-    return Exists(model.objects.filter(assignment=OuterRef("pk"), state=RequestState.PENDING))
-
-
 def assignments(*, user, filters: dict) -> QuerySet:
     qs = (
         access.assignments_visible_to(user)
         .select_related("suggestion", "unit")
         .annotate(
-            has_pending_reassignment=_pending(ReassignmentRequest),
-            has_pending_extension=_pending(ExtensionRequest),
+            has_pending_reassignment=selectors.has_pending_request(ReassignmentRequest),
+            has_pending_extension=selectors.has_pending_request(ExtensionRequest),
         )
     )
     for name in ("unit", "state", "role"):

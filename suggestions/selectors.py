@@ -434,6 +434,12 @@ def _short(value: str, limit: int = 40) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
 
+def has_pending_request(model) -> Exists:
+    """An assignment with a request of `model` (reassignment or extension) that staff have not
+    decided: for inbox tabs and API filters (OuterRef to the assignment)."""
+    return Exists(model.objects.filter(assignment=OuterRef("pk"), state=RequestState.PENDING))
+
+
 def pending_requests() -> tuple[list, list]:
     """Pending reassignment and extension requests for staff to decide, oldest first."""
     common = ("assignment__unit", "assignment__suggestion__term", "requested_by")
@@ -477,20 +483,8 @@ def _inbox_conditions(today: date) -> dict:
         # A co-handler (协办) that still owes the lead its opinion, late or not.
         "opinion_due": Assignment.open_q() & Q(role=Assignment.Role.CO),
         # A reassignment or extension request the unit made that staff have not decided.
-        "requests": Q(
-            Exists(
-                ReassignmentRequest.objects.filter(
-                    assignment=OuterRef("pk"), state=RequestState.PENDING
-                )
-            )
-        )
-        | Q(
-            Exists(
-                ExtensionRequest.objects.filter(
-                    assignment=OuterRef("pk"), state=RequestState.PENDING
-                )
-            )
-        ),
+        "requests": Q(has_pending_request(ReassignmentRequest))
+        | Q(has_pending_request(ExtensionRequest)),
         "replied": Q(state=A.REPLIED),
     }
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import access, selectors
-from .models import Assignment, ExtensionRequest, ReassignmentRequest, RequestState, Suggestion
+from .models import Assignment, Suggestion
 
 # Not offered yet: replies awaiting review and publications due. The portal has no review
 # step after sign-off (DESIGN.md §8) and no publication date apart from the reply's own.
@@ -75,11 +75,8 @@ def staff_sections(user, today: date) -> list[Section]:
             note=f"闭会期间收到的建议应在{working_days}个工作日内交办",
         ),
     ]
-    pending = {"state": RequestState.PENDING}
-    requests = (
-        ReassignmentRequest.objects.filter(**pending).count()
-        + ExtensionRequest.objects.filter(**pending).count()
-    )
+    # The requests page's own lists (few rows: requests wait days, not years).
+    requests = sum(len(rows) for rows in selectors.pending_requests())
     handling = [
         Queue("待审核的调整、延期申请", requests, reverse("suggestions:requests")),
         _list_queue(user, today, "已逾期", {"overdue": "on"}, alarm=True),
