@@ -39,20 +39,14 @@ from django.utils import timezone
 
 from suggestions.models import Assignment
 
-from . import sms
+from . import outbox, sms
 from .models import ReminderDelivery, ReminderKind
 from .services import notify
 
 logger = logging.getLogger(__name__)
 
 # An e-mail attempt longer than this is taken for a dead worker.
-EMAIL_LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 5
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Backoff after the n-th failed attempt: 1, 2, 4, 8 … minutes."""
-    return timedelta(minutes=2 ** max(attempts - 1, 0))
+MAX_ATTEMPTS = outbox.MAX_ATTEMPTS  # leases and backoff: notifications.outbox
 
 
 def stages_on(*, deadline: date, today: date) -> list[str]:
@@ -228,14 +222,7 @@ def reminder_claim(*, due: Due, audience: Audience, today: date, now: datetime):
 def reminder_take_lease(*, delivery_id: int, now: datetime) -> bool:
     """Own a pending row for one e-mail attempt; False if it is sent, failed, leased by a
     live attempt or waiting for its backoff."""
-    return bool(
-        ReminderDelivery.objects.filter(
-            Q(sending_until__isnull=True) | Q(sending_until__lt=now),
-            pk=delivery_id,
-            state=ReminderDelivery.State.PENDING,
-            next_attempt_at__lte=now,
-        ).update(sending_until=now + EMAIL_LEASE, attempts=F("attempts") + 1)
-    )
+    return outbox.take_lease(ReminderDelivery, pk=delivery_id, now=now, attempts=F("attempts") + 1)
 
 
 def reminder_send_email(*, delivery_id: int, now: datetime | None = None) -> str:
@@ -266,16 +253,10 @@ def reminder_send_email(*, delivery_id: int, now: datetime | None = None) -> str
 
 
 def _record_failure(delivery: ReminderDelivery, exc: Exception, now: datetime) -> str:
-    final = delivery.attempts >= MAX_ATTEMPTS
-    delay = retry_delay(delivery.attempts)
-    ReminderDelivery.objects.filter(pk=delivery.pk).update(
-        state=ReminderDelivery.State.FAILED if final else ReminderDelivery.State.PENDING,
-        last_error=f"{type(exc).__name__}: {exc}"[:1000],
-        sending_until=None,
-        next_attempt_at=None if final else now + delay,
+    delay = outbox.record_failure(
+        ReminderDelivery, pk=delivery.pk, attempts=delivery.attempts, exc=exc, now=now
     )
-    logger.warning("reminder %s e-mail attempt %s failed: %s", delivery.pk, delivery.attempts, exc)
-    if final:
+    if delay is None:
         return "failed"
     from .tasks import send_reminder_email
 

@@ -30,16 +30,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from . import outbox
 from .models import SmsMessage
 
 logger = logging.getLogger(__name__)
 
-SMS_LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = outbox.MAX_ATTEMPTS  # leases and backoff: notifications.outbox
 # Mainland China mobile numbers, with an optional +86 / 0086 prefix.
 MOBILE = re.compile(r"^(?:\+?86|0086)?(1[3-9]\d{9})$")
 
@@ -76,11 +76,6 @@ def normalise_phone(phone: str) -> str:
     """The 11-digit mobile number in `phone` (spaces and dashes ignored), or "" if none."""
     found = MOBILE.match(re.sub(r"[\s-]", "", phone or ""))
     return found.group(1) if found else ""
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Backoff after the n-th failed attempt: 1, 2, 4, 8 … minutes (as for e-mail)."""
-    return timedelta(minutes=2 ** max(attempts - 1, 0))
 
 
 # --- backends --------------------------------------------------------------------------------
@@ -254,13 +249,7 @@ def _rate_limited_until(phone: str, now: datetime) -> datetime | None:
 def sms_send(*, message_id: int, now: datetime | None = None) -> str:
     """One attempt: "sent", "deferred" (rate limit), "retry", "failed" or "skipped"."""
     now = now or timezone.now()
-    taken = SmsMessage.objects.filter(
-        Q(sending_until__isnull=True) | Q(sending_until__lt=now),
-        pk=message_id,
-        state=SmsMessage.State.PENDING,
-        next_attempt_at__lte=now,
-    ).update(sending_until=now + SMS_LEASE)
-    if not taken:
+    if not outbox.take_lease(SmsMessage, pk=message_id, now=now):
         return "skipped"
     message = SmsMessage.objects.get(pk=message_id)
     until = _rate_limited_until(message.phone, now)
@@ -276,16 +265,10 @@ def sms_send(*, message_id: int, now: datetime | None = None) -> str:
             phone=message.phone, kind=message.kind, params=message.params, text=message.text
         )
     except Exception as exc:
-        final = attempts >= MAX_ATTEMPTS
-        delay = retry_delay(attempts)
-        SmsMessage.objects.filter(pk=message_id).update(
-            state=SmsMessage.State.FAILED if final else SmsMessage.State.PENDING,
-            last_error=f"{type(exc).__name__}: {exc}"[:1000],
-            sending_until=None,
-            next_attempt_at=None if final else now + delay,
+        delay = outbox.record_failure(
+            SmsMessage, pk=message_id, attempts=attempts, exc=exc, now=now
         )
-        logger.warning("SMS %s attempt %s failed: %s", message_id, attempts, exc)
-        if final:
+        if delay is None:
             return "failed"
         _queue_retry(message_id, delay)
         return "retry"
