@@ -469,6 +469,8 @@ INBOX_TABS = {
     "requests": "申请待审核",
     "replied": "已答复",
 }
+# Tabs of late work: shown as an alarm when anything is in them (inbox and home page).
+INBOX_ALARM_TABS = frozenset({"overdue", "opinion_overdue"})
 
 
 def _inbox_conditions(today: date) -> dict:

@@ -48,7 +48,10 @@ def inbox(request):
         "inbox/inbox.html",
         {
             "tab": tab,
-            "tabs": [(key, label, counts[key]) for key, label in selectors.INBOX_TABS.items()],
+            "tabs": [
+                (key, label, counts[key], counts[key] > 0 and key in selectors.INBOX_ALARM_TABS)
+                for key, label in selectors.INBOX_TABS.items()
+            ],
             "page": page,
             "rehandling": selectors.unit_rehandling(unit_id=unit_id),
             "today": today,

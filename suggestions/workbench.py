@@ -115,7 +115,6 @@ def overdue_by_unit(user, today: date) -> list[Queue]:
 
 
 UNIT_TABS = ("pending", "due_soon", "overdue", "opinion_due", "opinion_overdue", "requests")
-_UNIT_ALARMS = {"overdue", "opinion_overdue"}
 
 
 def unit_section(user, today: date) -> Section:
@@ -128,7 +127,7 @@ def unit_section(user, today: date) -> Section:
                 selectors.INBOX_TABS[tab],
                 counts[tab],
                 f"{inbox}?tab={tab}",
-                alarm=tab in _UNIT_ALARMS,
+                alarm=tab in selectors.INBOX_ALARM_TABS,
             )
             for tab in UNIT_TABS
         ],
