@@ -110,18 +110,20 @@ def figure_set(
         kind, key = stored
         term_id = _term_id(scope)
         days, gaps = _days(term_id, as_of)
-        stale = _stale(term_id, days, gaps)
-        current = sorted(set(days) - stale)
         if as_of not in days:
             reason = LIVE_NO_DAY
         elif (units and kind not in (ScopeKind.TERM, ScopeKind.UNIT, ScopeKind.SYSTEM)) or (
             breakdown and kind != ScopeKind.TERM
         ):
             reason = LIVE_PART
-        elif as_of in stale:
-            reason = LIVE_STALE
         else:
             reason = ""
+        # Which stored days are current: for the history, and for the day when it may be used
+        # (a page computed live for another reason needs no event look-ups).
+        stale = _stale(term_id, days, gaps) if history or not reason else set()
+        if not reason and as_of in stale:
+            reason = LIVE_STALE
+        current = sorted(set(days) - stale)
         # One query for the day's rows (when they may be used) and the history's.
         last_of_month = {(d.year, d.month): d for d in current} if history else {}
         rows = _rows(
