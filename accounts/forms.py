@@ -44,11 +44,31 @@ class PortalAdminLoginForm(LockoutMixin, AdminAuthenticationForm):
 
 
 class PortalPasswordChangeForm(PasswordChangeForm):
-    """Django's form; the rules (accounts.validators and settings) shown as one line of text."""
+    """Django's form; the rules (accounts.validators and settings) shown as one line of text.
 
-    def __init__(self, *args, **kwargs):
+    A wrong old password is a failed login: otherwise a stolen session could guess the
+    password here without ever meeting the lockout."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].help_text = "".join(password_validators_help_texts())
+
+    def clean_old_password(self):
+        username = self.user.get_username()
+        ip = services.client_ip(self.request) if self.request else None
+        until = services.login_locked_until(username=username, ip=ip)
+        if until is not None:
+            raise forms.ValidationError(
+                "密码错误次数过多,已暂时锁定。请于 %(until)s 后再试,或联系管理员。",
+                code="locked",
+                params={"until": timezone.localtime(until).strftime("%H:%M")},
+            )
+        try:
+            return super().clean_old_password()
+        except forms.ValidationError:
+            services.login_failed(username=username, ip=ip)
+            raise
 
 
 class SmsSettingsForm(forms.Form):

@@ -390,3 +390,18 @@ def test_the_password_page_shows_the_rules_and_needs_a_login(client, people):
     client.force_login(people.deputy_user)
     page = client.get("/accounts/password/").content.decode()
     assert "修改密码" in page and "密码至少包含 10 个字符" in page
+
+
+def test_wrong_old_passwords_count_towards_the_lockout(client, people):
+    """A stolen session must not be a way round the lockout: five wrong old passwords lock the
+    account on the password page and at the login."""
+    client.force_login(people.unit_user)
+    for _ in range(5):
+        assert "旧密码不正确" in _change_password(client, "guess", NEW_PASSWORD).content.decode()
+    page = _change_password(client, PASSWORD, NEW_PASSWORD).content.decode()
+    assert "密码错误次数过多,已暂时锁定" in page
+    people.unit_user.refresh_from_db()
+    assert people.unit_user.check_password(PASSWORD)  # the right one is refused while locked
+    client.logout()
+    response = client.post("/accounts/login/", {"username": "unit1", "password": PASSWORD})
+    assert "登录失败次数过多,已暂时锁定" in response.content.decode()
