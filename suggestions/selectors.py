@@ -24,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from . import access, deadlines, figures
+from . import access, deadlines, figures, signing
 from .deadlines import DEFAULT_LIMITS, add_months
 from .models import (
     AUDIT_ACTION_LABELS,
@@ -36,6 +36,7 @@ from .models import (
     Opinion,
     ReassignmentRequest,
     Reply,
+    ReplyDraft,
     RequestState,
     Suggestion,
 )
@@ -529,6 +530,8 @@ class AssignmentPage:
     pending_requests: list
     reassignment_window_end: date
     deputy_contact_visible: bool  # the lead deputy's phone (access.deputy_contact_q)
+    draft: object = None  # the letter in preparation, if the user may see it
+    signing_history: list = ()  # every draft, sign, review and release step (its unit's)
 
 
 def assignment_page(*, user, pk) -> AssignmentPage:
@@ -570,6 +573,24 @@ def assignment_page(*, user, pk) -> AssignmentPage:
             .select_related("assignment__unit")
             .order_by("sent_on", "id")
         )
+    draft = (
+        access.drafts_visible_to(user)
+        .filter(assignment=assignment)
+        .exclude(stage=ReplyDraft.Stage.RELEASED)
+        .select_related("signed_by", "replaces")
+        .prefetch_related("attachments")
+        .first()
+    )
+    # The unit and reviewers see every note; the deputy's and leaders' view has none.
+    history = []
+    if (user.is_unit_user and user.unit_id == assignment.unit_id) or signing.can_review(
+        user, assignment
+    ):
+        history = list(
+            AuditEvent.objects.filter(assignment=assignment, action__in=SIGNING_ACTIONS)
+            .select_related("actor")
+            .order_by("at", "id")
+        )
     pending = [
         *ReassignmentRequest.objects.filter(assignment=assignment, state=RequestState.PENDING),
         *ExtensionRequest.objects.filter(assignment=assignment, state=RequestState.PENDING),
@@ -587,6 +608,41 @@ def assignment_page(*, user, pk) -> AssignmentPage:
         deputy_contact_visible=access.can_see_deputy_contact(
             user, assignment.suggestion.lead_deputy
         ),
+        draft=draft,
+        signing_history=history,
+    )
+
+
+SIGNING_ACTIONS = (
+    "reply.draft.save",
+    "reply.draft.sign",
+    "reply.draft.return",
+    "reply.draft.reclass",
+    "reply.post",
+    "reply.follow_up",
+)
+
+
+def drafts_awaiting_review(*, user) -> QuerySet:
+    """Signed letters waiting for this reviewer (staff: all; 督查室: government units')."""
+    if not (user.is_committee_staff or user.is_inspector):
+        return ReplyDraft.objects.none()
+    return (
+        access.drafts_visible_to(user)
+        .filter(stage=ReplyDraft.Stage.SIGNED)
+        .select_related("assignment__unit", "assignment__suggestion__term", "signed_by")
+        .order_by("signed_on", "id")
+    )
+
+
+def publications_due(*, today: date) -> QuerySet:
+    """Public replies released but not on the public page yet (a publication day still to
+    come, or none set): what staff must publish, by their latest day."""
+    return (
+        Reply.objects.filter(is_public=True, superseded=False)
+        .filter(Q(publish_on__gt=today) | Q(publish_on__isnull=True))
+        .select_related("assignment__unit", "assignment__suggestion__term")
+        .order_by("publish_by", "id")
     )
 
 

@@ -17,7 +17,7 @@ from imports.models import ImportJob
 from notifications.models import Notification
 from suggestions import workflow
 
-from .factories import pdf_upload
+from .factories import pdf_upload, release_reply
 
 ROLES = ("anon", "staff", "leader", "unit", "other_unit", "deputy", "other_deputy", "nobody")
 
@@ -136,12 +136,11 @@ def records(people, journey):
         reason="需调研",
         deputy_informed=True,
     )
-    reply = workflow.assignment_reply(
+    reply = release_reply(
         actor=people.unit_user,
         assignment=assignment,
         text="答复",
         result="A",
-        signer="王局长",
         is_public=True,
         attachments=[pdf_upload()],
     )

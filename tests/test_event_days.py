@@ -20,7 +20,7 @@ from suggestions.models import (
 from suggestions.workflow import InvalidTransition
 
 from .api_helpers import session_client
-from .factories import SuggestionFactory, UserFactory, category
+from .factories import SuggestionFactory, UserFactory, category, release_reply
 
 TODAY = dt.date(2026, 6, 30)
 ASSIGNED = dt.date(2026, 3, 2)  # a Monday; the 3-month reply deadline is 2026-06-02
@@ -64,12 +64,11 @@ def paper(people, journey):
             return suggestion, Assignment.objects.get(pk=assignment.pk)
 
         def reply(self, assignment, on, result="A"):
-            return workflow.assignment_reply(
+            return release_reply(
                 actor=people.unit_user,
                 assignment=assignment,
                 text="答复如下。",
                 result=result,
-                signer="王局长",
                 replied_on=on,
                 is_public=True,
             )
