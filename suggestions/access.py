@@ -24,7 +24,6 @@ from django.http import Http404
 
 from .models import Assignment, Attachment, Reply, ReplyDraft, Suggestion
 
-
 # The 督查室 (inspector) role sees the government system's assignments, read-only.
 INSPECTED_SYSTEM = "government"
 
@@ -53,9 +52,7 @@ def suggestions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     if getattr(user, "is_inspector", False):
         visible |= Q(
             Exists(
-                Assignment.objects.filter(
-                    suggestion=OuterRef("pk"), unit__system=INSPECTED_SYSTEM
-                )
+                Assignment.objects.filter(suggestion=OuterRef("pk"), unit__system=INSPECTED_SYSTEM)
             )
         )
     return qs.filter(visible).distinct() if user.is_deputy else qs.filter(visible)
@@ -155,7 +152,9 @@ def attachment_for_user(user, pk, queryset: QuerySet | None = None) -> Attachmen
     qs = Attachment.objects.all() if queryset is None else queryset
     draft_only = Q(reply__isnull=True, draft__in=drafts_visible_to(user).values("pk"))
     try:
-        return qs.filter(Q(reply_visibility_q(user, "reply__"), reply__isnull=False) | draft_only).get(pk=pk)
+        return qs.filter(
+            Q(reply_visibility_q(user, "reply__"), reply__isnull=False) | draft_only
+        ).get(pk=pk)
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise Http404("no such attachment for this user") from None
 

@@ -361,8 +361,13 @@ def suggestion_timeline(suggestion: Suggestion, *, user) -> list[dict]:
     """The audit events of a suggestion, oldest first, as lines people can read: one line
     per step (see `_STATE_EVENT_AFTER`). A unit's users see the suggestion's own events and
     their unit's, not other units'."""
-    events = AuditEvent.objects.filter(suggestion=suggestion).select_related(
-        "actor", "assignment__unit"
+    # A letter's preparation (起草, 签发, 退回) is its unit's and its reviewers' business:
+    # shown on the assignment page (`assignment_page.signing_history`), not here, where
+    # deputies look. Its release is the 答复 line.
+    events = (
+        AuditEvent.objects.filter(suggestion=suggestion)
+        .exclude(action__startswith="reply.draft.")
+        .select_related("actor", "assignment__unit")
     )
     if not access.can_see_all(user):
         events = events.filter(

@@ -289,8 +289,7 @@ def _reply_with(client, people, assignment, files):
         {
             "reply-text": "答复内容",
             "reply-result": "A",
-            "reply-signer": "王局长",
-            "reply-is_public": "on",
+            "reply-publication": "public",
             "reply-attachments": files,
         },
     )
