@@ -706,7 +706,13 @@ def public_replies(*, category=None, year=None, text: str = "") -> QuerySet:
         qs = qs.filter(replied_on__year=year)
     text = (text or "").strip()
     if text:
-        qs = qs.filter(Q(assignment__suggestion__title__icontains=text) | Q(text__icontains=text))
+        # A reply published as a summary is searched in its summary only: its full text is
+        # not public.
+        qs = qs.filter(
+            Q(assignment__suggestion__title__icontains=text)
+            | Q(text__icontains=text, publication=Reply.Publication.PUBLIC)
+            | Q(summary__icontains=text, publication=Reply.Publication.SUMMARY)
+        )
     return (
         qs.select_related(
             "assignment__unit",
@@ -717,6 +723,8 @@ def public_replies(*, category=None, year=None, text: str = "") -> QuerySet:
         .only(
             "id",
             "text",
+            "summary",
+            "publication",
             "result",
             "replied_on",
             "round",
