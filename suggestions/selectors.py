@@ -588,14 +588,15 @@ def assignment_page(*, user, pk) -> AssignmentPage:
     )
     # The unit and reviewers see every note; the deputy's and leaders' view has none.
     history = []
-    if (user.is_unit_user and user.unit_id == assignment.unit_id) or signing.can_review(
-        user, assignment
-    ):
-        history = list(
-            AuditEvent.objects.filter(assignment=assignment, action__in=SIGNING_ACTIONS)
-            .select_related("actor")
-            .order_by("at", "id")
-        )
+    own_unit = user.is_unit_user and user.unit_id == assignment.unit_id
+    if own_unit or signing.can_review(user, assignment):
+        events = AuditEvent.objects.filter(assignment=assignment, action__in=SIGNING_ACTIONS)
+        if not own_unit:
+            # Reviewers see the history of letters once signed, never a draft still in the
+            # unit's hands.
+            signed = access.drafts_visible_to(user).filter(assignment=assignment)
+            events = events.filter(data__draft__in=list(signed.values_list("pk", flat=True)))
+        history = list(events.select_related("actor").order_by("at", "id"))
     pending = [
         *ReassignmentRequest.objects.filter(assignment=assignment, state=RequestState.PENDING),
         *ExtensionRequest.objects.filter(assignment=assignment, state=RequestState.PENDING),
