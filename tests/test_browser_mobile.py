@@ -176,6 +176,8 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
         ("create", "/suggestions/new/"),
         ("assign", f"/suggestions/{data['registered'].pk}/assign/"),
         ("requests", "/suggestions/requests/"),
+        ("replies-review", "/replies/review/"),
+        ("replies-publications", "/replies/publications/"),
         ("imports", "/imports/"),
         ("reminders", "/notifications/reminders/"),
         *common,
