@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from .models import LoginFailure, User
 
-ROLE_FIELDS = ("is_committee_staff", "is_unit_user", "is_deputy", "is_leader")
+ROLE_FIELDS = ("is_committee_staff", "is_unit_user", "is_deputy", "is_leader", "is_inspector")
 
 
 class UnitUserNeedsUnit:

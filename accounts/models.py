@@ -19,6 +19,11 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # 督查室: sees the government system's assignments read-only and reviews their replies
+    # before release (DESIGN.md §8).
+    is_inspector = models.BooleanField(
+        "督查室", default=False, help_text="只读查看政府系统的交办,审核其答复"
+    )
     can_sign_replies = models.BooleanField(
         "可签发答复", default=False, help_text="单位负责人可签发答复函"
     )
@@ -54,6 +59,7 @@ class User(AbstractUser):
             ("is_unit_user", "承办单位"),
             ("is_deputy", "代表"),
             ("is_leader", "领导"),
+            ("is_inspector", "督查室"),
         ):
             if getattr(self, flag):
                 labels.append(label)

@@ -21,6 +21,7 @@ from suggestions.models import (
     Opinion,
     ReassignmentRequest,
     Reply,
+    ReplyDraft,
     Suggestion,
     Verdict,
 )
@@ -313,11 +314,17 @@ class ReplySerializer(serializers.ModelSerializer):
             "text",
             "result",
             "signer",
+            "signed_on",
+            "doc_number",
             "contact_person",
             "contact_phone",
             "replied_on",
             "is_public",
+            "publication",
+            "summary",
             "not_public_reason",
+            "publish_on",
+            "publish_by",
             "superseded",
             "feedback",
             "awaiting_feedback",
@@ -572,12 +579,20 @@ class ContactInput(serializers.Serializer):
 
 
 class ReplyInput(serializers.Serializer):
+    """The letter as the clerk drafts it: a draft, not yet a reply (签发 and review follow)."""
+
     text = _text(50000)
     result = serializers.ChoiceField(Reply.Result.choices)
-    signer = _text(50)
-    replied_on = _event_day("答复函的日期,不早于交办日期(重新办理时不早于不满意反馈的日期)")
-    is_public = serializers.BooleanField(default=False)
+    publication = serializers.ChoiceField(
+        ReplyDraft.Publication.choices,
+        default=ReplyDraft.Publication.PUBLIC,
+        help_text="public 全文公开 / summary 摘要公开(须填 summary) / private 不公开(须填理由)",
+    )
+    summary = _optional_text(5000)
     not_public_reason = _optional_text(200)
+    publish_later = serializers.BooleanField(
+        default=False, help_text="暂缓公开:工作人员确定公开日期,最迟发布后20个工作日"
+    )
     contact_person = _optional_text(50)
     contact_phone = _optional_text(50)
 
@@ -585,10 +600,70 @@ class ReplyInput(serializers.Serializer):
 class FollowUpInput(serializers.Serializer):
     text = _text(50000)
     result = serializers.ChoiceField(Reply.Result.choices)
-    signer = _text(50)
-    replied_on = _event_day("跟踪答复的日期,不早于原答复日期")
-    is_public = serializers.BooleanField(default=False)
+    publication = serializers.ChoiceField(
+        ReplyDraft.Publication.choices, default=ReplyDraft.Publication.PUBLIC
+    )
+    summary = _optional_text(5000)
     not_public_reason = _optional_text(200)
+    publish_later = serializers.BooleanField(default=False)
+
+
+class SignInput(serializers.Serializer):
+    signed_on = _event_day("签发日期,不早于交办日期(重新办理时不早于不满意反馈的日期)")
+
+
+class ReleaseInput(serializers.Serializer):
+    result = serializers.ChoiceField(
+        Reply.Result.choices, required=False, help_text="调整答复类别时填写,须同时填 reason"
+    )
+    reason = _optional_text(500)
+    released_on = _event_day("发布日期,不早于签发日期;答复自该日起算")
+
+
+class ReturnInput(serializers.Serializer):
+    reason = _text(2000)
+
+
+class PublishDayInput(serializers.Serializer):
+    publish_on = serializers.DateField(
+        required=False, help_text="公开日期,不早于发布日,不晚于最迟公开日期;空则为今天"
+    )
+
+
+class ReplyDraftSerializer(serializers.ModelSerializer):
+    """答复函草稿: seen by its unit, and by reviewers once signed."""
+
+    suggestion = serializers.IntegerField(source="assignment.suggestion_id", read_only=True)
+    signed_by = serializers.CharField(
+        source="signed_by.display_name", read_only=True, allow_null=True, default=None
+    )
+    reply = serializers.IntegerField(source="reply_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ReplyDraft
+        fields = [
+            "id",
+            "assignment",
+            "suggestion",
+            "round",
+            "replaces",
+            "stage",
+            "version",
+            "text",
+            "result",
+            "publication",
+            "summary",
+            "not_public_reason",
+            "publish_later",
+            "contact_person",
+            "contact_phone",
+            "signed_by",
+            "signed_on",
+            "doc_number",
+            "needs_review",
+            "review_note",
+            "reply",
+        ]
 
 
 class FeedbackInput(serializers.Serializer):

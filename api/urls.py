@@ -32,6 +32,12 @@ v1 = [
     path("replies/", views.ReplyList.as_view(), name="replies"),
     path("replies/<int:pk>/", views.ReplyDetail.as_view(), name="reply"),
     path("replies/<int:pk>/follow-up/", views.ReplyFollowUp.as_view()),
+    path("replies/<int:pk>/publish-day/", views.ReplyPublishDay.as_view()),
+    path("reply-drafts/", views.ReplyDraftList.as_view(), name="reply_drafts"),
+    path("reply-drafts/<int:pk>/", views.ReplyDraftDetail.as_view(), name="reply_draft"),
+    path("reply-drafts/<int:pk>/sign/", views.ReplyDraftSign.as_view()),
+    path("reply-drafts/<int:pk>/release/", views.ReplyDraftRelease.as_view()),
+    path("reply-drafts/<int:pk>/return/", views.ReplyDraftReturn.as_view()),
     path("replies/<int:pk>/feedback/", views.ReplyFeedback.as_view()),
     path("feedback/", views.FeedbackList.as_view(), name="feedback"),
     path(

@@ -8,8 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rollups import selectors as door
-from suggestions import access, figures, workflow
-from suggestions.models import ExtensionRequest, ReassignmentRequest
+from suggestions import access, figures, signing, workflow
+from suggestions.models import ExtensionRequest, ReassignmentRequest, ReplyDraft
 
 from . import selectors, serializers, services
 
@@ -315,15 +315,120 @@ class AssignmentContact(_UnitAction):
         return workflow.assignment_record_contact(actor=user, assignment=assignment, **data)
 
 
-@_unit_schema("答复", S.ReplyInput, S.ReplySerializer, description="主办或分办单位,签收后。")
+@_unit_schema(
+    "起草答复",
+    S.ReplyInput,
+    S.ReplyDraftSerializer,
+    description=(
+        "主办或分办单位,签收后。写入(或修改)本交办的答复函草稿,不送达代表:"
+        "须由本单位有签发权的用户签发(POST /reply-drafts/{id}/sign/),"
+        "需审核的再由工作人员或督查室发布(/release/)后,才成为答复(/replies/)。"
+    ),
+)
 class AssignmentReply(_UnitAction):
     input_class = S.ReplyInput
-    output_class = S.ReplySerializer
+    output_class = S.ReplyDraftSerializer
     status_code = 201
 
     def act(self, user, assignment, data):
-        reply = workflow.assignment_reply(actor=user, assignment=assignment, **data)
-        return selectors.reply(user=user, pk=reply.pk)
+        return signing.reply_draft_save(actor=user, assignment=assignment, **data)
+
+
+# --- reply drafts: 签发, review, release (DESIGN.md §8) --------------------------------------
+
+
+@extend_schema(tags=["答复与反馈"])
+class ReplyDraftList(generics.ListAPIView):
+    """答复函草稿:本单位的全部草稿;工作人员和督查室看已签发的(待审核、退回、已发布)。"""
+
+    serializer_class = S.ReplyDraftSerializer
+
+    def get_queryset(self):
+        return (
+            access.drafts_visible_to(self.request.user)
+            .select_related("assignment", "signed_by")
+            .order_by("id")
+        )
+
+
+def _draft(request, pk):
+    return access.draft_for_user(
+        request.user, pk, ReplyDraft.objects.select_related("assignment__unit", "signed_by")
+    )
+
+
+def _draft_response(request, pk, code=200) -> Response:
+    return Response(S.ReplyDraftSerializer(_draft(request, pk)).data, status=code)
+
+
+@extend_schema(tags=["答复与反馈"])
+class ReplyDraftDetail(APIView):
+    @extend_schema(responses=S.ReplyDraftSerializer)
+    def get(self, request, pk: int):
+        return _draft_response(request, pk)
+
+
+@extend_schema(
+    tags=["答复与反馈"],
+    summary="签发答复",
+    description="本单位有签发权的用户;取得文号。无须审核的即发布给代表(成为答复)。"
+    "无签发权、其他单位为 403,已签发为 409。",
+    request=S.SignInput,
+    responses={200: S.ReplyDraftSerializer},
+)
+class ReplyDraftSign(APIView):
+    def post(self, request, pk: int):
+        draft = _draft(request, pk)
+        data = _valid(S.SignInput, request.data)
+        signing.reply_sign(actor=request.user, draft=draft, **data)
+        return _draft_response(request, pk)
+
+
+@extend_schema(
+    tags=["答复与反馈"],
+    summary="审核发布答复",
+    description="工作人员,或督查室(政府系统单位);可调整类别(须填理由)。非审核人 403。",
+    request=S.ReleaseInput,
+    responses={201: S.ReplySerializer},
+)
+class ReplyDraftRelease(APIView):
+    def post(self, request, pk: int):
+        draft = _draft(request, pk)
+        data = _valid(S.ReleaseInput, request.data)
+        reply = signing.reply_release(actor=request.user, draft=draft, **data)
+        return Response(
+            S.ReplySerializer(selectors.reply(user=request.user, pk=reply.pk)).data, 201
+        )
+
+
+@extend_schema(
+    tags=["答复与反馈"],
+    summary="退回重办",
+    description="工作人员或督查室退回已签发的答复,须填理由;退回的答复不送达代表、不公开。",
+    request=S.ReturnInput,
+    responses={200: S.ReplyDraftSerializer},
+)
+class ReplyDraftReturn(APIView):
+    def post(self, request, pk: int):
+        draft = _draft(request, pk)
+        data = _valid(S.ReturnInput, request.data)
+        signing.reply_return(actor=request.user, draft=draft, **data)
+        return _draft_response(request, pk)
+
+
+@extend_schema(
+    tags=["答复与反馈"],
+    summary="确定公开日期",
+    description="工作人员;不早于发布日,不晚于最迟公开日期(发布后20个工作日)。",
+    request=S.PublishDayInput,
+    responses={200: S.ReplySerializer},
+)
+class ReplyPublishDay(APIView):
+    def post(self, request, pk: int):
+        reply = selectors.reply(user=request.user, pk=pk)
+        data = _valid(S.PublishDayInput, request.data)
+        signing.reply_set_publish_day(actor=request.user, reply=reply, **data)
+        return Response(S.ReplySerializer(selectors.reply(user=request.user, pk=pk)).data)
 
 
 # --- replies, contacts, feedback ------------------------------------------------------------
@@ -351,17 +456,18 @@ class ReplyDetail(APIView):
 
 @extend_schema(
     tags=["答复与反馈"],
-    summary="跟踪答复(B类办结后再次答复)",
+    summary="起草跟踪答复(B类办结后再次答复)",
+    description="写入跟踪答复的草稿;与答复一样签发、审核后才替代原答复。",
     request=S.FollowUpInput,
-    responses={201: S.ReplySerializer},
+    responses={201: S.ReplyDraftSerializer},
 )
 class ReplyFollowUp(APIView):
     def post(self, request, pk: int):
         reply = selectors.reply(user=request.user, pk=pk)
         access.require_unit_of(request.user, reply.assignment)
         data = _valid(S.FollowUpInput, request.data)
-        new = workflow.reply_follow_up(actor=request.user, reply=reply, **data)
-        return Response(S.ReplySerializer(selectors.reply(user=request.user, pk=new.pk)).data, 201)
+        draft = signing.reply_follow_up_draft(actor=request.user, reply=reply, **data)
+        return _draft_response(request, draft.pk, 201)
 
 
 @extend_schema(

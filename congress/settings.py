@@ -296,7 +296,15 @@ PORTAL = {
     "MAX_UNITS_PER_ASSIGNMENT": 30,
     # Ticked ids on the staff list's bulk action, or the rows "all matching" may touch.
     "MAX_BULK_ITEMS": 500,
+    # Which signed replies a reviewer (staff, or 督查室 for government units) releases before
+    # they reach the deputy (DESIGN.md §8): "key" (key suggestions), "all" or "off".
+    "REPLY_REVIEW": env_str("PORTAL_REPLY_REVIEW", "key"),
+    # A public reply appears on the public page at the latest this many working days after
+    # its release (DESIGN.md §4a).
+    "PUBLISH_WITHIN_WORKING_DAYS": env_int("PORTAL_PUBLISH_WITHIN_WORKING_DAYS", 20),
 }
+if PORTAL["REPLY_REVIEW"] not in ("key", "all", "off"):
+    raise ConfigError("PORTAL_REPLY_REVIEW must be key, all or off")
 
 # --- Request size ------------------------------------------------------------------------
 # Bodies beyond these are refused with 400 before they are parsed (pages: the 400 page; the

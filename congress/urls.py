@@ -31,6 +31,7 @@ urlpatterns = [
     path("files/", include((suggestion_urls.file_patterns, "files"))),
     path("my/", include((suggestion_urls.my_patterns, "my"))),
     path("public/", include((suggestion_urls.public_patterns, "public"))),
+    path("replies/", include((suggestion_urls.reply_patterns, "replies"))),
     path("imports/", include("imports.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),

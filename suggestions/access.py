@@ -22,7 +22,10 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from .models import Assignment, Attachment, Reply, Suggestion
+from .models import Assignment, Attachment, Reply, ReplyDraft, Suggestion
+
+# The 督查室 (inspector) role sees the government system's assignments, read-only.
+INSPECTED_SYSTEM = "government"
 
 
 def can_see_all(user) -> bool:
@@ -46,6 +49,12 @@ def suggestions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
         )
     if user.is_deputy:
         visible |= Q(lead_deputy__user=user) | Q(co_signers__user=user)
+    if getattr(user, "is_inspector", False):
+        visible |= Q(
+            Exists(
+                Assignment.objects.filter(suggestion=OuterRef("pk"), unit__system=INSPECTED_SYSTEM)
+            )
+        )
     return qs.filter(visible).distinct() if user.is_deputy else qs.filter(visible)
 
 
@@ -74,6 +83,8 @@ def assignments_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
         visible |= Q(unit_id=user.unit_id)
     if user.is_deputy:
         visible |= Q(suggestion__in=suggestions_visible_to(user).values("pk"))
+    if getattr(user, "is_inspector", False):
+        visible |= Q(unit__system=INSPECTED_SYSTEM)
     return qs.filter(visible)
 
 
@@ -109,11 +120,41 @@ def reply_for_user(user, pk, queryset: QuerySet | None = None) -> Reply:
         raise Http404("no such reply for this user") from None
 
 
-def attachment_for_user(user, pk, queryset: QuerySet | None = None) -> Attachment:
-    """A reply's attachment: seen by whoever may see the reply, else 404."""
-    qs = Attachment.objects.all() if queryset is None else queryset
+def drafts_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Reply letters in preparation (DESIGN.md §8): its own unit sees its drafts at every
+    stage; reviewers (staff, 督查室 for government units) see them once signed; nobody else
+    (not deputies, leaders, other units, the public) sees a draft."""
+    qs = ReplyDraft.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    visible = Q(pk__in=[])
+    if user.is_unit_user and user.unit_id:
+        visible |= Q(assignment__unit_id=user.unit_id)
+    signed = Q(signed_on__isnull=False)
+    if user.is_committee_staff:
+        visible |= signed
+    elif getattr(user, "is_inspector", False):
+        visible |= signed & Q(assignment__unit__system=INSPECTED_SYSTEM)
+    return qs.filter(visible)
+
+
+def draft_for_user(user, pk, queryset: QuerySet | None = None) -> ReplyDraft:
+    """The draft with this id if the user may see it, else 404."""
     try:
-        return qs.filter(reply_visibility_q(user, "reply__")).get(pk=pk)
+        return drafts_visible_to(user, queryset).get(pk=pk)
+    except (ReplyDraft.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such draft for this user") from None
+
+
+def attachment_for_user(user, pk, queryset: QuerySet | None = None) -> Attachment:
+    """A reply's attachment: seen by whoever may see the reply, else 404; a draft's (not
+    released yet) by whoever may see the draft."""
+    qs = Attachment.objects.all() if queryset is None else queryset
+    draft_only = Q(reply__isnull=True, draft__in=drafts_visible_to(user).values("pk"))
+    try:
+        return qs.filter(
+            Q(reply_visibility_q(user, "reply__"), reply__isnull=False) | draft_only
+        ).get(pk=pk)
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise Http404("no such attachment for this user") from None
 

@@ -32,6 +32,7 @@ from .models import (
     Opinion,
     ReassignmentRequest,
     Reply,
+    ReplyDraft,
     Suggestion,
     SuggestionStatus,
 )
@@ -543,9 +544,35 @@ class ReplyAdmin(OfAssignment, ReadOnlyAdmin):
         "is_public",
         "superseded",
     )
-    list_filter = ("result", "is_public", "superseded", "replied_on")
-    search_fields = ("assignment__suggestion__title", "assignment__unit__name", "signer")
+    list_filter = ("result", "publication", "superseded", "replied_on")
+    search_fields = (
+        "assignment__suggestion__title",
+        "assignment__unit__name",
+        "signer",
+        "doc_number",
+    )
     ordering = ("-replied_on", "-id")
+
+
+@admin.register(ReplyDraft)
+class ReplyDraftAdmin(OfAssignment, ReadOnlyAdmin):
+    """Letters in preparation, read-only: they are drafted, signed and reviewed in the portal
+    (suggestions.signing), never edited here."""
+
+    list_display = (
+        "suggestion",
+        "unit",
+        "round",
+        "stage",
+        "version",
+        "result",
+        "doc_number",
+        "signed_by",
+        "signed_on",
+    )
+    list_filter = ("stage", "result", "publication")
+    search_fields = ("assignment__suggestion__title", "assignment__unit__name", "doc_number")
+    ordering = ("-id",)
 
 
 @admin.register(Attachment)
@@ -553,6 +580,8 @@ class AttachmentAdmin(ReadOnlyAdmin):
     # The file itself is not linked here: it is served only by the portal's access-checked
     # download view, never from MEDIA_URL.
     list_display = ("name", "kind", "size", "reply", "created_at")
+    # Nullable since drafts hold files too: the admin joins only non-null keys by itself.
+    list_select_related = ("reply",)
     list_filter = ("kind",)
     search_fields = ("name", "reply__assignment__suggestion__title")
     exclude = ("file",)

@@ -313,3 +313,9 @@ def staff_assignment_late_cutoff(*, today: date, working_days: int, calendar: Wo
     ):
         received -= timedelta(days=1)
     return received
+
+
+def publication_due(*, released_on: date, working_days: int, calendar: WorkCalendar) -> date:
+    """The last day a public reply may wait before it is on the public page: this many working
+    days after its release (DESIGN.md §4a, `PORTAL_PUBLISH_WITHIN_WORKING_DAYS`)."""
+    return calendar.add_workdays(released_on, working_days)

@@ -14,7 +14,15 @@ from . import limits, ranges
 from .dates import PastDay
 from .figures import FIGURE_CHOICES
 from .masking import mask_contacts
-from .models import Category, Channel, ContactKind, ReplyResult, Suggestion, Verdict
+from .models import (
+    Category,
+    Channel,
+    ContactKind,
+    Publication,
+    ReplyResult,
+    Suggestion,
+    Verdict,
+)
 from .selectors import SORTS
 from .widgets import ListedModelChoiceField, QuickSelect
 
@@ -413,20 +421,46 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
 
 
-class ReplyForm(forms.Form):
-    """The 答复函 as the unit posts it."""
+# What the printed 答复函 adds around the text the clerk writes (templates/print/
+# reply_letter.html): said on the form so the text does not repeat it.
+LETTER_ADDS = (
+    "打印的答复函会自动加上:标题、文号、称呼(“××代表:”)、开头语(“您提出的《建议标题》收悉,"
+    "现答复如下:”)、协办单位意见、结束语(“衷心感谢您对我们工作的关心和支持。”)、落款单位、"
+    "签发人和日期。这里只写答复的正文,不要重复称呼、开头语和落款。"
+)
 
-    text = forms.CharField(label="答复内容", widget=forms.Textarea(attrs={"rows": 10}))
+
+class ReplyForm(forms.Form):
+    """The 答复函 as the unit's clerk drafts it; signed off (签发) separately."""
+
+    text = forms.CharField(
+        label="答复正文",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=LETTER_ADDS,
+    )
     result = forms.ChoiceField(
         label="答复类别", choices=ReplyResult.choices, widget=forms.RadioSelect
     )
-    signer = forms.CharField(label="签发人", max_length=50)
-    replied_on = _event_day("答复日期(答复函上的日期)")
     contact_person = forms.CharField(label="联系人", max_length=50, required=False)
     contact_phone = forms.CharField(label="联系电话", max_length=50, required=False)
-    is_public = forms.BooleanField(label="同意公开", required=False, initial=True)
+    publication = forms.ChoiceField(
+        label="公开方式",
+        choices=Publication.choices,
+        initial=Publication.PUBLIC,
+        widget=forms.RadioSelect,
+        help_text="签发时一并确定;公开的答复隐去联系方式",
+    )
+    summary = forms.CharField(
+        label="公开摘要",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="摘要公开时必填,公开页面显示摘要而不是全文",
+    )
     not_public_reason = forms.CharField(
-        label="不公开理由", max_length=200, required=False, help_text="不同意公开时必填"
+        label="不公开理由", max_length=200, required=False, help_text="不公开时必填"
+    )
+    publish_later = forms.BooleanField(
+        label="暂缓公开(由工作人员确定公开日期,最迟发布后20个工作日)", required=False
     )
     attachments = MultipleFileField(label="附件", required=False)
 
@@ -447,6 +481,31 @@ class ReplyForm(forms.Form):
         except attachment_rules.AttachmentRefused as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from None
         return files
+
+
+class SignForm(forms.Form):
+    signed_on = _event_day("签发日期")
+
+
+class ReleaseForm(forms.Form):
+    result = forms.ChoiceField(
+        label="答复类别",
+        choices=[("", "不调整")] + list(ReplyResult.choices),
+        required=False,
+        help_text="需要调整类别时选择,并填写理由",
+    )
+    reason = forms.CharField(label="调整类别的理由", max_length=500, required=False)
+    released_on = _event_day("发布日期")
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label="退回理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class PublishDayForm(forms.Form):
+    publish_on = _date_input(label="公开日期", required=False)
 
 
 # --- deputies -------------------------------------------------------------------------------

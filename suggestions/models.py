@@ -561,8 +561,22 @@ class FeedbackStatus(models.TextChoices):
     SUGGESTION_NOT_OPEN = "suggestion_not_open", "建议已不在办理中"
 
 
+class Publication(models.TextChoices):
+    """公开 decided at sign-off (DESIGN.md §8)."""
+
+    PUBLIC = "public", "全文公开"
+    SUMMARY = "summary", "摘要公开"
+    PRIVATE = "private", "不公开"
+
+
 class Reply(Recorded):
-    """答复: the unit's formal reply to the deputy for one handling round."""
+    """答复: the unit's formal reply to the deputy for one handling round, as released.
+
+    A row exists only once the letter is released to the deputy (drafted as a ReplyDraft,
+    signed, reviewed where required): figures, feedback, notices and the public page read
+    these rows, so by construction only released replies count."""
+
+    Publication = Publication
 
     Result = ReplyResult
     # The suggestion states in which a reply can still receive feedback.
@@ -577,9 +591,28 @@ class Reply(Recorded):
     signer = models.CharField("签发人", max_length=50)
     contact_person = models.CharField("联系人", max_length=50, blank=True)
     contact_phone = models.CharField("联系电话", max_length=50, blank=True)
-    replied_on = models.DateField("答复日期")
+    replied_on = models.DateField("答复日期", help_text="发布给代表的日期(审核通过之日)")
+    # The account that signed it off (签发, DESIGN.md §8); `signer` is its name as printed.
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="签发人账号",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_on = models.DateField("签发日期", null=True, blank=True)
+    doc_number = models.CharField("文号", max_length=60, blank=True)
     is_public = models.BooleanField("公开", default=False)
+    publication = models.CharField(
+        "公开方式", max_length=10, choices=Publication.choices, default=Publication.PUBLIC
+    )
+    summary = models.TextField("公开摘要", blank=True)
     not_public_reason = models.CharField("不公开理由", max_length=200, blank=True)
+    # The public page shows a public reply from this day: the release day, or a later day
+    # staff set, never after `publish_by` (20 working days after release, DESIGN.md §4a).
+    publish_on = models.DateField("公开日期", null=True, blank=True)
+    publish_by = models.DateField("最迟公开日期", null=True, blank=True)
     # A follow-up reply on a B-class matter supersedes the earlier one, which stays in history.
     superseded = models.BooleanField("已被替代", default=False)
 
@@ -640,9 +673,17 @@ class Reply(Recorded):
 
     @classmethod
     def published_q(cls, prefix: str = "") -> Q:
-        """公开: what the public page may show — public, in force, on a suggestion still on
-        record (not withdrawn, rejected or merged away)."""
-        return Q(
+        """公开: what the public page may show — public (in full or as a summary), its
+        publication day come, in force, on a suggestion still on record (not withdrawn,
+        rejected or merged away)."""
+        from .dates import today as portal_today  # the one clock; imported late (no cycle)
+
+        today = portal_today()
+        # Its publication day has come, or, with no day set, its latest day has.
+        due = Q(**{f"{prefix}publish_on__lte": today}) | Q(
+            **{f"{prefix}publish_on__isnull": True, f"{prefix}publish_by__lte": today}
+        )
+        return due & Q(
             **{
                 f"{prefix}is_public": True,
                 f"{prefix}superseded": False,
@@ -673,8 +714,22 @@ class Attachment(Recorded):
 
     Kind = AttachmentKind
 
+    # A draft's files belong to the draft until it is released, then to the reply too.
     reply = models.ForeignKey(
-        Reply, verbose_name="答复", on_delete=models.PROTECT, related_name="attachments"
+        Reply,
+        verbose_name="答复",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
+    draft = models.ForeignKey(
+        "ReplyDraft",
+        verbose_name="答复草稿",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
     )
     file = models.FileField("文件", upload_to=_attachment_path, max_length=200)
     name = models.CharField("文件名", max_length=200)
@@ -690,6 +745,99 @@ class Attachment(Recorded):
 
     def __str__(self):
         return self.name
+
+
+class DraftStage(models.TextChoices):
+    DRAFTING = "drafting", "起草中"
+    SIGNED = "signed", "已签发,待审核"
+    RETURNED = "returned", "退回重办"
+    RELEASED = "released", "已发布"
+
+
+class ReplyDraft(Recorded):
+    """答复函 in preparation (DESIGN.md §8): a clerk drafts it, a unit user with the signing
+    right signs it (签发, which gives the 文号), a reviewer releases it or returns it for
+    redo. Only release writes a Reply. A follow-up (跟踪答复) draft names the reply it
+    `replaces`. Every version is in the audit trail (actions reply.draft.*)."""
+
+    Stage = DraftStage
+    Publication = Publication
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name="交办", on_delete=models.PROTECT, related_name="reply_drafts"
+    )
+    round = models.PositiveSmallIntegerField("办理轮次")
+    replaces = models.ForeignKey(
+        Reply,
+        verbose_name="跟踪答复所替代的答复",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_up_drafts",
+    )
+    stage = models.CharField(
+        "阶段", max_length=10, choices=DraftStage.choices, default=DraftStage.DRAFTING
+    )
+    version = models.PositiveIntegerField("版本", default=1)
+    text = models.TextField("答复内容")
+    result = models.CharField("答复类别", max_length=1, choices=ReplyResult.choices)
+    contact_person = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=50, blank=True)
+    publication = models.CharField(
+        "公开方式", max_length=10, choices=Publication.choices, default=Publication.PUBLIC
+    )
+    summary = models.TextField("公开摘要", blank=True)
+    not_public_reason = models.CharField("不公开理由", max_length=200, blank=True)
+    publish_later = models.BooleanField(
+        "暂缓公开", default=False, help_text="由工作人员确定公开日期,最迟发布后20个工作日"
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="签发人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_on = models.DateField("签发日期", null=True, blank=True)
+    doc_number = models.CharField("文号", max_length=60, blank=True)
+    needs_review = models.BooleanField("需审核", default=False)
+    review_note = models.TextField("最近审核意见", blank=True)
+    reply = models.OneToOneField(
+        Reply,
+        verbose_name="发布后的答复",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="draft",
+    )
+
+    class Meta:
+        verbose_name = "答复草稿"
+        verbose_name_plural = "答复草稿"
+        ordering = ["assignment", "round", "id"]
+        constraints = [
+            _choices_check("stage", DraftStage.choices, "replydraft_stage_valid"),
+            _choices_check("result", ReplyResult.choices, "replydraft_result_valid"),
+            _choices_check("publication", Publication.choices, "replydraft_publication_valid"),
+            # One letter in preparation per assignment at a time.
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=~Q(stage="released"),
+                name="replydraft_one_open_per_assignment",
+            ),
+        ]
+        indexes = [
+            # The reviewers' queue (signing.drafts_awaiting_review).
+            models.Index(fields=["stage"], name="replydraft_stage_idx"),
+        ]
+
+    def __str__(self):
+        return f"答复草稿 v{self.version}({self.get_stage_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage != DraftStage.RELEASED
 
 
 class Verdict(models.TextChoices):
@@ -858,6 +1006,11 @@ AUDIT_ACTION_LABELS = {
     "opinion.send": "提交协办意见",
     "reply.post": "答复",
     "reply.follow_up": "跟踪答复",
+    "reply.draft.save": "起草答复",
+    "reply.draft.sign": "签发答复",
+    "reply.draft.return": "退回重办",
+    "reply.draft.reclass": "调整答复类别",
+    "reply.publish_day": "确定公开日期",
     "feedback.record": "代表反馈",
     "deadline.calendar": "节假日调整期限",
     "request.lapse": "申请自动失效",

@@ -24,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from . import access, deadlines, figures
+from . import access, deadlines, figures, signing
 from .deadlines import DEFAULT_LIMITS, add_months
 from .models import (
     AUDIT_ACTION_LABELS,
@@ -36,6 +36,7 @@ from .models import (
     Opinion,
     ReassignmentRequest,
     Reply,
+    ReplyDraft,
     RequestState,
     Suggestion,
 )
@@ -360,8 +361,13 @@ def suggestion_timeline(suggestion: Suggestion, *, user) -> list[dict]:
     """The audit events of a suggestion, oldest first, as lines people can read: one line
     per step (see `_STATE_EVENT_AFTER`). A unit's users see the suggestion's own events and
     their unit's, not other units'."""
-    events = AuditEvent.objects.filter(suggestion=suggestion).select_related(
-        "actor", "assignment__unit"
+    # A letter's preparation (起草, 签发, 退回) is its unit's and its reviewers' business:
+    # shown on the assignment page (`assignment_page.signing_history`), not here, where
+    # deputies look. Its release is the 答复 line.
+    events = (
+        AuditEvent.objects.filter(suggestion=suggestion)
+        .exclude(action__startswith="reply.draft.")
+        .select_related("actor", "assignment__unit")
     )
     if not access.can_see_all(user):
         events = events.filter(
@@ -529,6 +535,8 @@ class AssignmentPage:
     pending_requests: list
     reassignment_window_end: date
     deputy_contact_visible: bool  # the lead deputy's phone (access.deputy_contact_q)
+    draft: object = None  # the letter in preparation, if the user may see it
+    signing_history: list = ()  # every draft, sign, review and release step (its unit's)
 
 
 def assignment_page(*, user, pk) -> AssignmentPage:
@@ -570,6 +578,25 @@ def assignment_page(*, user, pk) -> AssignmentPage:
             .select_related("assignment__unit")
             .order_by("sent_on", "id")
         )
+    draft = (
+        access.drafts_visible_to(user)
+        .filter(assignment=assignment)
+        .exclude(stage=ReplyDraft.Stage.RELEASED)
+        .select_related("signed_by", "replaces")
+        .prefetch_related("attachments")
+        .first()
+    )
+    # The unit and reviewers see every note; the deputy's and leaders' view has none.
+    history = []
+    own_unit = user.is_unit_user and user.unit_id == assignment.unit_id
+    if own_unit or signing.can_review(user, assignment):
+        events = AuditEvent.objects.filter(assignment=assignment, action__in=SIGNING_ACTIONS)
+        if not own_unit:
+            # Reviewers see the history of letters once signed, never a draft still in the
+            # unit's hands.
+            signed = access.drafts_visible_to(user).filter(assignment=assignment)
+            events = events.filter(data__draft__in=list(signed.values_list("pk", flat=True)))
+        history = list(events.select_related("actor").order_by("at", "id"))
     pending = [
         *ReassignmentRequest.objects.filter(assignment=assignment, state=RequestState.PENDING),
         *ExtensionRequest.objects.filter(assignment=assignment, state=RequestState.PENDING),
@@ -587,6 +614,41 @@ def assignment_page(*, user, pk) -> AssignmentPage:
         deputy_contact_visible=access.can_see_deputy_contact(
             user, assignment.suggestion.lead_deputy
         ),
+        draft=draft,
+        signing_history=history,
+    )
+
+
+SIGNING_ACTIONS = (
+    "reply.draft.save",
+    "reply.draft.sign",
+    "reply.draft.return",
+    "reply.draft.reclass",
+    "reply.post",
+    "reply.follow_up",
+)
+
+
+def drafts_awaiting_review(*, user) -> QuerySet:
+    """Signed letters waiting for this reviewer (staff: all; 督查室: government units')."""
+    if not (user.is_committee_staff or user.is_inspector):
+        return ReplyDraft.objects.none()
+    return (
+        access.drafts_visible_to(user)
+        .filter(stage=ReplyDraft.Stage.SIGNED)
+        .select_related("assignment__unit", "assignment__suggestion__term", "signed_by")
+        .order_by("signed_on", "id")
+    )
+
+
+def publications_due(*, today: date) -> QuerySet:
+    """Public replies released but not on the public page yet (a publication day still to
+    come, or none set): what staff must publish, by their latest day."""
+    return (
+        Reply.objects.filter(is_public=True, superseded=False)
+        .filter(Q(publish_on__gt=today) | Q(publish_on__isnull=True))
+        .select_related("assignment__unit", "assignment__suggestion__term")
+        .order_by("publish_by", "id")
     )
 
 
@@ -645,7 +707,13 @@ def public_replies(*, category=None, year=None, text: str = "") -> QuerySet:
         qs = qs.filter(replied_on__year=year)
     text = (text or "").strip()
     if text:
-        qs = qs.filter(Q(assignment__suggestion__title__icontains=text) | Q(text__icontains=text))
+        # A reply published as a summary is searched in its summary only: its full text is
+        # not public.
+        qs = qs.filter(
+            Q(assignment__suggestion__title__icontains=text)
+            | Q(text__icontains=text, publication=Reply.Publication.PUBLIC)
+            | Q(summary__icontains=text, publication=Reply.Publication.SUMMARY)
+        )
     return (
         qs.select_related(
             "assignment__unit",
@@ -656,6 +724,8 @@ def public_replies(*, category=None, year=None, text: str = "") -> QuerySet:
         .only(
             "id",
             "text",
+            "summary",
+            "publication",
             "result",
             "replied_on",
             "round",

@@ -12,16 +12,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import access, selectors, workflow
+from . import access, selectors, signing, workflow
 from .forms import (
+    LETTER_ADDS,
     AcceptForm,
     ContactForm,
     ExtensionRequestForm,
     OpinionForm,
     ReassignmentRequestForm,
+    ReleaseForm,
     ReplyForm,
+    ReturnForm,
+    SignForm,
 )
-from .models import Reply
+from .models import Opinion, Reply, ReplyDraft
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +77,40 @@ ACTIONS = {
         "已提交延期申请,等待工作人员审核",
     ),
     "opinion": (OpinionForm, workflow.assignment_send_opinion, "已向主办单位提交协办意见"),
-    "reply": (ReplyForm, workflow.assignment_reply, "已答复"),
+    "reply": (ReplyForm, signing.reply_draft_save, "答复草稿已保存,请由本单位负责人签发"),
+}
+
+
+def _open_draft(assignment):
+    draft = (
+        ReplyDraft.objects.filter(assignment=assignment)
+        .exclude(stage=ReplyDraft.Stage.RELEASED)
+        .first()
+    )
+    if draft is None:
+        raise workflow.InvalidTransition("没有待签发或待审核的答复", "no_draft")
+    return draft
+
+
+def _sign(*, actor, assignment, signed_on=None):
+    draft = signing.reply_sign(actor=actor, draft=_open_draft(assignment), signed_on=signed_on)
+    return draft
+
+
+def _release(*, actor, assignment, **data):
+    return signing.reply_release(actor=actor, draft=_open_draft(assignment), **data)
+
+
+def _return(*, actor, assignment, reason):
+    return signing.reply_return(actor=actor, draft=_open_draft(assignment), reason=reason)
+
+
+# Steps on the letter after it is drafted: signing (the unit's head) and review (staff or
+# 督查室). Each checks its own right in the workflow; a refusal is shown on the page.
+LETTER_ACTIONS = {
+    "sign": (SignForm, _sign, "已签发"),
+    "release": (ReleaseForm, _release, "已审核发布,答复已送达代表"),
+    "return": (ReturnForm, _return, "已退回重办"),
 }
 
 
@@ -83,31 +120,39 @@ def assignment_detail(request, pk, action=None):
     data = selectors.assignment_page(user=request.user, pk=pk)
     assignment = data.assignment
     forms = {
-        name: form_class(prefix=name, initial=_initial(name, request.user))
-        for name, (form_class, _, _) in ACTIONS.items()
+        name: form_class(prefix=name, initial=_initial(name, request.user, data.draft))
+        for name, (form_class, _, _) in (ACTIONS | LETTER_ACTIONS).items()
     }
+    status = 200
     if request.method == "POST":
-        if action not in ACTIONS:
+        if action not in ACTIONS and action not in LETTER_ACTIONS:
             raise Http404("unknown action")
-        access.require_unit_of(request.user, assignment)
-        form_class, call, done = ACTIONS[action]
+        if action in ACTIONS:
+            access.require_unit_of(request.user, assignment)
+        form_class, call, done = (ACTIONS | LETTER_ACTIONS)[action]
         form = form_class(request.POST, request.FILES, prefix=action)
         forms[action] = form
         if form.is_valid():
             try:
                 call(actor=request.user, assignment=assignment, **form.cleaned_data)
-            except workflow.NotPermitted as exc:
-                raise PermissionDenied(exc.code) from None
             except workflow.WorkflowError as exc:
-                logger.info("refused %s: %s", call.__name__, exc.code)
+                # Shown on the page, in Chinese; a refused right is also a 403.
+                logger.info("refused %s: %s", action, exc.code)
                 form.add_error(None, exc.message)
+                status = 403 if isinstance(exc, workflow.NotPermitted) else 409
             else:
                 messages.success(request, done)
                 return redirect(reverse("inbox:assignment", args=[assignment.pk]))
+    draft = data.draft
     return render(
         request,
         "inbox/assignment.html",
         {
+            "draft": draft,
+            "history": data.signing_history,
+            "can_sign": signing.can_sign(request.user, assignment),
+            "can_review": signing.can_review(request.user, assignment),
+            "letter_adds": LETTER_ADDS,
             "page": data,
             "a": assignment,
             "s": data.suggestion,
@@ -119,19 +164,31 @@ def assignment_detail(request, pk, action=None):
             "accept_form": AcceptForm(),
             "today": timezone.localdate(),
         },
+        status=status,
     )
 
 
-def _initial(action: str, user) -> dict:
+def _initial(action: str, user, draft) -> dict:
     today = timezone.localdate()
     if action == "contact":
         return {"contacted_on": today, "kind": "face"}
-    if action == "reply":
+    if action == "reply" and draft is not None:
+        # Editing the letter in preparation starts from its current version.
         return {
-            "signer": user.display_name if user.can_sign_replies else "",
-            "is_public": True,
-            "replied_on": today,
+            name: getattr(draft, name)
+            for name in (
+                "text",
+                "result",
+                "contact_person",
+                "contact_phone",
+                "publication",
+                "summary",
+                "not_public_reason",
+                "publish_later",
+            )
         }
+    if action == "reply":
+        return {"publication": "public"}
     return {}
 
 
@@ -178,8 +235,22 @@ def attachment_download(request, pk):
 def reply_letter(request, pk):
     """答复函, ready to print."""
     reply = _reply_for(request.user, pk)
+    # The lead's letter states each co-handler's opinion (DESIGN.md §4, §8).
+    opinions = (
+        Opinion.objects.filter(
+            assignment__suggestion_id=reply.assignment.suggestion_id,
+            assignment__role="co",
+            sent_on__lte=reply.replied_on,
+        )
+        .select_related("assignment__unit")
+        .order_by("sent_on", "id")
+        if reply.assignment.answers_deputy
+        else []
+    )
     return render(
-        request, "print/reply_letter.html", {"r": reply, "s": reply.assignment.suggestion}
+        request,
+        "print/reply_letter.html",
+        {"r": reply, "s": reply.assignment.suggestion, "opinions": opinions},
     )
 
 
@@ -197,6 +268,7 @@ def _reply_for(user, pk) -> Reply:
         user,
         pk,
         Reply.objects.select_related(
+            "signed_by",
             "assignment__unit",
             "assignment__suggestion__term",
             "assignment__suggestion__lead_deputy__delegation",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import deputy_views, public_views, unit_views, views
+from . import deputy_views, public_views, review_views, unit_views, views
 
 app_name = "suggestions"
 
@@ -51,4 +51,11 @@ my_patterns = [
 # /public/ — everyone, no login
 public_patterns = [
     path("", public_views.public_replies, name="replies"),
+]
+
+# /replies/ — reviewers (staff, 督查室) and publication, DESIGN.md §8
+reply_patterns = [
+    path("review/", review_views.review_queue, name="review"),
+    path("publications/", review_views.publications, name="publications"),
+    path("<int:pk>/publish-day/", review_views.publish_day, name="publish_day"),
 ]

@@ -19,9 +19,6 @@ from django.utils import timezone
 from . import access, selectors
 from .models import Assignment, Suggestion
 
-# Not offered yet: replies awaiting review and publications due. The portal has no review
-# step after sign-off (DESIGN.md §8) and no publication date apart from the reply's own.
-
 
 @dataclass
 class Queue:
@@ -81,6 +78,7 @@ def staff_sections(user, today: date) -> list[Section]:
         Queue("待审核的调整、延期申请", requests, reverse("suggestions:requests")),
         _list_queue(user, today, "已逾期", {"overdue": "on"}, alarm=True),
         _list_queue(user, today, "待代表反馈", {"awaiting_feedback": "on"}),
+        *review_queues(user, today),
     ]
     return [
         Section("交办前", before),
@@ -91,6 +89,28 @@ def staff_sections(user, today: date) -> list[Section]:
             rows_title="各承办单位逾期",
         ),
     ]
+
+
+def review_queues(user, today: date) -> list[Queue]:
+    """Signed replies awaiting this reviewer (DESIGN.md §8) and, for staff, public replies
+    not yet published (their pages' own lists)."""
+    queues = [
+        Queue(
+            "待审核的答复",
+            selectors.drafts_awaiting_review(user=user).count(),
+            reverse("replies:review"),
+        )
+    ]
+    if user.is_committee_staff:
+        queues.append(
+            Queue(
+                "待公开的答复",
+                selectors.publications_due(today=today).count(),
+                reverse("replies:publications"),
+                note="公开的答复最迟在发布后20个工作日内公开",
+            )
+        )
+    return queues
 
 
 def overdue_by_unit(user, today: date) -> list[Queue]:
@@ -163,6 +183,8 @@ def workbench(user, today: date | None = None) -> list[Section]:
         sections += staff_sections(user, today)
     if user.is_leader:
         sections.append(leader_section(user, today))
+    if user.is_inspector and not user.is_committee_staff:
+        sections.append(Section("督查室", review_queues(user, today)))
     if user.is_unit_user and user.unit_id:
         sections.append(unit_section(user, today))
     if user.is_deputy:

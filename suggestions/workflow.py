@@ -25,7 +25,6 @@ from units.models import Unit
 from . import attachments, dates, deadlines, limits, notices
 from .models import (
     Assignment,
-    Attachment,
     AuditEvent,
     Category,
     Channel,
@@ -240,46 +239,6 @@ def _lapse_pending_requests(
             )
 
 
-def _write_reply(
-    *,
-    actor,
-    assignment: Assignment,
-    round: int,
-    text: str,
-    result: str,
-    signer: str,
-    replied_on: date | None,
-    earliest: date,
-    earliest_label: str,
-    is_public: bool,
-    not_public_reason: str,
-    contact_person: str,
-    contact_phone: str,
-) -> Reply:
-    """Check what every reply letter must meet, then write it."""
-    if result not in Reply.Result.values:
-        raise InvalidTransition("请选择答复类别(A/B/C/D)", "bad_result")
-    replied_on = _require_event_day(
-        replied_on, after=earliest, label="答复日期", after_label=earliest_label
-    )
-    not_public_reason = (not_public_reason or "").strip()
-    if not is_public and not not_public_reason:
-        raise InvalidTransition("不公开的答复请填写不公开理由", "missing_not_public_reason")
-    return Reply.objects.create(
-        assignment=assignment,
-        round=round,
-        text=_require_text(text, "答复内容"),
-        result=result,
-        signer=_require_text(signer, "签发人"),
-        replied_on=replied_on,
-        is_public=is_public,
-        not_public_reason="" if is_public else not_public_reason,
-        contact_person=contact_person,
-        contact_phone=contact_phone,
-        created_by=actor,
-    )
-
-
 def _check_attachments(files: Sequence) -> list:
     """Every file must pass before any is stored; all refusals are named at once."""
     try:
@@ -295,20 +254,6 @@ def _check_attachments(files: Sequence) -> list:
     if refused:
         raise InvalidTransition(";".join(refused), "attachment_refused")
     return checked
-
-
-def _store_attachments(*, actor, reply: Reply, files) -> None:
-    for upload, info in files:
-        attachment = Attachment(
-            reply=reply,
-            name=info.name,
-            kind=info.kind,
-            size=info.size,
-            sha256=info.sha256,
-            created_by=actor,
-        )
-        attachment.file.save(info.name, upload, save=False)
-        attachment.save()
 
 
 def _mark_answered(
@@ -1503,138 +1448,7 @@ def assignment_send_opinion(
     return opinion
 
 
-@transaction.atomic
-def assignment_reply(
-    *,
-    actor,
-    assignment: Assignment,
-    text: str,
-    result: str,
-    signer: str,
-    replied_on: date | None = None,
-    is_public: bool = False,
-    not_public_reason: str = "",
-    contact_person: str = "",
-    contact_phone: str = "",
-    attachments: Sequence = (),
-) -> Reply:
-    """答复 by a lead or split unit, with any attachments (all checked before anything is
-    written). When every answering unit has replied, the suggestion is `replied`."""
-    _require_unit(actor, assignment)
-    checked = _check_attachments(attachments)
-    suggestion, assignment = _lock_assignment(assignment)
-    if not assignment.answers_deputy:
-        raise InvalidTransition(
-            "协办单位不直接答复代表,请向主办单位提交协办意见", "co_handler_reply"
-        )
-    if assignment.state == A.ASSIGNED:
-        raise InvalidTransition("请先签收再答复", "not_accepted")
-    _require_state(
-        assignment,
-        UNIT_ACTION_STATES["reply"],
-        "该交办已答复或已结束,不能重复答复",
-        "already_replied",
-    )
-    reply = _write_reply(
-        actor=actor,
-        assignment=assignment,
-        round=assignment.round,
-        text=text,
-        result=result,
-        signer=signer,
-        replied_on=replied_on,
-        # A reply of re-handling answers the 不满意 that reopened it; a first reply, the 交办.
-        earliest=_round_started_on(assignment),
-        earliest_label="重新办理开始日期" if assignment.round > 1 else "交办日期",
-        is_public=is_public,
-        not_public_reason=not_public_reason,
-        contact_person=contact_person,
-        contact_phone=contact_phone,
-    )
-    _store_attachments(actor=actor, reply=reply, files=zip(attachments, checked, strict=True))
-    _mark_answered(
-        actor=actor,
-        suggestion=suggestion,
-        assignment=assignment,
-        action="reply.post",
-        data={
-            "reply": reply.pk,
-            "result": result,
-            "round": reply.round,
-            "attachments": [c.name for c in checked],
-        },
-        on=reply.replied_on,
-    )
-    notices.reply_posted(reply)
-    waiting = suggestion.assignments.filter(role__in=Assignment.ANSWERING_ROLES).exclude(
-        state__in=[A.REPLIED, A.ENDED]
-    )
-    if suggestion.status == S.ASSIGNED and not waiting.exists():
-        old = _set_status(suggestion, S.REPLIED)
-        _audit(
-            actor=actor,
-            action="suggestion.replied",
-            suggestion=suggestion,
-            from_state=old,
-            to_state=S.REPLIED,
-            on=reply.replied_on,
-        )
-    return reply
-
-
-@transaction.atomic
-def reply_follow_up(
-    *,
-    actor,
-    reply: Reply,
-    text: str,
-    result: str,
-    signer: str,
-    replied_on: date | None = None,
-    is_public: bool = False,
-    not_public_reason: str = "",
-) -> Reply:
-    """跟踪办理: a B-class matter (正在解决或列入计划) is solved later and the unit replies again.
-    The new reply supersedes the earlier one in the same round; both stay in history."""
-    suggestion, assignment = _lock_assignment(reply.assignment)
-    _require_unit(actor, assignment)
-    reply = Reply.objects.select_for_update().get(pk=reply.pk)
-    if reply.superseded or reply.round != assignment.round or assignment.state != A.REPLIED:
-        raise InvalidTransition("只能对当前有效的答复进行跟踪答复", "reply_not_current")
-    if reply.result != Reply.Result.B:
-        raise InvalidTransition("只有B类(正在解决或列入计划解决)答复需要跟踪答复", "not_b_class")
-    reply.superseded = True
-    reply.save(update_fields=["superseded"])
-    new = _write_reply(
-        actor=actor,
-        assignment=assignment,
-        round=reply.round,
-        text=text,
-        result=result,
-        signer=signer,
-        replied_on=replied_on,
-        earliest=reply.replied_on,
-        earliest_label="原答复日期",
-        is_public=is_public,
-        not_public_reason=not_public_reason,
-        contact_person=reply.contact_person,
-        contact_phone=reply.contact_phone,
-    )
-    _audit(
-        actor=actor,
-        action="reply.follow_up",
-        suggestion=suggestion,
-        assignment=assignment,
-        data={
-            "reply": new.pk,
-            "replaces": reply.pk,
-            "result": result,
-            "previous_result": reply.result,
-        },
-        on=new.replied_on,
-    )
-    notices.reply_posted(new)
-    return new
+# Replies are drafted, signed (签发), reviewed and released in suggestions.signing.
 
 
 # --- feedback ------------------------------------------------------------------------------

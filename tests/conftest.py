@@ -11,7 +11,14 @@ import pytest
 from suggestions import workflow
 from suggestions.models import Assignment
 
-from .factories import DeputyFactory, SuggestionFactory, TermFactory, UnitFactory, UserFactory
+from .factories import (
+    DeputyFactory,
+    SuggestionFactory,
+    TermFactory,
+    UnitFactory,
+    UserFactory,
+    release_reply,
+)
 
 
 @dataclass
@@ -139,12 +146,11 @@ class Journey:
 
     def replied(self, result="A", attachments=(), **kwargs) -> tuple:
         suggestion, assignment = self.accepted(**kwargs)
-        reply = workflow.assignment_reply(
+        reply = release_reply(
             actor=self.p.unit_user,
             assignment=assignment,
             text="经研究,已采纳并落实。",
             result=result,
-            signer="王局长",
             is_public=True,
             attachments=attachments,
         )

@@ -103,3 +103,89 @@ def pdf_upload(name: str = "答复函.pdf"):
 
     body = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
     return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+
+# --- replies: drafted, signed (签发) and released, as the portal makes them official ----------
+
+
+def _signer_of(actor, unit):
+    if actor.can_sign_replies and actor.unit_id == unit.pk:
+        return actor
+    found = get_user_model().objects.filter(unit=unit, is_unit_user=True, can_sign_replies=True)
+    return found.first() or UserFactory(is_unit_user=True, unit=unit, can_sign_replies=True)
+
+
+def _reviewer():
+    found = get_user_model().objects.filter(is_committee_staff=True, is_active=True).first()
+    return found or UserFactory(is_committee_staff=True)
+
+
+def _publication(is_public: bool, not_public_reason: str) -> dict:
+    if is_public:
+        return {"publication": "public"}
+    return {"publication": "private", "not_public_reason": not_public_reason}
+
+
+def _sign_and_release(draft, *, actor, replied_on):
+    from suggestions import signing
+
+    draft = signing.reply_sign(
+        actor=_signer_of(actor, draft.assignment.unit), draft=draft, signed_on=replied_on
+    )
+    if draft.stage == "signed":
+        return signing.reply_release(actor=_reviewer(), draft=draft, released_on=replied_on)
+    return draft.reply
+
+
+def release_reply(
+    *,
+    actor,
+    assignment,
+    text: str,
+    result: str,
+    replied_on=None,
+    is_public: bool = False,
+    not_public_reason: str = "",
+    contact_person: str = "",
+    contact_phone: str = "",
+    attachments=(),
+):
+    """A reply as the deputy receives it: `actor` (the clerk) drafts, a user of the unit with
+    the signing right signs on `replied_on`, and staff release it that day where review is
+    required. Returns the released Reply."""
+    from suggestions import signing
+
+    draft = signing.reply_draft_save(
+        actor=actor,
+        assignment=assignment,
+        text=text,
+        result=result,
+        contact_person=contact_person,
+        contact_phone=contact_phone,
+        attachments=attachments,
+        **_publication(is_public, not_public_reason),
+    )
+    return _sign_and_release(draft, actor=actor, replied_on=replied_on)
+
+
+def release_follow_up(
+    *,
+    actor,
+    reply,
+    text: str,
+    result: str,
+    replied_on=None,
+    is_public: bool = False,
+    not_public_reason: str = "",
+):
+    """A follow-up (跟踪答复) drafted, signed and released like `release_reply`."""
+    from suggestions import signing
+
+    draft = signing.reply_follow_up_draft(
+        actor=actor,
+        reply=reply,
+        text=text,
+        result=result,
+        **_publication(is_public, not_public_reason),
+    )
+    return _sign_and_release(draft, actor=actor, replied_on=replied_on)

@@ -17,7 +17,7 @@ from imports.models import ImportJob
 from notifications.models import Notification
 from suggestions import workflow
 
-from .factories import pdf_upload
+from .factories import pdf_upload, release_reply
 
 ROLES = ("anon", "staff", "leader", "unit", "other_unit", "deputy", "other_deputy", "nobody")
 
@@ -55,6 +55,10 @@ MATRIX = {
     "files:reply_letter": "302 200 200 200 404 200 404 404",
     "files:feedback_sheet": "302 200 200 200 404 200 404 404",
     # deputies
+    # reviewers and publication (DESIGN.md §8)
+    "replies:review": "302 200 403 403 403 403 403 403",
+    "replies:publications": "302 200 403 403 403 403 403 403",
+    "replies:publish_day": "302 405 403 403 403 403 403 403",
     "my:list": "302 403 403 403 403 200 200 403",
     "my:new": "302 403 403 403 403 200 200 403",
     "my:submit": "302 405 405 405 405 405 405 405",
@@ -81,6 +85,9 @@ MATRIX = {
     "api:contacts": "401 200 200 200 200 200 200 200",
     "api:replies": "401 200 200 200 200 200 200 200",
     "api:reply": "401 200 200 200 404 200 404 404",
+    # A draft: its unit's, and reviewers' once signed; never a leader's or a deputy's.
+    "api:reply_drafts": "401 200 200 200 200 200 200 200",
+    "api:reply_draft": "401 200 404 200 404 404 404 404",
     "api:feedback": "401 200 200 200 200 200 200 200",
     "api:reassignment_requests": "401 200 200 200 200 200 200 200",
     "api:extension_requests": "401 200 200 200 200 200 200 200",
@@ -136,12 +143,11 @@ def records(people, journey):
         reason="需调研",
         deputy_informed=True,
     )
-    reply = workflow.assignment_reply(
+    reply = release_reply(
         actor=people.unit_user,
         assignment=assignment,
         text="答复",
         result="A",
-        signer="王局长",
         is_public=True,
         attachments=[pdf_upload()],
     )
@@ -171,6 +177,7 @@ def records(people, journey):
         "api:suggestion": suggestion.pk,
         "api:assignment": assignment.pk,
         "api:reply": reply.pk,
+        "api:reply_draft": reply.draft.pk,
         "api:deputy": people.deputy.pk,
         "api:unit": people.unit.pk,
         "dashboards:unit": people.unit.pk,

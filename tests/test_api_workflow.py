@@ -124,7 +124,7 @@ def test_a_unit_accepts_contacts_and_replies(people, journey):
     early = _post(
         people.unit_user,
         f"{base}/replies/",
-        {"text": "答复", "result": "A", "signer": "王局长", "is_public": True},
+        {"text": "答复", "result": "A"},
     )
     assert early.status_code == 409
     assert codes(early) == ["not_accepted"]
@@ -144,10 +144,16 @@ def test_a_unit_accepts_contacts_and_replies(people, journey):
     reply = _post(
         people.unit_user,
         f"{base}/replies/",
-        {"text": "已增设公交线路两条。", "result": "A", "signer": "王局长", "is_public": True},
+        {"text": "已增设公交线路两条。", "result": "A", "publication": "public"},
     )
+    # The reply endpoint writes a draft: nothing reaches the deputy before 签发.
     assert reply.status_code == 201
-    assert reply.json()["result"] == "A"
+    assert (reply.json()["result"], reply.json()["stage"]) == ("A", "drafting")
+    suggestion.refresh_from_db()
+    assert suggestion.status == "assigned"
+    signed = _post(people.unit_user, f"/api/v1/reply-drafts/{reply.json()['id']}/sign/")
+    assert signed.status_code == 200
+    assert signed.json()["stage"] == "released" and signed.json()["doc_number"]
     suggestion.refresh_from_db()
     assert suggestion.status == "replied"
     listed = session_client(people.unit_user).get(f"/api/v1/contacts/?suggestion={suggestion.pk}")

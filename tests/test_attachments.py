@@ -22,8 +22,7 @@ def _reply(client, people, assignment, *files):
         {
             "reply-text": "答复内容",
             "reply-result": "A",
-            "reply-signer": "王局长",
-            "reply-is_public": "on",
+            "reply-publication": "public",
             "reply-attachments": list(files),
         },
     )

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from notifications.services import notify
-from suggestions import workflow
+from suggestions import signing, workflow
 from suggestions.models import Assignment
 
 from .conftest import screenshot
@@ -109,6 +109,20 @@ def build_data(people, journey):
     workflow.suggestion_mark_key(
         actor=people.staff, suggestion=key, is_key=True, supervisor=people.leader
     )
+    # A signed reply awaiting review, and a released one whose publication waits.
+    for title, fields in (
+        ("关于规范夜间施工噪声管理的建议", {}),
+        ("关于在老旧小区增设电动自行车充电设施的建议", {"publish_later": True}),
+    ):
+        waiting, assignment = journey.accepted(title=title)
+        if not fields:
+            workflow.suggestion_mark_key(
+                actor=people.staff, suggestion=waiting, is_key=True, supervisor=people.leader
+            )
+        draft = signing.reply_draft_save(
+            actor=people.unit_user, assignment=assignment, text="答复正文", result="B", **fields
+        )
+        signing.reply_sign(actor=people.unit_user, draft=draft)
     for user in (people.deputy_user, people.unit_user, people.leader, people.staff):
         notify(
             recipients=[user],
@@ -121,7 +135,11 @@ def build_data(people, journey):
     return {
         "replied": replied,
         "reply": reply,
-        "accepted": Assignment.objects.get(state=Assignment.State.ACCEPTED, unit=unit),
+        "accepted": Assignment.objects.get(
+            state=Assignment.State.ACCEPTED,
+            unit=unit,
+            suggestion__title="关于增设社区公交微循环线路的建议",
+        ),
         "pending": Assignment.objects.filter(state=Assignment.State.ASSIGNED, unit=unit).first(),
         "submitted": journey.submitted(title="关于完善城市慢行系统的建议"),  # 立案 form
         "registered": journey.registered(title="关于增加城区公共停车泊位的建议"),  # to assign
@@ -176,6 +194,8 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
         ("create", "/suggestions/new/"),
         ("assign", f"/suggestions/{data['registered'].pk}/assign/"),
         ("requests", "/suggestions/requests/"),
+        ("replies-review", "/replies/review/"),
+        ("replies-publications", "/replies/publications/"),
         ("imports", "/imports/"),
         ("reminders", "/notifications/reminders/"),
         *common,

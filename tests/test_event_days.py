@@ -20,7 +20,7 @@ from suggestions.models import (
 from suggestions.workflow import InvalidTransition
 
 from .api_helpers import session_client
-from .factories import SuggestionFactory, UserFactory, category
+from .factories import SuggestionFactory, UserFactory, category, release_reply
 
 TODAY = dt.date(2026, 6, 30)
 ASSIGNED = dt.date(2026, 3, 2)  # a Monday; the 3-month reply deadline is 2026-06-02
@@ -64,12 +64,11 @@ def paper(people, journey):
             return suggestion, Assignment.objects.get(pk=assignment.pk)
 
         def reply(self, assignment, on, result="A"):
-            return workflow.assignment_reply(
+            return release_reply(
                 actor=people.unit_user,
                 assignment=assignment,
                 text="答复如下。",
                 result=result,
-                signer="王局长",
                 replied_on=on,
                 is_public=True,
             )
@@ -238,7 +237,7 @@ def _steps(people, paper):
         "立案日期": (register, "提出日期", day(1, 12)),
         "签收日期": (accept, "交办日期", ASSIGNED),
         "沟通日期": (contact, "交办日期", ASSIGNED),
-        "答复日期": (reply, "交办日期", ASSIGNED),
+        "签发日期": (reply, "交办日期", ASSIGNED),
         "反馈日期": (feedback, "答复日期", day(3, 20)),
         "办结日期": (close, "最后一次答复或反馈日期", day(4, 1)),
         "审核日期": (decide_extension, "申请日期", TODAY),
@@ -250,7 +249,7 @@ STEPS = [
     "立案日期",
     "签收日期",
     "沟通日期",
-    "答复日期",
+    "签发日期",
     "反馈日期",
     "办结日期",
     "审核日期",
@@ -285,7 +284,7 @@ def test_each_step_takes_the_day_it_follows_or_today(people, paper, label):
 def test_a_reply_of_re_handling_is_not_dated_before_the_dissatisfaction(people, paper):
     _, assignment, first = paper.replied(on=day(3, 20))
     paper.feedback(first, day(4, 1), "dissatisfied")
-    with pytest.raises(InvalidTransition, match="答复日期不能早于重新办理开始日期"):
+    with pytest.raises(InvalidTransition, match="签发日期不能早于重新办理开始日期"):
         paper.reply(Assignment.objects.get(pk=assignment.pk), day(3, 31))
 
 
@@ -410,14 +409,14 @@ def test_the_reply_form_dates_the_letter(client, people, paper):
     data = {
         "reply-text": "经研究,已采纳。",
         "reply-result": "A",
-        "reply-signer": "王局长",
-        "reply-is_public": "on",
-        "reply-replied_on": "2026-03-01",
+        "reply-publication": "public",
     }
-    response = client.post(f"/inbox/{assignment.pk}/reply/", data)
-    assert "答复日期不能早于交办日期(2026-03-02)" in response.content.decode()
-    data["reply-replied_on"] = "2026-04-10"
     assert client.post(f"/inbox/{assignment.pk}/reply/", data).status_code == 302
+    sign = f"/inbox/{assignment.pk}/sign/"
+    response = client.post(sign, {"sign-signed_on": "2026-03-01"})
+    assert "签发日期不能早于交办日期(2026-03-02)" in response.content.decode()
+    assert client.post(sign, {"sign-signed_on": "2026-04-10"}).status_code == 302
+    # Without review the signing releases it: the letter is dated on that day.
     assert assignment.replies.get().replied_on == day(4, 10)
 
 

@@ -11,7 +11,7 @@ from suggestions import figures, workflow
 from suggestions.figures import Rate, Scope
 from suggestions.models import Assignment, Contact
 
-from .factories import category
+from .factories import category, release_follow_up, release_reply
 
 
 def today() -> dt.date:
@@ -40,12 +40,11 @@ def reply(people, assignment, on, result="A"):
     assignment.refresh_from_db()
     if assignment.state == Assignment.State.ASSIGNED:
         workflow.assignment_accept(actor=unit_user(people, assignment), assignment=assignment)
-    return workflow.assignment_reply(
+    return release_reply(
         actor=unit_user(people, assignment),
         assignment=assignment,
         text="答复如下。",
         result=result,
-        signer="王局长",
         replied_on=on,
         is_public=True,
     )
@@ -230,12 +229,11 @@ def test_dissatisfaction_reopens_the_suggestion_until_the_next_rounds_reply(peop
 def test_a_follow_up_reply_changes_the_class_only_from_its_own_date(people, journey):
     s, (a,) = assign(journey)
     first = reply(people, a, T + dt.timedelta(10), "B")
-    workflow.reply_follow_up(
+    release_follow_up(
         actor=people.unit_user,
         reply=first,
         text="已解决。",
         result="A",
-        signer="王局长",
         replied_on=T + dt.timedelta(120),  # after the deadline: the matter took time
         is_public=True,
     )

@@ -28,7 +28,7 @@ from suggestions.models import Assignment, Contact, Reply
 
 from . import test_figures
 from .api_helpers import token_client
-from .factories import UnitFactory, category
+from .factories import UnitFactory, category, release_reply
 from .test_figures import D, reply
 from .xlsx import confirm, latest_job, suggestion_row, upload, workbook
 
@@ -311,12 +311,11 @@ def _random_steps(rng: random.Random, steps: int) -> int:
                     workflow.assignment_accept(actor=user, assignment=a)
                 on = max(a.assigned_on, today() - back)
                 if kind == "reply":
-                    workflow.assignment_reply(
+                    release_reply(
                         actor=user,
                         assignment=a,
                         text="答复如下。",
                         result=rng.choice("ABCD"),
-                        signer="王局长",
                         replied_on=on,
                         is_public=True,
                     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from suggestions import workflow
 from suggestions.models import Assignment, AuditEvent, Contact, Reply
 
-from .factories import pdf_upload
+from .factories import pdf_upload, release_reply
 
 # Words that appear only in the first unit's records.
 MARKERS = ("甲单位专属建议标题", "甲单位的答复正文", "甲单位的面商记录", "甲单位的延期理由")
@@ -62,12 +62,11 @@ def first_units_records(people, journey):
         reason="甲单位的延期理由",
         deputy_informed=True,
     )
-    reply = workflow.assignment_reply(
+    reply = release_reply(
         actor=people.unit_user,
         assignment=assignment,
         text="甲单位的答复正文",
         result="B",
-        signer="王局长",
         is_public=False,
         not_public_reason="涉及个人信息",
         attachments=[pdf_upload()],

@@ -2,8 +2,9 @@
 
 import pytest
 
-from suggestions import workflow
 from suggestions.masking import MASK, mask_contacts
+
+from .factories import release_reply
 
 MASKED = [
     # mobile numbers
@@ -102,12 +103,11 @@ def test_the_public_page_shows_no_contact_data(client, people, journey):
         "+86 139 8765 4321",
     ]
     _, assignment = journey.accepted(title="关于公交线路的建议(联系人手机13912345678)")
-    workflow.assignment_reply(
+    release_reply(
         actor=people.unit_user,
         assignment=assignment,
         text="已于2026年增设线路两条,投资1500万元。如有疑问请联系:" + ";".join(contacts),
         result="A",
-        signer="王局长",
         is_public=True,
     )
     page = client.get("/public/").content.decode()
@@ -119,21 +119,19 @@ def test_the_public_page_shows_no_contact_data(client, people, journey):
 
 def test_the_public_page_cannot_be_searched_for_a_phone_number(client, people, journey):
     _, assignment = journey.accepted(title="关于公交的建议")
-    workflow.assignment_reply(
+    release_reply(
         actor=people.unit_user,
         assignment=assignment,
         text="请联系13812345678。",
         result="A",
-        signer="王局长",
         is_public=True,
     )
     _, other_assignment = journey.accepted(title="关于教育的建议")
-    workflow.assignment_reply(
+    release_reply(
         actor=people.unit_user,
         assignment=other_assignment,
         text="已采纳。",
         result="A",
-        signer="王局长",
         is_public=True,
     )
     response = client.get("/public/", {"q": "138 1234 5678"})

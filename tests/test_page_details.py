@@ -10,7 +10,7 @@ from django.contrib.staticfiles import finders
 from notifications.models import Notification
 from suggestions import workflow
 
-from .factories import PASSWORD
+from .factories import PASSWORD, release_reply
 
 
 def text(response) -> str:
@@ -91,12 +91,11 @@ def test_a_state_change_apart_from_its_step_keeps_its_own_line(client, people, j
     second = suggestion.assignments.get(unit=people.other_unit)
     workflow.assignment_accept(actor=people.other_unit_user, assignment=second)
     for actor, assignment in ((people.unit_user, first), (people.other_unit_user, second)):
-        workflow.assignment_reply(
+        release_reply(
             actor=actor,
             assignment=assignment,
             text="已办理。",
             result="A",
-            signer="王局长",
             is_public=False,
             not_public_reason="内部事务",
         )
@@ -131,12 +130,11 @@ def test_the_year_filter_offers_only_years_with_published_replies(client, people
     workflow.assignment_accept(
         actor=people.unit_user, assignment=assignment, accepted_on=dt.date(two_years_ago, 3, 3)
     )
-    workflow.assignment_reply(
+    release_reply(
         actor=people.unit_user,
         assignment=assignment,
         text="不公开的答复",
         result="B",
-        signer="王局长",
         is_public=False,
         not_public_reason="涉及个人信息",
         replied_on=dt.date(two_years_ago, 4, 1),

@@ -2,19 +2,16 @@
 
 import pytest
 
-from suggestions import workflow
-
-from .factories import category
+from .factories import category, release_reply
 
 
 def _reply(people, journey, *, public: bool, text: str, **kwargs):
     suggestion, assignment = journey.accepted(**kwargs)
-    return workflow.assignment_reply(
+    return release_reply(
         actor=people.unit_user,
         assignment=assignment,
         text=text,
         result="A",
-        signer="王局长",
         contact_person="李科长",
         contact_phone="0571-88886666",
         is_public=public,

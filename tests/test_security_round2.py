@@ -15,7 +15,7 @@ from suggestions import workflow
 from suggestions.history import history_maintenance
 from suggestions.models import Attachment, AuditEvent, Reply
 
-from .factories import PASSWORD, pdf_upload
+from .factories import PASSWORD, pdf_upload, release_reply
 from .test_settings import production, run_django
 
 # --- the audit trail on PostgreSQL -----------------------------------------------------------
@@ -289,8 +289,7 @@ def _reply_with(client, people, assignment, files):
         {
             "reply-text": "答复内容",
             "reply-result": "A",
-            "reply-signer": "王局长",
-            "reply-is_public": "on",
+            "reply-publication": "public",
             "reply-attachments": files,
         },
     )
@@ -329,12 +328,11 @@ def test_the_workflow_itself_refuses_too_many_attachments(people, journey, setti
     settings.PORTAL = {**settings.PORTAL, "ATTACHMENT_MAX_COUNT": 1}
     _, assignment = journey.accepted()
     with pytest.raises(workflow.InvalidTransition, match="一次答复最多上传 1 个附件"):
-        workflow.assignment_reply(
+        release_reply(
             actor=people.unit_user,
             assignment=assignment,
             text="经研究,已采纳。",
             result="A",
-            signer="王局长",
             attachments=[pdf_upload("一.pdf"), pdf_upload("二.pdf")],
         )
     assert not Reply.objects.exists()

@@ -29,6 +29,7 @@ from suggestions.models import (
     Reply,
     Suggestion,
 )
+from units.models import DocNumberCounter
 
 pytestmark = pytest.mark.django_db
 
@@ -192,9 +193,22 @@ def test_demo_accounts_log_in_and_each_has_something_to_see():
     assert client.get("/admin/").status_code == 200
     assert not User.objects.filter(is_superuser=True).exclude(username="admin").exists()
 
+    # The demo unit's clerk drafts; its head signs (签发): every demo reply is released,
+    # signed by an account, with its unit's 文号, numbered without gaps each year.
     unit = User.objects.get(username="unit")
-    assert unit.is_unit_user and unit.can_sign_replies
+    assert unit.is_unit_user and not unit.can_sign_replies
     assert values(unit.unit.assignments, "state") >= {"assigned", "accepted", "replied"}
+    head = User.objects.get(username="unit_head")
+    assert head.unit == unit.unit and head.can_sign_replies
+    assert Client().login(username="unit_head", password=demo.DEMO_PASSWORD)
+    replies = Reply.objects.filter(assignment__unit=unit.unit)
+    assert replies.exists() and not replies.filter(signed_by__isnull=True).exists()
+    assert set(replies.values_list("signed_by__username", flat=True)) == {"unit_head"}
+    numbers = list(replies.values_list("doc_number", flat=True))
+    assert len(numbers) == len(set(numbers)) and all(numbers)
+    assert not replies.filter(text__contains="代表:").exists()  # the letter adds the greeting
+    for counter in DocNumberCounter.objects.filter(unit=unit.unit):
+        assert replies.filter(signed_on__year=counter.year).count() == counter.last
 
     leader = User.objects.get(username="leader")
     assert leader.is_leader and leader.supervised_suggestions.filter(is_key=True).count() >= 2

@@ -15,7 +15,7 @@ from suggestions.models import (
     Suggestion,
 )
 
-from .factories import DeputyFactory, SuggestionFactory, category
+from .factories import DeputyFactory, SuggestionFactory, category, release_reply
 
 
 def as_user(client, user):
@@ -46,12 +46,11 @@ def _handled(people, journey):
         participants="张伟代表、王科长",
         summary="当面听取意见",
     )
-    reply = workflow.assignment_reply(
+    reply = release_reply(
         actor=people.unit_user,
         assignment=lead,
         text="已增设公交线路两条。",
         result="A",
-        signer="王局长",
         is_public=True,
     )
     workflow.feedback_record(

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from suggestions import workflow
+from suggestions import signing, workflow
 from suggestions.models import Assignment, Contact, ExtensionRequest, Opinion, Reply
 
 from .factories import pdf_upload
@@ -198,23 +198,32 @@ def _reply_data(**overrides):
     data = {
         "reply-text": "已增设公交线路两条。",
         "reply-result": "A",
-        "reply-signer": "王局长",
         "reply-contact_person": "李科长",
         "reply-contact_phone": "0571-88886666",
-        "reply-is_public": "on",
+        "reply-publication": "public",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
 
+def _draft_and_sign(client, assignment, data):
+    """The clerk's draft, signed by the same account (people.unit_user may sign)."""
+    client.post(f"/inbox/{assignment.pk}/reply/", data)
+    return client.post(f"/inbox/{assignment.pk}/sign/", {}, follow=True)
+
+
 def test_post_a_reply_with_attachments(client, people, journey):
     suggestion, assignment = journey.accepted()
-    response = as_user(client, people.unit_user).post(
+    unit = as_user(client, people.unit_user)
+    response = unit.post(
         f"/inbox/{assignment.pk}/reply/",
         _reply_data(**{"reply-attachments": [pdf_upload("答复函.pdf"), pdf_upload("附表.pdf")]}),
         follow=True,
     )
-    assert "已答复" in messages_of(response)
+    assert "答复草稿已保存" in messages_of(response)
+    assert not Reply.objects.exists()
+    response = unit.post(f"/inbox/{assignment.pk}/sign/", {}, follow=True)
+    assert "已签发" in messages_of(response)
     reply = Reply.objects.get()
     assert sorted(reply.attachments.values_list("name", flat=True)) == ["答复函.pdf", "附表.pdf"]
     assert "答复函.pdf" in text(response)
@@ -225,7 +234,7 @@ def test_post_a_reply_with_attachments(client, people, journey):
 def test_a_reply_not_public_needs_a_reason(client, people, journey):
     _, assignment = journey.accepted()
     response = as_user(client, people.unit_user).post(
-        f"/inbox/{assignment.pk}/reply/", _reply_data(**{"reply-is_public": None})
+        f"/inbox/{assignment.pk}/reply/", _reply_data(**{"reply-publication": "private"})
     )
     assert "不公开的答复请填写不公开理由" in text(response)
     assert not Reply.objects.exists()
@@ -262,8 +271,16 @@ def test_the_assignment_page_answers_in_constant_queries(
             participants="王科长",
             summary="电话沟通",
         )
+    # With a letter in preparation (and its attachments and history) on the page.
+    signing.reply_draft_save(
+        actor=people.unit_user,
+        assignment=assignment,
+        text="草稿",
+        result="A",
+        attachments=[pdf_upload() for _ in range(size)],
+    )
     client = as_user(client, people.unit_user)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(19):
         assert client.get(f"/inbox/{assignment.pk}/").status_code == 200
 
 
@@ -275,7 +292,7 @@ def test_the_reply_letter_and_feedback_sheet_print(client, people, journey):
     client = as_user(client, people.unit_user)
     letter = text(client.get(f"/files/replies/{reply.pk}/letter/"))
     assert "关于市第13届人大代表张伟建议的答复" in letter
-    assert "经研究,已采纳并落实。" in letter and "签发人:王局长" in letter
+    assert "经研究,已采纳并落实。" in letter and f"签发人:{people.unit_user.name}" in letter
     sheet = text(client.get(f"/files/replies/{reply.pk}/feedback-sheet/"))
     assert "代表对建议办理工作意见反馈表" in sheet and suggestion.title in sheet
     assert "css/letter.css" in sheet
@@ -298,7 +315,7 @@ def test_the_whole_path_from_assignment_to_closing(client, people, journey):
             "contact-summary": "面商",
         },
     )
-    unit.post(f"/inbox/{assignment.pk}/reply/", _reply_data(**{"reply-result": "C"}))
+    _draft_and_sign(unit, assignment, _reply_data(**{"reply-result": "C"}))
     first = Reply.objects.get()
 
     deputy = as_user(type(client)(), people.deputy_user)
@@ -313,7 +330,7 @@ def test_the_whole_path_from_assignment_to_closing(client, people, journey):
     assert (assignment.round, assignment.state) == (2, "accepted")
     assert "第2轮" in text(unit.get("/inbox/"))
 
-    unit.post(f"/inbox/{assignment.pk}/reply/", _reply_data(**{"reply-text": "已再次办理并解决。"}))
+    _draft_and_sign(unit, assignment, _reply_data(**{"reply-text": "已再次办理并解决。"}))
     second = Reply.objects.get(round=2)
     deputy.post(
         f"/my/replies/{second.pk}/feedback/",

@@ -38,6 +38,8 @@ def listed(client, url: str) -> int:
         return len(re.findall(r'<p><a href="/suggestions/\d+/">', html))
     if url.startswith("/inbox/"):
         return len(re.findall(r'<td><a href="/inbox/\d+/">', html))
+    if url.startswith("/replies/"):
+        return len(re.findall(r'<td data-label="建议"><a href=', html))
     found = re.search(r'id="result-count">(\d+)<', html)
     assert found, url
     return int(found.group(1))
@@ -92,6 +94,8 @@ def test_staff_queue_counts_equal_the_lists_they_link_to(client, work):
         "待审核的调整、延期申请",
         "已逾期",
         "待代表反馈",
+        "待审核的答复",
+        "待公开的答复",
     }
     expected = {
         "待立案": 2,
@@ -100,6 +104,8 @@ def test_staff_queue_counts_equal_the_lists_they_link_to(client, work):
         "待审核的调整、延期申请": 1,
         "已逾期": 3,
         "待代表反馈": 1,
+        "待审核的答复": 0,
+        "待公开的答复": 0,
     }
     assert {label: n for label, (_, n) in shown.items()} == expected
     for label, (url, count) in shown.items():

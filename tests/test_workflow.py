@@ -20,7 +20,7 @@ from suggestions.models import (
 )
 from suggestions.workflow import InvalidTransition, NotPermitted
 
-from .factories import UnitFactory, category
+from .factories import UnitFactory, category, release_follow_up, release_reply
 
 S = Suggestion.Status
 A = Assignment.State
@@ -540,11 +540,10 @@ def test_a_rejected_extension_leaves_the_deadline(people, journey):
 
 def reply(people, assignment, actor=None, **kwargs):
     kwargs.setdefault("result", "A")
-    return workflow.assignment_reply(
+    return release_reply(
         actor=actor or people.unit_user,
         assignment=assignment,
         text="已采纳。",
-        signer="王局长",
         is_public=True,
         **kwargs,
     )
@@ -590,9 +589,7 @@ def test_no_one_but_the_unit_replies(people, journey, role):
 def test_a_reply_kept_from_the_public_needs_a_reason(people, journey):
     _, assignment = journey.accepted()
     with pytest.raises(InvalidTransition, match="请填写不公开理由"):
-        workflow.assignment_reply(
-            actor=people.unit_user, assignment=assignment, text="x", result="A", signer="王"
-        )
+        release_reply(actor=people.unit_user, assignment=assignment, text="x", result="A")
 
 
 def test_with_split_units_the_suggestion_waits_for_every_answer(people, journey):
@@ -744,6 +741,8 @@ def test_the_whole_path_writes_one_audit_event_per_transition(people, journey):
         ("assignment.create", "", "assigned"),
         ("suggestion.assign", "registered", "assigned"),
         ("assignment.accept", "assigned", "accepted"),
+        ("reply.draft.save", "", "drafting"),
+        ("reply.draft.sign", "drafting", "signed"),
         ("reply.post", "accepted", "replied"),
         ("suggestion.replied", "assigned", "replied"),
         ("feedback.record", "", ""),
@@ -797,12 +796,11 @@ def test_a_deputy_withdraws_a_draft_that_never_had_a_number(people):
 
 def test_a_b_class_reply_is_followed_up_when_solved_and_both_stay_in_history(people, journey):
     suggestion, first = journey.replied(result="B")
-    second = workflow.reply_follow_up(
+    second = release_follow_up(
         actor=people.unit_user,
         reply=first,
         text="项目已建成投用。",
         result="A",
-        signer="王局长",
         is_public=True,
     )
     first.refresh_from_db()
@@ -814,24 +812,21 @@ def test_a_b_class_reply_is_followed_up_when_solved_and_both_stay_in_history(peo
     )
     assert events(suggestion, "reply.follow_up").get().data["previous_result"] == "B"
     with pytest.raises(InvalidTransition, match="只能对当前有效的答复"):
-        workflow.reply_follow_up(
-            actor=people.unit_user, reply=first, text="x", result="A", signer="王", is_public=True
-        )
+        release_follow_up(actor=people.unit_user, reply=first, text="x", result="A", is_public=True)
 
 
 def test_only_b_class_replies_are_followed_up_and_only_by_their_unit(people, journey):
     _, reply_a = journey.replied(result="A")
     with pytest.raises(InvalidTransition, match="只有B类"):
-        workflow.reply_follow_up(
-            actor=people.unit_user, reply=reply_a, text="x", result="A", signer="王", is_public=True
+        release_follow_up(
+            actor=people.unit_user, reply=reply_a, text="x", result="A", is_public=True
         )
     with pytest.raises(NotPermitted):
-        workflow.reply_follow_up(
+        release_follow_up(
             actor=people.other_unit_user,
             reply=reply_a,
             text="x",
             result="A",
-            signer="王",
             is_public=True,
         )
 

@@ -21,5 +21,6 @@ class UnitAdmin(admin.ModelAdmin):
     autocomplete_fields = ("parent",)
     fieldsets = (
         (None, {"fields": ("name", "short_name", "system", "parent", "is_active")}),
+        ("答复函", {"fields": ("doc_number_pattern",)}),
         ("联系方式", {"fields": ("contact_person", "contact_phone", "email")}),
     )

@@ -31,6 +31,14 @@ class Unit(models.Model):
     contact_phone = models.CharField("联系电话", max_length=50, blank=True)
     email = models.EmailField("电子邮箱", blank=True)
     is_active = models.BooleanField("启用", default=True)
+    # 文号 of its reply letters (DESIGN.md §8): {year} and {n} (the yearly sequence) are
+    # filled in at signing, e.g. 市住建提〔{year}〕{n}号.
+    doc_number_pattern = models.CharField(
+        "答复函文号格式",
+        max_length=60,
+        default="{short}复〔{year}〕{n}号",
+        help_text="{year} 年份,{n} 当年序号,{short} 单位简称(无简称时用名称)",
+    )
 
     class Meta:
         verbose_name = "承办单位"
@@ -44,3 +52,31 @@ class Unit(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class DocNumberCounter(models.Model):
+    """A unit's last 文号 sequence number of a year. Signing locks this row
+    (select_for_update) in its own transaction, so concurrent signings get consecutive
+    numbers, never a duplicate or a gap (suggestions.signing._next_doc_number)."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name="承办单位", on_delete=models.PROTECT, related_name="doc_counters"
+    )
+    year = models.PositiveSmallIntegerField("年份")
+    last = models.PositiveIntegerField("已用序号", default=0)
+
+    class Meta:
+        verbose_name = "文号序号"
+        verbose_name_plural = "文号序号"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="doccounter_one_per_unit_year")
+        ]
+
+    def __str__(self):
+        return f"{self.unit} {self.year}: {self.last}"
+
+    def format(self, n: int) -> str:
+        unit = self.unit
+        return unit.doc_number_pattern.format(
+            year=self.year, n=n, short=unit.short_name or unit.name
+        )

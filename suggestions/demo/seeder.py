@@ -46,7 +46,7 @@ from suggestions.models import (
     Suggestion,
     Verdict,
 )
-from units.models import Unit
+from units.models import DocNumberCounter, Unit
 
 from .vocabulary import (
     CATEGORIES,
@@ -132,7 +132,7 @@ def conflicts() -> list[str]:
     if current is not None:
         problems.append(f"已有本届“{current.name}” / another term is marked current")
     # An existing `admin` (say, from createsuperuser) is kept as it is and not seeded.
-    problems += taken_usernames(["staff", "unit", "leader", "deputy"])
+    problems += taken_usernames(["staff", "unit", "unit_head", "leader", "deputy"])
     return problems
 
 
@@ -189,8 +189,9 @@ def _bulk(model, objs, **kwargs):
 class UnitInfo:
     obj: Unit
     code: str
-    user: object
+    user: object  # drafts the replies (the demo unit's clerk, `unit`)
     head: str
+    signer: object = None  # signs them off (签发): the demo unit's `unit_head`
 
 
 @dataclass
@@ -253,6 +254,7 @@ class DemoSeeder:
         self.fallback_deadlines = 0
         self._deadline_cache = {}
         self._workday_cache = {}
+        self.doc_numbers = {}  # (unit id, year) -> last 文号 sequence number given
         self.targets = {}  # category id -> recent suggestions a later one may be merged into
         self._reset_buffers()
 
@@ -276,6 +278,13 @@ class DemoSeeder:
                 for plan in plans[start : start + CHUNK_SIZE]:
                     self._suggestion(plan)
                 self._flush()
+            _bulk(
+                DocNumberCounter,
+                [
+                    DocNumberCounter(unit_id=unit_id, year=year, last=last)
+                    for (unit_id, year), last in sorted(self.doc_numbers.items())
+                ],
+            )
         return self.summary()
 
     def _reference_data(self):
@@ -381,15 +390,22 @@ class DemoSeeder:
         for unit, code in self.unit_rows:
             head = self._name(rng.random() < 0.7)[0]
             demo = code == DEMO_UNIT_CODE
+            # The demo unit shows the two hands of a reply: its clerk `unit` drafts, its head
+            # `unit_head` signs off (签发). Other units have one account holding both.
             u = user(
                 "unit" if demo else f"unit_{code}",
                 unit.contact_person or self._name(rng.random() < 0.5)[0],
                 demo,
                 is_unit_user=True,
                 unit=unit,
-                can_sign_replies=True,
+                can_sign_replies=not demo,
             )
-            self.units[code] = UnitInfo(unit, code, u, head)
+            signer = (
+                user("unit_head", head, True, is_unit_user=True, unit=unit, can_sign_replies=True)
+                if demo
+                else u
+            )
+            self.units[code] = UnitInfo(unit, code, u, head, signer)
         self.demo_unit = self.units[DEMO_UNIT_CODE]
         self.units_by_category = {}
         for cat in self.categories:
@@ -1239,7 +1255,7 @@ class DemoSeeder:
             )
 
     def _reply(self, asg, day, result=None) -> Reply:
-        rng, s = self.rng, self.s
+        rng = self.rng
         info = asg.info
         result = result or _pick(rng, RESULT_WEIGHTS)
         body = {
@@ -1249,20 +1265,19 @@ class DemoSeeder:
             "D": "您的建议对改进工作具有参考价值,我们将认真研究吸收。",
         }[result]
         is_public = rng.random() < 0.85
+        # Only the body: the printed letter adds the salutation, opening and closing.
         reply = Reply(
             assignment=asg,
             round=asg.round,
-            text=f"{s.lead_deputy.name}代表:您提出的《{s.title}》收悉。我单位高度重视,"
-            f"经认真研究,现答复如下:{body}感谢您对我市{s.category.name}工作的关心和支持。",
+            text=f"我单位高度重视,经认真研究,{body}",
             result=result,
-            signer=info.head,
             contact_person=info.obj.contact_person,
             contact_phone=info.obj.contact_phone,
             replied_on=day,
-            is_public=is_public,
             not_public_reason="" if is_public else rng.choice(NOT_PUBLIC_REASONS),
             superseded=False,
             created_by=info.user,
+            **self._signed(info, day, is_public),
         )
         self.replies.append(reply)
         asg.state = A.REPLIED
@@ -1273,10 +1288,34 @@ class DemoSeeder:
             asg=asg,
             frm=A.ACCEPTED,
             to=A.REPLIED,
-            data={"reply": reply, "result": result, "round": asg.round},
+            data={
+                "reply": reply,
+                "result": result,
+                "round": asg.round,
+                "doc_number": reply.doc_number,
+            },
             rows=[reply],
         )
         return reply
+
+    def _signed(self, info: UnitInfo, day: date, is_public: bool) -> dict:
+        """A released reply's signing: the unit's signer that day, the next 文号 of the unit's
+        year (written to its DocNumberCounter at the end), public from its release day."""
+        key = (info.obj.pk, day.year)
+        n = self.doc_numbers[key] = self.doc_numbers.get(key, 0) + 1
+        unit = info.obj
+        return {
+            "signer": info.signer.display_name,
+            "signed_by": info.signer,
+            "signed_on": day,
+            "doc_number": unit.doc_number_pattern.format(
+                year=day.year, n=n, short=unit.short_name or unit.name
+            ),
+            "is_public": is_public,
+            "publication": Reply.Publication.PUBLIC if is_public else Reply.Publication.PRIVATE,
+            "publish_on": day if is_public else None,
+            "publish_by": self.calendar.add_workdays(day, 20) if is_public else None,
+        }
 
     def _rounds(self, outcomes: list[Outcome], horizon: date):
         """Replied → feedback → (不满意: re-handling, a second reply) → closed; B follow-ups."""
@@ -1430,16 +1469,14 @@ class DemoSeeder:
             new = Reply(
                 assignment=o.assignment,
                 round=reply.round,
-                text=f"{s.lead_deputy.name}代表:关于您提出的《{s.title}》,我单位此前答复正在"
-                "解决的事项现已办理完毕,相关措施已落实到位。特此跟踪答复。",
+                text="我单位此前答复正在解决的事项现已办理完毕,相关措施已落实到位。特此跟踪答复。",
                 result="A",
-                signer=info.head,
                 contact_person=reply.contact_person,
                 contact_phone=reply.contact_phone,
                 replied_on=day,
-                is_public=reply.is_public,
                 not_public_reason=reply.not_public_reason,
                 created_by=info.user,
+                **self._signed(info, day, reply.is_public),
             )
             reply.superseded = True
             self.replies.append(new)
