@@ -18,7 +18,8 @@ from suggestions import workflow
 from suggestions.models import Assignment, AuditEvent, Opinion, Reply
 
 from .api_helpers import codes, session_client
-from .factories import UnitFactory, UserFactory
+from .conftest import screenshot
+from .factories import PASSWORD, UnitFactory, UserFactory
 
 NOW = timezone.now()
 LEAD_AND_CO = (("unit", "lead"), ("other_unit", "co"))
@@ -496,7 +497,7 @@ def test_the_letter_quotes_each_co_handlers_opinion(client, people, journey):
     reply = _reply(people, lead)
 
     letter = text(as_user(client, people.unit_user).get(f"/files/replies/{reply.pk}/letter/"))
-    block = letter.split('<div class="co-opinions">')[1].split("</div>\n</div>")[0]
+    block = letter.split('<div class="co-opinions">')[1].split("</div>")[0]
     assert "协办单位意见" in block
     assert "市教育局" in block and "同意增设公交线路,我局将配合调整校车站点。" in block
     # A waived co-handler sent nothing to quote; the waiver is the committee's, not the letter's.
@@ -557,3 +558,60 @@ def test_the_letter_answers_in_constant_queries(
     client = as_user(client, people.unit_user)
     with django_assert_max_num_queries(7):
         assert client.get(f"/files/replies/{reply.pk}/letter/").status_code == 200
+
+
+# --- in Chromium -----------------------------------------------------------------------------
+
+
+def _log_in(page, live_server, user):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_held_then_waived_then_replied_and_printed_in_chromium(page, live_server, people, journey):
+    suggestion, lead = journey.accepted(title="关于增设社区公交微循环线路的建议", roles=LEAD_AND_CO)
+    _send_opinion(people, suggestion.assignments.get(unit=people.other_unit))
+    [water] = workflow.suggestion_assign(
+        actor=people.staff, suggestion=suggestion, units=[(UnitFactory(name="市水务局"), "co")]
+    )
+
+    _log_in(page, live_server, people.unit_user)
+    page.goto(f"{live_server.url}/inbox/{lead.pk}/")
+    assert "暂不能答复:协办单位市水务局尚未提交协办意见" in page.content()
+    page.fill("#id_reply-text", "经研究,已于本月开通两条社区微循环公交线路。")
+    page.check("#id_reply-result_0")
+    page.click("button:has-text('提交答复')")
+    assert "协办单位市水务局尚未提交协办意见" in page.locator(".form-errors").first.inner_text()
+    screenshot(page, "co-handlers-held")
+    assert not Reply.objects.exists()
+    page.click("form.inline button")  # log out
+
+    _log_in(page, live_server, people.staff)
+    page.goto(f"{live_server.url}/inbox/{lead.pk}/")
+    page.fill(".waive-form input[name=reason]", "水务局已书面说明本件不涉及其职责")
+    page.click("button:has-text('豁免市水务局的协办意见')")
+    page.wait_for_url(f"{live_server.url}/inbox/{lead.pk}/")
+    assert "已豁免市水务局的协办意见" in page.locator(".messages").inner_text()
+    assert "已豁免(水务局已书面说明本件不涉及其职责)" in page.content()
+    screenshot(page, "co-handlers-waived-staff")
+    page.click("form.inline button")
+
+    _log_in(page, live_server, people.unit_user)
+    page.goto(f"{live_server.url}/inbox/{lead.pk}/")
+    assert "暂不能答复" not in page.content()
+    page.fill("#id_reply-text", "经研究,已于本月开通两条社区微循环公交线路。")
+    page.check("#id_reply-result_0")
+    page.click("button:has-text('提交答复')")
+    assert "已答复" in page.locator(".messages").inner_text()
+    page.click("text=打印答复函")
+    sheet = page.locator(".sheet").inner_text()
+    assert "协办单位意见" in sheet and "同意增设公交线路,我局将配合调整校车站点。" in sheet
+    assert "市水务局" not in sheet
+    screenshot(page, "co-handlers-letter")
+    water.refresh_from_db()
+    assert water.opinion_waived
