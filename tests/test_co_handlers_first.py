@@ -6,15 +6,17 @@ co-handler's own deadline runs the reminder ladder; the 答复函 quotes each op
 
 import datetime as dt
 import threading
+from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.core.management import call_command
 from django.utils import timezone
 
 from notifications import reminders
 from notifications.models import Notification, ReminderDelivery
-from suggestions import workflow
+from suggestions import demo, workflow
 from suggestions.models import Assignment, AuditEvent, Opinion, Reply
 
 from .api_helpers import codes, session_client
@@ -508,6 +510,22 @@ def test_a_letter_without_co_handlers_has_no_opinion_block(client, people, journ
     suggestion, reply = journey.replied()
     letter = text(as_user(client, people.unit_user).get(f"/files/replies/{reply.pk}/letter/"))
     assert "协办单位意见" not in letter
+
+
+# --- the demo data --------------------------------------------------------------------------
+
+
+def test_the_demo_never_has_a_lead_reply_before_its_co_handlers(db):
+    call_command(
+        "seed_demo", scale=60, seed=2026, reference_date=demo.BASE_REFERENCE_DATE, stdout=StringIO()
+    )
+    assert demo.problems() == []
+    # The check does look: a co-handler of a replied suggestion made to owe its opinion again.
+    co = Assignment.objects.filter(
+        role="co", state="replied", suggestion__assignments__replies__superseded=False
+    )[0]
+    Assignment.objects.filter(pk=co.pk).update(state="accepted")
+    assert f"co-handler {co.pk} owes its opinion" in " ".join(demo.problems())
 
 
 # --- query budgets ---------------------------------------------------------------------------
