@@ -25,7 +25,7 @@ from suggestions.models import (
     Suggestion,
     Verdict,
 )
-from suggestions.selectors import SORTS
+from suggestions.selectors import CO_OPINION_STATES, SORTS, co_handlers
 from units.models import Unit
 
 MAX_INT = 2**31 - 1  # ids in query parameters: what a client may ask for
@@ -230,6 +230,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "has_pending_reassignment",
             "has_pending_extension",
             "deadline_status",
+            "opinion_waived_on",
+            "opinion_waiver_reason",
         ]
 
     @extend_schema_field(serializers.ChoiceField(DeadlineStatus.choices))
@@ -237,11 +239,33 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return obj.get_deadline_status(timezone.localdate())
 
 
+class CoHandlerSerializer(serializers.Serializer):
+    """A co-handler of a lead assignment's suggestion and its opinion (selectors.co_handlers)."""
+
+    unit = RefSerializer()
+    state = serializers.ChoiceField(
+        list(CO_OPINION_STATES.items()),
+        help_text="sent 已提交,missing 未提交(主办单位暂不能答复),waived 已豁免",
+    )
+    deadline = serializers.DateField(source="assignment.deadline", help_text="协办意见期限")
+    opinion = serializers.CharField(source="opinion.text", allow_null=True, default=None)
+    sent_on = serializers.DateField(source="opinion.sent_on", allow_null=True, default=None)
+    waived_on = serializers.DateField(source="assignment.opinion_waived_on", allow_null=True)
+    waiver_reason = serializers.CharField(source="reason")
+
+
 class AssignmentDetailSerializer(AssignmentSerializer):
     deadline_changes = DeadlineChangeSerializer(many=True)
+    co_handlers = serializers.SerializerMethodField(
+        help_text="主办、分办单位:本建议在办的协办单位及其意见;协办单位本身为空"
+    )
 
     class Meta(AssignmentSerializer.Meta):
-        fields = [*AssignmentSerializer.Meta.fields, "deadline_changes"]
+        fields = [*AssignmentSerializer.Meta.fields, "deadline_changes", "co_handlers"]
+
+    @extend_schema_field(CoHandlerSerializer(many=True))
+    def get_co_handlers(self, obj) -> list:
+        return CoHandlerSerializer(co_handlers(assignment=obj), many=True).data
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -569,6 +593,10 @@ class ExtensionRequestInput(serializers.Serializer):
 class OpinionInput(serializers.Serializer):
     text = _text(20000)
     sent_on = _event_day("送达主办单位的日期,不早于交办日期")
+
+
+class OpinionWaiverInput(serializers.Serializer):
+    reason = _text(500, help_text="豁免理由(必填)")
 
 
 class ContactInput(serializers.Serializer):

@@ -26,6 +26,7 @@ v1 = [
     ),
     path("assignments/<int:pk>/extension-requests/", views.AssignmentRequestExtension.as_view()),
     path("assignments/<int:pk>/opinions/", views.AssignmentOpinion.as_view()),
+    path("assignments/<int:pk>/opinion-waiver/", views.AssignmentOpinionWaiver.as_view()),
     path("assignments/<int:pk>/contacts/", views.AssignmentContact.as_view()),
     path("assignments/<int:pk>/replies/", views.AssignmentReply.as_view()),
     path("contacts/", views.ContactList.as_view(), name="contacts"),

@@ -305,6 +305,26 @@ class AssignmentOpinion(_UnitAction):
         return workflow.assignment_send_opinion(actor=user, assignment=assignment, **data)
 
 
+@extend_schema(
+    tags=["交办"],
+    summary="豁免协办意见",
+    description=(
+        "工作人员说明理由后,主办单位可不待该协办单位的意见答复代表;"
+        "该协办单位不再有意见期限,也不再收到提醒。只适用于尚未提交意见的在办协办交办。"
+    ),
+    request=S.OpinionWaiverInput,
+    responses={201: S.AssignmentSerializer},
+)
+class AssignmentOpinionWaiver(APIView):
+    def post(self, request, pk: int):
+        assignment = access.assignment_for_user(request.user, pk)
+        access.require_staff(request.user)
+        data = _valid(S.OpinionWaiverInput, request.data)
+        workflow.co_opinion_waive(actor=request.user, assignment=assignment, **data)
+        row = selectors.assignment(user=request.user, pk=assignment.pk)
+        return Response(S.AssignmentSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
 @_unit_schema("记录沟通(面商)", S.ContactInput, S.ContactSerializer)
 class AssignmentContact(_UnitAction):
     input_class = S.ContactInput

@@ -75,6 +75,21 @@ class ReminderKind(models.TextChoices):
     ESCALATION = "escalation", "逾期督办"
 
 
+# A co-handler's ladder on its opinion deadline has the same stages under this prefix
+# ("opinion_before:14", "opinion_overdue:0", "opinion_escalation"): its lateness is
+# 协办意见逾期, never 逾期, in the log as everywhere else.
+OPINION_PREFIX = "opinion_"
+
+
+def split_kind(kind: str) -> tuple[str, str, bool]:
+    """A stage such as "opinion_overdue:2" → ("overdue", "2", True): the ReminderKind, its
+    number (days before, or week overdue; "" for escalation), and whether it is a
+    co-handler's opinion reminder."""
+    opinion = kind.startswith(OPINION_PREFIX)
+    stage, _, number = kind.removeprefix(OPINION_PREFIX).partition(":")
+    return stage, number, opinion
+
+
 class DeliveryState(models.TextChoices):
     PENDING = "pending", "待发送"
     SENT = "sent", "已发送"
@@ -93,7 +108,8 @@ class ReminderDelivery(models.Model):
         on_delete=models.CASCADE,
         related_name="reminder_deliveries",
     )
-    # A stage such as "before:14", "overdue:2" or "escalation" (see notifications.reminders).
+    # A stage such as "before:14", "overdue:2" or "escalation", "opinion_"-prefixed for a
+    # co-handler's opinion deadline (see notifications.reminders).
     kind = models.CharField("提醒类型", max_length=30)
     deadline = models.DateField("答复期限")
     due_on = models.DateField("提醒日期")
@@ -137,12 +153,13 @@ class ReminderDelivery(models.Model):
 
     @property
     def kind_label(self) -> str:
-        stage, _, number = self.kind.partition(":")
+        stage, number, opinion = split_kind(self.kind)
+        what = "协办意见" if opinion else ""
         if stage == ReminderKind.BEFORE:
-            return f"到期前{number}天提醒"
+            return f"{what}到期前{number}天提醒"
         if stage == ReminderKind.OVERDUE:
-            return "逾期提醒" if number == "0" else f"逾期第{number}周提醒"
-        return ReminderKind.ESCALATION.label
+            return f"{what}逾期提醒" if number == "0" else f"{what}逾期第{number}周提醒"
+        return what + ReminderKind.ESCALATION.label
 
 
 class SmsMessage(models.Model):

@@ -1,6 +1,8 @@
 """Deadline reminders (DESIGN.md §4), each sent at most once per assignment, kind and deadline.
 
-Stages of one deadline, for open 主办/分办 assignments (settings.PORTAL):
+Stages of one deadline, for open 主办/分办 assignments owing a reply and for 协办 assignments
+owing the lead their opinion (their own 1-month deadline, DESIGN.md §8; not once the opinion is
+sent or staff waived it), whose stages carry the prefix "opinion_" (settings.PORTAL):
 - `before:N` — N days or fewer before the deadline (N in REMINDER_DAYS_BEFORE, 14/7/3), to
   the unit; only the nearest stage reached is sent, so a job that was down skips, not floods;
 - `overdue:W` — the day after the deadline (W=0) and then each week W, to the unit;
@@ -9,7 +11,7 @@ Stages of one deadline, for open 主办/分办 assignments (settings.PORTAL):
 A new deadline (extension, re-handling) starts its stages afresh.
 
 How a run works (the claim pattern of healthchecks' sendalerts):
-1. `reminders_due` finds the open lead assignments whose deadline is within the first stage
+1. `reminders_due` finds the assignments owing work whose deadline is within the first stage
    with one query on the (state, deadline) index, and leaves out stages already recorded.
 2. `reminder_claim` inserts the `ReminderDelivery` row and the inbox notifications in one
    transaction. The unique (assignment, kind, deadline) makes a concurrent run's insert fail:
@@ -40,7 +42,7 @@ from django.utils import timezone
 from suggestions.models import Assignment
 
 from . import outbox, sms
-from .models import ReminderDelivery, ReminderKind
+from .models import OPINION_PREFIX, ReminderDelivery, ReminderKind, split_kind
 from .services import notify
 
 logger = logging.getLogger(__name__)
@@ -49,17 +51,26 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = outbox.MAX_ATTEMPTS  # leases and backoff: notifications.outbox
 
 
-def stages_on(*, deadline: date, today: date) -> list[str]:
-    """The reminder stages a deadline has reached on `today` (see the module docstring)."""
+def stages_on(*, deadline: date, today: date, opinion: bool = False) -> list[str]:
+    """The reminder stages a deadline has reached on `today` (see the module docstring);
+    `opinion` for a co-handler's opinion deadline (the same ladder, its own kinds)."""
+    prefix = OPINION_PREFIX if opinion else ""
     days_left = (deadline - today).days
     if days_left >= 0:
         reached = [n for n in settings.PORTAL["REMINDER_DAYS_BEFORE"] if days_left <= n]
-        return [f"{ReminderKind.BEFORE}:{min(reached)}"] if reached else []
+        return [f"{prefix}{ReminderKind.BEFORE}:{min(reached)}"] if reached else []
     days_over = -days_left
-    stages = [f"{ReminderKind.OVERDUE}:{(days_over - 1) // 7}"]
+    stages = [f"{prefix}{ReminderKind.OVERDUE}:{(days_over - 1) // 7}"]
     if days_over > settings.PORTAL["OVERDUE_ESCALATION_DAYS"]:
-        stages.append(str(ReminderKind.ESCALATION))
+        stages.append(f"{prefix}{ReminderKind.ESCALATION}")
     return stages
+
+
+def _reminded_q(prefix: str = "") -> Q:
+    """The assignments the ladder runs for: leads owing the deputy a reply (past the deadline
+    they are 逾期, the one meaning of Assignment.overdue_q) and co-handlers owing the lead
+    their opinion (Assignment.owes_opinion_q: 协办意见逾期 past it, never 逾期)."""
+    return Assignment.awaiting_reply_q(prefix) | Assignment.owes_opinion_q(prefix)
 
 
 @dataclass(slots=True)
@@ -83,23 +94,22 @@ def reminders_due(*, today: date) -> list[Due]:
     not model rows: a scan of thousands of open deadlines stays close to the SQL's cost."""
     horizon = today + timedelta(days=max(settings.PORTAL["REMINDER_DAYS_BEFORE"]))
     deadlines = (
-        # Lead assignments owing a reply: past the deadline they are 逾期, the one meaning of
-        # Assignment.overdue_q (co-handlers' lateness is not overdue and not reminded here).
-        Assignment.objects.filter(Assignment.awaiting_reply_q(), deadline__lte=horizon)
+        Assignment.objects.filter(_reminded_q(), deadline__lte=horizon)
         .order_by("deadline", "id")
-        .values_list("id", "deadline")
+        .values_list("id", "deadline", "role")
     )
-    stages: dict[date, list[str]] = {}  # many assignments share a deadline
+    stages: dict[tuple, list[str]] = {}  # many assignments share a deadline
     due = []
-    for pk, deadline in deadlines:
-        if deadline not in stages:
-            stages[deadline] = stages_on(deadline=deadline, today=today)
-        due.extend(Due(pk, deadline, kind) for kind in stages[deadline])
+    for pk, deadline, role in deadlines:
+        key = (deadline, role == Assignment.Role.CO)
+        if key not in stages:
+            stages[key] = stages_on(deadline=deadline, today=today, opinion=key[1])
+        due.extend(Due(pk, deadline, kind) for kind in stages[key])
     if not due:
         return []
     recorded = set(
         ReminderDelivery.objects.filter(
-            Assignment.awaiting_reply_q("assignment__"),
+            _reminded_q("assignment__"),
             assignment__deadline__lte=horizon,
             deadline=F("assignment__deadline"),
         ).values_list("assignment_id", "kind", "deadline")
@@ -144,31 +154,41 @@ def _audiences(due: list[Due]) -> tuple[dict, list]:
 
 def _audience(d: Due, users_by_unit: dict, staff: list) -> Audience:
     suggestion = d.assignment.suggestion
-    if d.kind == ReminderKind.ESCALATION:
+    escalation = split_kind(d.kind)[0] == ReminderKind.ESCALATION
+    if escalation:
         users = list(staff)
         if suggestion.is_key and suggestion.supervisor_id:
             users.insert(0, suggestion.supervisor)
     else:
         users = users_by_unit.get(d.assignment.unit_id, [])
     emails = [u.email for u in users if u.email]
-    if not emails and d.kind != ReminderKind.ESCALATION and d.assignment.unit.email:
+    if not emails and not escalation and d.assignment.unit.email:
         emails = [d.assignment.unit.email]  # a unit without portal accounts
     return Audience(users=users, emails=list(dict.fromkeys(emails)))
 
 
 def reminder_text(d: Due, today: date) -> tuple[str, str]:
     a, s = d.assignment, d.assignment.suggestion
-    stage, _, number = d.kind.partition(":")
+    stage, _, opinion = split_kind(d.kind)
     what = f"{s.display_number}《{s.title}》"
-    if stage == ReminderKind.BEFORE:
+    late = (today - d.deadline).days
+    if opinion:
+        if stage == ReminderKind.BEFORE:
+            title = f"协办意见期限提醒:{what}的协办意见将于{d.deadline:%Y-%m-%d}到期"
+        elif stage == ReminderKind.OVERDUE:
+            title = f"协办意见逾期提醒:{what}的协办意见已于{d.deadline:%Y-%m-%d}到期,尚未提交"
+        else:
+            title = f"协办意见逾期督办:{a.unit.name}协办的{what}协办意见已逾期{late}天"
+    elif stage == ReminderKind.BEFORE:
         title = f"答复期限提醒:{what}将于{d.deadline:%Y-%m-%d}到期"
     elif stage == ReminderKind.OVERDUE:
         title = f"逾期提醒:{what}已于{d.deadline:%Y-%m-%d}到期,尚未答复"
     else:
-        title = f"逾期督办:{a.unit.name}办理的{what}已逾期{(today - d.deadline).days}天"
+        title = f"逾期督办:{a.unit.name}办理的{what}已逾期{late}天"
+    deadline_label = "协办意见期限" if opinion else "答复期限"
     body = (
         f"承办单位:{a.unit.name}\n办理方式:{a.get_role_display()}\n"
-        f"交办日期:{a.assigned_on:%Y-%m-%d}\n答复期限:{d.deadline:%Y-%m-%d}"
+        f"交办日期:{a.assigned_on:%Y-%m-%d}\n{deadline_label}:{d.deadline:%Y-%m-%d}"
     )
     return title, body
 
@@ -199,7 +219,7 @@ def reminder_claim(*, due: Due, audience: Audience, today: date, now: datetime):
                 body=body,
                 # Units act on their assignment page; staff and leaders look at the suggestion.
                 url=reverse("suggestions:detail", args=[due.assignment.suggestion_id])
-                if due.kind == ReminderKind.ESCALATION
+                if split_kind(due.kind)[0] == ReminderKind.ESCALATION
                 else reverse("inbox:assignment", args=[due.assignment.pk]),
                 suggestion=due.assignment.suggestion,
                 assignment=due.assignment,

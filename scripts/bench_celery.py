@@ -47,8 +47,9 @@ GROUP BY s.{column}
 """
 UNIT_SQL = SCOPE_SQL.replace("s.{column}", "a.unit_id")
 SCAN_SQL = """
-SELECT a.id, a.deadline FROM suggestions_assignment a
-WHERE a.state IN ('assigned', 'accepted') AND a.role IN ('lead', 'split') AND a.deadline <= %s
+SELECT a.id, a.deadline, a.role FROM suggestions_assignment a
+WHERE a.state IN ('assigned', 'accepted') AND a.deadline <= %s
+  AND (a.role IN ('lead', 'split') OR (a.role = 'co' AND a.opinion_waived_on IS NULL))
 """
 
 

@@ -297,6 +297,16 @@ class DecideForm(forms.Form):
     )
 
 
+class OpinionWaiverForm(forms.Form):
+    """Staff waive a co-handler's missing opinion, saying why (workflow.co_opinion_waive)."""
+
+    reason = forms.CharField(
+        label="豁免理由",
+        max_length=500,
+        error_messages={"required": "请填写豁免理由", "max_length": "豁免理由不能超过500字"},
+    )
+
+
 class FeedbackForm(forms.Form):
     """The 代表意见反馈表 as staff copy it from paper."""
 

@@ -372,6 +372,18 @@ class Assignment(Recorded):
         on_delete=models.PROTECT,
         related_name="replaces",
     )
+    # Staff let the lead reply without this co-handler's opinion (DESIGN.md §4a, §8): set
+    # once by `workflow.co_opinion_waive`, never changed; the co-handler then owes nothing.
+    opinion_waived_on = models.DateField("协办意见豁免日期", null=True, blank=True)
+    opinion_waiver_reason = models.CharField("协办意见豁免理由", max_length=500, blank=True)
+    opinion_waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="豁免人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "交办"
@@ -389,6 +401,12 @@ class Assignment(Recorded):
             models.CheckConstraint(
                 condition=Q(deadline__gte=models.F("assigned_on")),
                 name="assignment_deadline_after_start",
+            ),
+            # Only a co-handler's opinion can be waived, and never without a reason.
+            models.CheckConstraint(
+                condition=Q(opinion_waived_on__isnull=True)
+                | (Q(role="co") & ~Q(opinion_waiver_reason="")),
+                name="assignment_waiver_of_co_with_reason",
             ),
         ]
         indexes = [
@@ -415,15 +433,29 @@ class Assignment(Recorded):
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
 
+    @property
+    def opinion_waived(self) -> bool:
+        return self.opinion_waived_on is not None
+
+    @property
+    def owes_work(self) -> bool:
+        """Open, and not a co-handler whose opinion staff waived: its deadline still runs."""
+        return self.is_open and not self.opinion_waived
+
     @classmethod
     def open_q(cls, prefix: str = "") -> Q:
         """Open assignments, as a condition (`prefix` for a related lookup, e.g. "assignments__")."""
         return Q(**{f"{prefix}state__in": cls.OPEN_STATES})
 
+    @classmethod
+    def owes_work_q(cls, prefix: str = "") -> Q:
+        """`owes_work` as a condition: open and not waived (the deadline conditions below)."""
+        return cls.open_q(prefix) & Q(**{f"{prefix}opinion_waived_on__isnull": True})
+
     def get_deadline_status(self, today: date) -> str:
         """This assignment's DeadlineStatus on `today` (pages, chips, API, exports ask this)."""
         return deadline_status(
-            self.deadline, today, is_open=self.is_open, answers_deputy=self.answers_deputy
+            self.deadline, today, is_open=self.owes_work, answers_deputy=self.answers_deputy
         )
 
     def is_overdue(self, today: date) -> bool:
@@ -443,18 +475,21 @@ class Assignment(Recorded):
         return cls.awaiting_reply_q(prefix) & Q(**{f"{prefix}deadline__lt": today})
 
     @classmethod
+    def owes_opinion_q(cls, prefix: str = "") -> Q:
+        """A co-handler (协办) that still owes the lead its opinion: open and not waived (the
+        inbox's 协办意见待提交, the opinion reminders)."""
+        return cls.owes_work_q(prefix) & Q(**{f"{prefix}role": AssignmentRole.CO})
+
+    @classmethod
     def opinion_overdue_q(cls, today, prefix: str = "") -> Q:
-        """协办意见逾期 today: an open co-handler assignment past its deadline."""
-        return (
-            cls.open_q(prefix)
-            & Q(**{f"{prefix}role": AssignmentRole.CO})
-            & Q(**{f"{prefix}deadline__lt": today})
-        )
+        """协办意见逾期 today: a co-handler owing its opinion past its deadline."""
+        return cls.owes_opinion_q(prefix) & Q(**{f"{prefix}deadline__lt": today})
 
     @classmethod
     def due_soon_q(cls, today, prefix: str = "") -> Q:
-        """即将到期: open, its deadline from today to DUE_SOON_DAYS ahead (any role)."""
-        return cls.open_q(prefix) & Q(
+        """即将到期: owing its reply or opinion, its deadline from today to DUE_SOON_DAYS ahead
+        (any role)."""
+        return cls.owes_work_q(prefix) & Q(
             **{f"{prefix}deadline__gte": today, f"{prefix}deadline__lte": due_soon_until(today)}
         )
 
@@ -1004,6 +1039,7 @@ AUDIT_ACTION_LABELS = {
     "extension.reject": "不同意延期",
     "contact.record": "沟通记录",
     "opinion.send": "提交协办意见",
+    "opinion.waive": "豁免协办意见",
     "reply.post": "答复",
     "reply.follow_up": "跟踪答复",
     "reply.draft.save": "起草答复",

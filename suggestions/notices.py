@@ -19,6 +19,7 @@ class Kind:
     REPLY_POSTED = "reply.posted"
     FEEDBACK_RECEIVED = "feedback.received"
     REHANDLING = "rehandling.started"
+    OPINION_WAIVED = "opinion.waived"
 
 
 def _unit_users(unit_id: int):
@@ -130,3 +131,29 @@ def rehandling_started(assignment: Assignment, *, remarks: str) -> None:
         suggestion=suggestion,
         assignment=assignment,
     )
+
+
+def opinion_waived(assignment: Assignment) -> None:
+    """Staff waived a co-handler's opinion: the co-handler owes nothing more, and the lead
+    units may reply without it."""
+    suggestion = assignment.suggestion
+    reason = f"豁免理由:{assignment.opinion_waiver_reason}"
+    notify(
+        recipients=_unit_users(assignment.unit_id),
+        kind=Kind.OPINION_WAIVED,
+        title=f"协办意见已豁免:{_label(suggestion)}",
+        body=f"工作人员已豁免本单位的协办意见,无需再提交。{reason}",
+        url=_inbox_url(assignment),
+        suggestion=suggestion,
+        assignment=assignment,
+    )
+    for lead in suggestion.assignments.filter(Assignment.awaiting_reply_q()):
+        notify(
+            recipients=_unit_users(lead.unit_id),
+            kind=Kind.OPINION_WAIVED,
+            title=f"{assignment.unit.name}的协办意见已豁免:{_label(suggestion)}",
+            body=f"答复不再等待该单位的协办意见。{reason}",
+            url=_inbox_url(lead),
+            suggestion=suggestion,
+            assignment=lead,
+        )

@@ -489,7 +489,7 @@ def _inbox_conditions(today: date) -> dict:
         "overdue": Assignment.overdue_q(today),
         "opinion_overdue": Assignment.opinion_overdue_q(today),
         # A co-handler (协办) that still owes the lead its opinion, late or not.
-        "opinion_due": Assignment.open_q() & Q(role=Assignment.Role.CO),
+        "opinion_due": Assignment.owes_opinion_q(),
         # A reassignment or extension request the unit made that staff have not decided.
         "requests": Q(has_pending_request(ReassignmentRequest))
         | Q(has_pending_request(ExtensionRequest)),
@@ -526,17 +526,76 @@ def unit_rehandling(*, unit_id: int) -> list:
     )
 
 
+# Where a co-handler stands with its opinion to the lead, in the words the pages show.
+CO_OPINION_STATES = {"sent": "已提交", "missing": "未提交", "waived": "已豁免"}
+
+
+@dataclass
+class CoHandler:
+    """One co-handler (协办) of a lead's suggestion and its opinion: `state` is "sent" (the
+    opinion is on file), "waived" (staff let the lead go without it; `reason`) or "missing"
+    (it still owes it: `Assignment.owes_opinion_q`, what holds the lead's reply)."""
+
+    assignment: Assignment
+    state: str
+    opinion: Opinion | None
+
+    @property
+    def unit(self):
+        return self.assignment.unit
+
+    @property
+    def label(self) -> str:
+        return CO_OPINION_STATES[self.state]
+
+    @property
+    def reason(self) -> str:
+        return self.assignment.opinion_waiver_reason
+
+
+def co_handlers(*, assignment: Assignment) -> list[CoHandler]:
+    """The co-handlers in force of a lead (主办/分办) assignment's suggestion — not ended, i.e.
+    not reassigned away or withdrawn — with their opinion state, in the order assigned: for
+    the lead unit's page, the API and the printed 答复函. Empty for a co-handler itself. Two
+    queries (the assignments with their units, their opinions)."""
+    if not assignment.answers_deputy:
+        return []
+    rows = (
+        Assignment.objects.filter(suggestion_id=assignment.suggestion_id, role=Assignment.Role.CO)
+        .exclude(state=A.ENDED)
+        .select_related("unit")
+        .prefetch_related(Prefetch("opinions", queryset=Opinion.objects.order_by("sent_on", "id")))
+        .order_by("id")
+    )
+    handlers = []
+    for co in rows:
+        opinions = list(co.opinions.all())
+        if co.state == A.REPLIED:  # sending the opinion answers the assignment
+            state = "sent"
+        elif co.opinion_waived:
+            state = "waived"
+        else:
+            state = "missing"
+        handlers.append(CoHandler(co, state, opinions[-1] if opinions else None))
+    return handlers
+
+
 @dataclass
 class AssignmentPage:
     assignment: Assignment
     suggestion: Suggestion
     replies: list
-    co_opinions: list
+    co_handlers: list  # CoHandler rows, for a lead assignment
     pending_requests: list
     reassignment_window_end: date
     deputy_contact_visible: bool  # the lead deputy's phone (access.deputy_contact_q)
     draft: object = None  # the letter in preparation, if the user may see it
     signing_history: list = ()  # every draft, sign, review and release step (its unit's)
+
+    @property
+    def missing_co_opinions(self) -> list:
+        """The co-handlers holding the lead's reply (`workflow._require_co_handler_opinions`)."""
+        return [c for c in self.co_handlers if c.state == "missing"]
 
 
 def assignment_page(*, user, pk) -> AssignmentPage:
@@ -567,17 +626,7 @@ def assignment_page(*, user, pk) -> AssignmentPage:
         .prefetch_related("attachments")
         .order_by("round", "replied_on", "id")
     )
-    # The lead unit sees what its co-handlers sent it.
-    co_opinions = []
-    if assignment.answers_deputy:
-        co_opinions = list(
-            Opinion.objects.filter(
-                assignment__suggestion_id=assignment.suggestion_id,
-                assignment__role=Assignment.Role.CO,
-            )
-            .select_related("assignment__unit")
-            .order_by("sent_on", "id")
-        )
+    # The lead unit sees what its co-handlers sent it, and who still holds its reply.
     draft = (
         access.drafts_visible_to(user)
         .filter(assignment=assignment)
@@ -605,7 +654,7 @@ def assignment_page(*, user, pk) -> AssignmentPage:
         assignment=assignment,
         suggestion=assignment.suggestion,
         replies=replies,
-        co_opinions=co_opinions,
+        co_handlers=co_handlers(assignment=assignment),
         pending_requests=pending,
         reassignment_window_end=deadlines.reassignment_window_end(
             assigned_on=assignment.assigned_on,

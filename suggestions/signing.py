@@ -38,6 +38,7 @@ from .workflow import (
     _check_attachments,
     _lock_assignment,
     _mark_answered,
+    _require_co_handler_opinions,
     _require_event_day,
     _require_text,
     _round_started_on,
@@ -90,19 +91,6 @@ def _require_signer(actor, assignment: Assignment) -> None:
 def _require_reviewer(actor, assignment: Assignment) -> None:
     if not can_review(actor, assignment):
         raise NotPermitted("只有工作人员或督查室可以审核答复", "not_reviewer")
-
-
-def _require_co_handler_opinions(assignment: Assignment) -> None:
-    """The lead may not sign while an in-force co-handler has sent no opinion (DESIGN.md §8).
-
-    The check itself belongs to the co-handler work (issue 15 item 3): this is its one call
-    site at signing. Until `workflow.require_co_handler_opinions` exists it lets every
-    signing through."""
-    from . import workflow
-
-    check = getattr(workflow, "require_co_handler_opinions", None)
-    if check is not None:
-        check(assignment=assignment)
 
 
 # --- the draft -----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from .forms import (
     ReturnForm,
     SignForm,
 )
-from .models import Opinion, Reply, ReplyDraft
+from .models import Reply, ReplyDraft
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +158,7 @@ def assignment_detail(request, pk, action=None):
             "s": data.suggestion,
             "forms": forms,
             "is_mine": request.user.is_unit_user and request.user.unit_id == assignment.unit_id,
+            "is_staff": request.user.is_committee_staff,
             "unit_actions": workflow.unit_actions(assignment),
             "failed": action if request.method == "POST" else None,
             "failed_form": forms.get(action) if request.method == "POST" else None,
@@ -235,22 +236,14 @@ def attachment_download(request, pk):
 def reply_letter(request, pk):
     """答复函, ready to print."""
     reply = _reply_for(request.user, pk)
-    # The lead's letter states each co-handler's opinion (DESIGN.md §4, §8).
-    opinions = (
-        Opinion.objects.filter(
-            assignment__suggestion_id=reply.assignment.suggestion_id,
-            assignment__role="co",
-            sent_on__lte=reply.replied_on,
-        )
-        .select_related("assignment__unit")
-        .order_by("sent_on", "id")
-        if reply.assignment.answers_deputy
-        else []
-    )
+    # The letter quotes each co-handler's opinion (DESIGN.md §8).
+    co_opinions = [
+        c for c in selectors.co_handlers(assignment=reply.assignment) if c.opinion is not None
+    ]
     return render(
         request,
         "print/reply_letter.html",
-        {"r": reply, "s": reply.assignment.suggestion, "opinions": opinions},
+        {"r": reply, "s": reply.assignment.suggestion, "co_opinions": co_opinions},
     )
 
 

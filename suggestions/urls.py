@@ -23,6 +23,11 @@ urlpatterns = [
     path("<int:pk>/key/", views.suggestion_key, name="key"),
     path("<int:pk>/close/", views.suggestion_close, name="close"),
     path("<int:pk>/replies/<int:reply_pk>/feedback/", views.feedback_entry, name="feedback"),
+    path(
+        "<int:pk>/co-opinions/<int:assignment_pk>/waive/",
+        views.co_opinion_waive,
+        name="waive_opinion",
+    ),
 ]
 
 # /inbox/ — handling units

@@ -26,6 +26,7 @@ from .forms import (
     FeedbackForm,
     KeyForm,
     MergeForm,
+    OpinionWaiverForm,
     RegisterForm,
     RejectForm,
     SuggestionFilterForm,
@@ -33,7 +34,14 @@ from .forms import (
     read_base,
     sign_base,
 )
-from .models import Channel, ExtensionRequest, ReassignmentRequest, Reply, Suggestion
+from .models import (
+    Assignment,
+    Channel,
+    ExtensionRequest,
+    ReassignmentRequest,
+    Reply,
+    Suggestion,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +143,7 @@ def suggestion_detail(request, pk):
             if is_staff
             else None,
             "decide_form": DecideForm() if is_staff else None,
+            "waiver_form": OpinionWaiverForm() if is_staff else None,
         },
     )
 
@@ -454,6 +463,34 @@ def feedback_entry(request, pk, reply_pk):
             "button": "保存反馈",
         },
     )
+
+
+@login_required
+@require_POST
+def co_opinion_waive(request, pk, assignment_pk):
+    """Staff let the lead reply without a co-handler's opinion, with a reason; back to the
+    page the form was on (the suggestion page, or the lead's assignment page)."""
+    suggestion = _staff_suggestion(request, pk)
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("unit"), pk=assignment_pk, suggestion=suggestion
+    )
+    back = safe_next(request, _back_to(suggestion))
+    form = OpinionWaiverForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "豁免失败:" + ";".join(_all_errors(form)))
+        return redirect(back)
+    try:
+        workflow.co_opinion_waive(
+            actor=request.user, assignment=assignment, reason=form.cleaned_data["reason"]
+        )
+    except workflow.NotPermitted as exc:
+        raise PermissionDenied(exc.code) from None
+    except workflow.WorkflowError as exc:
+        logger.info("refused co_opinion_waive: %s", exc.code)
+        messages.error(request, "豁免失败:" + exc.message)
+    else:
+        messages.success(request, f"已豁免{assignment.unit.name}的协办意见,主办单位可以答复")
+    return redirect(back)
 
 
 # --- unit requests --------------------------------------------------------------------------

@@ -1451,6 +1451,73 @@ def assignment_send_opinion(
 # Replies are drafted, signed (签发), reviewed and released in suggestions.signing.
 
 
+def _require_co_handler_opinions(assignment: Assignment) -> None:
+    """Co-handlers first (DESIGN.md §4a, §8): a lead (主办/分办) may not answer the deputy while
+    a co-handler in force owes its opinion — one not ended (reassigned away or withdrawn), no
+    opinion sent and not waived by staff (`co_opinion_waive`): `Assignment.owes_opinion_q`.
+    Co-handlers are never re-handled, so an opinion sent in the first round serves every
+    round. The lead's reply, its follow-up and the 签发 step call this with the suggestion
+    row locked, so an opinion or waiver arriving meanwhile is seen."""
+    if not assignment.answers_deputy:
+        return
+    missing = list(
+        Assignment.objects.filter(
+            Assignment.owes_opinion_q(), suggestion_id=assignment.suggestion_id
+        )
+        .order_by("id")
+        .values_list("unit__name", flat=True)
+    )
+    if missing:
+        raise InvalidTransition(
+            f"协办单位{'、'.join(missing)}尚未提交协办意见,暂不能答复代表;"
+            "请待其提交意见,或由工作人员说明理由豁免后再答复",
+            "co_handler_opinion_missing",
+        )
+
+
+@transaction.atomic
+def co_opinion_waive(*, actor, assignment: Assignment, reason: str) -> Assignment:
+    """Staff let the lead answer without a co-handler's opinion, with a reason (DESIGN.md
+    §4a). The co-handler then owes nothing: its deadline stops (no reminders, not late), and
+    its pending requests lapse; it may still send its opinion. Set once, kept in history."""
+    _require_staff(actor)
+    suggestion, assignment = _lock_assignment(assignment)
+    unit = assignment.unit.name
+    if assignment.role != Assignment.Role.CO:
+        raise InvalidTransition("只有协办单位的意见可以豁免", "not_co_handler")
+    if assignment.opinion_waived:
+        raise InvalidTransition(
+            f"{unit}的协办意见已于{assignment.opinion_waived_on:%Y-%m-%d}豁免", "already_waived"
+        )
+    if assignment.state == A.REPLIED:
+        raise InvalidTransition(f"{unit}已提交协办意见,无需豁免", "opinion_sent")
+    _require_state(assignment, Assignment.OPEN_STATES, f"{unit}的协办交办已结束,无需豁免", "ended")
+    reason = _require_text(reason, "豁免理由")
+    limit = Assignment._meta.get_field("opinion_waiver_reason").max_length
+    if len(reason) > limit:
+        raise InvalidTransition(f"豁免理由不能超过{limit}字", "reason_too_long")
+    today = _today()
+    assignment.opinion_waived_on = today
+    assignment.opinion_waiver_reason = reason
+    assignment.opinion_waived_by = actor
+    assignment.save(
+        update_fields=["opinion_waived_on", "opinion_waiver_reason", "opinion_waived_by"]
+    )
+    _lapse_pending_requests(
+        actor=actor, suggestion=suggestion, assignment=assignment, why="协办意见已豁免"
+    )
+    _audit(
+        actor=actor,
+        action="opinion.waive",
+        suggestion=suggestion,
+        assignment=assignment,
+        reason=reason,
+        data={"unit": unit},
+    )
+    notices.opinion_waived(assignment)
+    return assignment
+
+
 # --- feedback ------------------------------------------------------------------------------
 
 

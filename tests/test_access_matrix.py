@@ -45,6 +45,7 @@ MATRIX = {
     "suggestions:key": "302 200 403 403 404 403 404 404",
     "suggestions:close": "302 200 403 403 404 403 404 404",
     "suggestions:feedback": "302 200 403 403 404 403 404 404",
+    "suggestions:waive_opinion": "302 405 405 405 405 405 405 405",
     # handling units
     "inbox:inbox": "302 403 403 200 200 403 403 403",
     "inbox:assignment": "302 200 200 200 404 200 404 404",
@@ -184,6 +185,7 @@ def records(people, journey):
         "api:token_revoke": 1,
         "suggestions:detail": suggestion.pk,
         "suggestions:feedback": (suggestion.pk, reply.pk),
+        "suggestions:waive_opinion": (suggestion.pk, assignment.pk),
         "suggestions:decide": ("extension", assignment.extensionrequests.get().pk),
         "inbox:act": (assignment.pk, "contact"),
         "files:attachment": reply.attachments.get().pk,

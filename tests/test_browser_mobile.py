@@ -13,7 +13,7 @@ from suggestions import signing, workflow
 from suggestions.models import Assignment
 
 from .conftest import screenshot
-from .factories import PASSWORD, UserFactory, category
+from .factories import PASSWORD, UnitFactory, UserFactory, category
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -98,7 +98,20 @@ def build_data(people, journey):
     category("城乡建设")
     # One open assignment in each inbox tab, and a deputy's reply awaiting feedback.
     journey.assigned(title=LONG_TITLE)  # 待签收
-    journey.accepted(title="关于增设社区公交微循环线路的建议")  # 办理中, with the reply form
+    # 办理中, with the reply form held by a co-handler that owes its opinion and showing
+    # another whose opinion staff waived (the staff see the waive form beside the first).
+    held, _ = journey.accepted(
+        title="关于增设社区公交微循环线路的建议",
+        roles=(("unit", "lead"), ("other_unit", "co")),
+    )
+    [waived] = workflow.suggestion_assign(
+        actor=people.staff,
+        suggestion=held,
+        units=[(UnitFactory(name="市交通运输局城市客运管理处"), "co")],
+    )
+    workflow.co_opinion_waive(
+        actor=people.staff, assignment=waived, reason="该处职能已划入市交通运输局,不再单独出具意见"
+    )
     old = journey.submitted(title="关于整治背街小巷环境卫生的建议")
     workflow.suggestion_register(actor=people.staff, suggestion=old, registered_on=_past(200))
     workflow.suggestion_assign(
@@ -141,6 +154,7 @@ def build_data(people, journey):
             suggestion__title="关于增设社区公交微循环线路的建议",
         ),
         "pending": Assignment.objects.filter(state=Assignment.State.ASSIGNED, unit=unit).first(),
+        "held": held,
         "submitted": journey.submitted(title="关于完善城市慢行系统的建议"),  # 立案 form
         "registered": journey.registered(title="关于增加城区公共停车泊位的建议"),  # to assign
     }
@@ -191,6 +205,8 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
         ("list", "/suggestions/"),
         ("suggestion", f"/suggestions/{data['replied'].pk}/"),
         ("suggestion-to-register", f"/suggestions/{data['submitted'].pk}/"),
+        ("suggestion-co-waive", f"/suggestions/{data['held'].pk}/"),
+        ("assignment-co-waive", f"/inbox/{data['accepted'].pk}/#co-handlers"),
         ("create", "/suggestions/new/"),
         ("assign", f"/suggestions/{data['registered'].pk}/assign/"),
         ("requests", "/suggestions/requests/"),

@@ -258,6 +258,9 @@ def test_split_leads_take_the_highest_letter_and_wait_for_every_lead(people, jou
 
 def test_a_co_handler_never_counts_as_a_lead(people, journey):
     s, (a, co) = assign(journey, roles=(("unit", "lead"), ("other_unit", "co")))
+    # Staff let the lead reply without the opinion: the co-handler stays open, and still
+    # never counts (not replied by it, never overdue).
+    workflow.co_opinion_waive(actor=people.staff, assignment=co, reason="协办单位职能已调整")
     reply(people, a, T + dt.timedelta(10))
     result = figures.compute(scope=Scope(), as_of=D)
     assert (result.replied, result.overdue) == (1, 0)

@@ -58,7 +58,18 @@ def _timeline(page: str) -> list[str]:
 
 
 def test_the_timeline_shows_each_step_once(client, people, journey):
-    suggestion, reply = journey.replied(roles=(("unit", "lead"), ("other_unit", "co")))
+    suggestion, lead = journey.accepted(roles=(("unit", "lead"), ("other_unit", "co")))
+    co = suggestion.assignments.get(role="co")
+    workflow.assignment_accept(actor=people.other_unit_user, assignment=co)
+    workflow.assignment_send_opinion(actor=people.other_unit_user, assignment=co, text="同意。")
+    reply = workflow.assignment_reply(
+        actor=people.unit_user,
+        assignment=lead,
+        text="经研究,已采纳并落实。",
+        result="A",
+        signer="王局长",
+        is_public=True,
+    )
     workflow.feedback_record(
         actor=people.deputy_user,
         reply=reply,
@@ -69,19 +80,22 @@ def test_the_timeline_shows_each_step_once(client, people, journey):
     lines = _timeline(text(as_user(client, people.staff).get(f"/suggestions/{suggestion.pk}/")))
 
     labels = [re.match(r"\S+ \S+ (\S+)", line).group(1) for line in lines]
-    # 立案; 交办 to each unit; 签收; 答复; 代表反馈; 重新办理 — each once, in that order.
+    # 立案; 交办 to each unit; 签收 by each; the co-handler's opinion; 答复; 代表反馈;
+    # 重新办理 — each once, in that order.
     assert labels == [
         "立案",
         "交办承办单位",
         "交办承办单位",
         "签收",
+        "签收",
+        "提交协办意见",
         "答复",
         "代表反馈",
         "重新办理",
     ]
     assert "建议已交办" in lines[2]  # the suggestion's state change, on the step causing it
-    assert "建议已全部答复" in lines[4]
-    assert "建议转入重新办理" in lines[6]
+    assert "建议已全部答复" in lines[6]
+    assert "建议转入重新办理" in lines[8]
 
 
 def test_a_state_change_apart_from_its_step_keeps_its_own_line(client, people, journey):

@@ -35,9 +35,15 @@ def messages_of(response) -> str:
 
 
 def _handled(people, journey):
-    """A suggestion with two units, a contact, a reply and the deputy's feedback."""
+    """A suggestion with two units, a contact, the co-handler's opinion, a reply and the
+    deputy's feedback."""
     suggestion, lead = journey.accepted(roles=(("unit", "lead"), ("other_unit", "co")))
     suggestion.co_signers.add(people.other_deputy)
+    co = suggestion.assignments.get(role="co")
+    workflow.assignment_accept(actor=people.other_unit_user, assignment=co)
+    workflow.assignment_send_opinion(
+        actor=people.other_unit_user, assignment=co, text="同意增设公交线路。"
+    )
     workflow.assignment_record_contact(
         actor=people.unit_user,
         assignment=lead,

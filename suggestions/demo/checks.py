@@ -63,6 +63,11 @@ def problems(limit: int = 20) -> list[str]:
     )
     by_suggestion = defaultdict(list)
     states = {}
+    waived = set(
+        Assignment.objects.filter(
+            suggestion__term=term, opinion_waived_on__isnull=False
+        ).values_list("id", flat=True)
+    )
     for aid, sid, role, state, rnd, deadline, assigned_on, accepted_on in Assignment.objects.filter(
         suggestion__term=term
     ).values_list(
@@ -86,6 +91,14 @@ def problems(limit: int = 20) -> list[str]:
             bad(f"suggestion {sid} ({status}): a lead or split assignment has no reply")
         if status == S.ASSIGNED and (not answering or len(replied) == len(answering)):
             bad(f"suggestion {sid} (assigned): nothing left to answer")
+        # Co-handlers first (DESIGN.md §8): no lead reply while a co-handler owes its opinion.
+        owing = [
+            a[0]
+            for a in by_suggestion[sid]
+            if a[1] == R.CO and a[2] in (A.ASSIGNED, A.ACCEPTED) and a[0] not in waived
+        ]
+        if replied and owing:
+            bad(f"suggestion {sid}: a lead replied while co-handler {owing[0]} owes its opinion")
         if status in (S.DRAFT,) and by_suggestion[sid]:
             bad(f"suggestion {sid}: a draft with assignments")
         if registered_on and submitted_on and registered_on < submitted_on:
