@@ -33,7 +33,15 @@ from .forms import (
     read_base,
     sign_base,
 )
-from .models import Channel, ExtensionRequest, ReassignmentRequest, Reply, Suggestion
+from .models import (
+    Channel,
+    CoSignature,
+    ExtensionRequest,
+    ReassignmentRequest,
+    Reply,
+    ReplyDelivery,
+    Suggestion,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -454,6 +462,59 @@ def feedback_entry(request, pk, reply_pk):
             "button": "保存反馈",
         },
     )
+
+
+@login_required
+def delivery_feedback_entry(request, pk, delivery_pk):
+    """Staff copy a merged suggestion's deputy's paper 反馈表 (shown beside the lead's)."""
+    suggestion = _staff_suggestion(request, pk)
+    delivery = get_object_or_404(
+        ReplyDelivery.objects.select_related("deputy", "via", "reply__assignment__unit"),
+        pk=delivery_pk,
+        reply__assignment__suggestion=suggestion,
+    )
+    form = FeedbackForm(_posted(request), initial={"given_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        done = _run(
+            form,
+            workflow.delivery_feedback_record,
+            actor=request.user,
+            delivery=delivery,
+            **form.cleaned_data,
+        )
+        if done:
+            messages.success(request, f"已代{delivery.deputy.name}代表录入反馈")
+            return redirect(_back_to(suggestion))
+    return render(
+        request,
+        "suggestions/action.html",
+        {
+            "form": form,
+            "s": suggestion,
+            "reply": delivery.reply,
+            "title": f"代录并案代表{delivery.deputy.name}({delivery.via.display_number})的反馈",
+            "button": "保存反馈",
+        },
+    )
+
+
+@login_required
+@require_POST
+def co_signer_confirm(request, pk, co_signature_pk):
+    """Staff confirm a co-signer on their behalf from the signed paper form (附议确认)."""
+    suggestion = _staff_suggestion(request, pk)
+    co_signature = get_object_or_404(
+        CoSignature.objects.select_related("deputy"), pk=co_signature_pk, suggestion=suggestion
+    )
+    try:
+        workflow.co_signature_confirm(actor=request.user, co_signature=co_signature)
+    except workflow.NotPermitted as exc:
+        raise PermissionDenied(exc.code) from None
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已代{co_signature.deputy.name}代表确认附议")
+    return redirect(_back_to(suggestion))
 
 
 # --- unit requests --------------------------------------------------------------------------
