@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from congress.redirects import safe_next
-from deputies.models import Term
+from deputies.models import Deputy, Term
 from imports.exports import ExportTooLarge, export_suggestions
 
 from . import access, paging, selectors, workbench, workflow
@@ -201,7 +201,14 @@ def _edit_values(suggestion: Suggestion) -> dict:
         "content": suggestion.content,
         "lead_deputy": suggestion.lead_deputy.name,
         "submitted_on": suggestion.submitted_on.isoformat() if suggestion.submitted_on else "",
-        "co_signers": "、".join(sorted(d.name for d in suggestion.co_signers.all())),
+        "co_signers": "、".join(
+            sorted(
+                c.deputy.name
+                for c in suggestion.co_signatures.filter(
+                    state__in=CoSignature.NAMED
+                ).select_related("deputy")
+            )
+        ),
     }
 
 
@@ -215,7 +222,12 @@ def suggestion_edit(request, pk):
         name: getattr(suggestion, name)
         for name in ("meeting", "kind", "channel", "category", "title", "content", "lead_deputy")
     }
-    initial |= {"submitted_on": suggestion.submitted_on, "co_signers": suggestion.co_signers.all()}
+    initial |= {
+        "submitted_on": suggestion.submitted_on,
+        "co_signers": Deputy.objects.filter(
+            co_signatures__suggestion=suggestion, co_signatures__state__in=CoSignature.NAMED
+        ),
+    }
     form = SuggestionForm(_posted(request), term=suggestion.term, editing=True, initial=initial)
     meta = EditMeta(
         _posted(request),
