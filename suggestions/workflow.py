@@ -579,6 +579,8 @@ class NewSuggestion:
     submitted_on: date | None = None
     number: int | None = None
     registered_on: date | None = None  # 立案 on paper, when imported as registered
+    external_source: str = ""
+    external_ticket: str = ""  # an external system's number: imported once (AlreadyRecorded)
 
 
 @transaction.atomic
@@ -595,12 +597,17 @@ def suggestions_import(
     3. Given numbers must be free and unique; the others count up from the largest number.
     4. Suggestions, co-signers and audit events (create, then register) are bulk-inserted;
        imported suggestions land as 已提交 or, registered elsewhere on paper, as 已立案.
+    Items whose external ticket number is already recorded are left out (returns only the
+    suggestions created).
     """
     _require_staff(actor)
     items = list(items)
     term_ids = sorted({item.term.pk for item in items})
     list(Term.objects.select_for_update().filter(pk__in=term_ids).order_by("pk"))
     today = _today()
+    # 5. An external ticket recorded since the check (by the express API, say) is skipped
+    #    here too, under the terms' locks the API's suggestion_create also takes.
+    items = _not_yet_recorded(items)
     for index, item in enumerate(items, start=1):
         broken = suggestion_check_new(
             term=item.term,
@@ -656,6 +663,10 @@ def suggestions_import(
                 submitted_on=item.submitted_on or today,
                 registered_on=(item.registered_on or today) if register else None,
                 status=status,
+                external_source=(item.external_source or DEFAULT_EXTERNAL_SOURCE)
+                if item.external_ticket
+                else "",
+                external_ticket=item.external_ticket,
                 created_by=actor,
             )
         )
@@ -663,7 +674,9 @@ def suggestions_import(
         with transaction.atomic():
             Suggestion.objects.bulk_create(suggestions, batch_size=1000)
     except IntegrityError:
-        raise InvalidTransition("编号已被使用,请刷新后重试", "number_taken") from None
+        raise InvalidTransition(
+            "编号或外部编号已被使用,请重新导入(已录入的外部编号将被跳过)", "number_taken"
+        ) from None
 
     # Imported co-signers signed the paper form: staff confirm on their behalf.
     confirmed = _co_signature_fields(actor, confirmed=True)
@@ -703,6 +716,23 @@ def suggestions_import(
             )
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     return suggestions
+
+
+def _not_yet_recorded(items: list[NewSuggestion]) -> list[NewSuggestion]:
+    tickets = {item.external_ticket for item in items if item.external_ticket}
+    if not tickets:
+        return items
+    recorded = set(
+        Suggestion.objects.filter(external_ticket__in=tickets).values_list(
+            "external_source", "external_ticket"
+        )
+    )
+    return [
+        item
+        for item in items
+        if not item.external_ticket
+        or ((item.external_source or DEFAULT_EXTERNAL_SOURCE), item.external_ticket) not in recorded
+    ]
 
 
 # Descriptive fields staff (or the deputy, on a draft) may correct; the workflow owns the rest.
