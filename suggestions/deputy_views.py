@@ -183,6 +183,6 @@ def my_delivery(request, pk):
             "d": delivery,
             "r": delivery.reply,
             "s": delivery.reply.assignment.suggestion,
-            "form": form if delivery.awaits_feedback else None,
+            "form": form if delivery.awaits_feedback or form.errors else None,
         },
     )
