@@ -62,3 +62,49 @@ def reply_deliver(*, reply: Reply) -> list[ReplyDelivery]:
             for deputy_id, role, via in recipients(suggestion)
         ]
     )
+
+
+def deliveries_record_missing(*, replies=None) -> int:
+    """Bulk `reply_deliver` for replies written in bulk without their deliveries (the demo
+    seeder; migration 0012 did the same for the replies before deliveries existed): the same
+    recipients, in a handful of queries whatever the number of replies. Returns rows made."""
+    replies = Reply.objects.all() if replies is None else replies
+    replies = replies.filter(deliveries__isnull=True)
+    merged_from: dict[int, list[tuple[int, int]]] = {}
+    for pk, into, lead in Suggestion.objects.filter(status=Suggestion.Status.MERGED).values_list(
+        "pk", "merged_into_id", "lead_deputy_id"
+    ):
+        merged_from.setdefault(into, []).append((pk, lead))
+    co_signers: dict[int, list[int]] = {}
+    for suggestion_id, deputy_id in (
+        CoSignature.objects.filter(state__in=CoSignature.COUNTED)
+        .order_by("id")
+        .values_list("suggestion_id", "deputy_id")
+    ):
+        co_signers.setdefault(suggestion_id, []).append(deputy_id)
+    rows = []
+    for reply_id, day, suggestion_id, lead_id in replies.values_list(
+        "pk", "replied_on", "assignment__suggestion_id", "assignment__suggestion__lead_deputy_id"
+    ).iterator():
+        seen = {lead_id}
+        found = [(lead_id, DeliveryRole.LEAD, suggestion_id)]
+        for deputy_id in co_signers.get(suggestion_id, []):
+            if deputy_id not in seen:
+                seen.add(deputy_id)
+                found.append((deputy_id, DeliveryRole.CO_SIGNER, suggestion_id))
+        queue, visited = [suggestion_id], {suggestion_id}
+        while queue:
+            for merged_id, merged_lead in merged_from.get(queue.pop(0), []):
+                if merged_id in visited:
+                    continue
+                visited.add(merged_id)
+                queue.append(merged_id)
+                if merged_lead not in seen:
+                    seen.add(merged_lead)
+                    found.append((merged_lead, DeliveryRole.MERGED, merged_id))
+        rows += [
+            ReplyDelivery(reply_id=reply_id, deputy_id=d, role=role, via_id=via, sent_on=day)
+            for d, role, via in found
+        ]
+    ReplyDelivery.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)

@@ -163,6 +163,7 @@ def my_delivery(request, pk):
         # The lead deputy's verdicts are the reply's Feedback; co-signers are not asked.
         return redirect(reverse("my:feedback", args=[delivery.reply_id]))
     form = DeputyFeedbackForm(request.POST if request.method == "POST" else None)
+    form.fields["remarks"].help_text = "不满意时必填"  # a merged deputy's reopens nothing
     if request.method == "POST" and form.is_valid():
         try:
             workflow.delivery_feedback_record(

@@ -109,6 +109,23 @@ def build_data(people, journey):
     workflow.suggestion_mark_key(
         actor=people.staff, suggestion=key, is_key=True, supervisor=people.leader
     )
+    # 附议确认 and 并案: the deputy is named on another deputy's suggestion and has not yet
+    # confirmed; their own suggestion was merged into another that has been answered.
+    named = journey.submitted(title="关于老旧小区停车改造的建议", lead_deputy=people.other_deputy)
+    named.co_signers.add(people.deputy, through_defaults={"state": "pending"})
+    target, target_assignment = journey.accepted(
+        title="关于校园周边道路拓宽的建议", lead_deputy=people.other_deputy
+    )
+    own = journey.submitted(title="关于学校门口增设人行天桥的建议")
+    workflow.suggestion_merge(actor=people.staff, suggestion=own, into=target)
+    merged_reply = workflow.assignment_reply(
+        actor=people.unit_user,
+        assignment=target_assignment,
+        text="已将人行天桥纳入明年道路拓宽工程。",
+        result="B",
+        signer="王局长",
+        is_public=True,
+    )
     for user in (people.deputy_user, people.unit_user, people.leader, people.staff):
         notify(
             recipients=[user],
@@ -121,6 +138,9 @@ def build_data(people, journey):
     return {
         "replied": replied,
         "reply": reply,
+        "named": named,
+        "target": target,
+        "delivery": merged_reply.deliveries.get(role="merged"),
         "accepted": Assignment.objects.get(state=Assignment.State.ACCEPTED, unit=unit),
         "pending": Assignment.objects.filter(state=Assignment.State.ASSIGNED, unit=unit).first(),
         "submitted": journey.submitted(title="关于完善城市慢行系统的建议"),  # 立案 form
@@ -138,6 +158,7 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             ("my", "/my/"),
             ("my-new", "/my/new/"),
             ("feedback", f"/my/replies/{data['reply'].pk}/feedback/"),
+            ("merged-reply", f"/my/deliveries/{data['delivery'].pk}/"),
             ("suggestion", f"/suggestions/{data['replied'].pk}/"),
             ("public", "/public/"),
             *common,
@@ -173,6 +194,8 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
         ("list", "/suggestions/"),
         ("suggestion", f"/suggestions/{data['replied'].pk}/"),
         ("suggestion-to-register", f"/suggestions/{data['submitted'].pk}/"),
+        ("suggestion-co-signer-pending", f"/suggestions/{data['named'].pk}/"),
+        ("suggestion-merged-reply", f"/suggestions/{data['target'].pk}/"),
         ("create", "/suggestions/new/"),
         ("assign", f"/suggestions/{data['registered'].pk}/assign/"),
         ("requests", "/suggestions/requests/"),

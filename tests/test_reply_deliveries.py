@@ -251,3 +251,15 @@ def test_the_backfill_records_past_replies_as_sent(people, merged):
         ("李娜", "co_signer"),
         ("王五", "merged"),
     }
+
+
+def test_bulk_written_replies_get_the_same_deliveries_as_the_workflow_gives(people, merged):
+    # The demo seeder writes replies in bulk and then records their deliveries in bulk.
+    from suggestions.deliveries import deliveries_record_missing
+
+    given = set(ReplyDelivery.objects.values_list("reply", "deputy", "role", "via", "sent_on"))
+    ReplyDelivery.objects.all().delete()
+    assert deliveries_record_missing() == 3
+    again = set(ReplyDelivery.objects.values_list("reply", "deputy", "role", "via", "sent_on"))
+    assert again == given
+    assert deliveries_record_missing() == 0  # only replies without deliveries

@@ -30,7 +30,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from deputies.models import Delegation, Deputy, Meeting, Term
-from suggestions import deadlines
+from suggestions import deadlines, deliveries
 from suggestions.models import (
     Assignment,
     AuditEvent,
@@ -276,6 +276,11 @@ class DemoSeeder:
                 for plan in plans[start : start + CHUNK_SIZE]:
                     self._suggestion(plan)
                 self._flush()
+            # Every demo reply went to its deputies, as `deliveries.reply_deliver` records
+            # (after all chunks: a merged suggestion may come after its target's replies).
+            deliveries.deliveries_record_missing(
+                replies=Reply.objects.filter(assignment__suggestion__term=self.term)
+            )
         return self.summary()
 
     def _reference_data(self):
