@@ -12,6 +12,7 @@ from suggestions.models import (
     Assignment,
     Category,
     Contact,
+    CoSignature,
     DeadlineChange,
     ExtensionRequest,
     Feedback,
@@ -34,7 +35,14 @@ def suggestions(*, user, filters: dict) -> QuerySet:
     page_filters = {k: v for k, v in filters.items() if k != "ordering"}
     page_filters["sort"] = filters.get("ordering")
     return selectors.suggestion_list(user=user, filters=page_filters).prefetch_related(
-        Prefetch("co_signers", queryset=Deputy.objects.order_by("name", "id"))
+        # Every co-signature with its state: the serializer's `co_signers` (附议代表) are
+        # the confirmed ones, `co_signatures` lists each with its state.
+        Prefetch(
+            "co_signatures",
+            queryset=CoSignature.objects.select_related("deputy").order_by(
+                "deputy__name", "deputy_id"
+            ),
+        ),
     )
 
 
@@ -100,8 +108,10 @@ def contacts(*, user, filters: dict) -> QuerySet:
 
 def replies(*, user, filters: dict) -> QuerySet:
     # The suggestion is joined for `awaiting_feedback` (Reply.get_feedback_status).
-    qs = access.replies_visible_to(user).select_related(
-        "assignment__unit", "assignment__suggestion", "feedback"
+    qs = (
+        access.replies_visible_to(user)
+        .select_related("assignment__unit", "assignment__suggestion", "feedback")
+        .prefetch_related(selectors.delivered_to())
     )
     qs = _by_suggestion_and_assignment(qs, filters, "assignment")
     if filters.get("result"):

@@ -14,6 +14,7 @@ from suggestions.models import (
     Category,
     Channel,
     Contact,
+    CoSignature,
     DeadlineChange,
     DeadlineStatus,
     ExtensionRequest,
@@ -21,6 +22,7 @@ from suggestions.models import (
     Opinion,
     ReassignmentRequest,
     Reply,
+    ReplyDelivery,
     ReplyDraft,
     Suggestion,
     Verdict,
@@ -135,12 +137,27 @@ class AssignmentBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "unit", "role", "state", "assigned_on", "deadline", "round"]
 
 
+class CoSignatureSerializer(serializers.ModelSerializer):
+    deputy = RefSerializer()
+
+    class Meta:
+        model = CoSignature
+        fields = ["id", "deputy", "state", "on_behalf", "decided_on"]
+
+
 class SuggestionSerializer(serializers.ModelSerializer):
     term = RefSerializer()
     meeting = serializers.SerializerMethodField()
     category = RefSerializer(allow_null=True)
     lead_deputy = RefSerializer()
-    co_signers = RefSerializer(many=True)
+    co_signers = serializers.SerializerMethodField(
+        help_text="附议代表:已确认附议的代表(待确认、已拒绝的见 co_signatures)"
+    )
+    co_signatures = CoSignatureSerializer(
+        many=True,
+        help_text="列为附议代表的每一位及其确认状态:pending 待确认(不送达答复)、"
+        "confirmed 已确认(on_behalf 为工作人员据纸质件代为确认)、declined 已拒绝",
+    )
     supervisor = UserRefSerializer(allow_null=True)
     next_deadline = serializers.DateField(
         allow_null=True,
@@ -168,6 +185,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
             "content",
             "lead_deputy",
             "co_signers",
+            "co_signatures",
             "submitted_on",
             "registered_on",
             "closed_on",
@@ -177,10 +195,20 @@ class SuggestionSerializer(serializers.ModelSerializer):
             "reject_reason",
             "status_note",
             "merged_into",
+            "external_source",
+            "external_ticket",
             "version",
             "next_deadline",
             "assignments",
             "updated_at",
+        ]
+
+    @extend_schema_field(RefSerializer(many=True))
+    def get_co_signers(self, obj):
+        return [
+            {"id": c.deputy.pk, "name": c.deputy.name}
+            for c in obj.co_signatures.all()
+            if c.state in CoSignature.COUNTED
         ]
 
     @extend_schema_field(RefSerializer(allow_null=True))
@@ -319,10 +347,43 @@ class ReplyFeedbackSerializer(serializers.ModelSerializer):
         fields = ["id", "result_verdict", "work_verdict", "remarks", "given_on", "on_behalf"]
 
 
+class DeliverySerializer(serializers.ModelSerializer):
+    deputy = RefSerializer()
+    via = serializers.IntegerField(
+        source="via_id", read_only=True, help_text="该代表本人的建议(并案时为已并入的建议)"
+    )
+    awaiting_feedback = serializers.BooleanField(
+        source="awaits_feedback", read_only=True, help_text="并案代表尚待反馈"
+    )
+
+    class Meta:
+        model = ReplyDelivery
+        fields = [
+            "id",
+            "deputy",
+            "role",
+            "via",
+            "sent_on",
+            "result_verdict",
+            "work_verdict",
+            "remarks",
+            "given_on",
+            "on_behalf",
+            "awaiting_feedback",
+        ]
+
+
 class ReplySerializer(serializers.ModelSerializer):
     suggestion = serializers.IntegerField(source="assignment.suggestion_id", read_only=True)
     unit = RefSerializer(source="assignment.unit")
     feedback = serializers.SerializerMethodField()
+    deliveries = DeliverySerializer(
+        many=True,
+        source="sent_to",
+        read_only=True,
+        help_text="送达的代表:lead 领衔(其反馈即 feedback,计入统计)、co_signer 联名、"
+        "merged 并案(各自反馈,列在旁边,不计入统计)",
+    )
     awaiting_feedback = serializers.BooleanField(
         source="awaits_feedback", read_only=True, help_text="当前有效的答复,尚待代表反馈"
     )
@@ -352,6 +413,7 @@ class ReplySerializer(serializers.ModelSerializer):
             "superseded",
             "feedback",
             "awaiting_feedback",
+            "deliveries",
         ]
 
     @extend_schema_field(ReplyFeedbackSerializer(allow_null=True))
@@ -454,6 +516,11 @@ class SuggestionCreateInput(serializers.Serializer):
     submitted_on = serializers.DateField(required=False, allow_null=True, validators=[SUBMITTED_ON])
     number = ranges.serializer_field(
         Suggestion, "number", min_value=1, required=False, allow_null=True, help_text="工作人员录入"
+    )
+    co_signers_confirmed = serializers.BooleanField(
+        default=True,
+        help_text="工作人员录入:附议代表已在纸质件上签名,代为确认;false 时各自在线确认。"
+        "代表起草时附议代表一律待确认",
     )
 
     def validate(self, data):
@@ -567,6 +634,15 @@ class ExpressInput(serializers.Serializer):
     units = _units()
     assigned_on = serializers.DateField(
         required=False, allow_null=True, validators=[ASSIGNED_ON], help_text="默认为今天"
+    )
+    external_source = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, help_text="外部系统,默认 12345"
+    )
+    external_ticket = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="外部系统的工单编号:同一系统的同一编号只录入一次,再次调用返回已有的建议(200)",
     )
 
     validate = SuggestionCreateInput.validate
@@ -692,6 +768,10 @@ class ReplyDraftSerializer(serializers.ModelSerializer):
             "review_note",
             "reply",
         ]
+
+
+class CoSignatureDecisionInput(serializers.Serializer):
+    reason = _optional_text(2000)
 
 
 class FeedbackInput(serializers.Serializer):

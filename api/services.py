@@ -61,22 +61,38 @@ def express_create(
     co_signers: Sequence = (),
     submitted_on: date | None = None,
     assigned_on: date | None = None,
-) -> Suggestion:
+    external_source: str = "",
+    external_ticket: str = "",
+) -> tuple[Suggestion, bool]:
     """直通车: log, register and assign in one transaction, each step a workflow call, so
-    the hotline's item is either handed to its units with the express deadline or not at all."""
-    suggestion = workflow.suggestion_create(
-        actor=actor,
-        term=term,
-        title=title,
-        content=content,
-        channel=Channel.EXPRESS,
-        lead_deputy=lead_deputy,
-        category=category,
-        co_signers=co_signers,
-        submitted_on=submitted_on,
-    )
-    suggestion = workflow.suggestion_register(actor=actor, suggestion=suggestion)
-    workflow.suggestion_assign(
-        actor=actor, suggestion=suggestion, units=units, assigned_on=assigned_on
-    )
-    return Suggestion.objects.get(pk=suggestion.pk)
+    the hotline's item is either handed to its units with the express deadline or not at all.
+
+    Idempotent on the hotline's ticket number: a number already seen from the same system
+    returns (that suggestion, False), never a second one — also when two identical calls
+    race: the loser's attempt is rolled back to its savepoint and the winner's row returned.
+    Returns (suggestion, created)."""
+    seen = workflow.suggestion_by_ticket(external_source, external_ticket)
+    if seen is not None:
+        return seen, False
+    try:
+        with transaction.atomic():
+            suggestion = workflow.suggestion_create(
+                actor=actor,
+                term=term,
+                title=title,
+                content=content,
+                channel=Channel.EXPRESS,
+                lead_deputy=lead_deputy,
+                category=category,
+                co_signers=co_signers,
+                submitted_on=submitted_on,
+                external_source=external_source,
+                external_ticket=external_ticket,
+            )
+            suggestion = workflow.suggestion_register(actor=actor, suggestion=suggestion)
+            workflow.suggestion_assign(
+                actor=actor, suggestion=suggestion, units=units, assigned_on=assigned_on
+            )
+    except workflow.AlreadyRecorded as exc:
+        return exc.suggestion, False
+    return Suggestion.objects.get(pk=suggestion.pk), True

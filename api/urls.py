@@ -41,6 +41,9 @@ v1 = [
     path("reply-drafts/<int:pk>/return/", views.ReplyDraftReturn.as_view()),
     path("replies/<int:pk>/feedback/", views.ReplyFeedback.as_view()),
     path("feedback/", views.FeedbackList.as_view(), name="feedback"),
+    path("deliveries/<int:pk>/feedback/", views.DeliveryFeedback.as_view()),
+    path("co-signatures/<int:pk>/confirm/", views.CoSignatureConfirm.as_view()),
+    path("co-signatures/<int:pk>/decline/", views.CoSignatureDecline.as_view()),
     path(
         "reassignment-requests/",
         views.ReassignmentRequestList.as_view(),

@@ -2,7 +2,7 @@
 what they may see but not do), an input serializer, one workflow or service call, and the
 object read back in its output shape. Errors take the shape of api.exceptions."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -203,15 +203,21 @@ class SuggestionAssign(APIView):
         "答复期限按“直通车”规则(默认7日,遇节假日顺延)。工作人员或其令牌。"
     ),
     request=S.ExpressInput,
-    responses={201: S.SuggestionSerializer},
+    responses={
+        201: S.SuggestionSerializer,
+        200: OpenApiResponse(
+            S.SuggestionSerializer, description="该外部编号已录入:返回已有的建议,不再新建"
+        ),
+    },
 )
 class SuggestionExpress(APIView):
     def post(self, request):
         access.require_staff(request.user)
         data = dict(_valid(S.ExpressInput, request.data))
         data["units"] = [(item["unit"], item["role"]) for item in data["units"]]
-        created = services.express_create(actor=request.user, **data)
-        return _suggestion(request, created.pk, status.HTTP_201_CREATED)
+        suggestion, created = services.express_create(actor=request.user, **data)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return _suggestion(request, suggestion.pk, code)
 
 
 # --- assignments -----------------------------------------------------------------------------
@@ -504,6 +510,57 @@ class ReplyFeedback(APIView):
         feedback = workflow.feedback_record(actor=request.user, reply=reply, **data)
         row = selectors.feedback(user=request.user, filters={}).get(pk=feedback.pk)
         return Response(S.FeedbackSerializer(row).data, status=201)
+
+
+@extend_schema(
+    tags=["答复与反馈"],
+    summary="并案代表反馈",
+    description=(
+        "建议被并入其他建议办理的领衔代表,对送达本人的答复提出意见(或工作人员代录)。"
+        "与领衔代表的反馈并列显示,不计入统计;不满意不启动重新办理。"
+    ),
+    request=S.FeedbackInput,
+    responses={201: S.DeliverySerializer},
+)
+class DeliveryFeedback(APIView):
+    def post(self, request, pk: int):
+        delivery = access.delivery_for_user(request.user, pk)
+        data = _valid(S.FeedbackInput, request.data)
+        done = workflow.delivery_feedback_record(actor=request.user, delivery=delivery, **data)
+        return Response(S.DeliverySerializer(done).data, status=201)
+
+
+class _CoSignatureDecision(APIView):
+    def post(self, request, pk: int):
+        co_signature = access.co_signature_for_user(request.user, pk)
+        data = _valid(S.CoSignatureDecisionInput, request.data)
+        decided = self.decide(request.user, co_signature, data)
+        decided = type(decided).objects.select_related("deputy").get(pk=decided.pk)
+        return Response(S.CoSignatureSerializer(decided).data)
+
+
+@extend_schema(
+    tags=["建议"],
+    summary="确认附议",
+    description="被列为附议代表的本人在线确认,或工作人员据纸质件代为确认。",
+    request=S.CoSignatureDecisionInput,
+    responses=S.CoSignatureSerializer,
+)
+class CoSignatureConfirm(_CoSignatureDecision):
+    def decide(self, user, co_signature, data):
+        return workflow.co_signature_confirm(actor=user, co_signature=co_signature)
+
+
+@extend_schema(
+    tags=["建议"],
+    summary="拒绝附议",
+    description="被列为附议代表的本人表示未曾附议:不再计为附议代表。",
+    request=S.CoSignatureDecisionInput,
+    responses=S.CoSignatureSerializer,
+)
+class CoSignatureDecline(_CoSignatureDecision):
+    def decide(self, user, co_signature, data):
+        return workflow.co_signature_decline(actor=user, co_signature=co_signature, **data)
 
 
 @extend_schema(tags=["答复与反馈"], parameters=[S.FeedbackFilters])

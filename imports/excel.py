@@ -126,6 +126,20 @@ SUGGESTIONS = SheetSpec(
             "导入后直接立案时:纸质立案的日期,不早于提出日期;空则为导入当天",
             width=12,
         ),
+        Column(
+            "外部系统",
+            "external_source",
+            False,
+            "工单来自的外部系统;填写外部编号而此处为空时为 12345",
+            width=10,
+        ),
+        Column(
+            "外部编号",
+            "external_ticket",
+            False,
+            "外部系统的工单编号;已录入过的编号不再重复导入",
+            width=16,
+        ),
     ),
     export_only=(
         Column("状态", "status", width=10),
@@ -134,6 +148,9 @@ SUGGESTIONS = SheetSpec(
         Column("重点", "is_key", width=6),
         # Assignment.is_overdue, the one meaning of 逾期 (a lead assignment past its deadline).
         Column("逾期", "overdue", width=6),
+        # The verdicts on the replies in force: the lead deputy's (the figures') first, then
+        # each merged suggestion's deputy's, marked 并案 (DESIGN.md §8).
+        Column("代表反馈", "feedback", width=30),
     ),
 )
 

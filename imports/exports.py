@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from deputies.models import Deputy
 from suggestions import access
-from suggestions.models import Assignment
+from suggestions.models import Assignment, CoSignature, Reply, ReplyDelivery
 from units.models import Unit
 
 from . import excel
@@ -51,11 +51,37 @@ def suggestion_rows(
     queryset = (
         queryset.select_related("term", "meeting", "category", "lead_deputy__delegation")
         .prefetch_related(
-            Prefetch("co_signers", queryset=Deputy.objects.select_related("delegation")),
+            # 附议代表 are the confirmed co-signers (CoSignature.COUNTED): the import reads
+            # them back as confirmed by staff.
+            Prefetch(
+                "co_signatures",
+                queryset=CoSignature.objects.filter(state__in=CoSignature.COUNTED).select_related(
+                    "deputy__delegation"
+                ),
+                to_attr="counted_co_signatures",
+            ),
             Prefetch(
                 "assignments",
                 queryset=Assignment.objects.exclude(state=Assignment.State.ENDED)
                 .select_related("unit")
+                .prefetch_related(
+                    Prefetch(
+                        "replies",
+                        queryset=Reply.objects.filter(superseded=False)
+                        .select_related("feedback")
+                        .prefetch_related(
+                            Prefetch(
+                                "deliveries",
+                                queryset=ReplyDelivery.objects.filter(role="merged")
+                                .select_related("deputy__delegation")
+                                .order_by("id"),
+                                to_attr="sent_to",
+                            )
+                        )
+                        .order_by("round", "id"),
+                        to_attr="replies_in_force",
+                    )
+                )
                 .order_by("role", "id"),
                 to_attr="open_assignments",
             ),
@@ -71,7 +97,7 @@ def suggestion_rows(
 
     rows = []
     for s in queryset:
-        co_signers = sorted(written(d) for d in s.co_signers.all())
+        co_signers = sorted(written(c.deputy) for c in s.counted_co_signatures)
         answering = [a for a in s.open_assignments if a.answers_deputy]
         rows.append(
             [
@@ -87,14 +113,36 @@ def suggestion_rows(
                 "、".join(co_signers),
                 s.submitted_on,
                 s.registered_on,
+                s.external_source,
+                s.external_ticket,
                 s.get_status_display(),
                 "、".join(f"{a.unit.name}({a.get_role_display()})" for a in s.open_assignments),
                 _join_dates(a.deadline for a in answering),
                 excel.yes_no_text(s.is_key),
                 excel.yes_no_text(any(a.is_overdue(today) for a in answering)),
+                _verdicts(s, written),
             ]
         )
     return rows
+
+
+def _verdicts(suggestion, written) -> str:
+    """The verdicts on the suggestion's replies in force: the lead deputy's Feedback (the
+    one the figures count) and each merged suggestion's deputy's, marked 并案."""
+    parts = []
+    for assignment in suggestion.open_assignments:
+        for reply in assignment.replies_in_force:
+            feedback = getattr(reply, "feedback", None)
+            if feedback is not None:
+                parts.append(
+                    f"{written(suggestion.lead_deputy)}:{feedback.get_result_verdict_display()}"
+                )
+            for delivery in reply.sent_to:
+                if delivery.has_verdict:
+                    parts.append(
+                        f"{written(delivery.deputy)}(并案):{delivery.get_result_verdict_display()}"
+                    )
+    return ";".join(parts)
 
 
 class ExportTooLarge(Exception):

@@ -223,7 +223,13 @@ def _write_suggestions(*, plan: Plan, actor, job: ImportJob) -> dict:
     created = workflow.suggestions_import(
         actor=actor, items=plan.items, register=job.register, source={"import_job": job.pk}
     )
-    return {"代表建议": len(created)}
+    counts = {"代表建议": len(created)}
+    # Rows whose external ticket number was already recorded (found by the check, or
+    # recorded meanwhile and skipped by the workflow): reported, not imported again.
+    present = plan.summary.get("already_present", 0) + len(plan.items) - len(created)
+    if present:
+        counts["已录入过(未重复导入)"] = present
+    return counts
 
 
 def _write_deputies(*, plan: Plan, actor, job: ImportJob) -> dict:

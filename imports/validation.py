@@ -334,9 +334,19 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
             co_signers=co_signers,
             submitted_on=row.past_day("submitted_on", earliest, today),
             registered_on=row.read("registered_on", excel.day) if register else None,
+            external_ticket=row.text("external_ticket", Suggestion),
+            external_source=row.text("external_source", Suggestion),
         )
+        if values["external_ticket"]:
+            values["external_source"] = (
+                values["external_source"] or workflow.DEFAULT_EXTERNAL_SOURCE
+            )
         # The workflow's own rules for a new suggestion, on the cells not already wrong.
-        rules = {k: v for k, v in values.items() if k != "number"}
+        rules = {
+            k: v
+            for k, v in values.items()
+            if k not in ("number", "external_ticket", "external_source")
+        }
         for field_name, error in workflow.suggestion_check_new(
             **rules, registering=register, today=today
         ):
@@ -378,11 +388,47 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
                 }
             )
         seen.setdefault(key, number)
+
+    # External ticket numbers (idempotent intake, DESIGN.md §8): a number already recorded
+    # is reported and skipped, never imported twice; the same number twice in the file is
+    # an error, as a repeated 编号 is.
+    tickets = {
+        (values["external_source"], values["external_ticket"]): number
+        for number, values in parsed
+        if values["external_ticket"]
+    }
+    recorded = {}
+    if tickets:
+        for source, ticket, pk, term_name, sequence in Suggestion.objects.filter(
+            external_ticket__in={t for _, t in tickets}
+        ).values_list("external_source", "external_ticket", "pk", "term__name", "number"):
+            recorded[(source, ticket)] = f"{term_name}第{sequence:04d}号" if sequence else f"#{pk}"
+    first_ticket_row: dict[tuple[str, str], int] = {}
+    present = []
+    for number, values in parsed:
+        if not values["external_ticket"]:
+            continue
+        key = (values["external_source"], values["external_ticket"])
+        if key in first_ticket_row:
+            plan.errors.append(
+                {
+                    "sheet": table.sheet,
+                    "row": number,
+                    "column": spec.header("external_ticket"),
+                    "message": f"外部编号{key[1]}与第{first_ticket_row[key]}行重复",
+                }
+            )
+        first_ticket_row.setdefault(key, number)
+        if key in recorded:
+            present.append((number, key[1], recorded[key]))
     _sort(plan, spec)
     if plan.errors:
         return plan
 
-    plan.items = [workflow.NewSuggestion(**values) for _, values in parsed]
+    already = {number for number, _, _ in present}
+    plan.items = [
+        workflow.NewSuggestion(**values) for number, values in parsed if number not in already
+    ]
     by_term: dict[str, int] = defaultdict(int)
     for item in plan.items:
         by_term[item.term.name] += 1
@@ -392,7 +438,10 @@ def check_suggestions(table: Table, *, register: bool, progress: Progress | None
     if unnumbered:
         lines.append(f"其中 {unnumbered} 件未填编号,将接着本届最大编号自动编号")
     lines.append("导入后状态:" + ("已立案" if register else "已提交(待立案)"))
-    plan.summary = {"lines": lines}
+    if present:
+        lines.append(f"另有 {len(present)} 行的外部编号已录入过,不再重复导入:")
+        lines += [f"第{row}行 外部编号{ticket}:已有{where}" for row, ticket, where in present]
+    plan.summary = {"lines": lines, "already_present": len(present)}
     return plan
 
 

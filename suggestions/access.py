@@ -22,7 +22,15 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from .models import Assignment, Attachment, Reply, ReplyDraft, Suggestion
+from .models import (
+    Assignment,
+    Attachment,
+    CoSignature,
+    Reply,
+    ReplyDelivery,
+    ReplyDraft,
+    Suggestion,
+)
 
 # The 督查室 (inspector) role sees the government system's assignments, read-only.
 INSPECTED_SYSTEM = "government"
@@ -36,7 +44,8 @@ def can_see_all(user) -> bool:
 def suggestions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     """Suggestions the user may see: staff and leaders every one but deputies' drafts (a draft
     is its deputies' own until submitted); a unit's users those ever assigned to their unit;
-    deputies those they lead or co-signed, drafts included."""
+    deputies those they lead or are named on as co-signers (confirmed, or still to confirm;
+    not after declining), drafts included."""
     qs = Suggestion.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return qs.none()
@@ -48,7 +57,9 @@ def suggestions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
             Exists(Assignment.objects.filter(suggestion=OuterRef("pk"), unit_id=user.unit_id))
         )
     if user.is_deputy:
-        visible |= Q(lead_deputy__user=user) | Q(co_signers__user=user)
+        visible |= Q(lead_deputy__user=user) | Q(
+            co_signatures__deputy__user=user, co_signatures__state__in=CoSignature.NAMED
+        )
     if getattr(user, "is_inspector", False):
         visible |= Q(
             Exists(
@@ -103,7 +114,13 @@ def reply_visibility_q(user, prefix: str = "") -> Q:
     (e.g. "reply__" on attachments and feedback)."""
     if can_see_all(user):
         return Q()
-    return Q(**{f"{prefix}assignment__in": assignments_visible_to(user).values("pk")})
+    visible = Q(**{f"{prefix}assignment__in": assignments_visible_to(user).values("pk")})
+    if user.is_authenticated and user.is_deputy:
+        # A reply sent to the deputy (a merged suggestion's lead, DESIGN.md §8) is theirs.
+        visible |= Q(
+            **{f"{prefix}pk__in": ReplyDelivery.objects.filter(deputy__user=user).values("reply")}
+        )
+    return visible
 
 
 def replies_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -118,6 +135,26 @@ def reply_for_user(user, pk, queryset: QuerySet | None = None) -> Reply:
         return replies_visible_to(user, queryset).get(pk=pk)
     except (Reply.DoesNotExist, ValueError, TypeError):
         raise Http404("no such reply for this user") from None
+
+
+def delivery_for_user(user, pk, queryset: QuerySet | None = None) -> ReplyDelivery:
+    """A reply's record of being sent to one deputy: seen by whoever may see the reply (the
+    workflow lets only that deputy, or staff, act on it), else 404."""
+    qs = ReplyDelivery.objects.all() if queryset is None else queryset
+    try:
+        return qs.filter(reply_visibility_q(user, "reply__")).get(pk=pk)
+    except (ReplyDelivery.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such delivery for this user") from None
+
+
+def co_signature_for_user(user, pk, queryset: QuerySet | None = None) -> CoSignature:
+    """A co-signature: seen by whoever may see its suggestion (the workflow lets only the
+    co-signer, or staff, decide it), else 404."""
+    qs = CoSignature.objects.all() if queryset is None else queryset
+    try:
+        return qs.filter(suggestion__in=suggestions_visible_to(user).values("pk")).get(pk=pk)
+    except (CoSignature.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such co-signature for this user") from None
 
 
 def drafts_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:

@@ -26,6 +26,7 @@ from .models import (
     Category,
     ChannelRule,
     Contact,
+    CoSignature,
     DeadlineChange,
     ExtensionRequest,
     Feedback,
@@ -279,6 +280,14 @@ class AuditEventInline(AuditColumns, ReadOnlyInline, admin.TabularInline):
         return super().get_queryset(request).select_related("actor", "assignment__unit")
 
 
+class CoSignatureInline(ReadOnlyInline, admin.TabularInline):
+    model = CoSignature
+    fields = ("deputy", "state", "on_behalf", "decided_on", "decided_by")
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name_plural = "附议代表(确认状态)"
+
+
 class SuggestionForm(forms.ModelForm):
     """The admin supplies the model and the editable fields."""
 
@@ -338,7 +347,7 @@ class SuggestionAdmin(WorkflowActions, admin.ModelAdmin):
     search_fields = ("title", "number__exact", "lead_deputy__name")
     date_hierarchy = "submitted_on"
     ordering = ("-term__number", "-number")
-    autocomplete_fields = ("meeting", "category", "lead_deputy", "co_signers")
+    autocomplete_fields = ("meeting", "category", "lead_deputy")
     WORKFLOW_FIELDS = (
         "status",
         "registered_on",
@@ -374,11 +383,13 @@ class SuggestionAdmin(WorkflowActions, admin.ModelAdmin):
                 )
             },
         ),
-        ("代表", {"fields": ("lead_deputy", "co_signers", "submitted_on")}),
+        # Co-signers are edited on the portal's edit page, where their confirmation
+        # (附议确认) is decided; here they are listed read-only (CoSignatureInline).
+        ("代表", {"fields": ("lead_deputy", "submitted_on")}),
         ("办理状态(由办理流程维护)", {"fields": WORKFLOW_FIELDS}),
         ("记录", {"fields": ("version", "created_by", "created_at", "updated_at")}),
     )
-    inlines = (AssignmentInline, AuditEventInline)
+    inlines = (CoSignatureInline, AssignmentInline, AuditEventInline)
     actions = ("register", "close")
 
     def has_add_permission(self, request):

@@ -160,6 +160,13 @@ class SuggestionForm(forms.Form):
         widget=forms.SelectMultiple(attrs=PICKER),
     )
     submitted_on = _date_input(label="提出日期", required=False, validators=[PastDay("提出日期")])
+    # 附议确认 (DESIGN.md §8): staff entering a signed paper form confirm for the co-signers;
+    # unticked, each co-signer confirms online and stays 待确认 until then.
+    co_signers_confirmed = forms.BooleanField(
+        label="附议代表已在纸质建议上签名(由工作人员代为确认)",
+        required=False,
+        initial=True,
+    )
 
     def __init__(self, *args, term: Term, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,7 +177,9 @@ class SuggestionForm(forms.Form):
         self.fields["co_signers"].label_from_instance = _deputy_label
         self.fields["meeting"].queryset = Meeting.objects.filter(term=term).select_related("term")
         if editing:
+            # Co-signers added on the edit page are staff's entry of the paper form.
             del self.fields["number"]
+            del self.fields["co_signers_confirmed"]
 
     def clean_co_signers(self):
         return list(self.cleaned_data["co_signers"])

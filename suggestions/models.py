@@ -189,8 +189,14 @@ class Suggestion(Recorded):
         on_delete=models.PROTECT,
         related_name="led_suggestions",
     )
+    # Every deputy named as co-signer, with whether they confirmed (CoSignature.state): only
+    # confirmed ones count as 附议代表 and are sent the reply (see CoSignature).
     co_signers = models.ManyToManyField(
-        "deputies.Deputy", verbose_name="附议代表", blank=True, related_name="co_signed_suggestions"
+        "deputies.Deputy",
+        verbose_name="附议代表",
+        blank=True,
+        related_name="co_signed_suggestions",
+        through="CoSignature",
     )
     submitted_on = models.DateField("提出日期", null=True, blank=True)
     registered_on = models.DateField("立案日期", null=True, blank=True)
@@ -219,6 +225,10 @@ class Suggestion(Recorded):
         on_delete=models.PROTECT,
         related_name="merged_from",
     )
+    # An external system's own number for the item (12345 直通车): the same number from the
+    # same system is one suggestion, never a second (DESIGN.md §8; workflow.suggestion_create).
+    external_source = models.CharField("外部系统", max_length=50, blank=True)
+    external_ticket = models.CharField("外部编号", max_length=100, blank=True)
     # Optimistic locking: an edit based on an old version is refused, never silently applied.
     version = models.PositiveIntegerField("版本", default=1)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -249,6 +259,16 @@ class Suggestion(Recorded):
             ),
             models.CheckConstraint(
                 condition=~Q(merged_into=models.F("id")), name="suggestion_not_merged_into_self"
+            ),
+            # Idempotent intake: also holds under two concurrent identical calls.
+            models.UniqueConstraint(
+                fields=["external_source", "external_ticket"],
+                condition=~Q(external_ticket=""),
+                name="suggestion_external_ticket_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(external_ticket="") | ~Q(external_source=""),
+                name="suggestion_ticket_has_source",
             ),
         ]
         indexes = [
@@ -284,6 +304,69 @@ class Suggestion(Recorded):
     @property
     def display_number(self) -> str:
         return f"第{self.number:04d}号" if self.number is not None else "(未编号)"
+
+
+class CoSignatureState(models.TextChoices):
+    PENDING = "pending", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    DECLINED = "declined", "已拒绝"
+
+
+class CoSignature(models.Model):
+    """附议: a deputy named as co-signer of a suggestion (DESIGN.md §8, 附议确认).
+
+    Named by another deputy (the lead on /my/new/ or the API) the co-signer is 待确认 until
+    they confirm online; staff entering a paper form confirm on their behalf (`on_behalf`).
+    Only confirmed co-signers count: they are the 附议代表 of pages, the API and exports, and
+    are sent the reply. A pending one is shown as 待确认 and sees the suggestion (to decide);
+    a declined one is kept for the record, counts nowhere and no longer sees it.
+    The table is the former automatic one of `Suggestion.co_signers` (migration 0011)."""
+
+    State = CoSignatureState
+
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name="建议", on_delete=models.CASCADE, related_name="co_signatures"
+    )
+    deputy = models.ForeignKey(
+        "deputies.Deputy",
+        verbose_name="附议代表",
+        on_delete=models.CASCADE,
+        related_name="co_signatures",
+    )
+    # Rows written in bulk (imports, demo data) are paper forms staff entered: confirmed.
+    state = models.CharField(
+        "确认状态",
+        max_length=10,
+        choices=CoSignatureState.choices,
+        default=CoSignatureState.CONFIRMED,
+    )
+    on_behalf = models.BooleanField("工作人员代为确认", default=False)
+    decided_on = models.DateField("确认日期", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "附议"
+        verbose_name_plural = "附议"
+        db_table = "suggestions_suggestion_co_signers"
+        # The automatic table's own unique index, kept as it is.
+        unique_together = [("suggestion", "deputy")]
+        constraints = [
+            _choices_check("state", CoSignatureState.choices, "cosignature_state_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.deputy_id} {self.get_state_display()}"
+
+    # The co-signatures that count (pages, API, exports, deliveries) and those still open.
+    COUNTED = (CoSignatureState.CONFIRMED,)
+    NAMED = (CoSignatureState.PENDING, CoSignatureState.CONFIRMED)
 
 
 class AssignmentRole(models.TextChoices):
@@ -676,6 +759,17 @@ class Reply(Recorded):
         """待反馈 (awaiting feedback): the reply in force of its assignment's current round, the
         assignment answered, the suggestion still handled, no feedback yet. Reads the
         assignment, its suggestion and the feedback (join or prefetch them for lists)."""
+        not_open = self.feedback_closed_status()
+        if not_open:
+            return not_open
+        if getattr(self, "feedback", None) is not None:
+            return FeedbackStatus.GIVEN
+        return FeedbackStatus.AWAITING
+
+    def feedback_closed_status(self) -> str:
+        """Why no deputy may give feedback on this reply now (SUGGESTION_NOT_OPEN or
+        NOT_CURRENT), or "" while it is the reply in force of a handled suggestion: the
+        condition the lead's Feedback and the merged deputies' verdicts share."""
         assignment = self.assignment
         if assignment.suggestion.status not in self.FEEDBACK_SUGGESTION_STATES:
             return FeedbackStatus.SUGGESTION_NOT_OPEN
@@ -685,9 +779,7 @@ class Reply(Recorded):
             or assignment.state != AssignmentState.REPLIED
         ):
             return FeedbackStatus.NOT_CURRENT
-        if getattr(self, "feedback", None) is not None:
-            return FeedbackStatus.GIVEN
-        return FeedbackStatus.AWAITING
+        return ""
 
     @property
     def awaits_feedback(self) -> bool:
@@ -696,13 +788,17 @@ class Reply(Recorded):
     @classmethod
     def awaiting_feedback_q(cls, prefix: str = "") -> Q:
         """`awaits_feedback` as a condition on replies."""
+        return cls.feedback_open_q(prefix) & Q(**{f"{prefix}feedback__isnull": True})
+
+    @classmethod
+    def feedback_open_q(cls, prefix: str = "") -> Q:
+        """`feedback_closed_status` is "" (the reply in force of a handled suggestion)."""
         return Q(
             **{
                 f"{prefix}assignment__suggestion__status__in": cls.FEEDBACK_SUGGESTION_STATES,
                 f"{prefix}assignment__state": AssignmentState.REPLIED,
                 f"{prefix}round": models.F(f"{prefix}assignment__round"),
                 f"{prefix}superseded": False,
-                f"{prefix}feedback__isnull": True,
             }
         )
 
@@ -919,6 +1015,112 @@ class Feedback(models.Model):
         return f"{self.get_result_verdict_display()} {self.given_on:%Y-%m-%d}"
 
 
+class DeliveryRole(models.TextChoices):
+    LEAD = "lead", "领衔"
+    CO_SIGNER = "co_signer", "联名"
+    MERGED = "merged", "并案"
+
+
+class ReplyDelivery(models.Model):
+    """A reply recorded as sent to one deputy (DESIGN.md §4a, §8: every deputy answered).
+
+    Written when the reply reaches the deputies (`suggestions.deliveries.reply_deliver`):
+    to the lead deputy, each confirmed co-signer (联名) and the lead deputy of every
+    suggestion merged into this one (并案; `via` is that deputy's own suggestion). The
+    lead's verdicts are the reply's `Feedback`, the only ones the figures read; a merged
+    suggestion's deputy gives theirs here, shown beside it and never counted, and their
+    不满意 does not reopen handling. Co-signers are informed, not asked."""
+
+    Role = DeliveryRole
+
+    reply = models.ForeignKey(
+        Reply, verbose_name="答复", on_delete=models.PROTECT, related_name="deliveries"
+    )
+    deputy = models.ForeignKey(
+        "deputies.Deputy",
+        verbose_name="代表",
+        on_delete=models.PROTECT,
+        related_name="reply_deliveries",
+    )
+    role = models.CharField("身份", max_length=10, choices=DeliveryRole.choices)
+    via = models.ForeignKey(
+        Suggestion,
+        verbose_name="代表的建议",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="并案时为该代表本人领衔、已并入的建议",
+    )
+    sent_on = models.DateField("送达日期")
+    # A merged suggestion's deputy's verdicts (意见反馈表); empty until given.
+    result_verdict = models.CharField(
+        "对办理结果", max_length=20, choices=Verdict.choices, blank=True
+    )
+    work_verdict = models.CharField(
+        "对办理工作", max_length=20, choices=Verdict.choices, blank=True
+    )
+    remarks = models.TextField("意见", blank=True)
+    given_on = models.DateField("反馈日期", null=True, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    on_behalf = models.BooleanField("工作人员代录", default=False)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "答复送达"
+        verbose_name_plural = "答复送达"
+        ordering = ["reply", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reply", "deputy"], name="delivery_once_per_deputy"),
+            _choices_check("role", DeliveryRole.choices, "delivery_role_valid"),
+            # Only a merged suggestion's deputy gives verdicts here (the lead's are Feedback).
+            models.CheckConstraint(
+                condition=Q(result_verdict="") | Q(role="merged"),
+                name="delivery_verdict_only_merged",
+            ),
+            models.CheckConstraint(
+                condition=(Q(result_verdict="") & Q(given_on__isnull=True))
+                | (~Q(result_verdict="") & ~Q(work_verdict="") & Q(given_on__isnull=False)),
+                name="delivery_verdict_complete",
+            ),
+        ]
+        indexes = [
+            # The deputy's /my/ page: replies delivered to them.
+            models.Index(fields=["deputy", "reply"], name="delivery_deputy_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.sent_on:%Y-%m-%d}"
+
+    @property
+    def has_verdict(self) -> bool:
+        return bool(self.result_verdict)
+
+    def get_feedback_status(self) -> str:
+        """For a merged deputy's row: 待反馈 while the reply is in force and no verdict is
+        given (reads the reply, its assignment and suggestion). Other rows are not asked."""
+        if self.role != DeliveryRole.MERGED:
+            return FeedbackStatus.NOT_CURRENT
+        closed = self.reply.feedback_closed_status()
+        if closed:
+            return closed
+        return FeedbackStatus.GIVEN if self.has_verdict else FeedbackStatus.AWAITING
+
+    @property
+    def awaits_feedback(self) -> bool:
+        return self.get_feedback_status() == FeedbackStatus.AWAITING
+
+    @classmethod
+    def awaiting_feedback_q(cls) -> Q:
+        """`awaits_feedback` as a condition on deliveries."""
+        return Q(role=DeliveryRole.MERGED, result_verdict="") & Reply.feedback_open_q("reply__")
+
+
 class RequestState(models.TextChoices):
     PENDING = "pending", "待审核"
     APPROVED = "approved", "已同意"
@@ -1048,6 +1250,9 @@ AUDIT_ACTION_LABELS = {
     "reply.draft.reclass": "调整答复类别",
     "reply.publish_day": "确定公开日期",
     "feedback.record": "代表反馈",
+    "delivery.feedback": "并案代表反馈",
+    "cosignature.confirm": "确认附议",
+    "cosignature.decline": "拒绝附议",
     "deadline.calendar": "节假日调整期限",
     "request.lapse": "申请自动失效",
 }

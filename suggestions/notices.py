@@ -10,7 +10,15 @@ from django.urls import reverse
 from notifications import sms
 from notifications.services import notify
 
-from .models import Assignment, Feedback, Reply, Suggestion
+from .models import (
+    Assignment,
+    CoSignature,
+    DeliveryRole,
+    Feedback,
+    Reply,
+    ReplyDelivery,
+    Suggestion,
+)
 
 
 class Kind:
@@ -20,6 +28,7 @@ class Kind:
     FEEDBACK_RECEIVED = "feedback.received"
     REHANDLING = "rehandling.started"
     OPINION_WAIVED = "opinion.waived"
+    CO_SIGNATURE = "cosignature.requested"
 
 
 def _unit_users(unit_id: int):
@@ -28,12 +37,6 @@ def _unit_users(unit_id: int):
 
 def _staff():
     return get_user_model().objects.filter(is_committee_staff=True, is_active=True)
-
-
-def _deputies(suggestion: Suggestion) -> list:
-    """The lead deputy and co-signers who have portal accounts."""
-    people = [suggestion.lead_deputy, *suggestion.co_signers.all()]
-    return [d.user for d in people if d.user_id and d.user.is_active]
 
 
 def _inbox_url(assignment: Assignment) -> str:
@@ -76,32 +79,83 @@ def request_decided(request, *, what: str, approved: bool) -> None:
 
 
 def reply_posted(reply: Reply) -> None:
+    """Tell each deputy the reply was sent to (its ReplyDelivery rows, written just before by
+    `deliveries.reply_deliver`) and staff: the lead deputy and a merged suggestion's deputy
+    are asked for their verdicts; confirmed co-signers are informed."""
     assignment = reply.assignment
     suggestion = assignment.suggestion
     title = f"{assignment.unit.name}已答复:{_label(suggestion)}"
     # The label already starts with its letter ("A类 已解决或采纳").
     body = f"答复类别:{reply.get_result_display()}。"
-    lead_user = suggestion.lead_deputy.user if suggestion.lead_deputy.user_id else None
-    if lead_user:
-        notify(
-            recipients=[lead_user],
-            kind=Kind.REPLY_POSTED,
-            title=title,
-            body=body + "请对答复提出意见。",
-            url=reverse("my:feedback", args=[reply.pk]),
-            suggestion=suggestion,
-            assignment=assignment,
-            # The deputy also gets a text message when they opted in (notifications.sms).
-            sms=(sms.KIND_REPLY, sms.reply_params(reply)),
-        )
+    sent = [
+        d
+        for d in reply.deliveries.select_related("deputy__user", "via")
+        if d.deputy.user_id and d.deputy.user.is_active
+    ]
+    for delivery in sent:
+        if delivery.role == DeliveryRole.LEAD:
+            notify(
+                recipients=[delivery.deputy.user],
+                kind=Kind.REPLY_POSTED,
+                title=title,
+                body=body + "请对答复提出意见。",
+                url=reverse("my:feedback", args=[reply.pk]),
+                suggestion=suggestion,
+                assignment=assignment,
+                # The deputy also gets a text message when they opted in (notifications.sms).
+                sms=(sms.KIND_REPLY, sms.reply_params(reply)),
+            )
+        elif delivery.role == DeliveryRole.MERGED:
+            notify(
+                recipients=[delivery.deputy.user],
+                kind=Kind.REPLY_POSTED,
+                title=title,
+                body=body + f"您领衔的{_label(delivery.via)}已并入此件办理,请对答复提出意见。",
+                url=reverse("my:delivery", args=[delivery.pk]),
+                suggestion=delivery.via,
+                assignment=None,
+            )
+    co_signers = [d.deputy.user for d in sent if d.role == DeliveryRole.CO_SIGNER]
     notify(
-        recipients=[u for u in _deputies(suggestion) if u != lead_user] + list(_staff()),
+        recipients=co_signers + list(_staff()),
         kind=Kind.REPLY_POSTED,
         title=title,
         body=body,
         url=reverse("suggestions:detail", args=[suggestion.pk]),
         suggestion=suggestion,
         assignment=assignment,
+    )
+
+
+def delivery_feedback_received(delivery: ReplyDelivery) -> None:
+    """A merged suggestion's deputy gave verdicts: the unit and staff see them beside the
+    lead deputy's (nothing reopens)."""
+    assignment = delivery.reply.assignment
+    suggestion = assignment.suggestion
+    verdict = delivery.get_result_verdict_display()
+    notify(
+        recipients=list(_unit_users(assignment.unit_id)) + list(_staff()),
+        kind=Kind.FEEDBACK_RECEIVED,
+        title=f"并案代表{delivery.deputy.name}反馈“{verdict}”:{_label(suggestion)}",
+        body=delivery.remarks,
+        url=_inbox_url(assignment),
+        suggestion=suggestion,
+        assignment=assignment,
+    )
+
+
+def co_signatures_requested(suggestion: Suggestion) -> None:
+    """Ask the co-signers still 待确认 to confirm (附议确认) on /my/."""
+    pending = suggestion.co_signatures.filter(
+        state=CoSignature.State.PENDING, deputy__user__is_active=True
+    ).select_related("deputy__user")
+    notify(
+        recipients=[c.deputy.user for c in pending],
+        kind=Kind.CO_SIGNATURE,
+        title=f"请确认附议:{_label(suggestion)}",
+        body=f"{suggestion.lead_deputy.name}代表将您列为附议代表,请确认或拒绝。",
+        url=reverse("my:list") + "#co-signatures",
+        suggestion=suggestion,
     )
 
 

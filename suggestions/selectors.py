@@ -31,11 +31,13 @@ from .models import (
     Assignment,
     AuditEvent,
     CalendarYear,
+    CoSignature,
     DeadlineChange,
     ExtensionRequest,
     Opinion,
     ReassignmentRequest,
     Reply,
+    ReplyDelivery,
     ReplyDraft,
     RequestState,
     Suggestion,
@@ -278,6 +280,31 @@ def deadline_preview(*, suggestion: Suggestion, assigned_on: date) -> dict:
     return preview
 
 
+# --- co-signers and deliveries, as every page shows them --------------------------------
+
+
+def named_co_signatures(prefix: str = "") -> Prefetch:
+    """A suggestion's co-signers as pages list them (`named_co_signatures` attribute): the
+    confirmed ones, and those still 待确认 marked so; declined ones are left out."""
+    return Prefetch(
+        f"{prefix}co_signatures",
+        queryset=CoSignature.objects.filter(state__in=CoSignature.NAMED)
+        .select_related("deputy__delegation")
+        .order_by("id"),
+        to_attr="named_co_signatures",
+    )
+
+
+def delivered_to() -> Prefetch:
+    """A reply's deliveries (`sent_to` attribute): the lead deputy first, then co-signers,
+    then merged suggestions' deputies with their verdicts."""
+    return Prefetch(
+        "deliveries",
+        queryset=ReplyDelivery.objects.select_related("deputy", "via").order_by("id"),
+        to_attr="sent_to",
+    )
+
+
 # --- the suggestion page -------------------------------------------------------------------
 
 
@@ -298,7 +325,7 @@ def suggestion_page(*, user, pk) -> SuggestionPage:
         pk,
         Suggestion.objects.select_related(
             "term", "meeting", "category", "lead_deputy__delegation", "supervisor", "merged_into"
-        ).prefetch_related("co_signers__delegation", "merged_from"),
+        ).prefetch_related(named_co_signatures(), "merged_from"),
     )
     assignments = list(
         access.assignments_visible_to(user, suggestion.assignments.all())
@@ -309,7 +336,7 @@ def suggestion_page(*, user, pk) -> SuggestionPage:
             Prefetch(
                 "replies",
                 queryset=Reply.objects.select_related("feedback__entered_by")
-                .prefetch_related("attachments")
+                .prefetch_related("attachments", delivered_to())
                 .order_by("round", "replied_on", "id"),
             ),
             "contacts",
@@ -610,7 +637,7 @@ def assignment_page(*, user, pk) -> AssignmentPage:
             "suggestion__category",
             "suggestion__lead_deputy__delegation",
         ).prefetch_related(
-            "suggestion__co_signers",
+            named_co_signatures("suggestion__"),
             "contacts",
             "opinions",
             Prefetch(
@@ -623,7 +650,7 @@ def assignment_page(*, user, pk) -> AssignmentPage:
     # The assignment came through access.assignment_for_user: its replies are the user's to see.
     replies = list(
         assignment.replies.select_related("feedback")
-        .prefetch_related("attachments")
+        .prefetch_related("attachments", delivered_to())
         .order_by("round", "replied_on", "id")
     )
     # The lead unit sees what its co-handlers sent it, and who still holds its reply.
@@ -710,7 +737,13 @@ def deputy_suggestions(*, user) -> QuerySet:
         access.suggestions_visible_to(user)
         .select_related("term", "category", "lead_deputy")
         .annotate(
-            next_deadline=Subquery(_open_answering().order_by("deadline").values("deadline")[:1])
+            next_deadline=Subquery(_open_answering().order_by("deadline").values("deadline")[:1]),
+            # The deputy's own co-signature's state, when not the lead (我的身份).
+            my_co_signature=Subquery(
+                CoSignature.objects.filter(suggestion=OuterRef("pk"), deputy__user=user).values(
+                    "state"
+                )[:1]
+            ),
         )
         .prefetch_related(
             Prefetch(
@@ -733,6 +766,26 @@ def replies_awaiting_feedback(*, user) -> list:
         )
         .select_related("assignment__unit", "assignment__suggestion")
         .order_by("replied_on", "id")
+    )
+
+
+def merged_deliveries(*, user) -> list:
+    """Replies sent to the deputy because their suggestion was merged into another (并案),
+    newest first, each with whether it waits for their verdicts (`awaits_feedback`)."""
+    return list(
+        ReplyDelivery.objects.filter(deputy__user=user, role=ReplyDelivery.Role.MERGED)
+        .select_related("via", "reply__assignment__unit", "reply__assignment__suggestion")
+        .order_by("-sent_on", "-id")
+    )
+
+
+def pending_co_signatures(*, user) -> list:
+    """Co-signatures naming the deputy that wait for their confirmation (附议确认)."""
+    return list(
+        CoSignature.objects.filter(deputy__user=user, state=CoSignature.State.PENDING)
+        .exclude(suggestion__status__in=[Suggestion.Status.WITHDRAWN, Suggestion.Status.REJECTED])
+        .select_related("suggestion__lead_deputy")
+        .order_by("suggestion__created_at", "id")
     )
 
 

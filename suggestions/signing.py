@@ -36,6 +36,7 @@ from .workflow import (
     S,
     _audit,
     _check_attachments,
+    _deliver_reply,
     _lock_assignment,
     _mark_answered,
     _require_co_handler_opinions,
@@ -474,6 +475,7 @@ def _release(
             on=released_on,
         )
     # Released to the deputy: the one moment the deputy is told (and deliveries hook in).
+    _deliver_reply(actor, reply)
     notices.reply_posted(reply)
     if replaces is None:
         waiting = suggestion.assignments.filter(role__in=Assignment.ANSWERING_ROLES).exclude(

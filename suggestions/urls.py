@@ -28,6 +28,16 @@ urlpatterns = [
         views.co_opinion_waive,
         name="waive_opinion",
     ),
+    path(
+        "<int:pk>/deliveries/<int:delivery_pk>/feedback/",
+        views.delivery_feedback_entry,
+        name="delivery_feedback",
+    ),
+    path(
+        "<int:pk>/co-signers/<int:co_signature_pk>/confirm/",
+        views.co_signer_confirm,
+        name="co_signer_confirm",
+    ),
 ]
 
 # /inbox/ — handling units
@@ -51,6 +61,8 @@ my_patterns = [
     path("new/", deputy_views.my_new, name="new"),
     path("<int:pk>/submit/", deputy_views.my_submit, name="submit"),
     path("replies/<int:pk>/feedback/", deputy_views.my_feedback, name="feedback"),
+    path("deliveries/<int:pk>/", deputy_views.my_delivery, name="delivery"),
+    path("co-signatures/<int:pk>/<str:decision>/", deputy_views.my_co_signature, name="co_sign"),
 ]
 
 # /public/ — everyone, no login

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from congress.redirects import safe_next
-from deputies.models import Term
+from deputies.models import Deputy, Term
 from imports.exports import ExportTooLarge, export_suggestions
 
 from . import access, paging, selectors, workbench, workflow
@@ -37,9 +37,11 @@ from .forms import (
 from .models import (
     Assignment,
     Channel,
+    CoSignature,
     ExtensionRequest,
     ReassignmentRequest,
     Reply,
+    ReplyDelivery,
     Suggestion,
 )
 
@@ -202,7 +204,14 @@ def _edit_values(suggestion: Suggestion) -> dict:
         "content": suggestion.content,
         "lead_deputy": suggestion.lead_deputy.name,
         "submitted_on": suggestion.submitted_on.isoformat() if suggestion.submitted_on else "",
-        "co_signers": "、".join(sorted(d.name for d in suggestion.co_signers.all())),
+        "co_signers": "、".join(
+            sorted(
+                c.deputy.name
+                for c in suggestion.co_signatures.filter(
+                    state__in=CoSignature.NAMED
+                ).select_related("deputy")
+            )
+        ),
     }
 
 
@@ -216,7 +225,12 @@ def suggestion_edit(request, pk):
         name: getattr(suggestion, name)
         for name in ("meeting", "kind", "channel", "category", "title", "content", "lead_deputy")
     }
-    initial |= {"submitted_on": suggestion.submitted_on, "co_signers": suggestion.co_signers.all()}
+    initial |= {
+        "submitted_on": suggestion.submitted_on,
+        "co_signers": Deputy.objects.filter(
+            co_signatures__suggestion=suggestion, co_signatures__state__in=CoSignature.NAMED
+        ),
+    }
     form = SuggestionForm(_posted(request), term=suggestion.term, editing=True, initial=initial)
     meta = EditMeta(
         _posted(request),
@@ -491,6 +505,59 @@ def co_opinion_waive(request, pk, assignment_pk):
     else:
         messages.success(request, f"已豁免{assignment.unit.name}的协办意见,主办单位可以答复")
     return redirect(back)
+
+
+@login_required
+def delivery_feedback_entry(request, pk, delivery_pk):
+    """Staff copy a merged suggestion's deputy's paper 反馈表 (shown beside the lead's)."""
+    suggestion = _staff_suggestion(request, pk)
+    delivery = get_object_or_404(
+        ReplyDelivery.objects.select_related("deputy", "via", "reply__assignment__unit"),
+        pk=delivery_pk,
+        reply__assignment__suggestion=suggestion,
+    )
+    form = FeedbackForm(_posted(request), initial={"given_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        done = _run(
+            form,
+            workflow.delivery_feedback_record,
+            actor=request.user,
+            delivery=delivery,
+            **form.cleaned_data,
+        )
+        if done:
+            messages.success(request, f"已代{delivery.deputy.name}代表录入反馈")
+            return redirect(_back_to(suggestion))
+    return render(
+        request,
+        "suggestions/action.html",
+        {
+            "form": form,
+            "s": suggestion,
+            "reply": delivery.reply,
+            "title": f"代录并案代表{delivery.deputy.name}({delivery.via.display_number})的反馈",
+            "button": "保存反馈",
+        },
+    )
+
+
+@login_required
+@require_POST
+def co_signer_confirm(request, pk, co_signature_pk):
+    """Staff confirm a co-signer on their behalf from the signed paper form (附议确认)."""
+    suggestion = _staff_suggestion(request, pk)
+    co_signature = get_object_or_404(
+        CoSignature.objects.select_related("deputy"), pk=co_signature_pk, suggestion=suggestion
+    )
+    try:
+        workflow.co_signature_confirm(actor=request.user, co_signature=co_signature)
+    except workflow.NotPermitted as exc:
+        raise PermissionDenied(exc.code) from None
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已代{co_signature.deputy.name}代表确认附议")
+    return redirect(_back_to(suggestion))
 
 
 # --- unit requests --------------------------------------------------------------------------

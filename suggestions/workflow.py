@@ -22,13 +22,14 @@ from django.db.models import Max, QuerySet
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
-from . import attachments, dates, deadlines, limits, notices
+from . import attachments, dates, deadlines, deliveries, limits, notices
 from .models import (
     Assignment,
     AuditEvent,
     Category,
     Channel,
     Contact,
+    CoSignature,
     DeadlineChange,
     ExtensionRequest,
     Feedback,
@@ -36,6 +37,7 @@ from .models import (
     Opinion,
     ReassignmentRequest,
     Reply,
+    ReplyDelivery,
     RequestState,
     Suggestion,
     Verdict,
@@ -288,6 +290,53 @@ def _round_started_on(assignment: Assignment) -> date:
     return date.fromisoformat(latest.explanation["start"]) if latest else assignment.assigned_on
 
 
+# --- co-signers and external tickets --------------------------------------------------------
+
+# The external system a ticket number comes from when the caller names none: the 12345
+# hotline (直通车), for the express API and the import's 外部编号 column alike.
+DEFAULT_EXTERNAL_SOURCE = "12345"
+
+
+class AlreadyRecorded(InvalidTransition):
+    """An external ticket number already seen: `suggestion` is the one recorded for it."""
+
+    def __init__(self, suggestion: Suggestion):
+        super().__init__(
+            f"外部编号 {suggestion.external_ticket} 已录入为{suggestion.display_number}",
+            "ticket_seen",
+        )
+        self.suggestion = suggestion
+
+
+def suggestion_by_ticket(source: str, ticket: str) -> Suggestion | None:
+    """The suggestion recorded for an external system's ticket number, if any."""
+    ticket = (ticket or "").strip()
+    if not ticket:
+        return None
+    source = (source or "").strip() or DEFAULT_EXTERNAL_SOURCE
+    return Suggestion.objects.filter(external_source=source, external_ticket=ticket).first()
+
+
+def _co_signature_fields(actor, *, confirmed: bool) -> dict:
+    """A new co-signature: confirmed on the co-signer's behalf when staff enter a paper form
+    (and say so), else waiting for the co-signer (附议确认, DESIGN.md §8)."""
+    if getattr(actor, "is_committee_staff", False) and confirmed:
+        return {
+            "state": CoSignature.State.CONFIRMED,
+            "on_behalf": True,
+            "decided_on": _today(),
+            "decided_by": actor,
+        }
+    return {"state": CoSignature.State.PENDING}
+
+
+def _name_co_signers(*, actor, suggestion: Suggestion, deputies, confirmed: bool) -> None:
+    fields = _co_signature_fields(actor, confirmed=confirmed)
+    CoSignature.objects.bulk_create(
+        [CoSignature(suggestion=suggestion, deputy=d, **fields) for d in dict.fromkeys(deputies)]
+    )
+
+
 # --- suggestions ---------------------------------------------------------------------------
 
 
@@ -373,12 +422,27 @@ def suggestion_create(
     co_signers: Sequence[Deputy] = (),
     submitted_on: date | None = None,
     number: int | None = None,
+    co_signers_confirmed: bool = True,
+    external_source: str = "",
+    external_ticket: str = "",
 ) -> Suggestion:
-    """Staff log a suggestion as submitted (numbered); a deputy starts a draft of their own."""
+    """Staff log a suggestion as submitted (numbered); a deputy starts a draft of their own.
+
+    Co-signers named by a deputy wait for their own confirmation (附议确认); staff entering
+    a paper form confirm on their behalf unless `co_signers_confirmed` is False.
+    `external_ticket` (staff only) is an external system's number for the item: one already
+    seen from the same `external_source` raises AlreadyRecorded with that suggestion, also
+    when two identical calls race (the unique constraint decides, in a savepoint)."""
     is_staff = getattr(actor, "is_committee_staff", False)
     if not is_staff:
         if not (getattr(actor, "is_deputy", False) and lead_deputy.user_id == actor.pk):
             raise NotPermitted("代表只能以本人为领衔代表提出建议", "not_own_suggestion")
+    external_ticket = (external_ticket or "").strip()
+    external_source = (external_source or "").strip() or (
+        DEFAULT_EXTERNAL_SOURCE if external_ticket else ""
+    )
+    if external_ticket and not is_staff:
+        raise NotPermitted("外部编号只能由工作人员录入", "staff_only")
     broken = suggestion_check_new(
         term=term,
         title=title,
@@ -404,6 +468,9 @@ def suggestion_create(
         submitted_on = submitted_on or _today()
     else:
         number = None
+    # After the term's lock: a racing identical call that got it first has committed.
+    if external_ticket and (seen := suggestion_by_ticket(external_source, external_ticket)):
+        raise AlreadyRecorded(seen)
     try:
         with transaction.atomic():
             suggestion = Suggestion.objects.create(
@@ -418,11 +485,17 @@ def suggestion_create(
                 lead_deputy=lead_deputy,
                 submitted_on=submitted_on,
                 status=status,
+                external_source=external_source,
+                external_ticket=external_ticket,
                 created_by=actor,
             )
     except IntegrityError:
+        if external_ticket and (seen := suggestion_by_ticket(external_source, external_ticket)):
+            raise AlreadyRecorded(seen) from None
         raise InvalidTransition(f"编号 第{number:04d}号 已被使用", "number_taken") from None
-    suggestion.co_signers.set(co_signers)
+    _name_co_signers(
+        actor=actor, suggestion=suggestion, deputies=co_signers, confirmed=co_signers_confirmed
+    )
     _audit(
         actor=actor,
         action="suggestion.create",
@@ -430,6 +503,8 @@ def suggestion_create(
         to_state=status,
         on=submitted_on,
     )
+    if status == S.SUBMITTED and co_signers and not co_signers_confirmed:
+        notices.co_signatures_requested(suggestion)
     return suggestion
 
 
@@ -449,6 +524,8 @@ class NewSuggestion:
     submitted_on: date | None = None
     number: int | None = None
     registered_on: date | None = None  # 立案 on paper, when imported as registered
+    external_source: str = ""
+    external_ticket: str = ""  # an external system's number: imported once (AlreadyRecorded)
 
 
 @transaction.atomic
@@ -465,12 +542,17 @@ def suggestions_import(
     3. Given numbers must be free and unique; the others count up from the largest number.
     4. Suggestions, co-signers and audit events (create, then register) are bulk-inserted;
        imported suggestions land as 已提交 or, registered elsewhere on paper, as 已立案.
+    Items whose external ticket number is already recorded are left out (returns only the
+    suggestions created).
     """
     _require_staff(actor)
     items = list(items)
     term_ids = sorted({item.term.pk for item in items})
     list(Term.objects.select_for_update().filter(pk__in=term_ids).order_by("pk"))
     today = _today()
+    # 5. An external ticket recorded since the check (by the express API, say) is skipped
+    #    here too, under the terms' locks the API's suggestion_create also takes.
+    items = _not_yet_recorded(items)
     for index, item in enumerate(items, start=1):
         broken = suggestion_check_new(
             term=item.term,
@@ -526,6 +608,10 @@ def suggestions_import(
                 submitted_on=item.submitted_on or today,
                 registered_on=(item.registered_on or today) if register else None,
                 status=status,
+                external_source=(item.external_source or DEFAULT_EXTERNAL_SOURCE)
+                if item.external_ticket
+                else "",
+                external_ticket=item.external_ticket,
                 created_by=actor,
             )
         )
@@ -533,12 +619,15 @@ def suggestions_import(
         with transaction.atomic():
             Suggestion.objects.bulk_create(suggestions, batch_size=1000)
     except IntegrityError:
-        raise InvalidTransition("编号已被使用,请刷新后重试", "number_taken") from None
+        raise InvalidTransition(
+            "编号或外部编号已被使用,请重新导入(已录入的外部编号将被跳过)", "number_taken"
+        ) from None
 
-    CoSigner = Suggestion.co_signers.through
-    CoSigner.objects.bulk_create(
+    # Imported co-signers signed the paper form: staff confirm on their behalf.
+    confirmed = _co_signature_fields(actor, confirmed=True)
+    CoSignature.objects.bulk_create(
         [
-            CoSigner(suggestion_id=suggestion.pk, deputy_id=deputy_id)
+            CoSignature(suggestion_id=suggestion.pk, deputy_id=deputy_id, **confirmed)
             for suggestion, item in zip(suggestions, items, strict=True)
             for deputy_id in dict.fromkeys(d.pk for d in item.co_signers)
             if deputy_id != item.lead_deputy.pk
@@ -572,6 +661,23 @@ def suggestions_import(
             )
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     return suggestions
+
+
+def _not_yet_recorded(items: list[NewSuggestion]) -> list[NewSuggestion]:
+    tickets = {item.external_ticket for item in items if item.external_ticket}
+    if not tickets:
+        return items
+    recorded = set(
+        Suggestion.objects.filter(external_ticket__in=tickets).values_list(
+            "external_source", "external_ticket"
+        )
+    )
+    return [
+        item
+        for item in items
+        if not item.external_ticket
+        or ((item.external_source or DEFAULT_EXTERNAL_SOURCE), item.external_ticket) not in recorded
+    ]
 
 
 # Descriptive fields staff (or the deputy, on a draft) may correct; the workflow owns the rest.
@@ -686,10 +792,23 @@ def suggestion_update(
     diff = {}
     co_signers = changes.pop("co_signers", None)
     if co_signers is not None:
-        old_names = sorted(d.name for d in suggestion.co_signers.all())
+        named = {
+            c.deputy_id: c
+            for c in suggestion.co_signatures.filter(state__in=CoSignature.NAMED).select_related(
+                "deputy"
+            )
+        }
+        old_names = sorted(c.deputy.name for c in named.values())
         new_names = sorted(d.name for d in co_signers)
         if new_names != old_names:
-            suggestion.co_signers.set(co_signers)
+            wanted = {d.pk: d for d in co_signers}
+            suggestion.co_signatures.filter(
+                deputy_id__in=[pk for pk in named if pk not in wanted]
+            ).delete()
+            added = [d for pk, d in wanted.items() if pk not in named]
+            # Named again after declining: asked again.
+            suggestion.co_signatures.filter(deputy__in=added).delete()
+            _name_co_signers(actor=actor, suggestion=suggestion, deputies=added, confirmed=True)
             diff["co_signers"] = ["、".join(old_names), "、".join(new_names)]
     for name, value in changes.items():
         old = getattr(suggestion, name)
@@ -725,6 +844,7 @@ def suggestion_submit(*, actor, suggestion: Suggestion) -> Suggestion:
         from_state=old,
         to_state=S.SUBMITTED,
     )
+    notices.co_signatures_requested(suggestion)
     return suggestion
 
 
@@ -1518,6 +1638,13 @@ def co_opinion_waive(*, actor, assignment: Assignment, reason: str) -> Assignmen
     return assignment
 
 
+def _deliver_reply(actor, reply: Reply) -> list[ReplyDelivery]:
+    """The reply reaches the deputies: record to whom it went (`deliveries.reply_deliver`).
+    Called by the step that releases a reply, right before `notices.reply_posted`, which
+    tells the deputies recorded here."""
+    return deliveries.reply_deliver(reply=reply)
+
+
 # --- feedback ------------------------------------------------------------------------------
 
 
@@ -1590,6 +1717,142 @@ def feedback_record(
             started_on=given_on,
         )
     return feedback
+
+
+# --- co-signers confirm (附议确认) and merged deputies' verdicts -----------------------------
+
+
+def _co_signature_decision(*, actor, co_signature: CoSignature, state: str, reason: str = ""):
+    suggestion = _lock_suggestion(co_signature.suggestion)
+    co_signature = (
+        CoSignature.objects.select_for_update().select_related("deputy").get(pk=co_signature.pk)
+    )
+    is_staff = getattr(actor, "is_committee_staff", False)
+    own = co_signature.deputy.user_id is not None and co_signature.deputy.user_id == actor.pk
+    if not (own or is_staff):
+        raise NotPermitted("只有被列为附议代表的本人或工作人员可以确认附议", "not_co_signer")
+    if co_signature.state != CoSignature.State.PENDING:
+        raise InvalidTransition(
+            f"该附议已{co_signature.get_state_display()[1:]},不能重复确认", "already_decided"
+        )
+    if suggestion.status in (S.WITHDRAWN, S.REJECTED):
+        raise InvalidTransition(
+            f"“{suggestion.get_status_display()}”的建议不需要确认附议", "suggestion_not_open"
+        )
+    on_behalf = is_staff and not own
+    co_signature.state = state
+    co_signature.on_behalf = on_behalf
+    co_signature.decided_on = _today()
+    co_signature.decided_by = actor
+    co_signature.save(update_fields=["state", "on_behalf", "decided_on", "decided_by"])
+    confirmed = state == CoSignature.State.CONFIRMED
+    _audit(
+        actor=actor,
+        action="cosignature.confirm" if confirmed else "cosignature.decline",
+        suggestion=suggestion,
+        reason=(reason or "").strip(),
+        data={"deputy": co_signature.deputy.name, "on_behalf": on_behalf},
+    )
+    return co_signature
+
+
+@transaction.atomic
+def co_signature_confirm(*, actor, co_signature: CoSignature) -> CoSignature:
+    """附议确认: the co-signer confirms online, or staff record a paper confirmation on their
+    behalf (`on_behalf`). From then on the co-signer counts and is sent the replies; a reply
+    already sent before is not sent again."""
+    return _co_signature_decision(
+        actor=actor, co_signature=co_signature, state=CoSignature.State.CONFIRMED
+    )
+
+
+@transaction.atomic
+def co_signature_decline(*, actor, co_signature: CoSignature, reason: str = "") -> CoSignature:
+    """The deputy named as co-signer says they did not co-sign: kept for the record, counted
+    nowhere, and the suggestion is no longer theirs to see."""
+    return _co_signature_decision(
+        actor=actor, co_signature=co_signature, state=CoSignature.State.DECLINED, reason=reason
+    )
+
+
+@transaction.atomic
+def delivery_feedback_record(
+    *,
+    actor,
+    delivery: ReplyDelivery,
+    result_verdict: str,
+    work_verdict: str,
+    remarks: str = "",
+    given_on: date | None = None,
+) -> ReplyDelivery:
+    """The verdicts of a merged suggestion's deputy (并案) on a reply sent to them, given by
+    that deputy or entered by staff from the paper form. Shown beside the lead deputy's
+    Feedback, never in the figures; 不满意 is passed on to the unit but reopens nothing (only
+    the lead deputy's does, `feedback_record`)."""
+    suggestion, assignment = _lock_assignment(delivery.reply.assignment)
+    delivery = (
+        ReplyDelivery.objects.select_for_update(of=("self",))
+        .select_related("deputy", "reply", "via")
+        .get(pk=delivery.pk)
+    )
+    is_staff = getattr(actor, "is_committee_staff", False)
+    own = delivery.deputy.user_id is not None and delivery.deputy.user_id == actor.pk
+    if not (own or is_staff):
+        raise NotPermitted("只有收到答复的代表本人或代为录入的工作人员可以反馈", "not_recipient")
+    if delivery.role != ReplyDelivery.Role.MERGED:
+        raise InvalidTransition(
+            "只有并案建议的代表在此反馈;领衔代表请在答复下方反馈", "not_merged_deputy"
+        )
+    assignment.suggestion = suggestion
+    delivery.reply.assignment = assignment  # the rows locked above decide
+    status = delivery.get_feedback_status()
+    if status == FeedbackStatus.SUGGESTION_NOT_OPEN:
+        raise InvalidTransition(
+            f"“{suggestion.get_status_display()}”状态的建议不能反馈", "suggestion_not_open"
+        )
+    if status == FeedbackStatus.NOT_CURRENT:
+        raise InvalidTransition("只能对当前有效的答复进行反馈", "reply_not_current")
+    if status == FeedbackStatus.GIVEN:
+        raise InvalidTransition("您已对该答复反馈过意见", "feedback_exists")
+    for verdict in (result_verdict, work_verdict):
+        if verdict not in Verdict.values:
+            raise InvalidTransition("请选择满意、基本满意或不满意", "bad_verdict")
+    given_on = _require_event_day(
+        given_on, after=delivery.reply.replied_on, label="反馈日期", after_label="答复日期"
+    )
+    remarks = (remarks or "").strip()
+    if result_verdict == Verdict.DISSATISFIED and not remarks:
+        raise InvalidTransition("不满意时请填写具体意见", "missing_remarks")
+    delivery.result_verdict, delivery.work_verdict = result_verdict, work_verdict
+    delivery.remarks, delivery.given_on = remarks, given_on
+    delivery.entered_by, delivery.on_behalf = actor, is_staff and not own
+    delivery.save(
+        update_fields=[
+            "result_verdict",
+            "work_verdict",
+            "remarks",
+            "given_on",
+            "entered_by",
+            "on_behalf",
+        ]
+    )
+    _audit(
+        actor=actor,
+        action="delivery.feedback",
+        suggestion=suggestion,
+        assignment=assignment,
+        data={
+            "delivery": delivery.pk,
+            "deputy": delivery.deputy.name,
+            "via": delivery.via.display_number,
+            "result": result_verdict,
+            "work": work_verdict,
+            "on_behalf": delivery.on_behalf,
+        },
+        on=given_on,
+    )
+    notices.delivery_feedback_received(delivery)
+    return delivery
 
 
 def _start_rehandling(

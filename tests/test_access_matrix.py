@@ -46,6 +46,8 @@ MATRIX = {
     "suggestions:close": "302 200 403 403 404 403 404 404",
     "suggestions:feedback": "302 200 403 403 404 403 404 404",
     "suggestions:waive_opinion": "302 405 405 405 405 405 405 405",
+    "suggestions:delivery_feedback": "302 200 403 403 404 403 404 404",
+    "suggestions:co_signer_confirm": "302 405 405 405 405 405 405 405",
     # handling units
     "inbox:inbox": "302 403 403 200 200 403 403 403",
     "inbox:assignment": "302 200 200 200 404 200 404 404",
@@ -64,6 +66,9 @@ MATRIX = {
     "my:new": "302 403 403 403 403 200 200 403",
     "my:submit": "302 405 405 405 405 405 405 405",
     "my:feedback": "302 403 403 403 403 200 404 403",
+    # the lead's own delivery sends them on to my:feedback; others' are not theirs to see
+    "my:delivery": "302 403 403 403 403 302 404 403",
+    "my:co_sign": "302 405 405 405 405 405 405 405",
     # everyone
     "public:replies": "200 200 200 200 200 200 200 200",
     # Excel import and export (staff)
@@ -192,6 +197,10 @@ def records(people, journey):
         "files:reply_letter": reply.pk,
         "files:feedback_sheet": reply.pk,
         "my:feedback": reply.pk,
+        "my:delivery": reply.deliveries.get().pk,
+        "suggestions:delivery_feedback": (suggestion.pk, reply.deliveries.get().pk),
+        "suggestions:co_signer_confirm": (suggestion.pk, 1),
+        "my:co_sign": (1, "confirm"),
         "suggestion": suggestion.pk,
         "assignment": assignment.pk,
     }

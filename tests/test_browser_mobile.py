@@ -13,7 +13,7 @@ from suggestions import signing, workflow
 from suggestions.models import Assignment
 
 from .conftest import screenshot
-from .factories import PASSWORD, UnitFactory, UserFactory, category
+from .factories import PASSWORD, UnitFactory, UserFactory, category, release_reply
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -136,6 +136,22 @@ def build_data(people, journey):
             actor=people.unit_user, assignment=assignment, text="答复正文", result="B", **fields
         )
         signing.reply_sign(actor=people.unit_user, draft=draft)
+    # 附议确认 and 并案: the deputy is named on another deputy's suggestion and has not yet
+    # confirmed; their own suggestion was merged into another that has been answered.
+    named = journey.submitted(title="关于老旧小区停车改造的建议", lead_deputy=people.other_deputy)
+    named.co_signers.add(people.deputy, through_defaults={"state": "pending"})
+    target, target_assignment = journey.accepted(
+        title="关于校园周边道路拓宽的建议", lead_deputy=people.other_deputy
+    )
+    own = journey.submitted(title="关于学校门口增设人行天桥的建议")
+    workflow.suggestion_merge(actor=people.staff, suggestion=own, into=target)
+    merged_reply = release_reply(
+        actor=people.unit_user,
+        assignment=target_assignment,
+        text="已将人行天桥纳入明年道路拓宽工程。",
+        result="B",
+        is_public=True,
+    )
     for user in (people.deputy_user, people.unit_user, people.leader, people.staff):
         notify(
             recipients=[user],
@@ -153,6 +169,9 @@ def build_data(people, journey):
             unit=unit,
             suggestion__title="关于增设社区公交微循环线路的建议",
         ),
+        "named": named,
+        "target": target,
+        "delivery": merged_reply.deliveries.get(role="merged"),
         "pending": Assignment.objects.filter(state=Assignment.State.ASSIGNED, unit=unit).first(),
         "held": held,
         "submitted": journey.submitted(title="关于完善城市慢行系统的建议"),  # 立案 form
@@ -170,6 +189,7 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             ("my", "/my/"),
             ("my-new", "/my/new/"),
             ("feedback", f"/my/replies/{data['reply'].pk}/feedback/"),
+            ("merged-reply", f"/my/deliveries/{data['delivery'].pk}/"),
             ("suggestion", f"/suggestions/{data['replied'].pk}/"),
             ("public", "/public/"),
             *common,
@@ -207,6 +227,8 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
         ("suggestion-to-register", f"/suggestions/{data['submitted'].pk}/"),
         ("suggestion-co-waive", f"/suggestions/{data['held'].pk}/"),
         ("assignment-co-waive", f"/inbox/{data['accepted'].pk}/#co-handlers"),
+        ("suggestion-co-signer-pending", f"/suggestions/{data['named'].pk}/"),
+        ("suggestion-merged-reply", f"/suggestions/{data['target'].pk}/"),
         ("create", "/suggestions/new/"),
         ("assign", f"/suggestions/{data['registered'].pk}/assign/"),
         ("requests", "/suggestions/requests/"),

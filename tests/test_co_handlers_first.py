@@ -21,7 +21,7 @@ from suggestions.models import Assignment, AuditEvent, Opinion, Reply
 
 from .api_helpers import codes, session_client
 from .conftest import screenshot
-from .factories import PASSWORD, UnitFactory, UserFactory
+from .factories import PASSWORD, UnitFactory, UserFactory, release_follow_up, release_reply
 
 NOW = timezone.now()
 LEAD_AND_CO = (("unit", "lead"), ("other_unit", "co"))
@@ -60,12 +60,11 @@ def outsider(people):
 
 
 def _reply(people, lead, **kwargs):
-    return workflow.assignment_reply(
+    return release_reply(
         actor=people.unit_user,
         assignment=lead,
         text="已增设公交线路两条。",
         result="A",
-        signer="王局长",
         is_public=True,
         **kwargs,
     )
@@ -171,21 +170,18 @@ def test_a_follow_up_waits_for_a_co_handler_assigned_since_the_reply(people, jou
     """Two split units; the first has replied B when staff add a co-handler: the first unit's
     follow-up letter waits for that opinion too."""
     suggestion, first = journey.accepted(roles=(("unit", "split"), ("other_unit", "split")))
-    reply = workflow.assignment_reply(
+    reply = release_reply(
         actor=people.unit_user,
         assignment=first,
         text="已列入明年计划。",
         result="B",
-        signer="王局长",
         is_public=True,
     )
     workflow.suggestion_assign(
         actor=people.staff, suggestion=suggestion, units=[(UnitFactory(name="市水务局"), "co")]
     )
     with pytest.raises(workflow.InvalidTransition) as refused:
-        workflow.reply_follow_up(
-            actor=people.unit_user, reply=reply, text="已完成。", result="A", signer="王局长"
-        )
+        release_follow_up(actor=people.unit_user, reply=reply, text="已完成。", result="A")
     assert refused.value.code == "co_handler_opinion_missing"
     assert "市水务局" in refused.value.message
     assert Reply.objects.count() == 1

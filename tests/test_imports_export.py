@@ -73,10 +73,12 @@ def test_the_export_has_the_import_columns_then_what_staff_see(client, filled):
         "张伟(第二代表团)、李娜",
         datetime(2026, 1, 12),
         None,  # 立案日期: not registered yet
+        None,  # 外部系统, 外部编号: none
+        None,
     )
-    assert first[IMPORTED:] == ("已提交", None, None, "否", "否")
-    assert third[IMPORTED - 1] is not None  # registered: its 立案日期
-    status, units, deadline, key, overdue = third[IMPORTED:]
+    assert first[IMPORTED:] == ("已提交", None, None, "否", "否", None)
+    assert third[IMPORTED - 3] is not None  # registered: its 立案日期
+    status, units, deadline, key, overdue, _feedback = third[IMPORTED:]
     assert (status, units, key, overdue) == ("已交办", "市交通运输局(主办)", "是", "否")
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", deadline)
 
@@ -95,7 +97,9 @@ def test_the_suggestion_export_runs_in_constant_queries(
     for number in range(1, size + 1):
         suggestion, _ = journey.assigned(number=number)
         suggestion.co_signers.set([people.other_deputy])
-    with django_assert_max_num_queries(5):  # the bounded count against the limit, the rows
+    # The bounded count against the limit, the rows, co-signers, assignments, their replies
+    # in force and the merged deputies' verdicts on them.
+    with django_assert_max_num_queries(7):
         exports.export_suggestions(Suggestion.objects.all())
 
 

@@ -62,12 +62,11 @@ def test_the_timeline_shows_each_step_once(client, people, journey):
     co = suggestion.assignments.get(role="co")
     workflow.assignment_accept(actor=people.other_unit_user, assignment=co)
     workflow.assignment_send_opinion(actor=people.other_unit_user, assignment=co, text="同意。")
-    reply = workflow.assignment_reply(
+    reply = release_reply(
         actor=people.unit_user,
         assignment=lead,
         text="经研究,已采纳并落实。",
         result="A",
-        signer="王局长",
         is_public=True,
     )
     workflow.feedback_record(

@@ -37,6 +37,8 @@ def suggestion_row(**values) -> list:
         "co_signers": "",
         "submitted_on": "2026-03-01",
         "registered_on": "",
+        "external_source": "",
+        "external_ticket": "",
     }
     row.update(values)
     return [row[c.key] for c in excel.SUGGESTIONS.columns]

@@ -30,7 +30,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from deputies.models import Delegation, Deputy, Meeting, Term
-from suggestions import deadlines
+from suggestions import deadlines, deliveries
 from suggestions.models import (
     Assignment,
     AuditEvent,
@@ -284,6 +284,11 @@ class DemoSeeder:
                     DocNumberCounter(unit_id=unit_id, year=year, last=last)
                     for (unit_id, year), last in sorted(self.doc_numbers.items())
                 ],
+            )
+            # Every demo reply went to its deputies, as `deliveries.reply_deliver` records
+            # (after all chunks: a merged suggestion may come after its target's replies).
+            deliveries.deliveries_record_missing(
+                replies=Reply.objects.filter(assignment__suggestion__term=self.term)
             )
         return self.summary()
 
