@@ -82,14 +82,14 @@ def _require_clerk(actor, assignment: Assignment) -> None:
         raise NotPermitted("只有本交办的承办单位可以起草答复", "not_this_unit")
 
 
-def _require_signer(actor, assignment: Assignment) -> None:
+def require_signer(actor, assignment: Assignment) -> None:
     if not (getattr(actor, "is_unit_user", False) and actor.unit_id == assignment.unit_id):
         raise NotPermitted("只能签发本单位的答复", "not_this_unit")
     if not actor.can_sign_replies:
         raise NotPermitted("您没有签发权限,请由本单位有签发权的负责人签发", "no_signing_right")
 
 
-def _require_reviewer(actor, assignment: Assignment) -> None:
+def require_reviewer(actor, assignment: Assignment) -> None:
     if not can_review(actor, assignment):
         raise NotPermitted("只有工作人员或督查室可以审核答复", "not_reviewer")
 
@@ -271,7 +271,7 @@ def _next_doc_number(unit: Unit, year: int) -> str:
 def reply_sign(*, actor, draft: ReplyDraft, signed_on: date | None = None) -> ReplyDraft:
     """签发 by a user of the drafting unit with the signing right. Gives the 文号 (kept if a
     returned letter is signed again). Without review it releases the letter at once."""
-    _require_signer(actor, draft.assignment)
+    require_signer(actor, draft.assignment)
     suggestion, assignment, draft = _lock_draft(draft)
     if draft.stage in (Stage.SIGNED, Stage.RELEASED):
         raise InvalidTransition("该答复已签发,不能重复签发", "already_signed")
@@ -331,7 +331,7 @@ def reply_release(
 ) -> Reply:
     """The reviewer releases a signed letter to the deputy, changing its class first if
     `result` differs (a reason is then required; the unit sees it)."""
-    _require_reviewer(actor, draft.assignment)
+    require_reviewer(actor, draft.assignment)
     suggestion, assignment, draft = _lock_draft(draft)
     _require_signed(draft)
     if result and result != draft.result:
@@ -360,7 +360,7 @@ def reply_release(
 def reply_return(*, actor, draft: ReplyDraft, reason: str) -> ReplyDraft:
     """退回重办: the signed letter goes back to the clerk with the reviewer's reason. It never
     reached the deputy and never appears anywhere but in its unit's file."""
-    _require_reviewer(actor, draft.assignment)
+    require_reviewer(actor, draft.assignment)
     suggestion, assignment, draft = _lock_draft(draft)
     _require_signed(draft)
     reason = _require_text(reason, "退回理由")

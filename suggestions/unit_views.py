@@ -92,16 +92,20 @@ def _open_draft(assignment):
     return draft
 
 
+# The right is checked before the draft is looked up: whether a draft exists is not told to
+# someone who may not act on it.
 def _sign(*, actor, assignment, signed_on=None):
-    draft = signing.reply_sign(actor=actor, draft=_open_draft(assignment), signed_on=signed_on)
-    return draft
+    signing.require_signer(actor, assignment)
+    return signing.reply_sign(actor=actor, draft=_open_draft(assignment), signed_on=signed_on)
 
 
 def _release(*, actor, assignment, **data):
+    signing.require_reviewer(actor, assignment)
     return signing.reply_release(actor=actor, draft=_open_draft(assignment), **data)
 
 
 def _return(*, actor, assignment, reason):
+    signing.require_reviewer(actor, assignment)
     return signing.reply_return(actor=actor, draft=_open_draft(assignment), reason=reason)
 
 

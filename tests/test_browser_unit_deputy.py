@@ -1,4 +1,5 @@
-"""In Chromium: a unit accepts and replies with an attachment; the deputy gives feedback."""
+"""In Chromium: a unit accepts, drafts and signs a reply with an attachment; the deputy gives
+feedback."""
 
 import re
 
@@ -39,9 +40,13 @@ def test_a_unit_replies_with_an_attachment_and_the_deputy_is_satisfied(
     page.fill("#id_reply-contact_person", "李科长")
     page.set_input_files("#id_reply-attachments", str(letter))
     screenshot(page, "unit-reply-form")
-    page.click("button:has-text('提交答复')")
+    page.click("button:has-text('保存草稿')")
     page.wait_for_url(re.compile(r"/inbox/\d+/$"))
-    assert "已答复" in page.locator(".messages").inner_text()
+    assert "答复草稿已保存" in page.locator(".messages").inner_text()
+    # people.unit_user may sign: the signing releases it (not a key suggestion).
+    page.click("#sign-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/inbox/\d+/$"))
+    assert "已签发" in page.locator(".messages").inner_text()
     assert page.locator(".attachments a", has_text="答复函.pdf").count() == 1
     screenshot(page, "unit-replied")
     page.click("form.inline button")  # log out
