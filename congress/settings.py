@@ -378,6 +378,9 @@ SPECTACULAR_SETTINGS = {
         "ContactKindEnum": "suggestions.models.ContactKind",
         "DeadlineChangeKindEnum": "suggestions.models.DeadlineChangeKind",
         "RejectReasonEnum": "suggestions.models.RejectReason",
+        "AssignmentRoleEnum": "suggestions.models.AssignmentRole",
+        "DeliveryRoleEnum": "suggestions.models.DeliveryRole",
+        "CoSignatureStateEnum": "suggestions.models.CoSignatureState",
     },
 }
 
