@@ -861,6 +861,11 @@ AUDIT_ACTION_LABELS = {
     "feedback.record": "代表反馈",
     "deadline.calendar": "节假日调整期限",
     "request.lapse": "申请自动失效",
+    # Supervision (supervision app, DESIGN.md §9).
+    "supervision.instruction": "督办意见",
+    "supervision.urge": "催办",
+    "supervision.visit": "视察座谈",
+    "supervision.acknowledge": "签收督办意见",
 }
 
 

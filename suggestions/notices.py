@@ -19,6 +19,8 @@ class Kind:
     REPLY_POSTED = "reply.posted"
     FEEDBACK_RECEIVED = "feedback.received"
     REHANDLING = "rehandling.started"
+    SUPERVISION_INSTRUCTION = "supervision.instruction"
+    SUPERVISION_URGE = "supervision.urge"
 
 
 def _unit_users(unit_id: int):
@@ -129,4 +131,41 @@ def rehandling_started(assignment: Assignment, *, remarks: str) -> None:
         url=_inbox_url(assignment),
         suggestion=suggestion,
         assignment=assignment,
+    )
+
+
+# --- supervision (DESIGN.md §9): leaders' and committees' instructions and urges -----------
+
+
+def _supervision_notify(action, assignments, *, kind: str, title: str, body: str) -> None:
+    """Each unit hears once per assignment, on the assignment page where it acts."""
+    for assignment in assignments:
+        notify(
+            recipients=_unit_users(assignment.unit_id),
+            kind=kind,
+            title=f"{title}:{_label(assignment.suggestion)}",
+            body=body,
+            url=_inbox_url(assignment),
+            suggestion=assignment.suggestion,
+            assignment=assignment,
+        )
+
+
+def supervision_instructed(action, assignments, *, due_on) -> None:
+    _supervision_notify(
+        action,
+        assignments,
+        kind=Kind.SUPERVISION_INSTRUCTION,
+        title=f"{action.actor.display_name}督办意见",
+        body=f"{action.content}\n请于{due_on:%Y-%m-%d}前在交办页面签收并说明落实情况。",
+    )
+
+
+def supervision_urged(action, assignments) -> None:
+    _supervision_notify(
+        action,
+        assignments,
+        kind=Kind.SUPERVISION_URGE,
+        title=f"{action.actor.display_name}催办",
+        body=action.content,
     )
