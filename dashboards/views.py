@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from suggestions import dates, figures
-from supervision import selectors as supervision_selectors
 from suggestions.access import overview_required
 from suggestions.models import Category
+from supervision import selectors as supervision_selectors
 from units.models import Unit
 
 from . import presenters, report, selectors

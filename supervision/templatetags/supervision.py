@@ -6,6 +6,7 @@ from suggestions import dates
 
 from .. import access, selectors
 from ..forms import AcknowledgeForm
+from ..models import ActionKind
 
 register = template.Library()
 
@@ -36,5 +37,5 @@ def suggestion_supervision(context, suggestion):
         if access.access.can_see_all(user)
         else [],
         "can_supervise": access.can_supervise(user),
-        "kinds": selectors.ActionKind.choices,
+        "kinds": ActionKind.choices,
     }
