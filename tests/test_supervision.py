@@ -61,7 +61,9 @@ def test_staff_create_a_topic_of_registered_suggestions_from_the_page(client, pe
         },
     )
     topic = KeyTopic.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/supervision/topics/{topic.pk}/"
+    assert (
+        response.status_code == 302 and response["Location"] == f"/supervision/topics/{topic.pk}/"
+    )
     assert set(topic.suggestions.all()) == {assigned, registered}
     assert list(topic.leaders.all()) == [people.leader] and topic.committee == committee
     page = client.get(response["Location"]).content.decode()
@@ -91,7 +93,13 @@ def test_a_topic_refuses_an_unknown_number_and_a_year_outside_the_term(client, p
     _login(client, people.staff)
     response = client.post(
         "/supervision/topics/new/",
-        {"year": 2026, "term": people.term.pk, "title": "专题", "leaders": [people.leader.pk], "numbers": "9999"},
+        {
+            "year": 2026,
+            "term": people.term.pk,
+            "title": "专题",
+            "leaders": [people.leader.pk],
+            "numbers": "9999",
+        },
     )
     assert "没有这些编号的建议:9999" in response.content.decode()
     suggestion, _ = journey.assigned()
@@ -136,7 +144,15 @@ def test_staff_edit_a_topic(client, people, topic):
 # --- who sees a topic ------------------------------------------------------------------------
 
 
-ROLES = ["staff", "leader", "unit_user", "other_unit_user", "deputy_user", "other_deputy_user", "nobody"]
+ROLES = [
+    "staff",
+    "leader",
+    "unit_user",
+    "other_unit_user",
+    "deputy_user",
+    "other_deputy_user",
+    "nobody",
+]
 
 
 def test_the_topic_page_answers_each_role(client, people, topic):
@@ -191,7 +207,9 @@ def test_units_and_deputies_may_not_read_the_report_or_export(client, people, to
 
 def test_the_topic_list_holds_what_each_role_may_see(client, people, journey, topic):
     alone, _ = journey.assigned(roles=(("other_unit", "lead"),), lead_deputy=people.other_deputy)
-    other = key_topic(staff=people.staff, leaders=[people.leader], suggestions=[alone], title="教育均衡")
+    other = key_topic(
+        staff=people.staff, leaders=[people.leader], suggestions=[alone], title="教育均衡"
+    )
     _login(client, people.unit_user)
     page = client.get("/supervision/topics/").content.decode()
     assert topic.title in page and other.title not in page
@@ -217,14 +235,21 @@ def test_staff_plan_a_milestone_and_record_it_done_with_a_file(client, people, t
     assert "滞后 1 项" in page  # planned 11-10, not done by 11-20
     response = client.post(
         f"/supervision/milestones/{milestone.pk}/done/",
-        {"d-done_on": "2026-11-18", "d-note": "已召开调研会", "d-files": [pdf_upload("调研纪要.pdf")]},
+        {
+            "d-done_on": "2026-11-18",
+            "d-note": "已召开调研会",
+            "d-files": [pdf_upload("调研纪要.pdf")],
+        },
     )
     assert response.status_code == 302
     milestone.refresh_from_db()
     assert milestone.done_on == dt.date(2026, 11, 18) and milestone.note == "已召开调研会"
     attachment = milestone.attachments.get()
     page = client.get(f"/supervision/topics/{topic.pk}/").content.decode()
-    assert "调研纪要.pdf" in page and "滞后" not in page.split('id="milestones"')[1].split("</section>")[0]
+    assert (
+        "调研纪要.pdf" in page
+        and "滞后" not in page.split('id="milestones"')[1].split("</section>")[0]
+    )
     download = client.get(f"/supervision/milestone-files/{attachment.pk}/")
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
     _login(client, people.other_unit_user)  # handles a suggestion of the topic
@@ -302,7 +327,9 @@ def test_the_unit_acknowledges_on_its_assignment_page(client, people, topic):
     assert response.status_code == 302
     ack.refresh_from_db()
     assert ack.acknowledged_on == TODAY and ack.acknowledged_by == people.unit_user
-    assert AuditEvent.objects.filter(action="supervision.acknowledge", assignment=ack.assignment).exists()
+    assert AuditEvent.objects.filter(
+        action="supervision.acknowledge", assignment=ack.assignment
+    ).exists()
     page = client.get(f"/inbox/{ack.assignment_id}/").content.decode()
     assert "2026-11-20 已签收" in page and "已成立专班推进" in page
     # Twice is refused with the reason.
@@ -364,7 +391,10 @@ def test_a_visit_is_logged_with_its_day_and_participants(client, people, journey
         },
     )
     action = SupervisionAction.objects.get()
-    assert action.happened_on == dt.date(2026, 11, 12) and action.participants == "王主任、财经委委员5人"
+    assert (
+        action.happened_on == dt.date(2026, 11, 12)
+        and action.participants == "王主任、财经委委员5人"
+    )
     page = client.get(f"/suggestions/{suggestion.pk}/").content.decode()
     assert "视察座谈" in page and "参加人员 王主任、财经委委员5人" in page and "补录于" in page
     assert not Notification.objects.filter(kind__startswith="supervision.").exists()
@@ -386,7 +416,9 @@ def test_outsiders_may_not_even_see_the_action_form(client, people, journey):
     suggestion, _ = journey.accepted()
     for who in ("other_unit_user", "other_deputy_user", "nobody"):
         _login(client, getattr(people, who))
-        assert client.get(f"/supervision/suggestions/{suggestion.pk}/actions/new/").status_code == 404
+        assert (
+            client.get(f"/supervision/suggestions/{suggestion.pk}/actions/new/").status_code == 404
+        )
 
 
 def test_a_suggestion_not_yet_assigned_cannot_be_urged(people, journey):
@@ -432,7 +464,9 @@ def test_staff_close_a_topic_with_its_report_and_it_is_then_read_only(client, pe
     assert "提出督办意见1次、催办0次、开展视察座谈1次" in report
     assert "本专题包括代表建议2件" in report
     # Closed: no more edits, milestones or actions.
-    assert "只有工作人员" not in client.get(f"/supervision/topics/{topic.pk}/edit/").content.decode()
+    assert (
+        "只有工作人员" not in client.get(f"/supervision/topics/{topic.pk}/edit/").content.decode()
+    )
     assert client.get(f"/supervision/topics/{topic.pk}/edit/").status_code == 403
     with pytest.raises(services.InvalidTransition, match="专题已完成"):
         services.action_record(actor=people.leader, kind="urge", topic=topic, content="x")
@@ -473,7 +507,9 @@ def test_the_export_lists_the_topics_suggestions_as_text(client, people, journey
     assert len(rows) == 2
     first = next(r for r in rows if r[1] == "=HYPERLINK(1)")
     assert sheet.cell(row=3 + rows.index(first), column=2).data_type == "s"  # text, no formula
-    assert first[2] == "不公开" and first[5] == people.unit.name and first[6] == people.other_unit.name
+    assert (
+        first[2] == "不公开" and first[5] == people.unit.name and first[6] == people.other_unit.name
+    )
 
 
 def test_a_topic_holds_only_suggestions_of_its_term(people, journey):
