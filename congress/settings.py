@@ -374,6 +374,9 @@ SPECTACULAR_SETTINGS = {
         "ContactKindEnum": "suggestions.models.ContactKind",
         "DeadlineChangeKindEnum": "suggestions.models.DeadlineChangeKind",
         "RejectReasonEnum": "suggestions.models.RejectReason",
+        "MilestoneKindEnum": "supervision.models.MilestoneKind",
+        "SupervisionActionKindEnum": "supervision.models.ActionKind",
+        "TopicStateEnum": "supervision.models.TopicState",
     },
 }
 
