@@ -167,7 +167,9 @@ def topic_page(*, user, pk, today: date) -> TopicPage:
         .prefetch_related(
             Prefetch(
                 "acknowledgements",
-                queryset=Acknowledgement.objects.select_related("assignment__unit").order_by("id"),
+                queryset=Acknowledgement.objects.select_related(
+                    "assignment__unit", "assignment__suggestion"
+                ).order_by("assignment__suggestion__number", "id"),
             )
         )
         .order_by("-happened_on", "-id")
@@ -199,8 +201,13 @@ def assignment_instructions(*, assignment) -> list[Acknowledgement]:
     )
 
 
-def suggestion_topics(*, suggestion) -> list[KeyTopic]:
-    return list(suggestion.key_topics.order_by("-year", "id"))
+def suggestion_topics(*, user, suggestion) -> list[KeyTopic]:
+    """The topics holding the suggestion that the user may see (one query)."""
+    return list(
+        supervision_access.topics_visible_to(user, suggestion.key_topics.all()).order_by(
+            "-year", "id"
+        )
+    )
 
 
 def topic_export_rows(topic: KeyTopic) -> list[Suggestion]:

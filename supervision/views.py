@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from deputies.models import Term
 from imports.excel import append_row
 from suggestions import access, dates
 from suggestions.workflow import NotPermitted, WorkflowError
@@ -79,7 +80,8 @@ def _topic_form_page(request, *, topic: KeyTopic | None):
     supervision_access.require_topic_staff(request.user)
     if topic is not None and not topic.is_open:
         raise NotPermitted("专题已完成,不能再修改", "topic_closed")
-    initial = {"year": dates.today().year}
+    current = Term.objects.filter(is_current=True).values_list("pk", flat=True).first()
+    initial = {"year": dates.today().year, "term": current}
     if topic is not None:
         initial = {
             "year": topic.year,

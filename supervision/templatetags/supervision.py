@@ -33,9 +33,7 @@ def suggestion_supervision(context, suggestion):
     user = context["user"]
     return {
         "s": suggestion,
-        "topics": selectors.suggestion_topics(suggestion=suggestion)
-        if access.access.can_see_all(user)
-        else [],
+        "topics": selectors.suggestion_topics(user=user, suggestion=suggestion),
         "can_supervise": access.can_supervise(user),
         "kinds": ActionKind.choices,
     }
