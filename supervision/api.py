@@ -190,7 +190,8 @@ def action_queryset(user):
         supervision_access.actions_visible_to(user)
         .select_related("actor")
         .prefetch_related(
-            "suggestions",
+            # Only the suggestions the user may see of those the action concerns.
+            Prefetch("suggestions", queryset=access.suggestions_visible_to(user)),
             Prefetch(
                 "acknowledgements",
                 queryset=Acknowledgement.objects.filter(

@@ -145,6 +145,12 @@ def _topic_suggestions(queryset):
     )
 
 
+def _visible_assignments_q(user) -> Q:
+    if access.can_see_all(user):
+        return Q()
+    return Q(assignment__in=access.assignments_visible_to(user).values("pk"))
+
+
 def topic_page(*, user, pk, today: date) -> TopicPage:
     topic = supervision_access.topic_for_user(
         user,
@@ -165,11 +171,12 @@ def topic_page(*, user, pk, today: date) -> TopicPage:
         )
         .select_related("actor", "suggestion")
         .prefetch_related(
+            # Each unit sees its own acknowledgements only, as it sees only its assignments.
             Prefetch(
                 "acknowledgements",
-                queryset=Acknowledgement.objects.select_related(
-                    "assignment__unit", "assignment__suggestion"
-                ).order_by("assignment__suggestion__number", "id"),
+                queryset=Acknowledgement.objects.filter(_visible_assignments_q(user))
+                .select_related("assignment__unit", "assignment__suggestion")
+                .order_by("assignment__suggestion__number", "id"),
             )
         )
         .order_by("-happened_on", "-id")

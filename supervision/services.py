@@ -285,11 +285,11 @@ def action_record(
     locked = list(
         Suggestion.objects.select_for_update().filter(pk__in=[s.pk for s in targets]).order_by("pk")
     )
+    # 督办意见 and 催办 go to handling units: a suggestion must have been assigned (a topic's
+    # act concerns all its suggestions and reaches the units of those assigned).
     if kind in (ActionKind.INSTRUCTION, ActionKind.URGE):
-        if any(s.status not in TOPIC_STATUSES[1:] for s in locked):
-            names = "、".join(
-                s.display_number for s in locked if s.status not in TOPIC_STATUSES[1:]
-            )
+        if not any(s.status in TOPIC_STATUSES[1:] for s in locked):
+            names = "、".join(s.display_number for s in locked)
             raise InvalidTransition(f"尚未交办的建议不能督办或催办:{names}", "not_assigned")
     happened_on = _day(happened_on, "日期")
     action = SupervisionAction.objects.create(

@@ -527,3 +527,32 @@ def test_a_leader_not_active_is_refused(people, journey):
     retired = UserFactory(is_leader=True, is_active=False)
     with pytest.raises(services.InvalidTransition, match="领办领导必须是领导用户"):
         key_topic(staff=people.staff, leaders=[retired], suggestions=[suggestion])
+
+
+def test_a_unit_sees_only_its_own_acknowledgements_on_the_topic(client, people, journey):
+    mine, _ = journey.accepted(title="公交线路")
+    theirs, _ = journey.assigned(roles=(("other_unit", "lead"),), title="停车难")
+    topic = key_topic(staff=people.staff, leaders=[people.leader], suggestions=[mine, theirs])
+    services.action_record(actor=people.leader, kind="instruction", topic=topic, content="加快")
+    _login(client, people.unit_user)
+    log = client.get(f"/supervision/topics/{topic.pk}/").content.decode().split('id="actions"')[1]
+    assert people.unit.name in log and people.other_unit.name not in log
+    _login(client, people.leader)
+    log = client.get(f"/supervision/topics/{topic.pk}/").content.decode().split('id="actions"')[1]
+    assert people.unit.name in log and people.other_unit.name in log
+
+
+def test_a_topics_act_reaches_the_units_of_its_assigned_suggestions(people, journey):
+    assigned, assignment = journey.accepted()
+    waiting = journey.registered()
+    topic = key_topic(staff=people.staff, leaders=[people.leader], suggestions=[assigned, waiting])
+    action = services.action_record(
+        actor=people.leader, kind="instruction", topic=topic, content="加快"
+    )
+    assert [a.assignment for a in action.acknowledgements.all()] == [assignment]
+    assert set(action.suggestions.all()) == {assigned, waiting}
+    only_waiting = key_topic(
+        staff=people.staff, leaders=[people.leader], suggestions=[waiting], title="未交办"
+    )
+    with pytest.raises(services.InvalidTransition, match="尚未交办的建议不能督办或催办"):
+        services.action_record(actor=people.leader, kind="urge", topic=only_waiting, content="x")

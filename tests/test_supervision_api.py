@@ -200,3 +200,12 @@ def test_the_lists_take_the_same_queries_at_two_sizes(
         grow()
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert len(ids(client.get(url))) == 5
+
+
+def test_an_action_shows_a_unit_only_the_suggestions_it_may_see(people, topic):
+    action = services.action_record(actor=people.leader, kind="urge", topic=topic, content="催")
+    mine = topic.suggestions.get(title="公交线路")
+    body = session_client(people.unit_user).get(f"/api/v1/supervision-actions/{action.pk}/").json()
+    assert body["suggestions"] == [mine.pk]
+    body = session_client(people.leader).get(f"/api/v1/supervision-actions/{action.pk}/").json()
+    assert len(body["suggestions"]) == 2
