@@ -1,6 +1,8 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from supervision import api as supervision_api
+
 from . import pages, views
 
 app_name = "api"
@@ -59,6 +61,21 @@ v1 = [
     path("categories/", views.CategoryList.as_view(), name="categories"),
     path("figures/", views.Figures.as_view(), name="figures"),
     path("figures/units/", views.UnitFigures.as_view(), name="unit_figures"),
+    # Supervision (supervision/api.py, DESIGN.md §9)
+    path("topics/", supervision_api.TopicList.as_view(), name="topics"),
+    path("topics/<int:pk>/", supervision_api.TopicDetail.as_view(), name="topic"),
+    path("topics/<int:pk>/milestones/", supervision_api.TopicMilestone.as_view()),
+    path(
+        "supervision-actions/",
+        supervision_api.ActionList.as_view(),
+        name="supervision_actions",
+    ),
+    path(
+        "supervision-actions/<int:pk>/",
+        supervision_api.ActionDetail.as_view(),
+        name="supervision_action",
+    ),
+    path("acknowledgements/<int:pk>/acknowledge/", supervision_api.Acknowledge.as_view()),
 ]
 
 urlpatterns = [

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "imports",
     "api",
     "dashboards",
+    "supervision",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +257,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 PORTAL = {
     # Working days within which staff assign a suggestion received between meetings.
     "STAFF_ASSIGN_WORKING_DAYS": env_int("PORTAL_STAFF_ASSIGN_WORKING_DAYS", 5),
+    # Working days within which a unit acknowledges a leader's 督办意见; unacknowledged ones
+    # are reminded once after (notifications.reminders, supervision).
+    "INSTRUCTION_ACK_WORKING_DAYS": env_int("PORTAL_INSTRUCTION_ACK_WORKING_DAYS", 3),
     # Reminder offsets in days before a deadline, and the escalation threshold after it.
     "REMINDER_DAYS_BEFORE": [14, 7, 3],
     "OVERDUE_ESCALATION_DAYS": env_int("PORTAL_OVERDUE_ESCALATION_DAYS", 15),
@@ -381,6 +385,9 @@ SPECTACULAR_SETTINGS = {
         "AssignmentRoleEnum": "suggestions.models.AssignmentRole",
         "DeliveryRoleEnum": "suggestions.models.DeliveryRole",
         "CoSignatureStateEnum": "suggestions.models.CoSignatureState",
+        "MilestoneKindEnum": "supervision.models.MilestoneKind",
+        "SupervisionActionKindEnum": "supervision.models.ActionKind",
+        "TopicStateEnum": "supervision.models.TopicState",
     },
 }
 

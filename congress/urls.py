@@ -37,6 +37,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
     path("dashboard/", include("dashboards.urls")),
+    path("supervision/", include("supervision.urls")),
 ]
 
 handler400 = "congress.errors.bad_request"

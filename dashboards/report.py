@@ -168,14 +168,25 @@ def report_draft(*, filters: Filters) -> Report:
         f"答复前面商率{f.face_to_face_rate}。"
         f"截至{day},逾期未答复的交办{f.overdue}项。"
     )
+    # Supervision acts on the scope's suggestions up to the day (DESIGN.md §9): counted from
+    # the audit trail by figures.supervision_counts, always as of the same day.
+    acts = figures.supervision_counts(scope=filters.scope, as_of=filters.as_of)
+    supervision_rows = [
+        (f"{label}次数", acts[code], "次") for code, label in figures.SUPERVISION_COUNTS
+    ]
+    supervision = (
+        f"截至{day},领导和有关委员会对上述建议"
+        + "、".join(f"{label}{acts[code]}次" for code, label in figures.SUPERVISION_COUNTS)
+        + "。"
+    )
     return Report(
         title=f"{_scope_label(filters)}代表建议办理情况",
         scope_label=_scope_label(filters),
         as_of=filters.as_of,
-        paragraphs=[p for p in (overview, channels, handling, satisfaction) if p],
+        paragraphs=[p for p in (overview, channels, handling, satisfaction, supervision) if p],
         unit_rows=data.units,
         source=data.provenance,
-        figures=main_figures(f),
+        figures=main_figures(f) + supervision_rows,
     )
 
 

@@ -8,9 +8,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from suggestions import figures
+from suggestions import dates, figures
 from suggestions.access import overview_required
 from suggestions.models import Category
+from supervision import selectors as supervision_selectors
 from units.models import Unit
 
 from . import presenters, report, selectors
@@ -163,6 +164,10 @@ def key_board(request):
                 term=filters.term.pk if filters.term else None, key="on"
             ),
             "today": timezone.localdate(),
+            # --- 重点督办专题 (supervision app): each topic's progress and what is late ---
+            "topics": supervision_selectors.key_board_topics(
+                today=dates.today(), term=filters.term
+            ),
         },
     )
 

@@ -73,6 +73,8 @@ class ReminderKind(models.TextChoices):
     OVERDUE = "overdue", "逾期提醒"
     # Overdue beyond the threshold: to the supervising leader and to staff.
     ESCALATION = "escalation", "逾期督办"
+    # A leader's 督办意见 the unit has not acknowledged in time (supervision), once.
+    INSTRUCTION = "instruction", "督办意见签收提醒"
 
 
 # A co-handler's ladder on its opinion deadline has the same stages under this prefix
@@ -159,6 +161,8 @@ class ReminderDelivery(models.Model):
             return f"{what}到期前{number}天提醒"
         if stage == ReminderKind.OVERDUE:
             return f"{what}逾期提醒" if number == "0" else f"{what}逾期第{number}周提醒"
+        if stage == ReminderKind.INSTRUCTION:
+            return ReminderKind.INSTRUCTION.label
         return what + ReminderKind.ESCALATION.label
 
 

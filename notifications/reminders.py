@@ -9,6 +9,9 @@ sent or staff waived it), whose stages carry the prefix "opinion_" (settings.POR
 - `escalation` — more than OVERDUE_ESCALATION_DAYS past the deadline, once, to the
   supervising leader of a key suggestion and to committee staff.
 A new deadline (extension, re-handling) starts its stages afresh.
+- `instruction:<action id>` — a leader's 督办意见 (supervision) the unit has not acknowledged
+  by its day (INSTRUCTION_ACK_WORKING_DAYS working days after it), once, to the unit; the
+  "deadline" of the row is that day (`instruction_reminders_due`).
 
 How a run works (the claim pattern of healthchecks' sendalerts):
 1. `reminders_due` finds the assignments owing work whose deadline is within the first stage
@@ -117,6 +120,33 @@ def reminders_due(*, today: date) -> list[Due]:
     return [d for d in due if d.key not in recorded]
 
 
+def instruction_reminders_due(*, today: date) -> list[Due]:
+    """督办意见 not acknowledged by their day, on assignments still in force, not reminded
+    yet: one scan of the open acknowledgements (index ack_open_idx) and one look-up of the
+    reminders already recorded for them."""
+    from supervision.models import Acknowledgement
+
+    open_acks = list(
+        Acknowledgement.objects.filter(acknowledged_on__isnull=True, due_on__lt=today)
+        .exclude(assignment__state=Assignment.State.ENDED)
+        .order_by("due_on", "id")
+        .values_list("assignment_id", "action_id", "due_on")
+    )
+    if not open_acks:
+        return []
+    due = [
+        Due(assignment_id, day, f"{ReminderKind.INSTRUCTION}:{action_id}")
+        for assignment_id, action_id, day in open_acks
+    ]
+    recorded = set(
+        ReminderDelivery.objects.filter(
+            kind__startswith=f"{ReminderKind.INSTRUCTION}:",
+            assignment_id__in={d.assignment_id for d in due},
+        ).values_list("assignment_id", "kind", "deadline")
+    )
+    return [d for d in due if d.key not in recorded]
+
+
 def _with_assignments(due: list[Due]) -> None:
     """Load the assignments (with suggestion and unit) of the stages about to be claimed:
     one query per 1,000 assignments."""
@@ -171,6 +201,13 @@ def reminder_text(d: Due, today: date) -> tuple[str, str]:
     a, s = d.assignment, d.assignment.suggestion
     stage, _, opinion = split_kind(d.kind)
     what = f"{s.display_number}《{s.title}》"
+    if stage == ReminderKind.INSTRUCTION:
+        title = f"督办意见待签收:{what}的督办意见应于{d.deadline:%Y-%m-%d}前签收"
+        body = (
+            f"承办单位:{a.unit.name}\n签收期限:{d.deadline:%Y-%m-%d}\n"
+            "请在交办页面签收督办意见并说明落实情况。"
+        )
+        return title, body
     late = (today - d.deadline).days
     if opinion:
         if stage == ReminderKind.BEFORE:
@@ -230,13 +267,20 @@ def reminder_claim(*, due: Due, audience: Audience, today: date, now: datetime):
                 users=audience.users,
                 kind=sms.KIND_REMINDER,
                 text=title,
-                params=sms.reminder_params(due.assignment),
+                params=_sms_params(due),
                 delivery=delivery,
                 now=now,
             )
     except IntegrityError:
         return None
     return delivery
+
+
+def _sms_params(due: Due) -> dict:
+    params = sms.reminder_params(due.assignment)
+    if due.kind.startswith(f"{ReminderKind.INSTRUCTION}:"):
+        params["deadline"] = f"{due.deadline:%Y-%m-%d}"  # the day to acknowledge by
+    return params
 
 
 def reminder_take_lease(*, delivery_id: int, now: datetime) -> bool:
@@ -309,7 +353,7 @@ def reminders_send(*, today: date | None = None, now: datetime | None = None) ->
     today = today or timezone.localdate()
     now = now or timezone.now()
     result = RunResult()
-    due = reminders_due(today=today)
+    due = reminders_due(today=today) + instruction_reminders_due(today=today)
     _with_assignments(due)
     due = [d for d in due if d.assignment is not None]
     users_by_unit, staff = _audiences(due) if due else ({}, [])

@@ -43,12 +43,14 @@ from functools import cached_property
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.fields.json import KT
 
 from units.models import Unit, UnitSystem
 
 from .models import (
     Assignment,
+    AuditEvent,
     Contact,
     DeadlineChange,
     Feedback,
@@ -976,3 +978,32 @@ def figure_members(*, scope: Scope, as_of: date, figure: str) -> list[int]:
         )
     test = SUGGESTION_FIGURES[figure][1]
     return sorted(r.id for r in rows if test(r, scope))
+
+
+# --- supervision counts (DESIGN.md §9) --------------------------------------------------------
+
+# The audit actions of supervision, as the report names them (督办 n 次, 催办 n 次, 视察座谈 n 次).
+SUPERVISION_COUNTS = (
+    ("supervision.instruction", "督办"),
+    ("supervision.urge", "催办"),
+    ("supervision.visit", "视察座谈"),
+)
+
+
+def supervision_counts(*, scope: Scope, as_of: date) -> dict[str, int]:
+    """How many acts of supervision concern the scope, as of D: distinct actions (an action
+    on a topic writes one audit event on each of its suggestions and still counts once),
+    dated on or before D (`AuditEvent.happened_on`, always set for these), on at least one
+    suggestion of the scope. Read from the audit trail, so a past D gives the same count
+    later. Keys are the action codes of SUPERVISION_COUNTS; one query."""
+    counted = dict(
+        AuditEvent.objects.filter(
+            suggestion__in=scope.suggestions().values("pk"),
+            action__in=[code for code, _ in SUPERVISION_COUNTS],
+            happened_on__lte=as_of,
+        )
+        .values("action")
+        .annotate(n=Count(KT("data__action_id"), distinct=True))
+        .values_list("action", "n")
+    )
+    return {code: counted.get(code, 0) for code, _ in SUPERVISION_COUNTS}

@@ -1255,6 +1255,11 @@ AUDIT_ACTION_LABELS = {
     "cosignature.decline": "拒绝附议",
     "deadline.calendar": "节假日调整期限",
     "request.lapse": "申请自动失效",
+    # Supervision (supervision app, DESIGN.md §9).
+    "supervision.instruction": "督办意见",
+    "supervision.urge": "催办",
+    "supervision.visit": "视察座谈",
+    "supervision.acknowledge": "签收督办意见",
 }
 
 

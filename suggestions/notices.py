@@ -29,6 +29,8 @@ class Kind:
     REHANDLING = "rehandling.started"
     OPINION_WAIVED = "opinion.waived"
     CO_SIGNATURE = "cosignature.requested"
+    SUPERVISION_INSTRUCTION = "supervision.instruction"
+    SUPERVISION_URGE = "supervision.urge"
 
 
 def _unit_users(unit_id: int):
@@ -211,3 +213,40 @@ def opinion_waived(assignment: Assignment) -> None:
             suggestion=suggestion,
             assignment=lead,
         )
+
+
+# --- supervision (DESIGN.md §9): leaders' and committees' instructions and urges -----------
+
+
+def _supervision_notify(action, assignments, *, kind: str, title: str, body: str) -> None:
+    """Each unit hears once per assignment, on the assignment page where it acts."""
+    for assignment in assignments:
+        notify(
+            recipients=_unit_users(assignment.unit_id),
+            kind=kind,
+            title=f"{title}:{_label(assignment.suggestion)}",
+            body=body,
+            url=_inbox_url(assignment),
+            suggestion=assignment.suggestion,
+            assignment=assignment,
+        )
+
+
+def supervision_instructed(action, assignments, *, due_on) -> None:
+    _supervision_notify(
+        action,
+        assignments,
+        kind=Kind.SUPERVISION_INSTRUCTION,
+        title=f"{action.actor.display_name}督办意见",
+        body=f"{action.content}\n请于{due_on:%Y-%m-%d}前在交办页面签收并说明落实情况。",
+    )
+
+
+def supervision_urged(action, assignments) -> None:
+    _supervision_notify(
+        action,
+        assignments,
+        kind=Kind.SUPERVISION_URGE,
+        title=f"{action.actor.display_name}催办",
+        body=action.content,
+    )

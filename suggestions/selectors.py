@@ -443,6 +443,10 @@ def _event_detail(event: AuditEvent) -> str:
         parts.append(f"并入{data['into_number']}")
     if data.get("supervisor"):
         parts.append(f"督办领导 {data['supervisor']}")
+    if data.get("topic"):
+        parts.append(f"专题《{data['topic']}》")
+    if data.get("participants"):
+        parts.append(f"参加人员 {data['participants']}")
     if data.get("changes"):
         parts.append(
             ";".join(

@@ -189,3 +189,33 @@ def release_follow_up(
         **_publication(is_public, not_public_reason),
     )
     return _sign_and_release(draft, actor=actor, replied_on=replied_on)
+
+
+# --- supervision -------------------------------------------------------------------------------
+
+
+class CommitteeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "supervision.Committee"
+        django_get_or_create = ("name",)
+
+    name = "财政经济委员会"
+    kind = "special"
+
+
+def key_topic(*, staff, leaders, suggestions, title="优化城区交通出行环境", year=2026, **kwargs):
+    """A 重点督办专题 made as staff make it (supervision.services.topic_create)."""
+    from supervision import services
+
+    suggestions = list(suggestions)
+    term = kwargs.pop("term", None) or suggestions[0].term
+    kwargs.setdefault("committee", CommitteeFactory())
+    return services.topic_create(
+        actor=staff,
+        year=year,
+        term=term,
+        title=title,
+        leaders=list(leaders),
+        suggestions=suggestions,
+        **kwargs,
+    )

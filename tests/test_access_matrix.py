@@ -16,8 +16,9 @@ from django.utils import timezone
 from imports.models import ImportJob
 from notifications.models import Notification
 from suggestions import workflow
+from supervision import services as supervision_services
 
-from .factories import pdf_upload, release_reply
+from .factories import key_topic, pdf_upload, release_reply
 
 ROLES = ("anon", "staff", "leader", "unit", "other_unit", "deputy", "other_deputy", "nobody")
 
@@ -121,6 +122,26 @@ MATRIX = {
     "notifications:read": "302 405 405 405 405 405 405 405",
     "notifications:read_all": "302 405 405 405 405 405 405 405",
     "notifications:reminders": "302 200 403 403 403 403 403 403",
+    # supervision: key topics and leaders' actions (other_unit and other_deputy have no
+    # suggestion in the topic; a user without a role has no topic list)
+    "supervision:topics": "302 200 200 200 200 200 200 403",
+    "supervision:topic_create": "302 200 403 403 403 403 403 403",
+    "supervision:topic": "302 200 200 200 404 200 404 404",
+    "supervision:topic_edit": "302 200 403 403 404 403 404 404",
+    "supervision:milestone_add": "302 405 405 405 405 405 405 405",
+    "supervision:topic_close": "302 200 403 403 404 403 404 404",
+    "supervision:topic_action": "302 200 200 403 404 403 404 404",
+    "supervision:report": "302 200 200 403 404 403 404 404",
+    "supervision:report_docx": "302 200 200 403 404 403 404 404",
+    "supervision:export": "302 200 200 403 404 403 404 404",
+    "supervision:milestone_done": "302 200 403 403 404 403 404 404",
+    "supervision:milestone_file": "302 200 200 200 404 200 404 404",
+    "supervision:suggestion_action": "302 200 200 403 404 403 404 404",
+    "supervision:acknowledge": "302 405 405 405 405 405 405 405",
+    "api:topics": "401 200 200 200 200 200 200 200",
+    "api:topic": "401 200 200 200 404 200 404 404",
+    "api:supervision_actions": "401 200 200 200 200 200 200 200",
+    "api:supervision_action": "401 200 200 200 404 200 404 404",
 }
 
 
@@ -173,7 +194,33 @@ def records(people, journey):
         created_by=people.staff,
     )
     notice = Notification.objects.filter(recipient=people.unit_user).first()
+    topic = key_topic(staff=people.staff, leaders=[people.leader], suggestions=[suggestion])
+    milestone = supervision_services.milestone_add(
+        actor=people.staff, topic=topic, kind="survey", planned_on=timezone.localdate()
+    )
+    open_milestone = supervision_services.milestone_add(
+        actor=people.staff, topic=topic, kind="forum", planned_on=timezone.localdate()
+    )
+    supervision_services.milestone_record_done(
+        actor=people.staff, milestone=milestone, files=[pdf_upload("纪要.pdf")]
+    )
+    action = supervision_services.action_record(
+        actor=people.leader, kind="instruction", topic=topic, content="督办"
+    )
     return {
+        "supervision:topic": topic.pk,
+        "supervision:topic_edit": topic.pk,
+        "supervision:milestone_add": topic.pk,
+        "supervision:topic_close": topic.pk,
+        "supervision:topic_action": topic.pk,
+        "supervision:report": topic.pk,
+        "supervision:report_docx": topic.pk,
+        "supervision:export": topic.pk,
+        "supervision:milestone_done": open_milestone.pk,
+        "supervision:milestone_file": milestone.attachments.get().pk,
+        "supervision:acknowledge": action.acknowledgements.get().pk,
+        "api:topic": topic.pk,
+        "api:supervision_action": action.pk,
         "imports:template": "suggestions",
         "imports:job": job.pk,
         "imports:confirm": job.pk,

@@ -30,6 +30,7 @@ from suggestions.models import (
     Reply,
     Suggestion,
 )
+from supervision import services as supervision_services
 
 from .factories import (
     PASSWORD,
@@ -37,6 +38,7 @@ from .factories import (
     MeetingFactory,
     TermFactory,
     UserFactory,
+    key_topic,
     pdf_upload,
 )
 
@@ -111,6 +113,12 @@ def everything(people, journey):
     DelegationFactory(term=people.term)
     Group.objects.create(name="工作人员组")
     LoginFailure.objects.create(username="staff1", ip="10.0.0.1")
+    # Supervision: a committee, a key topic and an instruction with its acknowledgement.
+    suggestion, _ = journey.accepted()
+    topic = key_topic(staff=people.staff, leaders=[people.leader], suggestions=[suggestion])
+    supervision_services.action_record(
+        actor=people.leader, kind="instruction", topic=topic, content="请加快办理"
+    )
 
 
 # --- every page answers ---------------------------------------------------------------------

@@ -11,9 +11,10 @@ import pytest
 from notifications.services import notify
 from suggestions import signing, workflow
 from suggestions.models import Assignment
+from supervision import services as supervision_services
 
 from .conftest import screenshot
-from .factories import PASSWORD, UnitFactory, UserFactory, category, release_reply
+from .factories import PASSWORD, UnitFactory, UserFactory, category, key_topic, release_reply
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -161,14 +162,39 @@ def build_data(people, journey):
             url="/",
             email=False,
         )
+    # A key topic (supervision) with a done and a late milestone and a leader's instruction.
+    accepted = Assignment.objects.get(
+        state=Assignment.State.ACCEPTED,
+        unit=unit,
+        suggestion__title="关于增设社区公交微循环线路的建议",
+    )
+    topic = key_topic(
+        staff=people.staff,
+        leaders=[people.leader],
+        suggestions=[accepted.suggestion, key, replied],
+        title="推进城市公共交通高质量发展",
+        year=dt.date.today().year,
+    )
+    done = supervision_services.milestone_add(
+        actor=people.staff, topic=topic, kind="survey", planned_on=_past(20), note="赴公交集团调研"
+    )
+    supervision_services.milestone_record_done(
+        actor=people.staff, milestone=done, done_on=_past(18)
+    )
+    supervision_services.milestone_add(
+        actor=people.staff, topic=topic, kind="forum", planned_on=_past(3)
+    )
+    supervision_services.action_record(
+        actor=people.leader,
+        kind="instruction",
+        topic=topic,
+        content="请各承办单位于月底前报送推进方案。",
+    )
     return {
+        "topic": topic,
         "replied": replied,
         "reply": reply,
-        "accepted": Assignment.objects.get(
-            state=Assignment.State.ACCEPTED,
-            unit=unit,
-            suggestion__title="关于增设社区公交微循环线路的建议",
-        ),
+        "accepted": accepted,
         "named": named,
         "target": target,
         "delivery": merged_reply.deliveries.get(role="merged"),
@@ -192,6 +218,8 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             ("merged-reply", f"/my/deliveries/{data['delivery'].pk}/"),
             ("suggestion", f"/suggestions/{data['replied'].pk}/"),
             ("public", "/public/"),
+            ("topics", "/supervision/topics/"),
+            ("topic", f"/supervision/topics/{data['topic'].pk}/"),
             *common,
         ]
     if role == "unit":
@@ -205,6 +233,7 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             *tabs,
             ("assignment-accept", f"/inbox/{data['pending'].pk}/"),
             ("assignment-reply", f"/inbox/{data['accepted'].pk}/#reply-form"),
+            ("topic", f"/supervision/topics/{data['topic'].pk}/"),
             *common,
         ]
     if role == "leader":
@@ -217,6 +246,10 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             ("report", "/dashboard/report/"),
             ("list", "/suggestions/"),
             ("suggestion", f"/suggestions/{data['replied'].pk}/"),
+            ("topics", "/supervision/topics/"),
+            ("topic", f"/supervision/topics/{data['topic'].pk}/"),
+            ("topic-report", f"/supervision/topics/{data['topic'].pk}/report/"),
+            ("topic-instruct", f"/supervision/topics/{data['topic'].pk}/actions/new/"),
             *common,
         ]
     assert role == "staff"
@@ -236,6 +269,9 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
         ("replies-publications", "/replies/publications/"),
         ("imports", "/imports/"),
         ("reminders", "/notifications/reminders/"),
+        ("topic-new", "/supervision/topics/new/"),
+        ("topic-staff", f"/supervision/topics/{data['topic'].pk}/"),
+        ("topic-close", f"/supervision/topics/{data['topic'].pk}/close/"),
         *common,
     ]
 

@@ -290,6 +290,7 @@ class DemoSeeder:
             deliveries.deliveries_record_missing(
                 replies=Reply.objects.filter(assignment__suggestion__term=self.term)
             )
+            self._supervision()
         return self.summary()
 
     def _reference_data(self):
@@ -1550,6 +1551,191 @@ class DemoSeeder:
         _bulk(AuditEvent, [e.row() for e in self.audit])
         self._reset_buffers()
         reset_queries()  # under DEBUG, Django would keep every bulk INSERT's SQL in memory
+
+    # ----- supervision: two key topics (DESIGN.md §9) -----
+
+    def _supervision(self):
+        """Two 重点督办专题 of the demo's key suggestions: one in progress (milestones done,
+        one late, a leader's 督办意见 partly acknowledged, a newer one still open, an urge, a
+        visit) and one closed with its summary. Rows are written as the supervision services
+        write them, with times on the demo's own days (so a seed is reproducible)."""
+        from supervision.models import (
+            ACKNOWLEDGE_AUDIT_ACTION,
+            AUDIT_ACTIONS,
+            Acknowledgement,
+            Committee,
+            KeyTopic,
+            Milestone,
+            SupervisionAction,
+        )
+
+        ref, leader, staff = REFERENCE_DATE, self.leaders[0], self.staff_users[0]
+        pool = list(
+            Suggestion.objects.filter(
+                term=self.term, status__in=[S.ASSIGNED, S.REPLIED, S.CLOSED]
+            ).order_by("-is_key", "number")[:7]
+        )
+        if len(pool) < 2:
+            return
+        by_unit = {info.obj.pk: info.user for info in self.all_units}
+        seq = iter(range(10_000))
+
+        def at(day):  # the afternoon of the day, one second apart: a stable order
+            return datetime.combine(day, time(15, 0), tzinfo=TZ) + timedelta(seconds=next(seq))
+
+        def act(topic, kind, day, content, actor, participants="", acknowledged=()):
+            members = list(topic.suggestions.order_by("pk"))
+            action = SupervisionAction.objects.create(
+                kind=kind,
+                topic=topic,
+                content=content,
+                happened_on=day,
+                participants=participants,
+                actor=actor,
+                created_at=at(day),
+            )
+            action.suggestions.set(members)
+            data = {"action_id": action.pk, "topic": topic.title}
+            if participants:
+                data["participants"] = participants
+            AuditEvent.objects.bulk_create(
+                AuditEvent(
+                    at=at(day),
+                    happened_on=day,
+                    actor=actor,
+                    action=AUDIT_ACTIONS[kind],
+                    suggestion=m,
+                    reason=content,
+                    data=data,
+                )
+                for m in members
+            )
+            if kind != "instruction":
+                return
+            due = self.calendar.add_workdays(day, 3)
+            current = Assignment.objects.filter(suggestion__in=members).exclude(state=A.ENDED)
+            for i, a in enumerate(current.order_by("pk")):
+                done = i in acknowledged
+                ack = Acknowledgement.objects.create(
+                    action=action,
+                    assignment=a,
+                    due_on=due,
+                    acknowledged_on=day + timedelta(1) if done else None,
+                    acknowledged_by=by_unit.get(a.unit_id) if done else None,
+                    note="已部署专人落实" if done else "",
+                )
+                if done:
+                    AuditEvent.objects.create(
+                        at=at(ack.acknowledged_on),
+                        happened_on=ack.acknowledged_on,
+                        actor=ack.acknowledged_by,
+                        action=ACKNOWLEDGE_AUDIT_ACTION,
+                        suggestion_id=a.suggestion_id,
+                        assignment=a,
+                        reason=ack.note,
+                        data={"action_id": action.pk},
+                    )
+
+        committee, _ = Committee.objects.get_or_create(
+            name="城乡建设环境保护委员会", defaults={"kind": "special"}
+        )
+        education, _ = Committee.objects.get_or_create(
+            name="教育科学文化卫生委员会", defaults={"kind": "special"}
+        )
+        split = (len(pool) + 1) // 2
+        open_topic = KeyTopic.objects.create(
+            year=ref.year,
+            term=self.term,
+            title="推进城市公共交通高质量发展",
+            description="围绕公交线网优化、地铁接驳和慢行系统,集中督办相关代表建议。",
+            committee=committee,
+            created_by=staff,
+            created_at=at(ref - timedelta(90)),
+        )
+        open_topic.leaders.set([leader])
+        open_topic.suggestions.set(pool[:split])
+        for kind, planned, done, note in (
+            ("survey", -60, -58, "赴市交通运输局、公交集团调研线网优化"),
+            ("forum", -20, -19, "召开代表、承办单位座谈会"),
+            ("inspection", -5, None, ""),
+            ("evaluation", 30, None, ""),
+            ("report", 60, None, ""),
+        ):
+            Milestone.objects.create(
+                topic=open_topic,
+                kind=kind,
+                planned_on=ref + timedelta(planned),
+                done_on=ref + timedelta(done) if done is not None else None,
+                note=note,
+                created_by=staff,
+                created_at=at(ref - timedelta(90)),
+            )
+        act(
+            open_topic,
+            "instruction",
+            ref - timedelta(30),
+            "请各承办单位于月底前报送线路优化和接驳方案。",
+            leader,
+            acknowledged=range(0, 100, 2),
+        )
+        act(
+            open_topic,
+            "visit",
+            ref - timedelta(19),
+            "视察地铁站接驳公交和慢行系统建设。",
+            leader,
+            participants="分管副主任、城建环保委员会委员6人、领衔代表3人",
+        )
+        act(
+            open_topic,
+            "urge",
+            ref - timedelta(10),
+            "督办意见签收和方案报送进度偏慢,请抓紧。",
+            staff,
+        )
+        act(
+            open_topic,
+            "instruction",
+            ref - timedelta(1),
+            "请在满意度测评前向领衔代表当面通报办理进展。",
+            leader,
+        )
+
+        closed = KeyTopic.objects.create(
+            year=ref.year,
+            term=self.term,
+            title="促进义务教育优质均衡发展",
+            committee=education,
+            created_by=staff,
+            created_at=at(ref - timedelta(200)),
+            state="done",
+            closed_on=ref - timedelta(15),
+            closing_summary="经过督办,新建改扩建学校项目全部开工,集团化办学覆盖面明显扩大,代表对办理工作表示满意。",
+        )
+        closed.leaders.set(self.leaders[-1:])
+        closed.suggestions.set(pool[split:])
+        for kind, planned in (
+            ("survey", -150),
+            ("forum", -90),
+            ("evaluation", -40),
+            ("report", -16),
+        ):
+            Milestone.objects.create(
+                topic=closed,
+                kind=kind,
+                planned_on=ref + timedelta(planned),
+                done_on=ref + timedelta(planned + 1),
+                created_by=staff,
+                created_at=at(ref - timedelta(200)),
+            )
+        act(
+            closed,
+            "instruction",
+            ref - timedelta(120),
+            "请制定学位供给三年行动计划。",
+            self.leaders[-1],
+            acknowledged=range(100),
+        )
 
     # ----- summary -----
 

@@ -1,0 +1,94 @@
+"""The handling report counts the leaders' and committees' acts (督办 n 次, 催办 n 次, 视察座谈
+n 次) for its scope and as-of day, on the page and in its .docx and .xlsx
+(suggestions.figures.supervision_counts)."""
+
+import datetime as dt
+from io import BytesIO
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from suggestions import figures
+from supervision import services
+
+from .factories import key_topic
+
+TODAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def acts(settings, people, journey):
+    settings.PORTAL_TODAY = TODAY
+    first, _ = journey.accepted(
+        roles=(("unit", "lead"), ("other_unit", "co")), assigned_on=dt.date(2026, 11, 2)
+    )
+    second, _ = journey.assigned(roles=(("other_unit", "lead"),), assigned_on=dt.date(2026, 11, 2))
+    journey.assigned(assigned_on=dt.date(2026, 11, 2))  # in the scope, never supervised
+    topic = key_topic(staff=people.staff, leaders=[people.leader], suggestions=[first, second])
+    # One instruction on the topic: two audit events, one act.
+    services.action_record(
+        actor=people.leader,
+        kind="instruction",
+        topic=topic,
+        content="抓紧",
+        happened_on=dt.date(2026, 11, 10),
+    )
+    services.action_record(
+        actor=people.staff,
+        kind="urge",
+        suggestion=first,
+        content="催",
+        happened_on=dt.date(2026, 11, 15),
+    )
+    # Recorded today, happened on the 18th: counted from the 18th.
+    services.action_record(
+        actor=people.leader,
+        kind="visit",
+        suggestion=second,
+        content="视察",
+        participants="委员",
+        happened_on=dt.date(2026, 11, 18),
+    )
+    return topic
+
+
+def counts(**scope):
+    as_of = scope.pop("as_of", TODAY)
+    got = figures.supervision_counts(scope=figures.Scope(**scope), as_of=as_of)
+    return tuple(got[code] for code, _ in figures.SUPERVISION_COUNTS)
+
+
+def test_a_topics_act_counts_once(people, acts):
+    assert counts(term=people.term) == (1, 1, 1)
+
+
+def test_acts_count_from_the_day_they_happened(people, acts):
+    assert counts(term=people.term, as_of=dt.date(2026, 11, 9)) == (0, 0, 0)
+    assert counts(term=people.term, as_of=dt.date(2026, 11, 12)) == (1, 0, 0)
+    assert counts(term=people.term, as_of=dt.date(2026, 11, 17)) == (1, 1, 0)
+
+
+def test_a_units_scope_counts_acts_on_the_suggestions_it_answers(people, acts):
+    # other_unit answers only the second suggestion (it co-handles the first).
+    assert counts(term=people.term, unit=people.other_unit) == (1, 0, 1)
+    assert counts(term=people.term, unit=people.unit) == (1, 1, 0)
+
+
+def test_the_report_page_says_the_counts(client, people, acts):
+    client.force_login(people.leader)
+    response = client.get("/dashboard/report/", {"term": people.term.pk, "as_of": "2026-11-20"})
+    text = " ".join(response.context["report"].paragraphs)
+    assert "截至2026年11月20日,领导和有关委员会对上述建议督办1次、催办1次、视察座谈1次。" in text
+    response = client.get("/dashboard/report/", {"term": people.term.pk, "as_of": "2026-11-12"})
+    assert "督办1次、催办0次、视察座谈0次" in response.content.decode()
+
+
+def test_the_docx_and_xlsx_carry_the_counts(client, people, acts):
+    client.force_login(people.staff)
+    query = {"term": people.term.pk, "as_of": "2026-11-20"}
+    document = Document(BytesIO(client.get("/dashboard/report.docx", query).content))
+    assert "督办1次、催办1次、视察座谈1次" in "\n".join(p.text for p in document.paragraphs)
+    book = load_workbook(BytesIO(client.get("/dashboard/report.xlsx", query).content))
+    main = {label: value for label, value, _ in book["主要指标"].iter_rows(values_only=True)}
+    assert (main["督办次数"], main["催办次数"], main["视察座谈次数"]) == (1, 1, 1)
