@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "imports",
     "api",
     "dashboards",
+    "evaluation",
+    "commitments",
 ]
 
 MIDDLEWARE = [
