@@ -10,9 +10,7 @@ from suggestions.models import ReplyResult
 
 class CommitmentForm(forms.Form):
     what = forms.CharField(label="承诺事项", widget=forms.Textarea(attrs={"rows": 3}))
-    due_on = forms.DateField(
-        label="承诺完成日期", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_on = forms.DateField(label="承诺完成日期", widget=forms.DateInput(attrs={"type": "date"}))
     responsible = forms.CharField(label="责任人(科室、人员)", max_length=100)
 
 

@@ -19,7 +19,10 @@ from suggestions.models import AttachmentKind
 
 class Commitment(models.Model):
     reply = models.ForeignKey(
-        "suggestions.Reply", verbose_name="答复", on_delete=models.PROTECT, related_name="commitments"
+        "suggestions.Reply",
+        verbose_name="答复",
+        on_delete=models.PROTECT,
+        related_name="commitments",
     )
     what = models.TextField("承诺事项")
     due_on = models.DateField("承诺完成日期")
@@ -58,7 +61,9 @@ class Commitment(models.Model):
         indexes = [
             # The reminder job's scan of open commitments by promised day.
             models.Index(
-                fields=["due_on"], condition=Q(completed_on__isnull=True), name="commitment_open_idx"
+                fields=["due_on"],
+                condition=Q(completed_on__isnull=True),
+                name="commitment_open_idx",
             ),
         ]
 

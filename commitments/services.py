@@ -34,15 +34,11 @@ def _require_own_unit(actor, reply: Reply) -> None:
 
 
 @transaction.atomic
-def commitment_add(
-    *, actor, reply: Reply, what: str, due_on: date, responsible: str
-) -> Commitment:
+def commitment_add(*, actor, reply: Reply, what: str, due_on: date, responsible: str) -> Commitment:
     reply = Reply.objects.select_for_update().select_related("assignment").get(pk=reply.pk)
     _require_own_unit(actor, reply)
     if reply.result not in COMMITTING_RESULTS:
-        raise InvalidTransition(
-            "只有B类、C类答复需要登记承诺事项", "not_committing_result"
-        )
+        raise InvalidTransition("只有B类、C类答复需要登记承诺事项", "not_committing_result")
     if reply.superseded:
         raise InvalidTransition("该答复已被跟踪答复替代,请在新的答复下登记", "reply_superseded")
     if due_on < reply.replied_on:
@@ -79,7 +75,10 @@ def commitment_note(
         noted_on, after=current.reply.replied_on, label="进展日期", after_label="答复日期"
     )
     return CommitmentNote.objects.create(
-        commitment=current, text=_require_text(text, "进展情况"), noted_on=noted_on, created_by=actor
+        commitment=current,
+        text=_require_text(text, "进展情况"),
+        noted_on=noted_on,
+        created_by=actor,
     )
 
 

@@ -67,9 +67,13 @@ def commitment_new(request, reply_pk):
     access.require_unit_of(request.user, reply.assignment)
     form = CommitmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _run(form, services.commitment_add, actor=request.user, reply=reply, **form.cleaned_data):
+        if _run(
+            form, services.commitment_add, actor=request.user, reply=reply, **form.cleaned_data
+        ):
             messages.success(request, "已登记承诺事项")
-            return redirect(reverse("inbox:assignment", args=[reply.assignment_id]) + "#commitments")
+            return redirect(
+                reverse("inbox:assignment", args=[reply.assignment_id]) + "#commitments"
+            )
     return render(request, "commitments/new.html", {"form": form, "reply": reply})
 
 

@@ -57,8 +57,11 @@ class BallotForm(forms.Form):
             )
 
     def verdicts(self) -> dict:
-        return {int(k.removeprefix("unit_")): v for k, v in self.cleaned_data.items()
-                if k.startswith("unit_")}
+        return {
+            int(k.removeprefix("unit_")): v
+            for k, v in self.cleaned_data.items()
+            if k.startswith("unit_")
+        }
 
 
 class PaperBallotForm(BallotForm):

@@ -45,7 +45,10 @@ class EvaluationRound(models.Model):
     )
     # 满意度测评: the deputies invited to rate (who actually voted is `Participation`).
     invited = models.ManyToManyField(
-        "deputies.Deputy", verbose_name="受邀代表", related_name="evaluation_invitations", blank=True
+        "deputies.Deputy",
+        verbose_name="受邀代表",
+        related_name="evaluation_invitations",
+        blank=True,
     )
     opened_on = models.DateField("开始日期", null=True, blank=True)
     closed_on = models.DateField("结束日期", null=True, blank=True)
@@ -88,7 +91,10 @@ class Participation(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     round = models.ForeignKey(
-        EvaluationRound, verbose_name="测评", on_delete=models.CASCADE, related_name="participations"
+        EvaluationRound,
+        verbose_name="测评",
+        on_delete=models.CASCADE,
+        related_name="participations",
     )
     deputy = models.ForeignKey(
         "deputies.Deputy",

@@ -69,7 +69,13 @@ def _require_text(value: str, label: str) -> str:
 
 @transaction.atomic
 def round_create(
-    *, actor, year: int, title: str, method: str, units: Iterable, invited: Iterable = (),
+    *,
+    actor,
+    year: int,
+    title: str,
+    method: str,
+    units: Iterable,
+    invited: Iterable = (),
     meeting: str = "",
 ) -> EvaluationRound:
     _require_staff(actor)
@@ -92,8 +98,15 @@ def round_create(
 
 @transaction.atomic
 def round_update(
-    *, actor, evaluation_round: EvaluationRound, year: int, title: str, units: Iterable,
-    invited: Iterable = (), meeting: str = "", method: str | None = None,
+    *,
+    actor,
+    evaluation_round: EvaluationRound,
+    year: int,
+    title: str,
+    units: Iterable,
+    invited: Iterable = (),
+    meeting: str = "",
+    method: str | None = None,
 ) -> EvaluationRound:
     """Change a round still being prepared; once open, only the invitation list may grow
     (and the title); a closed round is refused."""
@@ -194,9 +207,7 @@ def ballot_cast(*, actor, evaluation_round: EvaluationRound, verdicts: Mapping) 
     _require_satisfaction(current)
     if current.participations.filter(deputy=deputy).exists():
         raise InvalidTransition("您已参加本次测评,不能重复投票", "already_voted")
-    _write_ballot(
-        current, _checked_verdicts(current, verdicts), deputy=deputy, channel="online"
-    )
+    _write_ballot(current, _checked_verdicts(current, verdicts), deputy=deputy, channel="online")
 
 
 @transaction.atomic

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from suggestions import access, workflow
@@ -174,18 +173,20 @@ def ballot(request, pk):
             evaluation_round=current,
             verdicts=form.verdicts(),
         ):
-            messages.success(request, "测评已提交,感谢您的参与。测评为无记名,您的评价不与您的身份关联。")
+            messages.success(
+                request, "测评已提交,感谢您的参与。测评为无记名,您的评价不与您的身份关联。"
+            )
             return redirect("evaluation:ballot", current.pk)
-    return render(
-        request, "evaluation/ballot.html", {"r": current, "form": form, "voted": voted}
-    )
+    return render(request, "evaluation/ballot.html", {"r": current, "form": form, "voted": voted})
 
 
 @staff_required
 def paper_ballot(request, pk):
     current = _round(request, pk)
     units = list(current.units.order_by("name"))
-    form = PaperBallotForm(request.POST or None, units=units, invited=current.invited.order_by("name"))
+    form = PaperBallotForm(
+        request.POST or None, units=units, invited=current.invited.order_by("name")
+    )
     if request.method == "POST" and form.is_valid():
         if _run(
             form,

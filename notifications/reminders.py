@@ -352,7 +352,9 @@ def commitment_reminder_claim(*, commitment_id: int, kind: str, due_on: date, to
     from commitments.models import Commitment, CommitmentReminder
 
     commitment = (
-        Commitment.objects.select_related("reply__assignment__suggestion", "reply__assignment__unit")
+        Commitment.objects.select_related(
+            "reply__assignment__suggestion", "reply__assignment__unit"
+        )
         .filter(pk=commitment_id, completed_on__isnull=True)
         .first()
     )
