@@ -1,6 +1,9 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from commitments import api as commitment_api
+from evaluation import api as evaluation_api
+
 from . import pages, views
 
 app_name = "api"
@@ -49,6 +52,14 @@ v1 = [
     path("categories/", views.CategoryList.as_view(), name="categories"),
     path("figures/", views.Figures.as_view(), name="figures"),
     path("figures/units/", views.UnitFigures.as_view(), name="unit_figures"),
+    path("evaluation/rounds/", evaluation_api.RoundList.as_view(), name="evaluation_rounds"),
+    path(
+        "evaluation/rounds/<int:pk>/",
+        evaluation_api.RoundDetail.as_view(),
+        name="evaluation_round",
+    ),
+    path("evaluation/rounds/<int:pk>/ballot/", evaluation_api.RoundBallot.as_view()),
+    path("commitments/", commitment_api.CommitmentList.as_view(), name="commitments"),
 ]
 
 urlpatterns = [

@@ -11,13 +11,15 @@ PG_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION evaluation_refuse_closed_child() RETURNS trigger AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM evaluation_evaluationround WHERE id = NEW.round_id AND state = 'closed')
-  THEN RAISE EXCEPTION 'evaluation round % is closed', NEW.round_id;
+  THEN RAISE EXCEPTION 'evaluation round % is closed', NEW.round_id
+    USING ERRCODE = 'integrity_constraint_violation';
   END IF;
   RETURN NEW;
 END $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION evaluation_refuse_closed_round() RETURNS trigger AS $$
 BEGIN
-  IF OLD.state = 'closed' THEN RAISE EXCEPTION 'evaluation round % is closed', OLD.id; END IF;
+  IF OLD.state = 'closed' THEN RAISE EXCEPTION 'evaluation round % is closed', OLD.id
+    USING ERRCODE = 'integrity_constraint_violation'; END IF;
   RETURN NEW;
 END $$ LANGUAGE plpgsql;
 """
@@ -26,7 +28,7 @@ END $$ LANGUAGE plpgsql;
 def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTIONS)
+        schema_editor.execute(PG_FUNCTIONS, params=None)
         for table in CHILDREN:
             schema_editor.execute(
                 f"CREATE TRIGGER {table}_closed BEFORE INSERT OR UPDATE ON {table} "
