@@ -32,9 +32,7 @@ def _today(settings):
 
 def reply_of(people, journey, *, result="B", unit="unit", replied_on=None):
     """A reply of `unit` (a name on People), dated `replied_on` (default today)."""
-    _, assignment = journey.assigned(
-        roles=((unit, "lead"),), assigned_on=dt.date(2026, 8, 3)
-    )
+    _, assignment = journey.assigned(roles=((unit, "lead"),), assigned_on=dt.date(2026, 8, 3))
     user = people.unit_user if unit == "unit" else people.other_unit_user
     workflow.assignment_accept(actor=user, assignment=assignment, accepted_on=dt.date(2026, 8, 4))
     return workflow.assignment_reply(
@@ -110,12 +108,17 @@ def test_only_the_replying_unit_enters_commitments(client, people, b_reply):
 def test_progress_notes_and_completion_with_evidence(client, people, b_reply):
     c = add(people, b_reply, due_on=TODAY + dt.timedelta(days=30))
     unit = as_user(client, people.unit_user)
-    unit.post(f"/inbox/ledger/{c.pk}/note/", {"note-text": "已完成设计", "note-noted_on": "2026-11-19"})
+    unit.post(
+        f"/inbox/ledger/{c.pk}/note/", {"note-text": "已完成设计", "note-noted_on": "2026-11-19"}
+    )
     assert c.notes.get().text == "已完成设计"
     response = unit.post(
         f"/inbox/ledger/{c.pk}/complete/",
-        {"complete-note": "已完工", "complete-completed_on": "2026-11-20",
-         "complete-evidence": [pdf_upload("验收.pdf")]},
+        {
+            "complete-note": "已完工",
+            "complete-completed_on": "2026-11-20",
+            "complete-evidence": [pdf_upload("验收.pdf")],
+        },
     )
     assert response.status_code == 302
     c.refresh_from_db()
@@ -125,7 +128,12 @@ def test_progress_notes_and_completion_with_evidence(client, people, b_reply):
     assert "验收.pdf" in page and "已兑现" in page
     download = unit.get(f"/inbox/ledger/evidence/{evidence.pk}/")
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
-    assert as_user(client, people.other_unit_user).get(f"/inbox/ledger/evidence/{evidence.pk}/").status_code == 404
+    assert (
+        as_user(client, people.other_unit_user)
+        .get(f"/inbox/ledger/evidence/{evidence.pk}/")
+        .status_code
+        == 404
+    )
 
 
 def test_completion_needs_evidence_that_passes_the_attachment_checks(client, people, b_reply):
@@ -157,9 +165,16 @@ def test_ledger_access_by_role(client, people, b_reply):
     assert as_user(client, people.leader).get(f"/inbox/ledger/{c.pk}/").status_code == 200
     assert as_user(client, people.staff).get("/inbox/ledger/").status_code == 200
     # Leaders and staff read; they may not note or complete.
-    assert as_user(client, people.leader).post(f"/inbox/ledger/{c.pk}/note/", {"note-text": "x"}).status_code == 403
+    assert (
+        as_user(client, people.leader)
+        .post(f"/inbox/ledger/{c.pk}/note/", {"note-text": "x"})
+        .status_code
+        == 403
+    )
     assert as_user(client, people.other_unit_user).get(f"/inbox/ledger/{c.pk}/").status_code == 404
-    assert "年底前完成道路改造" not in text(as_user(client, people.other_unit_user).get("/inbox/ledger/"))
+    assert "年底前完成道路改造" not in text(
+        as_user(client, people.other_unit_user).get("/inbox/ledger/")
+    )
     assert as_user(client, people.deputy_user).get("/inbox/ledger/").status_code == 403
     assert as_user(client, people.nobody).get(f"/inbox/ledger/{c.pk}/").status_code == 403
 
@@ -204,7 +219,9 @@ def test_the_follow_up_is_refused_while_a_commitment_is_open(client, people, b_r
 # --- 承诺兑现率 -------------------------------------------------------------------------------
 
 
-def test_fulfilment_counts_completions_by_their_day_among_commitments_due(people, b_reply, settings):
+def test_fulfilment_counts_completions_by_their_day_among_commitments_due(
+    people, b_reply, settings
+):
     settings.PORTAL_TODAY = dt.date(2026, 10, 1)
     on_time = add(people, b_reply, due_on=dt.date(2026, 10, 10))
     late = add(people, b_reply, due_on=dt.date(2026, 10, 12))
@@ -286,7 +303,10 @@ def test_reminders_before_and_after_the_promised_day_each_once(people, b_reply):
     after = c.due_on + dt.timedelta(days=1)
     assert reminders_send(today=after).commitments == 1
     assert reminders_send(today=after).commitments == 0
-    assert set(CommitmentReminder.objects.values_list("kind", flat=True)) == {"before:7", "overdue:0"}
+    assert set(CommitmentReminder.objects.values_list("kind", flat=True)) == {
+        "before:7",
+        "overdue:0",
+    }
     assert not Notification.objects.filter(recipient=people.other_unit_user).exists()
 
 
@@ -301,7 +321,10 @@ def test_a_lost_race_sends_nothing(people, b_reply):
 
     c = add(people, b_reply, due_on=TODAY)
     CommitmentReminder.objects.create(commitment=c, kind="before:3", due_on=c.due_on, sent_on=TODAY)
-    assert commitment_reminder_claim(commitment_id=c.pk, kind="before:3", due_on=c.due_on, today=TODAY) is None
+    assert (
+        commitment_reminder_claim(commitment_id=c.pk, kind="before:3", due_on=c.due_on, today=TODAY)
+        is None
+    )
     assert not Notification.objects.filter(kind__startswith="commitment").exists()
 
 

@@ -44,9 +44,7 @@ def ballot_post(people, ev, unit_verdict, other_verdict):
 
 def invite_voters(people, ev, n):
     """n more invited deputies with accounts (for tallies)."""
-    deputies = [
-        DeputyFactory(term=people.term, user=UserFactory(is_deputy=True)) for _ in range(n)
-    ]
+    deputies = [DeputyFactory(term=people.term, user=UserFactory(is_deputy=True)) for _ in range(n)]
     ev.invited.add(*deputies)
     return deputies
 
@@ -123,7 +121,10 @@ def test_a_ballot_must_rate_every_unit(client, people, ev):
 def test_an_uninvited_deputy_gets_403(client, people, ev):
     client = as_user(client, people.other_deputy_user)
     assert client.get(f"/evaluation/{ev.pk}/ballot/").status_code == 403
-    assert client.post(f"/evaluation/{ev.pk}/ballot/", ballot_post(people, ev, S, S)).status_code == 403
+    assert (
+        client.post(f"/evaluation/{ev.pk}/ballot/", ballot_post(people, ev, S, S)).status_code
+        == 403
+    )
     assert not Ballot.objects.exists()
 
 
@@ -163,7 +164,9 @@ def test_staff_enter_a_signed_paper_ballot_and_the_deputy_cannot_vote_again(clie
     assert Participation.objects.get(round=ev).channel == "paper"
     with pytest.raises(workflow.InvalidTransition, match="不能重复"):
         services.ballot_cast(
-            actor=people.deputy_user, evaluation_round=ev, verdicts={people.unit.pk: S, people.other_unit.pk: S}
+            actor=people.deputy_user,
+            evaluation_round=ev,
+            verdicts={people.unit.pk: S, people.other_unit.pk: S},
         )
 
 
@@ -311,7 +314,9 @@ def test_the_unit_sees_only_its_own_result(client, people, closed):
     assert [r["unit_id"] for r in data["results"]] == [people.unit.pk]
     # A unit not evaluated in the round does not see it at all.
     stranger = UserFactory(is_unit_user=True, unit=UnitFactory(name="市水务局"))
-    assert as_user(client, stranger).get(f"/api/v1/evaluation/rounds/{closed.pk}/").status_code == 404
+    assert (
+        as_user(client, stranger).get(f"/api/v1/evaluation/rounds/{closed.pk}/").status_code == 404
+    )
     assert closed.title not in text(as_user(client, stranger).get("/inbox/evaluation/"))
 
 
@@ -319,7 +324,10 @@ def test_results_are_hidden_while_the_round_is_open(client, people, ev):
     _vote(people, ev, [people.deputy], [(S, D)])
     page = text(as_user(client, people.staff).get(f"/evaluation/{ev.pk}/"))
     assert "测评结束后显示结果" in page
-    assert "results" not in as_user(client, people.staff).get(f"/api/v1/evaluation/rounds/{ev.pk}/").json()
+    assert (
+        "results"
+        not in as_user(client, people.staff).get(f"/api/v1/evaluation/rounds/{ev.pk}/").json()
+    )
 
 
 # --- API ---------------------------------------------------------------------------------------
