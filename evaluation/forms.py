@@ -34,11 +34,11 @@ class RoundForm(forms.Form):
         widget=forms.SelectMultiple(attrs=PICKER),
     )
     invited = forms.ModelMultipleChoiceField(
-        Deputy.objects.filter(is_active=True, user__isnull=False).order_by("name"),
+        Deputy.objects.filter(is_active=True).order_by("name"),
         label="受邀代表(满意度测评)",
         required=False,
         widget=forms.SelectMultiple(attrs=PICKER),
-        help_text="受邀代表可在手机上网上测评;纸质测评表由工作人员录入",
+        help_text="有登录账户的受邀代表可在手机上网上测评;纸质测评表由工作人员录入",
     )
 
     def __init__(self, *args, **kwargs):

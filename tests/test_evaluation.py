@@ -453,3 +453,16 @@ def test_the_paper_and_votes_pages_take_a_constant_number_of_queries(
         assert c.get(f"/evaluation/{r.pk}/votes/").status_code == 200
     with django_assert_max_num_queries(12):
         assert c.get("/evaluation/new/").status_code == 200
+    with django_assert_max_num_queries(14):
+        assert c.get(f"/evaluation/{r.pk}/edit/").status_code == 200
+    s = services.round_create(
+        actor=people.staff,
+        year=2026,
+        title="测评",
+        method="satisfaction",
+        units=list(r.units.all()),
+        invited=[people.deputy, people.other_deputy],
+    )
+    services.round_open(actor=people.staff, evaluation_round=s)
+    with django_assert_max_num_queries(12):
+        assert c.get(f"/evaluation/{s.pk}/paper/").status_code == 200
