@@ -27,6 +27,8 @@ COPY rollups ./rollups
 COPY imports ./imports
 COPY api ./api
 COPY dashboards ./dashboards
+COPY evaluation ./evaluation
+COPY commitments ./commitments
 COPY templates ./templates
 COPY static ./static
 COPY scripts ./scripts

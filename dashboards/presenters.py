@@ -41,7 +41,7 @@ class Tile:
 
 def commitment_tile(rate, filters: Filters) -> Tile:
     """承诺兑现率 (suggestions.figures.commitment_fulfilment), linked to the ledger."""
-    url = "/inbox/ledger/" + (f"?unit={filters.unit.pk}" if filters.unit else "")
+    url = reverse("commitments:ledger") + (f"?unit={filters.unit.pk}" if filters.unit else "")
     return Tile(
         "承诺兑现率",
         str(rate),

@@ -466,3 +466,40 @@ def test_the_paper_and_votes_pages_take_a_constant_number_of_queries(
     services.round_open(actor=people.staff, evaluation_round=s)
     with django_assert_max_num_queries(12):
         assert c.get(f"/evaluation/{s.pk}/paper/").status_code == 200
+
+
+# --- the phone ballot in Chromium ----------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_deputy_votes_on_a_phone(page, live_server, people):
+    from .conftest import screenshot
+    from .factories import PASSWORD
+
+    r = services.round_create(
+        actor=people.staff,
+        year=2026,
+        title="2026年度满意度测评",
+        method="satisfaction",
+        units=[people.unit, people.other_unit],
+        invited=[people.deputy],
+    )
+    services.round_open(actor=people.staff, evaluation_round=r)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", people.deputy_user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/evaluation/")
+    page.click("text=参加测评")
+    page.check(f"input[name=unit_{people.unit.pk}][value=satisfied]")
+    page.check(f"input[name=unit_{people.other_unit.pk}][value=basically]")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "evaluation-ballot-390-filled")
+    page.click("text=提交测评")
+    page.wait_for_selector("#ballot-done")
+    screenshot(page, "evaluation-ballot-390-done")
+    assert sorted(Ballot.objects.values_list("verdict", flat=True)) == [B, S]
+    assert Participation.objects.get().deputy == people.deputy
