@@ -27,6 +27,9 @@ COPY rollups ./rollups
 COPY imports ./imports
 COPY api ./api
 COPY dashboards ./dashboards
+COPY evaluation ./evaluation
+COPY commitments ./commitments
+COPY supervision ./supervision
 COPY templates ./templates
 COPY static ./static
 COPY scripts ./scripts

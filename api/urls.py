@@ -1,6 +1,8 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from commitments import api as commitment_api
+from evaluation import api as evaluation_api
 from supervision import api as supervision_api
 
 from . import pages, views
@@ -76,6 +78,14 @@ v1 = [
         name="supervision_action",
     ),
     path("acknowledgements/<int:pk>/acknowledge/", supervision_api.Acknowledge.as_view()),
+    path("evaluation/rounds/", evaluation_api.RoundList.as_view(), name="evaluation_rounds"),
+    path(
+        "evaluation/rounds/<int:pk>/",
+        evaluation_api.RoundDetail.as_view(),
+        name="evaluation_round",
+    ),
+    path("evaluation/rounds/<int:pk>/ballot/", evaluation_api.RoundBallot.as_view()),
+    path("commitments/", commitment_api.CommitmentList.as_view(), name="commitments"),
 ]
 
 urlpatterns = [

@@ -728,8 +728,13 @@ class Figures(APIView):
     def get(self, request):
         access.require_overview(request.user)
         data = _valid(S.FiguresQuery, request.query_params)
-        found = door.figure_set(scope=_scope(data), as_of=data["as_of"])
-        return Response(S.FiguresSerializer(_FigureSource(found)).data)
+        scope = _scope(data)
+        found = door.figure_set(scope=scope, as_of=data["as_of"])
+        payload = S.FiguresSerializer(_FigureSource(found)).data
+        # 承诺兑现率 (DESIGN.md §10), beside the §5 figures.
+        rate = figures.commitment_fulfilment(as_of=data["as_of"], scope=scope)
+        payload["commitment_fulfilment"] = S.RateSerializer(rate).data
+        return Response(payload)
 
 
 @extend_schema(
@@ -745,7 +750,13 @@ class UnitFigures(APIView):
     def get(self, request):
         access.require_overview(request.user)
         data = _valid(S.FiguresQuery, request.query_params)
-        found = door.figure_set(scope=_scope(data), as_of=data["as_of"], units=True)
-        response = Response(S.UnitFiguresSerializer(found.units, many=True).data)
+        scope = _scope(data)
+        found = door.figure_set(scope=scope, as_of=data["as_of"], units=True)
+        rows = S.UnitFiguresSerializer(found.units, many=True).data
+        rates = figures.commitment_fulfilment_by_unit(as_of=data["as_of"], scope=scope)
+        for row in rows:
+            rate = rates.get(row["unit_id"], figures.Rate(0, 0))
+            row["commitment_fulfilment"] = S.RateSerializer(rate).data
+        response = Response(rows)
         response["X-Figures-Source"] = "stored" if found.provenance.stored else "live"
         return response

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "api",
     "dashboards",
     "supervision",
+    "evaluation",
+    "commitments",
 ]
 
 MIDDLEWARE = [

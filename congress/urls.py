@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.forms import PortalAdminLoginForm, PortalLoginForm
+from evaluation import urls as evaluation_urls
 from suggestions import urls as suggestion_urls
 from suggestions import views as suggestion_views
 
@@ -27,7 +28,10 @@ urlpatterns = [
     path("accounts/password/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/sms/", account_views.sms_settings, name="sms_settings"),
     path("suggestions/", include("suggestions.urls")),
+    path("inbox/evaluation/", include((evaluation_urls.unit_patterns, "unit_evaluation"))),
+    path("inbox/ledger/", include("commitments.urls")),
     path("inbox/", include((suggestion_urls.inbox_patterns, "inbox"))),
+    path("evaluation/", include("evaluation.urls")),
     path("files/", include((suggestion_urls.file_patterns, "files"))),
     path("my/", include((suggestion_urls.my_patterns, "my"))),
     path("public/", include((suggestion_urls.public_patterns, "public"))),

@@ -39,6 +39,18 @@ class Tile:
     hint: str = ""
 
 
+def commitment_tile(rate, filters: Filters) -> Tile:
+    """承诺兑现率 (suggestions.figures.commitment_fulfilment), linked to the ledger."""
+    url = reverse("commitments:ledger") + (f"?unit={filters.unit.pk}" if filters.unit else "")
+    return Tile(
+        "承诺兑现率",
+        str(rate),
+        f"{rate.numerator} / {rate.denominator}",
+        url,
+        "按期兑现的承诺事项 / 截至该日到期的承诺事项(B类、C类答复)",
+    )
+
+
 def tiles(f: Figures, filters: Filters) -> list[Tile]:
     def rate_tile(label, rate, figure, hint):
         return Tile(

@@ -8,15 +8,16 @@ result class, then every satisfaction figure; a table of the main figures and on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
 
+from evaluation import selectors as evaluation_selectors
 from imports.excel import append_row  # every .xlsx writes its text cells as text
 from rollups.selectors import Provenance
 from suggestions import figures
 from suggestions.models import Channel
-from units.models import UnitSystem
+from units.models import Unit, UnitSystem
 
 from . import selectors
 from .forms import Filters
@@ -39,6 +40,16 @@ SYSTEM_PHRASES = {
     UnitSystem.OTHER: "其他单位",
 }
 SYSTEM_ORDER = [value for value, _ in UnitSystem.choices]
+EVALUATION_HEADERS = [
+    "名次",
+    "单位",
+    "满意",
+    "基本满意",
+    "不满意",
+    "满意率",
+    "满意和基本满意率",
+    "不满意率",
+]
 
 
 def main_figures(f: figures.Figures) -> list[tuple[str, object, str]]:
@@ -80,8 +91,37 @@ class Report:
     unit_rows: list  # UnitRow, ranked first
     source: Provenance
     figures: list  # main_figures
+    # 承诺兑现率 of the scope and per unit (a separate section, DESIGN.md §10).
+    commitment_rate: figures.Rate | None = None
+    commitment_units: list = field(default_factory=list)  # (unit name, Rate)
+    # Closed evaluation rounds (closed on or before the as-of day) with ranked results.
+    evaluation_blocks: list = field(default_factory=list)
 
     unit_headers = UNIT_HEADERS
+    evaluation_headers = EVALUATION_HEADERS
+
+    @property
+    def evaluation_tables(self) -> list:
+        """(round title line, rows of display strings, rows of values) per closed round."""
+        out = []
+        for block in self.evaluation_blocks:
+            r = block.round
+            values = [
+                [
+                    x.rank or "—",
+                    x.unit_name,
+                    x.satisfied,
+                    x.basically,
+                    x.dissatisfied,
+                    x.satisfied_rate,
+                    x.content_rate,
+                    x.dissatisfied_rate,
+                ]
+                for x in block.results
+            ]
+            label = f"{r.year}年 {r.title}({r.get_method_display()}{'·' + r.meeting if r.meeting else ''})"
+            out.append((label, [[str(v) for v in row] for row in values], values))
+        return out
 
     @property
     def unit_table(self) -> list[list[str]]:
@@ -179,11 +219,26 @@ def report_draft(*, filters: Filters) -> Report:
         + "、".join(f"{label}{acts[code]}次" for code, label in figures.SUPERVISION_COUNTS)
         + "。"
     )
+    commitment_rate = figures.commitment_fulfilment(as_of=filters.as_of, scope=filters.scope)
+    by_unit = figures.commitment_fulfilment_by_unit(as_of=filters.as_of, scope=filters.scope)
+    names = dict(Unit.objects.filter(pk__in=by_unit).values_list("pk", "name"))
+    commitments = (
+        f"截至{day},B类、C类答复中承诺事项到期{commitment_rate.denominator}项,"
+        f"按期兑现{commitment_rate.numerator}项,承诺兑现率{commitment_rate}。"
+    )
     return Report(
+        commitment_rate=commitment_rate,
+        commitment_units=sorted(
+            ((names.get(pk, ""), rate) for pk, rate in by_unit.items() if rate.denominator),
+            key=lambda pair: pair[0],
+        ),
+        evaluation_blocks=evaluation_selectors.latest_blocks(as_of=filters.as_of, limit=5),
         title=f"{_scope_label(filters)}代表建议办理情况",
         scope_label=_scope_label(filters),
         as_of=filters.as_of,
-        paragraphs=[p for p in (overview, channels, handling, satisfaction, supervision) if p],
+        paragraphs=[
+            p for p in (overview, channels, handling, satisfaction, supervision, commitments) if p
+        ],
         unit_rows=data.units,
         source=data.provenance,
         figures=main_figures(f) + supervision_rows,
@@ -274,8 +329,35 @@ def report_docx(report: Report) -> bytes:
     for values in report.unit_table:
         for cell, value in zip(table.add_row().cells, values, strict=True):
             cell.text = value
+    extra = []
+    if report.commitment_units:
+        document.add_heading("承诺事项兑现情况", level=2)
+        t = document.add_table(rows=1, cols=2)
+        t.style = "Table Grid"
+        for cell, header in zip(t.rows[0].cells, ("承办单位", "承诺兑现率"), strict=True):
+            cell.text = header
+        for name, rate in report.commitment_units:
+            for cell, text in zip(
+                t.add_row().cells,
+                (name, f"{rate}({rate.numerator} / {rate.denominator})"),
+                strict=True,
+            ):
+                cell.text = text
+        extra.append(t)
+    if report.evaluation_tables:
+        document.add_heading("承办单位测评结果", level=2)
+        for label, rows, _ in report.evaluation_tables:
+            document.add_paragraph(label)
+            t = document.add_table(rows=1, cols=len(EVALUATION_HEADERS))
+            t.style = "Table Grid"
+            for cell, header in zip(t.rows[0].cells, EVALUATION_HEADERS, strict=True):
+                cell.text = header
+            for row in rows:
+                for cell, text in zip(t.add_row().cells, row, strict=True):
+                    cell.text = text
+            extra.append(t)
     # Tables in the body size would not fit 7 columns; 四号 keeps them to the page.
-    for t in (main, table):
+    for t in (main, table, *extra):
         for row in t.rows:
             for cell in row.cells:
                 for paragraph in cell.paragraphs:
@@ -325,6 +407,27 @@ def report_xlsx(report: Report) -> bytes:
     # Counts and rates are numbers, so they add up and sort in Excel; rates show as 82.6%.
     for values in report.unit_values:
         _append_values(units, values)
+    commitments = book.create_sheet("承诺兑现")
+    append_row(commitments, ["承办单位", "承诺兑现率", "按期兑现", "到期承诺"])
+    if report.commitment_rate is not None:
+        _append_values(
+            commitments,
+            [
+                "合计",
+                report.commitment_rate,
+                report.commitment_rate.numerator,
+                report.commitment_rate.denominator,
+            ],
+        )
+    for name, rate in report.commitment_units:
+        _append_values(commitments, [name, rate, rate.numerator, rate.denominator])
+    evaluation = book.create_sheet("单位测评")
+    for label, _, values in report.evaluation_tables:
+        append_row(evaluation, [label])
+        append_row(evaluation, EVALUATION_HEADERS)
+        for row in values:
+            _append_values(evaluation, row)
+        append_row(evaluation, [""])
     sheet.column_dimensions["A"].width = 120
     main.column_dimensions["A"].width = 24
     units.column_dimensions["A"].width = 30

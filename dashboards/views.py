@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from evaluation import selectors as evaluation_selectors
 from suggestions import dates, figures
 from suggestions.access import overview_required
 from suggestions.models import Category
@@ -55,7 +56,13 @@ def dashboard(request):
             "form": form,
             "filters": filters,
             "data": data,
-            "tiles": presenters.tiles(data.figures, filters),
+            "tiles": [
+                *presenters.tiles(data.figures, filters),
+                presenters.commitment_tile(
+                    figures.commitment_fulfilment(as_of=filters.as_of, scope=filters.scope),
+                    filters,
+                ),
+            ],
             "charts": charts,
             "chart_data": {c.id: c.as_json() for c in charts},
             "stored_trend": selectors.has_history(filters),
@@ -88,8 +95,18 @@ def units(request):
             "columns": presenters.UNIT_COLUMNS,
             "ranked": [(r, presenters.unit_cells(r, filters)) for r in ranked],
             "apart": [(r, presenters.unit_cells(r, filters)) for r in apart],
+            # Separate blocks: the latest closed evaluation rounds and 承诺兑现率 per unit.
+            "evaluation_blocks": evaluation_selectors.latest_blocks(as_of=filters.as_of),
+            "commitment_rates": _commitment_rows(filters),
         },
     )
+
+
+def _commitment_rows(filters) -> list:
+    """(unit id, name, 承诺兑现率) of every unit with a commitment due by the day, by name."""
+    rates = figures.commitment_fulfilment_by_unit(as_of=filters.as_of, scope=filters.scope)
+    names = Unit.objects.filter(pk__in=[pk for pk, r in rates.items() if r.denominator])
+    return [(u.pk, u.name, rates[u.pk]) for u in names.order_by("name").only("pk", "name")]
 
 
 @overview_required
@@ -142,6 +159,10 @@ def unit_detail(request, pk):
             "results": presenters.unit_results(row, filters) if row else None,
             "tiles": presenters.tiles(data.figures, filters),
             "history": history,
+            "evaluation_results": evaluation_selectors.unit_results(unit.pk, as_of=filters.as_of),
+            "commitment_rate": figures.commitment_fulfilment(
+                as_of=filters.as_of, scope=filters.scope
+            ),
             "chart": chart,
             "chart_data": {chart.id: chart.as_json()},
         },

@@ -338,6 +338,7 @@ class RunResult:
     retry: int = 0
     failed: int = 0
     sms: dict = field(default_factory=dict)  # outcome -> count (notifications.sms.sms_send)
+    commitments: int = 0  # commitment reminder stages claimed (below)
 
     def __str__(self):
         texts = ",".join(f"{k} {v}" for k, v in sorted(self.sms.items())) or "无"
@@ -365,6 +366,7 @@ def reminders_send(*, today: date | None = None, now: datetime | None = None) ->
             result.lost += 1
         else:
             result.claimed += 1
+    result.commitments, _ = commitment_reminders_send(today=today)
     pending = ReminderDelivery.objects.filter(
         state=ReminderDelivery.State.PENDING, next_attempt_at__lte=now
     ).values_list("pk", flat=True)
@@ -377,3 +379,90 @@ def reminders_send(*, today: date | None = None, now: datetime | None = None) ->
     result.sms = sms.sms_send_pending(now=now)
     logger.info("reminders %s: %s", today, result)
     return result
+
+
+# --- commitments of B/C replies (DESIGN.md §10): the same exactly-once claim ----------------
+#
+# An open commitment gets the stages of its promised day that `stages_on` names (before:N,
+# then overdue:W weekly; no escalation), to its unit's users. Each stage is claimed by
+# inserting a `CommitmentReminder` row whose unique (commitment, kind, due_on) makes a second
+# or concurrent run's insert fail: that run sends nothing.
+
+
+def commitment_reminders_due(*, today: date) -> list[tuple]:
+    """(commitment id, stage) pairs due today and not yet recorded: two queries."""
+    from commitments.models import Commitment, CommitmentReminder
+
+    horizon = today + timedelta(days=max(settings.PORTAL["REMINDER_DAYS_BEFORE"]))
+    open_ = Commitment.objects.filter(completed_on__isnull=True, due_on__lte=horizon)
+    due = []
+    for pk, due_on in open_.values_list("pk", "due_on").order_by("due_on", "pk"):
+        for kind in stages_on(deadline=due_on, today=today):
+            if kind != ReminderKind.ESCALATION:
+                due.append((pk, kind, due_on))
+    if not due:
+        return []
+    recorded = set(
+        CommitmentReminder.objects.filter(
+            commitment__completed_on__isnull=True, commitment__due_on__lte=horizon
+        ).values_list("commitment_id", "kind", "due_on")
+    )
+    return [d for d in due if d not in recorded]
+
+
+def commitment_reminder_claim(*, commitment_id: int, kind: str, due_on: date, today: date):
+    """Record one stage and notify the unit's users, in one transaction; None when another
+    run recorded it first."""
+    from commitments.models import Commitment, CommitmentReminder
+
+    commitment = (
+        Commitment.objects.select_related(
+            "reply__assignment__suggestion", "reply__assignment__unit"
+        )
+        .filter(pk=commitment_id, completed_on__isnull=True)
+        .first()
+    )
+    if commitment is None:  # completed since the scan
+        return None
+    assignment = commitment.reply.assignment
+    suggestion = assignment.suggestion
+    what = f"{suggestion.display_number}《{suggestion.title}》"
+    if kind.startswith(ReminderKind.BEFORE):
+        title = f"承诺事项提醒:{what}的承诺事项将于{due_on:%Y-%m-%d}到期"
+    else:
+        title = f"承诺事项逾期:{what}的承诺事项已于{due_on:%Y-%m-%d}到期,尚未兑现"
+    users = get_user_model().objects.filter(
+        is_active=True, is_unit_user=True, unit_id=assignment.unit_id
+    )
+    try:
+        with transaction.atomic():
+            row = CommitmentReminder.objects.create(
+                commitment=commitment, kind=kind, due_on=due_on, sent_on=today
+            )
+            notify(
+                recipients=list(users),
+                kind=f"commitment.{kind.partition(':')[0]}",
+                title=title,
+                body=f"承诺事项:{commitment.what}\n责任人:{commitment.responsible}",
+                url=reverse("commitments:detail", args=[commitment.pk]),
+                suggestion=suggestion,
+                assignment=assignment,
+            )
+    except IntegrityError:
+        return None
+    return row
+
+
+def commitment_reminders_send(*, today: date | None = None) -> tuple[int, int]:
+    """The commitments' part of the reminder job: (claimed, lost to another run)."""
+    today = today or timezone.localdate()
+    claimed = lost = 0
+    for commitment_id, kind, due_on in commitment_reminders_due(today=today):
+        row = commitment_reminder_claim(
+            commitment_id=commitment_id, kind=kind, due_on=due_on, today=today
+        )
+        if row is None:
+            lost += 1
+        else:
+            claimed += 1
+    return claimed, lost

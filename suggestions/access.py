@@ -298,3 +298,88 @@ def export_reveals_confidential(user, *, requested: bool) -> bool:
 def deputy_hidden_in_export(deputy, *, reveal: bool) -> bool:
     """A deputy whose name and contact data an export leaves out (writing 不公开)."""
     return deputy.identity_confidential and not reveal
+
+
+# --- unit evaluation rounds (DESIGN.md §10) ----------------------------------------------------
+
+
+def evaluation_rounds_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Rounds the user may see: staff and leaders every one; deputies those opened (a round
+    being prepared is staff's own); a unit's users the closed rounds that evaluated their
+    unit (to read their own result). Nobody else any."""
+    from evaluation.models import EvaluationRound
+
+    qs = EvaluationRound.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    if can_see_all(user):
+        return qs
+    visible = Q(pk__in=[])
+    if user.is_deputy:
+        visible |= ~Q(state=EvaluationRound.State.DRAFT)
+    if user.is_unit_user and user.unit_id:
+        visible |= Q(state=EvaluationRound.State.CLOSED, units=user.unit_id)
+    return qs.filter(visible).distinct()
+
+
+def evaluation_round_for_user(user, pk, queryset: QuerySet | None = None):
+    """The round with this id if the user may see it, else 404."""
+    from evaluation.models import EvaluationRound
+
+    try:
+        return evaluation_rounds_visible_to(user, queryset).get(pk=pk)
+    except (EvaluationRound.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such evaluation round for this user") from None
+
+
+def invited_deputy(user, evaluation_round):
+    """The user's deputy record if invited to rate in this round, else 403 (a deputy who may
+    see the round but was not invited)."""
+    deputy = evaluation_round.invited.filter(user=user).first() if user.is_authenticated else None
+    if deputy is None or not user.is_deputy:
+        raise PermissionDenied("not invited to this evaluation round")
+    return deputy
+
+
+# --- commitments ledger (台账, DESIGN.md §10) ---------------------------------------------------
+
+
+def commitments_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Commitments: staff and leaders every one; a unit's users their own unit's (of replies
+    to their assignments). Deputies and others none (the ledger is the unit's work list)."""
+    from commitments.models import Commitment
+
+    qs = Commitment.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    if can_see_all(user):
+        return qs
+    if user.is_unit_user and user.unit_id:
+        return qs.filter(reply__assignment__unit_id=user.unit_id)
+    return qs.none()
+
+
+def commitment_for_user(user, pk, queryset: QuerySet | None = None):
+    from commitments.models import Commitment
+
+    try:
+        return commitments_visible_to(user, queryset).get(pk=pk)
+    except (Commitment.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such commitment for this user") from None
+
+
+def evidence_for_user(user, pk):
+    """A commitment's evidence file: seen by whoever may see the commitment, else 404."""
+    from commitments.models import Evidence
+
+    visible = commitments_visible_to(user).values("pk")
+    try:
+        return Evidence.objects.filter(commitment__in=visible).get(pk=pk)
+    except (Evidence.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such evidence for this user") from None
+
+
+def require_ledger(user) -> None:
+    """The ledger pages: a unit's users (their own), staff and leaders (all, leaders read)."""
+    if not (can_see_all(user) or (user.is_unit_user and user.unit_id)):
+        raise PermissionDenied("ledger: units, staff and leaders only")

@@ -36,7 +36,7 @@ Decisions where §5 leaves room (see each definition below):
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -1007,3 +1007,115 @@ def supervision_counts(*, scope: Scope, as_of: date) -> dict[str, int]:
         .values_list("action", "n")
     )
     return {code: counted.get(code, 0) for code, _ in SUPERVISION_COUNTS}
+
+
+# --- 承诺兑现率: commitments of B/C replies (DESIGN.md §10) -----------------------------------
+#
+# 承诺兑现率 = commitments completed by their promised day / commitments due by D.
+# - Due by D: the promised day (`due_on`) is on or before D and the commitment was entered
+#   on or before D (one entered later did not exist for a report as of D).
+# - Completed by its day, as of D: the recorded completion day is on or before the promised
+#   day (and so before D), and the completion was entered on or before D. A completion entered
+#   after D does not count as of D, even when back-dated: a figure as of D never changes.
+# - The completion day is a past day recorded by a person (commitments.services checks it is
+#   not in the future nor before the commitment was made).
+# - Scope: the commitments of replies of the scope's suggestions; with a unit or system in the
+#   scope, only those of that unit's (system's) assignments. One query for the whole figure.
+
+
+def _commitments_in(scope: Scope | None):
+    from commitments.models import Commitment  # the ledger app depends on this one, not back
+
+    qs = Commitment.objects.all()
+    if scope is None:
+        return qs
+    if scope.pairs - {("unit", _pk(scope.unit)), ("system", scope.system)}:
+        qs = qs.filter(reply__assignment__suggestion__in=scope.suggestions().values("pk"))
+    if scope.unit is not None:
+        qs = qs.filter(reply__assignment__unit_id=_pk(scope.unit))
+    if scope.system is not None:
+        qs = qs.filter(reply__assignment__unit__system=scope.system)
+    return qs
+
+
+def _commitment_counts(as_of: date) -> dict:
+    from django.db.models import Count, F, Q
+
+    due = Q(due_on__lte=as_of, entered_on__lte=as_of)
+    kept = due & Q(
+        completed_on__isnull=False,
+        completed_on__lte=F("due_on"),
+        completion_entered_on__lte=as_of,
+    )
+    return {"due": Count("pk", filter=due), "kept": Count("pk", filter=kept)}
+
+
+def commitment_fulfilment(*, as_of: date, scope: Scope | None = None) -> Rate:
+    """承诺兑现率 of a scope as of D (see the rules above)."""
+    counts = _commitments_in(scope).aggregate(**_commitment_counts(as_of))
+    return Rate(counts["kept"], counts["due"])
+
+
+def commitment_fulfilment_by_unit(*, as_of: date, scope: Scope | None = None) -> dict[int, Rate]:
+    """承诺兑现率 per unit (the unit of the reply's assignment), as of D: one query."""
+    rows = (
+        _commitments_in(scope)
+        .values("reply__assignment__unit_id")
+        .order_by()
+        .annotate(**_commitment_counts(as_of))
+    )
+    return {r["reply__assignment__unit_id"]: Rate(r["kept"], r["due"]) for r in rows}
+
+
+# --- unit evaluation results: 满意度测评 and 票决评议 (DESIGN.md §10) ----------------------------
+#
+# A unit's result counts its verdicts (ballots, or the votes entered for 票决评议):
+# 满意率 = 满意 / all, 满意和基本满意率 = (满意 + 基本满意) / all, 不满意率 = 不满意 / all.
+# Units are ranked by 满意和基本满意率, then 满意率, both higher first; equal rates share a
+# rank (1, 2, 2, 4); a unit without any verdict has no rate and no rank and is listed last.
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    unit_id: int
+    unit_name: str
+    satisfied: int
+    basically: int
+    dissatisfied: int
+    rank: int | None = None
+
+    @property
+    def total(self) -> int:
+        return self.satisfied + self.basically + self.dissatisfied
+
+    @property
+    def satisfied_rate(self) -> Rate:
+        return Rate(self.satisfied, self.total)
+
+    @property
+    def content_rate(self) -> Rate:  # 满意和基本满意率
+        return Rate(self.satisfied + self.basically, self.total)
+
+    @property
+    def dissatisfied_rate(self) -> Rate:
+        return Rate(self.dissatisfied, self.total)
+
+
+def evaluation_ranking(counts: list[tuple[int, str, int, int, int]]) -> list[EvaluationResult]:
+    """Results per unit from (unit id, name, 满意, 基本满意, 不满意) counts, ranked (above)."""
+    results = [EvaluationResult(*row) for row in counts]
+
+    def key(r):
+        # Exact comparison of fractions by cross-multiplying would do as well; tenths suffice
+        # because the rank follows the one-decimal rates a reader sees.
+        return (r.content_rate.percent, r.satisfied_rate.percent)
+
+    rated = sorted((r for r in results if r.total), key=lambda r: (key(r), r.unit_name))
+    rated.sort(key=key, reverse=True)
+    ranked, previous, rank = [], None, 0
+    for position, r in enumerate(rated, start=1):
+        if key(r) != previous:
+            rank, previous = position, key(r)
+        ranked.append(replace(r, rank=rank))
+    unrated = sorted((r for r in results if not r.total), key=lambda r: r.unit_name)
+    return ranked + unrated

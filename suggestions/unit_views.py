@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import access, selectors, signing, workflow
+from commitments import selectors as commitment_selectors
+
+from . import access, dates, selectors, signing, workflow
 from .forms import (
     LETTER_ADDS,
     AcceptForm,
@@ -168,6 +170,10 @@ def assignment_detail(request, pk, action=None):
             "failed_form": forms.get(action) if request.method == "POST" else None,
             "accept_form": AcceptForm(),
             "today": timezone.localdate(),
+            # The 台账 block: commitments of this assignment's B/C replies (commitments app).
+            "commitment_blocks": commitment_selectors.for_assignment(
+                assignment, today=dates.today()
+            ),
         },
         status=status,
     )

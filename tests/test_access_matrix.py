@@ -142,6 +142,27 @@ MATRIX = {
     "api:topic": "401 200 200 200 404 200 404 404",
     "api:supervision_actions": "401 200 200 200 200 200 200 200",
     "api:supervision_action": "401 200 200 200 404 200 404 404",
+    # 单位测评 (staff run rounds, leaders read, invited deputies vote; the unit reads its own
+    # results once a round is closed — this one is open, so units and others see nothing)
+    "evaluation:list": "302 200 200 302 302 200 200 403",
+    "evaluation:create": "302 200 403 403 403 403 403 403",
+    "evaluation:detail": "302 200 200 404 404 302 302 404",
+    "evaluation:edit": "302 200 403 403 403 403 403 403",
+    "evaluation:ballot": "302 403 403 404 404 200 403 404",
+    "evaluation:paper": "302 200 403 403 403 403 403 403",
+    "evaluation:votes": "302 200 403 403 403 403 403 403",
+    "evaluation:step": "302 405 403 403 403 403 403 403",
+    "unit_evaluation:results": "302 403 403 200 200 403 403 403",
+    "api:evaluation_rounds": "401 200 200 200 200 200 200 200",
+    "api:evaluation_round": "401 200 200 404 404 200 200 404",
+    # the commitments ledger (the unit's own; staff and leaders read)
+    "commitments:ledger": "302 200 200 200 200 403 403 403",
+    "commitments:new": "302 403 403 200 404 403 404 404",
+    "commitments:follow_up": "302 403 403 200 404 403 404 404",
+    "commitments:evidence": "302 200 200 200 404 404 404 404",
+    "commitments:detail": "302 200 200 200 404 403 403 403",
+    "commitments:act": "405 405 405 405 405 405 405 405",
+    "api:commitments": "401 200 200 200 200 403 403 403",
 }
 
 
@@ -207,7 +228,44 @@ def records(people, journey):
     action = supervision_services.action_record(
         actor=people.leader, kind="instruction", topic=topic, content="督办"
     )
+    # 单位测评 (an open round evaluating `unit`, `deputy` invited) and the ledger (a B reply's
+    # commitment, completed with evidence).
+    from commitments import services as commitment_services
+    from evaluation import services as evaluation_services
+
+    evaluation_round = evaluation_services.round_create(
+        actor=people.staff,
+        year=2026,
+        title="测评",
+        method="satisfaction",
+        units=[people.unit],
+        invited=[people.deputy],
+    )
+    evaluation_services.round_open(actor=people.staff, evaluation_round=evaluation_round)
+    _, b_reply = journey.replied(result="B")
+    commitment = commitment_services.commitment_add(
+        actor=people.unit_user,
+        reply=b_reply,
+        what="年内完成",
+        due_on=timezone.localdate(),
+        responsible="建设科",
+    )
+    commitment_services.commitment_complete(
+        actor=people.unit_user, commitment=commitment, note="已完成", evidence=[pdf_upload()]
+    )
     return {
+        "evaluation:detail": evaluation_round.pk,
+        "evaluation:edit": evaluation_round.pk,
+        "evaluation:ballot": evaluation_round.pk,
+        "evaluation:paper": evaluation_round.pk,
+        "evaluation:votes": evaluation_round.pk,
+        "evaluation:step": (evaluation_round.pk, "close"),
+        "api:evaluation_round": evaluation_round.pk,
+        "commitments:new": b_reply.pk,
+        "commitments:follow_up": b_reply.pk,
+        "commitments:evidence": commitment.evidence.get().pk,
+        "commitments:detail": commitment.pk,
+        "commitments:act": (commitment.pk, "note"),
         "supervision:topic": topic.pk,
         "supervision:topic_edit": topic.pk,
         "supervision:milestone_add": topic.pk,

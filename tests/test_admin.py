@@ -120,6 +120,22 @@ def everything(people, journey):
         actor=people.leader, kind="instruction", topic=topic, content="请加快办理"
     )
 
+    # An evaluation round and a commitment of a B-class reply (evaluation, commitments).
+    from commitments import services as commitment_services
+    from evaluation import services as evaluation_services
+
+    evaluation_services.round_create(
+        actor=people.staff, year=2026, title="测评", method="vote", units=[people.unit]
+    )
+    _, reply = journey.replied(result="B")
+    commitment_services.commitment_add(
+        actor=people.unit_user,
+        reply=reply,
+        what="年内完成",
+        due_on=timezone.localdate(),
+        responsible="建设科",
+    )
+
 
 # --- every page answers ---------------------------------------------------------------------
 

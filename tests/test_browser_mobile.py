@@ -190,7 +190,49 @@ def build_data(people, journey):
         topic=topic,
         content="请各承办单位于月底前报送推进方案。",
     )
+    # 单位测评: an open round the deputy is invited to (the phone ballot), a closed one with
+    # results; a B-class reply with a commitment (the ledger).
+    from commitments import services as commitment_services
+    from evaluation import services as evaluation_services
+
+    units = [unit, people.other_unit]
+    open_round = evaluation_services.round_create(
+        actor=people.staff,
+        year=2026,
+        title="2026年度承办单位建议办理工作满意度测评",
+        method="satisfaction",
+        units=units,
+        invited=[people.deputy],
+    )
+    evaluation_services.round_open(actor=people.staff, evaluation_round=open_round)
+    closed_round = evaluation_services.round_create(
+        actor=people.staff,
+        year=2025,
+        title="2025年度满意度测评",
+        method="satisfaction",
+        units=units,
+        invited=[people.deputy, people.other_deputy],
+    )
+    evaluation_services.round_open(actor=people.staff, evaluation_round=closed_round)
+    evaluation_services.paper_ballot_enter(
+        actor=people.staff,
+        evaluation_round=closed_round,
+        verdicts={u.pk: "satisfied" for u in units},
+    )
+    evaluation_services.round_close(actor=people.staff, evaluation_round=closed_round)
+    _, b_reply = journey.replied(result="B", title="关于改造城区排水管网的建议")
+    commitment = commitment_services.commitment_add(
+        actor=people.unit_user,
+        reply=b_reply,
+        what="2027年汛期前完成主城区雨污分流改造一期工程",
+        due_on=dt.date.today() + dt.timedelta(days=90),
+        responsible="市政科 李科长",
+    )
     return {
+        "open_round": open_round,
+        "closed_round": closed_round,
+        "b_reply": b_reply,
+        "commitment": commitment,
         "topic": topic,
         "replied": replied,
         "reply": reply,
@@ -220,6 +262,8 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             ("public", "/public/"),
             ("topics", "/supervision/topics/"),
             ("topic", f"/supervision/topics/{data['topic'].pk}/"),
+            ("evaluation", "/evaluation/"),
+            ("ballot", f"/evaluation/{data['open_round'].pk}/ballot/"),
             *common,
         ]
     if role == "unit":
@@ -234,6 +278,11 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             ("assignment-accept", f"/inbox/{data['pending'].pk}/"),
             ("assignment-reply", f"/inbox/{data['accepted'].pk}/#reply-form"),
             ("topic", f"/supervision/topics/{data['topic'].pk}/"),
+            ("assignment-commitments", f"/inbox/{data['b_reply'].assignment_id}/#commitments"),
+            ("ledger", "/inbox/ledger/"),
+            ("commitment", f"/inbox/ledger/{data['commitment'].pk}/"),
+            ("commitment-new", f"/inbox/ledger/reply/{data['b_reply'].pk}/new/"),
+            ("unit-evaluation", "/inbox/evaluation/"),
             *common,
         ]
     if role == "leader":
@@ -250,6 +299,9 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             ("topic", f"/supervision/topics/{data['topic'].pk}/"),
             ("topic-report", f"/supervision/topics/{data['topic'].pk}/report/"),
             ("topic-instruct", f"/supervision/topics/{data['topic'].pk}/actions/new/"),
+            ("evaluation", "/evaluation/"),
+            ("evaluation-round", f"/evaluation/{data['closed_round'].pk}/"),
+            ("ledger", "/inbox/ledger/"),
             *common,
         ]
     assert role == "staff"
@@ -272,6 +324,9 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
         ("topic-new", "/supervision/topics/new/"),
         ("topic-staff", f"/supervision/topics/{data['topic'].pk}/"),
         ("topic-close", f"/supervision/topics/{data['topic'].pk}/close/"),
+        ("evaluation-new", "/evaluation/new/"),
+        ("evaluation-round", f"/evaluation/{data['open_round'].pk}/"),
+        ("evaluation-paper", f"/evaluation/{data['open_round'].pk}/paper/"),
         *common,
     ]
 
