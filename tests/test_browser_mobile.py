@@ -258,6 +258,7 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             ("my-new", "/my/new/"),
             ("feedback", f"/my/replies/{data['reply'].pk}/feedback/"),
             ("merged-reply", f"/my/deliveries/{data['delivery'].pk}/"),
+            ("suggestion-to-co-sign", f"/suggestions/{data['named'].pk}/"),
             ("suggestion", f"/suggestions/{data['replied'].pk}/"),
             ("public", "/public/"),
             ("topics", "/supervision/topics/"),

@@ -41,6 +41,13 @@ def test_a_co_signer_named_by_another_deputy_waits_for_their_confirmation(client
     assert (named.deputy, named.state) == (people.other_deputy, "pending")
     page = text(as_user(client, people.other_deputy_user).get("/my/"))
     assert "请确认附议" in page and "关于社区养老的建议" in page and "附议(待确认)" in page
+    # The suggestion page offers the co-signer (only them) the same two buttons.
+    own = text(client.get(f"/suggestions/{named.suggestion_id}/"))
+    assert f"/my/co-signatures/{named.pk}/confirm/" in own
+    lead = text(
+        as_user(type(client)(), people.deputy_user).get(f"/suggestions/{named.suggestion_id}/")
+    )
+    assert "/my/co-signatures/" not in lead
     detail = text(client.get(f"/suggestions/{named.suggestion_id}/"))
     assert '李娜<span class="muted">(待确认)</span>' in detail
     # The API counts only confirmed co-signers, and lists the pending one with its state.
