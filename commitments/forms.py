@@ -4,8 +4,7 @@ from django import forms
 from django.conf import settings
 
 from suggestions import attachments as attachment_rules
-from suggestions.forms import MultipleFileField, _event_day
-from suggestions.models import ReplyResult
+from suggestions.forms import MultipleFileField, ReplyForm, _event_day
 
 
 class CommitmentForm(forms.Form):
@@ -41,16 +40,10 @@ class CompleteForm(forms.Form):
         return files
 
 
-class FollowUpForm(forms.Form):
-    """跟踪答复 once every commitment of a B-class reply is completed."""
+class FollowUpForm(ReplyForm):
+    """跟踪答复 once every commitment of a B-class reply is completed: drafted like any reply
+    letter, then signed off (签发) on the assignment page."""
 
-    text = forms.CharField(label="跟踪答复内容", widget=forms.Textarea(attrs={"rows": 8}))
-    result = forms.ChoiceField(
-        label="答复类别", choices=ReplyResult.choices, widget=forms.RadioSelect, initial="A"
-    )
-    signer = forms.CharField(label="签发人", max_length=50)
-    replied_on = _event_day("答复日期")
-    is_public = forms.BooleanField(label="同意公开", required=False, initial=True)
-    not_public_reason = forms.CharField(
-        label="不公开理由", max_length=200, required=False, help_text="不同意公开时必填"
-    )
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = "跟踪答复正文"

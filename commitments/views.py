@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from suggestions import access, dates, workflow
+from suggestions import access, dates, signing, workflow
 from units.models import Unit
 
 from . import selectors, services
@@ -131,20 +131,23 @@ def commitment_detail(request, pk, action=None):
 
 @login_required
 def follow_up(request, reply_pk):
-    """跟踪答复 of a B-class reply whose commitments are all completed (workflow.reply_follow_up)."""
+    """跟踪答复 of a B-class reply whose commitments are all completed: the clerk drafts the
+    follow-up letter here; it is signed off and reviewed on the assignment page like any
+    reply (suggestions.signing)."""
     reply = access.reply_for_user(request.user, reply_pk)
     access.require_unit_of(request.user, reply.assignment)
-    form = FollowUpForm(
-        request.POST or None,
-        initial={"signer": request.user.display_name if request.user.can_sign_replies else ""},
-    )
+    form = FollowUpForm(request.POST or None, request.FILES or None, initial={"result": "A"})
     if request.method == "POST" and form.is_valid():
         if not services.all_done(reply):
             form.add_error(None, "该答复还有未兑现的承诺事项")
         elif _run(
-            form, workflow.reply_follow_up, actor=request.user, reply=reply, **form.cleaned_data
+            form,
+            signing.reply_follow_up_draft,
+            actor=request.user,
+            reply=reply,
+            **form.cleaned_data,
         ):
-            messages.success(request, "已发送跟踪答复")
+            messages.success(request, "跟踪答复草稿已保存,请由本单位负责人签发")
             return redirect("inbox:assignment", reply.assignment_id)
     return render(request, "commitments/follow_up.html", {"form": form, "reply": reply})
 

@@ -126,7 +126,7 @@ def _publication(is_public: bool, not_public_reason: str) -> dict:
     return {"publication": "private", "not_public_reason": not_public_reason}
 
 
-def _sign_and_release(draft, *, actor, replied_on):
+def sign_and_release(draft, *, actor, replied_on):
     from suggestions import signing
 
     draft = signing.reply_sign(
@@ -165,7 +165,7 @@ def release_reply(
         attachments=attachments,
         **_publication(is_public, not_public_reason),
     )
-    return _sign_and_release(draft, actor=actor, replied_on=replied_on)
+    return sign_and_release(draft, actor=actor, replied_on=replied_on)
 
 
 def release_follow_up(
@@ -188,7 +188,7 @@ def release_follow_up(
         result=result,
         **_publication(is_public, not_public_reason),
     )
-    return _sign_and_release(draft, actor=actor, replied_on=replied_on)
+    return sign_and_release(draft, actor=actor, replied_on=replied_on)
 
 
 # --- supervision -------------------------------------------------------------------------------

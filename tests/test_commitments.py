@@ -9,9 +9,9 @@ from commitments.models import Commitment, CommitmentReminder, Evidence
 from notifications.models import Notification
 from notifications.reminders import commitment_reminders_send, reminders_send
 from suggestions import figures, workflow
-from suggestions.models import Reply
+from suggestions.models import Reply, ReplyDraft
 
-from .factories import pdf_upload
+from .factories import pdf_upload, release_reply, sign_and_release
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -35,12 +35,11 @@ def reply_of(people, journey, *, result="B", unit="unit", replied_on=None):
     _, assignment = journey.assigned(roles=((unit, "lead"),), assigned_on=dt.date(2026, 8, 3))
     user = people.unit_user if unit == "unit" else people.other_unit_user
     workflow.assignment_accept(actor=user, assignment=assignment, accepted_on=dt.date(2026, 8, 4))
-    return workflow.assignment_reply(
+    return release_reply(
         actor=user,
         assignment=assignment,
         text="正在解决,列入明年计划。",
         result=result,
-        signer="王局长",
         replied_on=replied_on or dt.date(2026, 9, 1),
         is_public=True,
     )
@@ -199,9 +198,13 @@ def test_when_every_commitment_is_done_the_unit_sends_the_follow_up_and_the_clas
     assert 'id="follow-up-prompt"' in text(unit.get(f"/inbox/{b_reply.assignment_id}/"))
     response = unit.post(
         f"/inbox/ledger/reply/{b_reply.pk}/follow-up/",
-        {"text": "承诺事项已全部落实。", "result": "A", "signer": "王局长", "is_public": "on"},
+        {"text": "承诺事项已全部落实。", "result": "A", "publication": "public"},
     )
     assert response.status_code == 302
+    # The follow-up is a letter like any other: signed off by the head, then released.
+    draft = ReplyDraft.objects.get(replaces=b_reply)
+    assert Reply.objects.get(assignment=b_reply.assignment, superseded=False) == b_reply
+    sign_and_release(draft, actor=people.unit_user, replied_on=TODAY)
     current = Reply.objects.get(assignment=b_reply.assignment, superseded=False)
     assert current.result == "A" and current.pk != b_reply.pk
 
@@ -210,7 +213,7 @@ def test_the_follow_up_is_refused_while_a_commitment_is_open(client, people, b_r
     add(people, b_reply, due_on=TODAY)
     response = as_user(client, people.unit_user).post(
         f"/inbox/ledger/reply/{b_reply.pk}/follow-up/",
-        {"text": "x", "result": "A", "signer": "王局长", "is_public": "on"},
+        {"text": "x", "result": "A", "publication": "public"},
     )
     assert "还有未兑现的承诺事项" in text(response)
     assert Reply.objects.get(assignment=b_reply.assignment).result == "B"
