@@ -27,6 +27,7 @@ COPY rollups ./rollups
 COPY imports ./imports
 COPY api ./api
 COPY dashboards ./dashboards
+COPY supervision ./supervision
 COPY templates ./templates
 COPY static ./static
 COPY scripts ./scripts
