@@ -21,7 +21,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from suggestions import figures
-from suggestions.models import Assignment, AuditEvent, Suggestion
+from suggestions.models import Assignment, AuditEvent, Category, Suggestion
 
 from . import changes
 from .models import AssignmentFacts, FactsMark, SuggestionFacts
@@ -42,24 +42,37 @@ COUNTED = (
     "latest_verdict",
     "first_verdict",
     "face",
-    "suggestion__category__name",
+    "category_id",  # its name in `_Row.counted`: one look-up of the categories
 )
 ASSIGNMENT_COUNTED = ("answered", "on_time", "overdue", "result", "latest_verdict")
 # The scope filters that are columns of the suggestion: a narrower scope by one of them is
 # counted in the same query, grouped by it.
 DIMS = {
-    "meeting": "suggestion__meeting_id",
-    "channel": "suggestion__channel",
-    "category": "suggestion__category_id",
-    "key_only": "suggestion__is_key",
+    "meeting": "meeting_id",
+    "channel": "channel",
+    "category": "category_id",
+    "key_only": "is_key",
 }
 
 
 # --- keeping the facts current ---------------------------------------------------------------
 
 
+def _static_columns(row) -> dict:
+    """The suggestion's scope columns, from the keys `figures._derive` gave its row."""
+    keys = dict(k for k in row.keys if k[0] in ("term", "meeting", "channel", "category"))
+    return {
+        "term_id": keys.get("term"),
+        "meeting_id": keys.get("meeting"),
+        "channel": keys.get("channel") or "",
+        "category_id": keys.get("category"),
+        "is_key": ("key_only", True) in row.keys,
+    }
+
+
 def _store(ids) -> int:
     dated = figures.dated_facts(ids)
+    static = {f.suggestion_id: _static_columns(f.row) for f in dated}
     SuggestionFacts.objects.filter(suggestion_id__in=ids).delete()
     AssignmentFacts.objects.filter(suggestion_id__in=ids).delete()
     SuggestionFacts.objects.bulk_create(
@@ -67,7 +80,8 @@ def _store(ids) -> int:
             SuggestionFacts(
                 suggestion_id=f.suggestion_id,
                 valid_from=f.valid_from,
-                valid_to=f.valid_to,
+                valid_to=f.valid_to or date.max,
+                **static[f.suggestion_id],
                 submitted=f.row.submitted,
                 assigned=f.row.assigned,
                 replied=f.row.replied,
@@ -90,7 +104,8 @@ def _store(ids) -> int:
                 suggestion_id=f.suggestion_id,
                 unit_id=a.unit_id,
                 valid_from=f.valid_from,
-                valid_to=f.valid_to,
+                valid_to=f.valid_to or date.max,
+                **static[f.suggestion_id],
                 answered=a.answered,
                 on_time=a.on_time,
                 overdue=a.overdue,
@@ -141,24 +156,22 @@ def sync(*, rebuild: bool = False, now=None) -> int:
 
 
 def _at(model, day: date):
-    return model.objects.filter(valid_from__lte=day).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
-    )
+    return model.objects.filter(valid_to__gt=day, valid_from__lte=day)
 
 
 def _static(qs, scope: figures.Scope, touched):
     """The scope's filters that are columns of the suggestion; without the touched ones."""
     pk = figures._pk
     if scope.term is not None:
-        qs = qs.filter(suggestion__term_id=pk(scope.term))
+        qs = qs.filter(term_id=pk(scope.term))
     if scope.meeting is not None:
-        qs = qs.filter(suggestion__meeting_id=pk(scope.meeting))
+        qs = qs.filter(meeting_id=pk(scope.meeting))
     if scope.channel:
-        qs = qs.filter(suggestion__channel=scope.channel)
+        qs = qs.filter(channel=scope.channel)
     if scope.category is not None:
-        qs = qs.filter(suggestion__category_id=pk(scope.category))
+        qs = qs.filter(category_id=pk(scope.category))
     if scope.key_only:
-        qs = qs.filter(suggestion__is_key=True)
+        qs = qs.filter(is_key=True)
     if touched:
         qs = qs.exclude(suggestion_id__in=touched)
     return qs.order_by()
@@ -182,8 +195,8 @@ def _suggestions(scope: figures.Scope, day: date, touched):
     return qs
 
 
-def _counted(row: dict) -> tuple:
-    return tuple(row[name] for name in COUNTED)
+def _counted(row: dict, categories: dict) -> tuple:
+    return (*(row[name] for name in COUNTED[:-1]), categories.get(row["category_id"]))
 
 
 def _dim_keys(row: dict, dims) -> set:
@@ -212,7 +225,7 @@ def touched_since(mark: FactsMark, limit: int = TOUCHED_MAX) -> set | None:
 
 
 def compute_many(*, scope: figures.Scope, within=(), as_of: date):
-    """`figures.compute_many` (same arguments, same result) from the stored facts: about four
+    """`figures.compute_many` (same arguments, same result) from the stored facts: five
     queries, plus the six of a live derivation when events name suggestions the facts do not
     reflect yet, and one per narrower scope of two or more filters of its own."""
     mark = FactsMark.objects.filter(pk=1, built=True).first()
@@ -241,6 +254,7 @@ def compute_many(*, scope: figures.Scope, within=(), as_of: date):
             own.append(sub)
     dims = sorted(dims)
     columns = [DIMS[name] for name in dims]
+    categories = dict(Category.objects.values_list("pk", "name"))
 
     # The scope's suggestions, grouped by what the figures count and by the narrower scopes'
     # columns.
@@ -248,7 +262,7 @@ def compute_many(*, scope: figures.Scope, within=(), as_of: date):
         _suggestions(scope, as_of, touched).values(*COUNTED, *columns).annotate(n=Count("id"))
     ):
         keys = scope.wanted | _dim_keys(row, dims)
-        counted = _counted(row)
+        counted = _counted(row, categories)
         for tally in by_dims:
             if tally.scope.wanted <= keys:
                 tally.add_counted(counted, row["n"])
@@ -268,7 +282,7 @@ def compute_many(*, scope: figures.Scope, within=(), as_of: date):
             .values(*COUNTED, path)
             .annotate(n=Count("suggestion_id", distinct=True))
         ):
-            wanted[row[path]].add_counted(_counted(row), row["n"])
+            wanted[row[path]].add_counted(_counted(row, categories), row["n"])
 
     # Answering assignments in force at D: the unit rows, and every scope's 逾期数.
     assignments = _static(_at(AssignmentFacts, as_of), scope, touched)

@@ -4,6 +4,8 @@ recomputing, and a past day reads what the live computation gave on that day.
 The rows hold counts only; every rate is derived from them by `suggestions.figures`.
 """
 
+from datetime import date
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -118,7 +120,16 @@ class SuggestionFacts(models.Model):
         "suggestions.Suggestion", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     valid_from = models.DateField()
-    valid_to = models.DateField(null=True)  # the first day it no longer holds; null: open
+    # The first day it no longer holds; OPEN (9999-12-31) while it holds: "valid at D" is then
+    # valid_from <= D < valid_to, a range an index on valid_to serves.
+    valid_to = models.DateField(default=date.max)
+    # The suggestion's columns the scopes filter on, copied (an event on the suggestion,
+    # which any change of them leaves, re-derives its rows), so no query joins the suggestion.
+    term = models.ForeignKey("deputies.Term", on_delete=models.CASCADE, related_name="+", null=True)
+    meeting_id = models.IntegerField(null=True)
+    channel = models.CharField(max_length=20, blank=True)
+    category_id = models.IntegerField(null=True)
+    is_key = models.BooleanField(default=False)
     submitted = models.BooleanField()
     assigned = models.BooleanField()
     replied = models.BooleanField()
@@ -136,11 +147,16 @@ class SuggestionFacts(models.Model):
         verbose_name_plural = "建议统计事实"
         indexes = [
             models.Index(fields=["suggestion", "valid_from"], name="facts_suggestion_day_idx"),
-            models.Index(fields=["valid_from", "valid_to"], name="facts_days_idx"),
+            # A scope's rows valid at D: its filter columns, then valid_to > D.
+            models.Index(fields=["term", "valid_to"], name="facts_term_idx"),
+            models.Index(fields=["term", "is_key", "channel", "valid_to"], name="facts_key_idx"),
+            models.Index(fields=["term", "channel", "valid_to"], name="facts_channel_idx"),
+            models.Index(fields=["term", "meeting_id", "valid_to"], name="facts_meeting_idx"),
+            models.Index(fields=["term", "category_id", "valid_to"], name="facts_category_idx"),
         ]
 
     def __str__(self):
-        return f"{self.suggestion_id} {self.valid_from:%Y-%m-%d}–{self.valid_to or ''}"
+        return f"{self.suggestion_id} {self.valid_from:%Y-%m-%d}–{self.valid_to:%Y-%m-%d}"
 
 
 class AssignmentFacts(models.Model):
@@ -155,7 +171,14 @@ class AssignmentFacts(models.Model):
     )
     unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
     valid_from = models.DateField()
-    valid_to = models.DateField(null=True)
+    valid_to = models.DateField(default=date.max)
+    # The suggestion's columns the scopes filter on, copied (an event on the suggestion,
+    # which any change of them leaves, re-derives its rows), so no query joins the suggestion.
+    term = models.ForeignKey("deputies.Term", on_delete=models.CASCADE, related_name="+", null=True)
+    meeting_id = models.IntegerField(null=True)
+    channel = models.CharField(max_length=20, blank=True)
+    category_id = models.IntegerField(null=True)
+    is_key = models.BooleanField(default=False)
     answered = models.BooleanField()
     on_time = models.BooleanField()
     overdue = models.BooleanField()
@@ -167,11 +190,14 @@ class AssignmentFacts(models.Model):
         verbose_name_plural = "交办统计事实"
         indexes = [
             models.Index(fields=["suggestion", "valid_from"], name="afacts_suggestion_day_idx"),
-            models.Index(fields=["valid_from", "valid_to"], name="afacts_days_idx"),
+            models.Index(fields=["term", "valid_to"], name="afacts_term_idx"),
+            models.Index(fields=["term", "is_key", "channel", "valid_to"], name="afacts_key_idx"),
+            models.Index(fields=["term", "channel", "valid_to"], name="afacts_channel_idx"),
+            models.Index(fields=["term", "unit", "valid_to"], name="afacts_unit_idx"),
         ]
 
     def __str__(self):
-        return f"{self.assignment_id} {self.valid_from:%Y-%m-%d}–{self.valid_to or ''}"
+        return f"{self.assignment_id} {self.valid_from:%Y-%m-%d}–{self.valid_to:%Y-%m-%d}"
 
 
 class FactsMark(models.Model):

@@ -175,10 +175,11 @@ def test_the_stored_facts_take_a_fixed_number_of_queries(seeded, django_assert_m
     term_id = Suggestion.objects.values_list("term_id", flat=True).first()
     scope = Scope(term=term_id, channel=Channel.values[0], key_only=True)
     day = timezone.localdate()
-    # The mark, the events it does not reflect, the suggestions, the assignments.
-    with django_assert_max_num_queries(4):
+    # The mark, the events it does not reflect, the categories, the suggestions, the
+    # assignments.
+    with django_assert_max_num_queries(5):
         facts.compute_many(scope=scope, as_of=day)
     _random_steps(random.Random(5), 2)
     # … plus the live derivation of the suggestions named by the new events.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         facts.compute_many(scope=scope, as_of=day)
