@@ -131,12 +131,13 @@ def sync(*, rebuild: bool = False, now=None) -> int:
         mark = FactsMark.objects.select_for_update().get(pk=1)
         top = changes.highest_event_id()
         if rebuild or not mark.built:
-            # Every suggestion from the rows as they are; events of transactions still open
-            # now are not waited for (a rebuild runs when nothing else writes: migrate, bench).
+            # Every suggestion from the rows as they are now; the ids up to `top` not visible
+            # yet (a transaction still open) are kept as gaps, read again as any other.
             ids = list(Suggestion.objects.order_by("pk").values_list("pk", flat=True))
             SuggestionFacts.objects.all().delete()
             AssignmentFacts.objects.all().delete()
-            gaps = []
+            visible = AuditEvent.objects.filter(id__lte=top).values_list("id", flat=True)
+            gaps = changes.gaps_after(FactsMark(), read=visible.iterator(), top=top, now=now)
         else:
             events = list(
                 AuditEvent.objects.filter(changes.unread_q(mark) & Q(id__lte=top))
