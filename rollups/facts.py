@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -27,9 +27,15 @@ from . import changes
 from .models import AssignmentFacts, FactsMark, SuggestionFacts
 
 ANSWERING_ROLES = figures.ANSWERING_ROLES
-CHUNK = 2000  # suggestions derived and written at a time
+CHUNK = 2000  # suggestions derived and written at a time (fewer where a query takes fewer ids)
 # More suggestions than this named by events the facts do not reflect: derive everything live.
 TOUCHED_MAX = 2000
+
+
+def _id_limit(limit: int) -> int:
+    """At most `limit` ids in one query, and no more than the database takes (SQLite: 999)."""
+    return min(limit, connection.features.max_query_params or limit)
+
 
 # What a suggestion's `_Row.counted` reads, as stored columns (the category's name last).
 COUNTED = (
@@ -146,7 +152,8 @@ def sync(*, rebuild: bool = False, now=None) -> int:
             )
             ids = sorted({s for _, s in events if s is not None})
             gaps = changes.gaps_after(mark, read=[e for e, _ in events], top=top, now=now)
-        derived = sum(_store(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK))
+        chunk = _id_limit(CHUNK)
+        derived = sum(_store(ids[i : i + chunk]) for i in range(0, len(ids), chunk))
         FactsMark.objects.filter(pk=1).update(
             built=True, seen_to=max(mark.seen_to, top), gaps=gaps, synced_at=now
         )
@@ -212,9 +219,10 @@ def _dim_keys(row: dict, dims) -> set:
     return keys
 
 
-def touched_since(mark: FactsMark, limit: int = TOUCHED_MAX) -> set | None:
+def touched_since(mark: FactsMark, limit: int | None = None) -> set | None:
     """The suggestions named by events the facts do not reflect (one query); None when
     there are more than `limit`."""
+    limit = _id_limit(TOUCHED_MAX) if limit is None else limit
     ids = set(
         AuditEvent.objects.filter(changes.unread_q(mark))
         .exclude(suggestion_id=None)

@@ -183,3 +183,16 @@ def test_the_stored_facts_take_a_fixed_number_of_queries(seeded, django_assert_m
     # … plus the live derivation of the suggestions named by the new events.
     with django_assert_max_num_queries(11):
         facts.compute_many(scope=scope, as_of=day)
+
+
+def test_with_more_changes_than_the_facts_take_live_the_figures_are_derived_live(
+    seeded, monkeypatch
+):
+    """Past `facts.TOUCHED_MAX` suggestions named by unread events, everything is derived
+    live (`figures.compute_many`): the same numbers, never a partial count."""
+    facts.sync()
+    _random_steps(random.Random(11), 4)
+    monkeypatch.setattr(facts, "TOUCHED_MAX", 0)
+    assert facts.touched_since(FactsMark.objects.get()) is None
+    term_id = Suggestion.objects.values_list("term_id", flat=True).first()
+    _assert_facts_give_the_reference(Scope(term=term_id), timezone.localdate())
