@@ -248,8 +248,11 @@ UNIT_COLUMNS = tuple(c.label for c in UNIT_TABLE)
 def unit_cells(row: UnitRow, filters: Filters) -> list[Cell]:
     """The unit table's cells (`figures.UNIT_TABLE`), each linking to the suggestions behind
     it."""
+    # `drill_url` for each column, with the list's path and the filters worked out once per
+    # row rather than per cell (a ranking has six cells for each of dozens of units).
+    path, params = reverse("suggestions:list"), {**filters.query(), "unit": row.unit_id}
     return [
-        Cell(column.text(row), drill_url(filters, column.figure, unit=row.unit_id))
+        Cell(column.text(row), f"{path}?{urlencode({**params, 'figure': column.figure})}")
         for column in UNIT_TABLE
     ]
 

@@ -4,6 +4,8 @@ recomputing, and a past day reads what the live computation gave on that day.
 The rows hold counts only; every rate is derived from them by `suggestions.figures`.
 """
 
+from datetime import date
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -102,3 +104,114 @@ class RollupWatermark(models.Model):
 
     def __str__(self):
         return f"已处理至 {self.seen_to}"
+
+
+# --- dated facts (issue 14): each suggestion's facts as intervals of days -------------------
+
+
+class SuggestionFacts(models.Model):
+    """What `suggestions.figures` derives of one suggestion at a day D (its `_Row`), for every
+    D in [valid_from, valid_to): one row per stretch of days on which nothing it counts
+    changes (rollups.facts). So the facts as of any day are a condition on two columns, and
+    every scope's counts one GROUP BY. Static columns (term, channel, category, key mark) are
+    read from the suggestion itself, as the figures read them."""
+
+    suggestion = models.ForeignKey(
+        "suggestions.Suggestion", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    valid_from = models.DateField()
+    # The first day it no longer holds; OPEN (9999-12-31) while it holds: "valid at D" is then
+    # valid_from <= D < valid_to, a range an index on valid_to serves.
+    valid_to = models.DateField(default=date.max)
+    # The suggestion's columns the scopes filter on, copied (an event on the suggestion,
+    # which any change of them leaves, re-derives its rows), so no query joins the suggestion.
+    term = models.ForeignKey("deputies.Term", on_delete=models.CASCADE, related_name="+", null=True)
+    meeting_id = models.IntegerField(null=True)
+    channel = models.CharField(max_length=20, blank=True)
+    category_id = models.IntegerField(null=True)
+    is_key = models.BooleanField(default=False)
+    submitted = models.BooleanField()
+    assigned = models.BooleanField()
+    replied = models.BooleanField()
+    on_time = models.BooleanField()
+    closed = models.BooleanField()
+    # None as null, as the figures read them ("no class", "no feedback").
+    result = models.CharField(max_length=1, null=True)  # noqa: DJ001
+    latest_verdict = models.CharField(max_length=20, null=True)  # noqa: DJ001
+    first_verdict = models.CharField(max_length=20, null=True)  # noqa: DJ001
+    face = models.BooleanField()
+    overdue = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = "建议统计事实"
+        verbose_name_plural = "建议统计事实"
+        indexes = [
+            models.Index(fields=["suggestion", "valid_from"], name="facts_suggestion_day_idx"),
+            # A scope's rows valid at D: its filter columns, then valid_to > D.
+            models.Index(fields=["term", "valid_to"], name="facts_term_idx"),
+            models.Index(fields=["term", "is_key", "channel", "valid_to"], name="facts_key_idx"),
+            models.Index(fields=["term", "channel", "valid_to"], name="facts_channel_idx"),
+            models.Index(fields=["term", "meeting_id", "valid_to"], name="facts_meeting_idx"),
+            models.Index(fields=["term", "category_id", "valid_to"], name="facts_category_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.suggestion_id} {self.valid_from:%Y-%m-%d}–{self.valid_to:%Y-%m-%d}"
+
+
+class AssignmentFacts(models.Model):
+    """An answering assignment's facts (its `_AssignmentRow`) for every day of
+    [valid_from, valid_to) on which it is in force: what the unit rows and 逾期数 count."""
+
+    assignment = models.ForeignKey(
+        "suggestions.Assignment", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    suggestion = models.ForeignKey(
+        "suggestions.Suggestion", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    valid_from = models.DateField()
+    valid_to = models.DateField(default=date.max)
+    # The suggestion's columns the scopes filter on, copied (an event on the suggestion,
+    # which any change of them leaves, re-derives its rows), so no query joins the suggestion.
+    term = models.ForeignKey("deputies.Term", on_delete=models.CASCADE, related_name="+", null=True)
+    meeting_id = models.IntegerField(null=True)
+    channel = models.CharField(max_length=20, blank=True)
+    category_id = models.IntegerField(null=True)
+    is_key = models.BooleanField(default=False)
+    answered = models.BooleanField()
+    on_time = models.BooleanField()
+    overdue = models.BooleanField()
+    result = models.CharField(max_length=1, null=True)  # noqa: DJ001
+    latest_verdict = models.CharField(max_length=20, null=True)  # noqa: DJ001
+
+    class Meta:
+        verbose_name = "交办统计事实"
+        verbose_name_plural = "交办统计事实"
+        indexes = [
+            models.Index(fields=["suggestion", "valid_from"], name="afacts_suggestion_day_idx"),
+            models.Index(fields=["term", "valid_to"], name="afacts_term_idx"),
+            models.Index(fields=["term", "is_key", "channel", "valid_to"], name="afacts_key_idx"),
+            models.Index(fields=["term", "channel", "valid_to"], name="afacts_channel_idx"),
+            models.Index(fields=["term", "unit", "valid_to"], name="afacts_unit_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.assignment_id} {self.valid_from:%Y-%m-%d}–{self.valid_to:%Y-%m-%d}"
+
+
+class FactsMark(models.Model):
+    """One row: how far the dated facts reflect the audit trail, as `RollupWatermark` does for
+    the stored figures (`seen_to`, `gaps`). Until `built` the facts are not used."""
+
+    built = models.BooleanField(default=False)
+    seen_to = models.BigIntegerField(default=0)
+    gaps = models.JSONField(default=list, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "统计事实进度"
+        verbose_name_plural = "统计事实进度"
+
+    def __str__(self):
+        return f"已反映至 {self.seen_to}"

@@ -9,6 +9,9 @@
    every stored day they change, stores today completely if it is not stored yet, and
    advances the watermarks. Every write of the portal leaves an audit event, so every write
    reaches the stored figures, and no writer has to ask for it.
+Both count the dated facts (rollups.facts), first brought up to the audit trail for the
+suggestions changed since (`facts.sync`): the Python derivation follows the changes, and
+each scope's counts are SQL over the stored facts.
 Every row is upserted on (scope_kind, scope_key, day), so a rerun or a concurrent run only
 rewrites the same numbers. Rows are computed outside any transaction and written in one short
 one, so a reader sees a day's rows from one computation.
@@ -27,7 +30,7 @@ from django.utils import timezone
 from suggestions import figures
 from suggestions.models import Assignment, Suggestion
 
-from . import changes
+from . import changes, facts
 from .models import Rollup, RollupDay, RollupWatermark, ScopeKind
 from .scopes import figures_to_json, scope_for, scope_key, unit_row_to_json
 
@@ -93,7 +96,7 @@ def _rows(*, term_id: int, keys, as_of: date, now) -> list[Rollup]:
     """The rows of some scopes of one term as of a day, from one load of the term."""
     wanted = {(kind, key): scope_for(kind, key) for kind, key in sorted(keys)}
     whole = figures.Scope(term=term_id)
-    _, computed, unit_rows = figures.compute_many(
+    _, computed, unit_rows = facts.compute_many(
         scope=whole, within=list(wanted.values()), as_of=as_of
     )
     by_unit = {r.unit_id: r for r in unit_rows}
@@ -136,6 +139,7 @@ def rollups_compute_all(*, as_of: date, term_ids=None) -> int:
     """A complete day: every scope of every term (or of `term_ids`) as of `as_of`."""
     top = changes.highest_event_id()  # read first: the rows reflect at least these events
     now = timezone.now()
+    facts.sync(now=now)  # the figures are counted from the dated facts (rollups.facts)
     rows, days = [], []
     for term_id, keys in scopes_all(term_ids).items():
         rows += _rows(term_id=term_id, keys=keys, as_of=as_of, now=now)
@@ -196,6 +200,7 @@ def rollups_refresh(*, today: date | None = None, now=None) -> int:
     try:
         mark = RollupWatermark.objects.get(pk=1)
         top = changes.highest_event_id()
+        facts.sync(now=now)  # the changed suggestions' dated facts: what the rows count
         events = changes.load_events(changes.unread_q(mark) & Q(id__lte=top))
         by_term = defaultdict(list)
         for event in events:

@@ -29,7 +29,7 @@ from django.utils import timezone  # noqa: E402
 
 from notifications.reminders import reminders_due  # noqa: E402
 from rollups.changes import highest_event_id  # noqa: E402
-from rollups.models import RollupDay, RollupWatermark  # noqa: E402
+from rollups.models import FactsMark, RollupDay, RollupWatermark  # noqa: E402
 from rollups.services import rollups_compute_all, rollups_refresh  # noqa: E402
 from suggestions.models import Suggestion  # noqa: E402
 
@@ -92,6 +92,8 @@ def bench_rollups(today):
     RollupWatermark.objects.update_or_create(
         pk=1, defaults={"seen_to": top - 1, "gaps": [], "lease_until": None}
     )
+    # The dated facts too: the job re-derives that one suggestion's facts (rollups.facts).
+    FactsMark.objects.filter(pk=1).update(seen_to=top - 1, gaps=[])
     job, rows = timed(lambda: rollups_refresh(today=today))
     where = "AND s.term_id = %s"
     sql, _ = timed(bare_sql(today, where, [changed.term_id]))

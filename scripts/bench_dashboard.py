@@ -43,6 +43,9 @@ PAGES = [
     ("key board", "/dashboard/key/"),
     ("report draft, stored", "/dashboard/report/"),
     ("dashboard, live combination", "/dashboard/?channel=session&key=on"),
+    ("dashboard, live: key only", "/dashboard/?key=on"),
+    ("dashboard, live: channel + system", "/dashboard/?channel=session&system=government"),
+    ("dashboard, live: past day", "/dashboard/?category=1&key=on&as_of=2026-06-17"),
 ]
 
 

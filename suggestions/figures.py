@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -345,7 +345,10 @@ def _ids(loaded: dict, subquery):
 def _load(scope: Scope, as_of: date) -> list[_SuggestionFacts]:
     """1. The scope's rows dated ≤ D, in six queries, grouped per suggestion (a unit or
     system scope also holds suggestions whose assignment of it is made after D)."""
-    suggestion_qs = scope.suggestions()
+    return _load_rows(scope.suggestions(), as_of)
+
+
+def _load_rows(suggestion_qs, as_of: date) -> list[_SuggestionFacts]:
     suggestions = {
         row[0]: _SuggestionFacts(*row)
         # No model ordering (it joins the term to sort): these loads only group rows.
@@ -671,11 +674,92 @@ def _derive(s: _SuggestionFacts, d: date) -> _Row:
     )
 
 
-def _rows(scope: Scope, as_of: date) -> list[_Row]:
-    """The scope's suggestions' facts at D: one load, one derivation per suggestion."""
+def _rows(scope: Scope, as_of: date, *, ids=None) -> list[_Row]:
+    """The scope's suggestions' facts at D: one load, one derivation per suggestion (only of
+    the suggestions `ids`, when given)."""
     wanted = scope.wanted
-    rows = (_derive(s, as_of) for s in _load(scope, as_of))
+    qs = scope.suggestions()
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    rows = (_derive(s, as_of) for s in _load_rows(qs, as_of))
     return [r for r in rows if wanted <= r.keys]
+
+
+# --- dated facts: a suggestion's facts for every day at once (issue 14) ---------------------
+
+
+def _days_of_change(s: _SuggestionFacts) -> list[date]:
+    """Every day on which something `_derive` reads of `s` may change: a `_Row` derived at one
+    of them holds until the next. Dated rows take effect on their day; a deadline is missed
+    from the day after it (`overdue` compares deadline < D)."""
+    days = {s.submitted_on, s.closed_on}
+    for a in s.assignments:
+        days.update((a.assigned_on, a.ended_on, _next_day(a.deadline)))
+        days.update(r[0] for r in a.replies)
+        days.update(f[0] for f in a.feedback)
+        days.update(a.face_contacts)
+        for _, effective_on, new_deadline in a.changes:
+            days.update((effective_on, _next_day(new_deadline)))
+    days.discard(None)
+    return sorted(days)
+
+
+def _next_day(day: date | None) -> date | None:
+    return None if day is None or day == date.max else day + timedelta(days=1)
+
+
+def _as_of(s: _SuggestionFacts, d: date) -> _SuggestionFacts:
+    """`s` with only its rows dated ≤ D, as `_load(…, as_of=D)` would have loaded it."""
+    return replace(
+        s,
+        assignments=[
+            replace(
+                a,
+                replies=[r for r in a.replies if r[0] <= d],
+                feedback=[f for f in a.feedback if f[0] <= d],
+                face_contacts=[c for c in a.face_contacts if c <= d],
+            )
+            for a in s.assignments
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class DatedFacts:
+    """One suggestion's facts for days [valid_from, valid_to) (valid_to None: open): its
+    `_Row` derived at valid_from, and of each answering assignment in force then its id and
+    `_AssignmentRow`."""
+
+    suggestion_id: int
+    valid_from: date
+    valid_to: date | None
+    row: _Row
+    assignments: tuple  # (assignment id, _AssignmentRow), in force only
+
+
+def dated_facts(suggestion_ids) -> list[DatedFacts]:
+    """Every stretch of days of the given suggestions on which their facts hold, from one
+    load of all their rows (six queries): `_derive` at each day of change (`_days_of_change`),
+    consecutive equal stretches merged. The stored facts of rollups.facts are these."""
+    out = []
+    for s in _load_rows(Suggestion.objects.filter(pk__in=suggestion_ids), date.max):
+        stretches = []
+        for d in [date.min, *_days_of_change(s)]:
+            facts = _as_of(s, d)
+            row = _derive(facts, d)
+            in_force = tuple(
+                (a.id, r)
+                for a, r in zip(facts.assignments, row.assignments, strict=True)
+                if r.in_force
+            )
+            same = (row.counted, row.overdue, in_force)
+            if stretches and stretches[-1][1] == same:
+                continue
+            stretches.append((d, same, row, in_force))
+        for i, (d, _, row, in_force) in enumerate(stretches):
+            until = stretches[i + 1][0] if i + 1 < len(stretches) else None
+            out.append(DatedFacts(s.id, d, until, row, in_force))
+    return out
 
 
 class _Tally:
@@ -689,6 +773,10 @@ class _Tally:
         self.counted = defaultdict(int)
         self.overdue = 0
         self.every_unit = scope.unit is None and scope.system is None
+
+    def add_counted(self, counted: tuple, n: int) -> None:
+        """`n` suggestions whose facts at D are `counted` (a `_Row.counted`)."""
+        self.counted[counted] += n
 
     def add(self, row: _Row) -> None:
         self.counted[row.counted] += 1
@@ -797,16 +885,28 @@ def unit_figures(*, scope: Scope, as_of: date) -> list[UnitRow]:
     return _unit_rows(_rows(scope, as_of), scope=scope)
 
 
-def _unit_rows(rows: list[_Row], *, scope: Scope) -> list[UnitRow]:
+def _unit_rows(rows: list[_Row], *, scope: Scope, per_unit=None, names=None) -> list[UnitRow]:
+    """The unit rows of `rows`' answering assignments in force that answer `scope`, added to
+    `per_unit` ({unit id: {`_AssignmentRow.counted`: n}}, counted elsewhere) when given, with
+    the units' names and systems from `names` ({unit id: (name, system)}) or one query."""
     minimum = settings.PORTAL["RANKING_MIN_ASSIGNMENTS"]
-    per_unit = defaultdict(lambda: defaultdict(int))
-    systems = {}
+    counts = defaultdict(lambda: defaultdict(int))
+    for unit_id, counted in (per_unit or {}).items():
+        for key, n in counted.items():
+            counts[unit_id][key] += n
+    per_unit = counts
+    names = dict(names or {})
     for row in rows:
         for a in row.assignments:
             if a.in_force and scope.answers(a):
                 per_unit[a.unit_id][a.counted] += 1
-                systems[a.unit_id] = a.unit_system
-    names = dict(Unit.objects.filter(pk__in=list(per_unit)).values_list("pk", "name"))
+                names.setdefault(a.unit_id, (None, a.unit_system))
+    missing = [u for u, (name, _) in names.items() if name is None]
+    if missing:
+        for pk, name in Unit.objects.filter(pk__in=missing).values_list("pk", "name"):
+            names[pk] = (name, names[pk][1])
+    systems = {u: system for u, (_, system) in names.items()}
+    names = {u: name for u, (name, _) in names.items()}
     units = []
     for unit_id, counted in per_unit.items():
         assigned = replied = on_time = overdue = with_feedback = content = 0

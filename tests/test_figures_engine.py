@@ -13,6 +13,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rollups import facts
+from rollups.models import FactsMark
 from suggestions import figures
 from suggestions.figures import Scope
 from suggestions.models import Assignment, Category, Channel, Suggestion
@@ -100,3 +102,97 @@ def test_a_suggestion_is_counted_once_in_each_scope_it_is_in(seeded):
     _, subs, _ = figures.compute_many(scope=whole, within=within, as_of=day)
     for sub in within:
         assert subs[sub] == reference.compute(scope=sub, as_of=day), sub
+
+
+# --- the stored dated facts (rollups.facts): the same numbers from SQL on any day ----------
+
+
+def _within(scope: Scope) -> list[Scope]:
+    within = [replace(scope, channel=c) for c in Channel.values if not scope.channel]
+    within += [replace(scope, system=x) for x in UnitSystem.values if not scope.system]
+    units = Assignment.objects.values_list("unit_id", flat=True).distinct().order_by("unit_id")
+    if scope.unit is None:
+        within += [replace(scope, unit=u) for u in units[:5]]
+    if scope.category is None:
+        within += [
+            replace(scope, category=c) for c in Category.objects.values_list("pk", flat=True)
+        ]
+    return within
+
+
+def _assert_facts_give_the_reference(scope: Scope, day: dt.date) -> None:
+    within = _within(scope)
+    whole, subs, units = facts.compute_many(scope=scope, within=within, as_of=day)
+    old_whole, old_subs, old_units = reference.compute_many(scope=scope, within=within, as_of=day)
+    assert whole == old_whole, (scope, day)
+    assert subs == old_subs, (scope, day)
+    assert units == old_units, (scope, day)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    seed_=st.integers(0, 10_000),
+    before=st.integers(0, 6),
+    after=st.integers(0, 4),
+    back=st.integers(-30, 400),
+)
+def test_the_stored_facts_give_the_reference_numbers_on_any_day(seeded, seed_, before, after, back):
+    """Facts derived for every day at once (`figures.dated_facts`), stored, and counted in SQL
+    as of a random day give the reference engine's numbers: right after a sync, and after more
+    steps the facts do not reflect yet (those suggestions are derived live)."""
+    rng = random.Random(seed_)
+    with transaction.atomic():
+        _random_steps(rng, before)
+        facts.sync()
+        day = timezone.localdate() - dt.timedelta(days=back)
+        scope = _random_scope(rng)
+        _assert_facts_give_the_reference(scope, day)
+        _random_steps(rng, after)
+        _assert_facts_give_the_reference(scope, day)
+        facts.sync()  # incremental: only the suggestions of the new events
+        _assert_facts_give_the_reference(scope, day)
+        _assert_facts_give_the_reference(Scope(term=scope.term), day)
+        transaction.set_rollback(True)
+
+
+def test_an_incremental_sync_derives_only_the_changed_suggestions(seeded):
+    assert facts.sync() == Suggestion.objects.count()  # the first sync builds every suggestion
+    assert facts.sync() == 0
+    _random_steps(random.Random(3), 3)
+    changed = facts.touched_since(FactsMark.objects.get())
+    assert 0 < len(changed) <= 3
+    assert facts.sync() == len(changed)
+    day = timezone.localdate()
+    _assert_facts_give_the_reference(Scope(term=_random_scope(random.Random(1)).term), day)
+
+
+def test_the_stored_facts_take_a_fixed_number_of_queries(seeded, django_assert_max_num_queries):
+    facts.sync()
+    term_id = Suggestion.objects.values_list("term_id", flat=True).first()
+    scope = Scope(term=term_id, channel=Channel.values[0], key_only=True)
+    day = timezone.localdate()
+    # The mark, the events it does not reflect, the categories, the suggestions, the
+    # assignments.
+    with django_assert_max_num_queries(5):
+        facts.compute_many(scope=scope, as_of=day)
+    _random_steps(random.Random(5), 2)
+    # … plus the live derivation of the suggestions named by the new events.
+    with django_assert_max_num_queries(11):
+        facts.compute_many(scope=scope, as_of=day)
+
+
+def test_with_more_changes_than_the_facts_take_live_the_figures_are_derived_live(
+    seeded, monkeypatch
+):
+    """Past `facts.TOUCHED_MAX` suggestions named by unread events, everything is derived
+    live (`figures.compute_many`): the same numbers, never a partial count."""
+    facts.sync()
+    _random_steps(random.Random(11), 4)
+    monkeypatch.setattr(facts, "TOUCHED_MAX", 0)
+    assert facts.touched_since(FactsMark.objects.get()) is None
+    term_id = Suggestion.objects.values_list("term_id", flat=True).first()
+    _assert_facts_give_the_reference(Scope(term=term_id), timezone.localdate())

@@ -1,0 +1,329 @@
+"""Dated facts (issue 14): each suggestion's figure facts stored as stretches of days, so the
+figures of any scope as of any day are a few GROUP BY queries instead of a Python pass.
+
+- `sync` keeps the tables `SuggestionFacts` / `AssignmentFacts` current: it re-derives
+  (`suggestions.figures.dated_facts`) exactly the suggestions that audit events above its
+  watermark (`FactsMark`) name, so its cost follows the changed suggestions, not the term.
+  The first run (or `rebuild=True`) derives every suggestion.
+- `compute_many` is `figures.compute_many` from the stored facts: the suggestions valid at D
+  grouped by what the figures count, per scope; the suggestions named by events the facts do
+  not reflect yet are derived live and added, so the numbers are current to the last event.
+  `figures._Tally` and `figures._unit_rows` turn the counts into figures: the formulas stay
+  in figures.py. Until the facts are built it is `figures.compute_many` itself.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from suggestions import figures
+from suggestions.models import Assignment, AuditEvent, Category, Suggestion
+
+from . import changes
+from .models import AssignmentFacts, FactsMark, SuggestionFacts
+
+ANSWERING_ROLES = figures.ANSWERING_ROLES
+CHUNK = 2000  # suggestions derived and written at a time (fewer where a query takes fewer ids)
+# More suggestions than this named by events the facts do not reflect: derive everything live.
+TOUCHED_MAX = 2000
+
+
+def _id_limit(limit: int) -> int:
+    """At most `limit` ids in one query, and no more than the database takes (SQLite: 999)."""
+    return min(limit, connection.features.max_query_params or limit)
+
+
+# What a suggestion's `_Row.counted` reads, as stored columns (the category's name last).
+COUNTED = (
+    "submitted",
+    "assigned",
+    "replied",
+    "on_time",
+    "closed",
+    "result",
+    "latest_verdict",
+    "first_verdict",
+    "face",
+    "category_id",  # its name in `_Row.counted`: one look-up of the categories
+)
+ASSIGNMENT_COUNTED = ("answered", "on_time", "overdue", "result", "latest_verdict")
+# The scope filters that are columns of the suggestion: a narrower scope by one of them is
+# counted in the same query, grouped by it.
+DIMS = {
+    "meeting": "meeting_id",
+    "channel": "channel",
+    "category": "category_id",
+    "key_only": "is_key",
+}
+
+
+# --- keeping the facts current ---------------------------------------------------------------
+
+
+def _static_columns(row) -> dict:
+    """The suggestion's scope columns, from the keys `figures._derive` gave its row."""
+    keys = dict(k for k in row.keys if k[0] in ("term", "meeting", "channel", "category"))
+    return {
+        "term_id": keys.get("term"),
+        "meeting_id": keys.get("meeting"),
+        "channel": keys.get("channel") or "",
+        "category_id": keys.get("category"),
+        "is_key": ("key_only", True) in row.keys,
+    }
+
+
+def _store(ids) -> int:
+    dated = figures.dated_facts(ids)
+    static = {f.suggestion_id: _static_columns(f.row) for f in dated}
+    SuggestionFacts.objects.filter(suggestion_id__in=ids).delete()
+    AssignmentFacts.objects.filter(suggestion_id__in=ids).delete()
+    SuggestionFacts.objects.bulk_create(
+        [
+            SuggestionFacts(
+                suggestion_id=f.suggestion_id,
+                valid_from=f.valid_from,
+                valid_to=f.valid_to or date.max,
+                **static[f.suggestion_id],
+                submitted=f.row.submitted,
+                assigned=f.row.assigned,
+                replied=f.row.replied,
+                on_time=f.row.on_time,
+                closed=f.row.closed,
+                result=f.row.result,
+                latest_verdict=f.row.latest_verdict,
+                first_verdict=f.row.first_verdict,
+                face=f.row.face,
+                overdue=f.row.overdue,
+            )
+            for f in dated
+        ],
+        batch_size=1000,
+    )
+    AssignmentFacts.objects.bulk_create(
+        [
+            AssignmentFacts(
+                assignment_id=assignment_id,
+                suggestion_id=f.suggestion_id,
+                unit_id=a.unit_id,
+                valid_from=f.valid_from,
+                valid_to=f.valid_to or date.max,
+                **static[f.suggestion_id],
+                answered=a.answered,
+                on_time=a.on_time,
+                overdue=a.overdue,
+                result=a.result,
+                latest_verdict=a.latest_verdict,
+            )
+            for f in dated
+            for assignment_id, a in f.assignments
+        ],
+        batch_size=1000,
+    )
+    return len(ids)
+
+
+def sync(*, rebuild: bool = False, now=None) -> int:
+    """Bring the facts up to the audit trail; returns the number of suggestions derived.
+
+    In one transaction holding the mark's row lock, so two runs never interleave the rows of
+    one suggestion; readers see the facts before or after it, whole."""
+    now = now or timezone.now()
+    FactsMark.objects.get_or_create(pk=1)
+    with transaction.atomic():
+        mark = FactsMark.objects.select_for_update().get(pk=1)
+        top = changes.highest_event_id()
+        if rebuild or not mark.built:
+            # Every suggestion from the rows as they are now; the ids up to `top` not visible
+            # yet (a transaction still open) are kept as gaps, read again as any other.
+            ids = list(Suggestion.objects.order_by("pk").values_list("pk", flat=True))
+            SuggestionFacts.objects.all().delete()
+            AssignmentFacts.objects.all().delete()
+            visible = AuditEvent.objects.filter(id__lte=top).values_list("id", flat=True)
+            gaps = changes.gaps_after(FactsMark(), read=visible.iterator(), top=top, now=now)
+        else:
+            events = list(
+                AuditEvent.objects.filter(changes.unread_q(mark) & Q(id__lte=top))
+                .order_by()
+                .values_list("id", "suggestion_id")
+            )
+            ids = sorted({s for _, s in events if s is not None})
+            gaps = changes.gaps_after(mark, read=[e for e, _ in events], top=top, now=now)
+        chunk = _id_limit(CHUNK)
+        derived = sum(_store(ids[i : i + chunk]) for i in range(0, len(ids), chunk))
+        FactsMark.objects.filter(pk=1).update(
+            built=True, seen_to=max(mark.seen_to, top), gaps=gaps, synced_at=now
+        )
+    return derived
+
+
+# --- figures from the facts ------------------------------------------------------------------
+
+
+def _at(model, day: date):
+    return model.objects.filter(valid_to__gt=day, valid_from__lte=day)
+
+
+def _static(qs, scope: figures.Scope, touched):
+    """The scope's filters that are columns of the suggestion; without the touched ones."""
+    pk = figures._pk
+    if scope.term is not None:
+        qs = qs.filter(term_id=pk(scope.term))
+    if scope.meeting is not None:
+        qs = qs.filter(meeting_id=pk(scope.meeting))
+    if scope.channel:
+        qs = qs.filter(channel=scope.channel)
+    if scope.category is not None:
+        qs = qs.filter(category_id=pk(scope.category))
+    if scope.key_only:
+        qs = qs.filter(is_key=True)
+    if touched:
+        qs = qs.exclude(suggestion_id__in=touched)
+    return qs.order_by()
+
+
+def _suggestions(scope: figures.Scope, day: date, touched):
+    """The stored facts at D of the scope's suggestions: a unit or system scope holds those
+    with an answering assignment of it made ≤ D (as `figures._derive` keys them)."""
+    qs = _static(_at(SuggestionFacts, day), scope, touched)
+    if scope.unit is not None or scope.system is not None:
+        answering = Assignment.objects.filter(
+            suggestion_id=OuterRef("suggestion_id"),
+            role__in=ANSWERING_ROLES,
+            assigned_on__lte=day,
+        )
+        if scope.unit is not None:
+            answering = answering.filter(unit_id=figures._pk(scope.unit))
+        if scope.system is not None:
+            answering = answering.filter(unit__system=scope.system)
+        qs = qs.filter(Exists(answering))
+    return qs
+
+
+def _counted(row: dict, categories: dict) -> tuple:
+    return (*(row[name] for name in COUNTED[:-1]), categories.get(row["category_id"]))
+
+
+def _dim_keys(row: dict, dims) -> set:
+    keys = set()
+    for name in dims:
+        value = row[DIMS[name]]
+        if name == "key_only":
+            if value:
+                keys.add(("key_only", True))
+        else:
+            keys.add((name, value))
+    return keys
+
+
+def touched_since(mark: FactsMark, limit: int | None = None) -> set | None:
+    """The suggestions named by events the facts do not reflect (one query); None when
+    there are more than `limit`."""
+    limit = _id_limit(TOUCHED_MAX) if limit is None else limit
+    ids = set(
+        AuditEvent.objects.filter(changes.unread_q(mark))
+        .exclude(suggestion_id=None)
+        .order_by()
+        .values_list("suggestion_id", flat=True)
+        .distinct()[: limit + 1]
+    )
+    return None if len(ids) > limit else ids
+
+
+def compute_many(*, scope: figures.Scope, within=(), as_of: date):
+    """`figures.compute_many` (same arguments, same result) from the stored facts: five
+    queries, plus the six of a live derivation when events name suggestions the facts do not
+    reflect yet, and one per narrower scope of two or more filters of its own."""
+    mark = FactsMark.objects.filter(pk=1, built=True).first()
+    touched = touched_since(mark) if mark is not None else None
+    if touched is None:
+        return figures.compute_many(scope=scope, within=within, as_of=as_of)
+
+    whole = figures._Tally(scope)
+    tallies, by_dims, by_unit, by_system, own = {}, [whole], {}, {}, []
+    dims = set()
+    for sub in within:
+        if not scope.narrower(sub):
+            raise ValueError(f"{sub} does not lie within {scope}")
+        if sub in tallies:
+            continue
+        tally = tallies[sub] = figures._Tally(sub)
+        extra = sub.wanted - scope.wanted
+        names = {name for name, _ in extra}
+        if names <= DIMS.keys():
+            dims |= names
+            by_dims.append(tally)
+        elif len(extra) == 1 and names <= {"unit", "system"}:
+            name, value = next(iter(extra))
+            (by_unit if name == "unit" else by_system)[value] = tally
+        else:
+            own.append(sub)
+    dims = sorted(dims)
+    columns = [DIMS[name] for name in dims]
+    categories = dict(Category.objects.values_list("pk", "name"))
+
+    # The scope's suggestions, grouped by what the figures count and by the narrower scopes'
+    # columns.
+    for row in (
+        _suggestions(scope, as_of, touched).values(*COUNTED, *columns).annotate(n=Count("id"))
+    ):
+        keys = scope.wanted | _dim_keys(row, dims)
+        counted = _counted(row, categories)
+        for tally in by_dims:
+            if tally.scope.wanted <= keys:
+                tally.add_counted(counted, row["n"])
+    # Narrower by a unit or a system: a suggestion counts once in each it has an answering
+    # assignment of (made ≤ D).
+    for wanted, column in ((by_unit, "unit_id"), (by_system, "unit__system")):
+        if not wanted:
+            continue
+        path = f"suggestion__assignments__{column}"
+        for row in (
+            _suggestions(scope, as_of, touched)
+            .filter(
+                suggestion__assignments__role__in=ANSWERING_ROLES,
+                suggestion__assignments__assigned_on__lte=as_of,
+                **{f"{path}__in": list(wanted)},
+            )
+            .values(*COUNTED, path)
+            .annotate(n=Count("suggestion_id", distinct=True))
+        ):
+            wanted[row[path]].add_counted(_counted(row, categories), row["n"])
+
+    # Answering assignments in force at D: the unit rows, and every scope's 逾期数.
+    assignments = _static(_at(AssignmentFacts, as_of), scope, touched)
+    if scope.unit is not None:
+        assignments = assignments.filter(unit_id=figures._pk(scope.unit))
+    if scope.system is not None:
+        assignments = assignments.filter(unit__system=scope.system)
+    per_unit, names = {}, {}
+    every = [*by_dims, *by_unit.values(), *by_system.values()]
+    for row in assignments.values(
+        "unit_id", "unit__name", "unit__system", *ASSIGNMENT_COUNTED, *columns
+    ).annotate(n=Count("id")):
+        unit_id, system, n = row["unit_id"], row["unit__system"], row["n"]
+        names[unit_id] = (row["unit__name"], system)
+        counted = tuple(row[name] for name in ASSIGNMENT_COUNTED)
+        per_unit.setdefault(unit_id, {}).setdefault(counted, 0)
+        per_unit[unit_id][counted] += n
+        if row["overdue"]:
+            keys = scope.wanted | _dim_keys(row, dims)
+            keys |= {("unit", unit_id), ("system", system), ("unit_system", (unit_id, system))}
+            for tally in every:
+                if tally.scope.wanted <= keys:
+                    tally.overdue += n
+
+    # The suggestions the facts do not reflect yet, derived live.
+    rows = figures._rows(scope, as_of, ids=touched) if touched else []
+    for row in rows:
+        for tally in every:
+            if tally.scope.wanted <= row.keys:
+                tally.add(row)
+    result = {sub: tally.figures(as_of) for sub, tally in tallies.items()}
+    for sub in own:
+        result[sub] = compute_many(scope=sub, as_of=as_of)[0]
+    units = figures._unit_rows(rows, scope=scope, per_unit=per_unit, names=names)
+    return whole.figures(as_of), result, units
