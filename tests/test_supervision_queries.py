@@ -74,7 +74,7 @@ BUDGETS = {
     "xlsx": [("staff", 7)],
     "action": [("leader", 5)],
     "suggestion": [("leader", 16)],
-    "assignment": [("unit_user", 16)],
+    "assignment": [("unit_user", 21)],  # with the draft, the ledger and the 督办意见
 }
 
 
