@@ -98,7 +98,11 @@ def suggestion_list(request):
     # Counted exactly when asked, and for a figure's drill-down (it must match the figure).
     exact = request.GET.get("count") == "exact" or bool(filters.get("figure"))
     page = paging.list_page(
-        queryset, number=request.GET.get("page"), per_page=PAGE_SIZE, exact=exact
+        queryset,
+        number=request.GET.get("page"),
+        per_page=PAGE_SIZE,
+        exact=exact,
+        narrow=bool(filters.get("q", "").strip()),
     )
     query = request.GET.copy()
     query.pop("page", None)

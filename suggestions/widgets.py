@@ -56,3 +56,29 @@ class ListedModelChoiceField(forms.ModelChoiceField):
 
     iterator = _ListedChoiceIterator
     widget = QuickSelect
+
+
+class _QuickInput:
+    """An <input> with the HTML of django/forms/widgets/input.html, built in Python: each
+    template-rendered input costs a template render, and the list shows a dozen."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = widget["value"]
+        value_html = "" if shown is None else f' value="{conditional_escape(str(shown))}"'
+        return mark_safe(
+            f'<input type="{conditional_escape(widget["type"])}" '
+            f'name="{conditional_escape(widget["name"])}"{value_html}{_attrs(widget["attrs"])}>'
+        )
+
+
+class QuickTextInput(_QuickInput, forms.TextInput):
+    pass
+
+
+class QuickCheckboxInput(_QuickInput, forms.CheckboxInput):
+    pass
+
+
+class QuickDateInput(_QuickInput, forms.DateInput):
+    pass

@@ -274,3 +274,39 @@ def test_the_filters_keep_the_chosen_values_selected(client, people, journey):
     assert f'<option value="{people.unit.pk}" selected>{people.unit.name}</option>' in page
     assert '<option value="assigned" selected>已交办</option>' in page
     assert '<option value="deadline" selected>答复期限(近→远)</option>' in page
+
+
+# --- a search's count and pages ------------------------------------------------------------
+# A search counts and picks its page from one reading of its matches (paging._count_and_ids on
+# PostgreSQL): the same numbers, pages and order as the list without a search.
+
+
+@pytest.mark.parametrize("q", ["批量建议", "批量"])  # trigram and bigram searches
+def test_a_search_counts_and_pages_as_the_list_does(client, people, q):
+    _bulk_suggestions(people.term, people.deputy, 1060, 1)
+    SuggestionFactory(term=people.term, number=5000, title="别的建议", status="submitted")
+    page = shown(get(client, people.staff, f"?q={q}"))
+    assert '超过 <strong id="result-count">1000</strong> 件' in page and "别的建议" not in page
+    # Newest number first: the first page ends with the 50th highest number, 批量建议1010.
+    assert page.count('name="ids"') == 50 and "批量建议1059<" in page and "批量建议1010<" in page
+    assert "批量建议1009<" not in page
+    exact = shown(get(client, people.staff, f"?q={q}&count=exact&page=22"))
+    assert 'id="result-count">1060<' in exact and "第 22/22 页" in exact
+    assert exact.count('name="ids"') == 10 and "批量建议0<" in exact and "下一页" not in exact
+    beyond = shown(get(client, people.staff, f"?q={q}&page=40"))
+    assert "第 22/22 页" in beyond and beyond.count('name="ids"') == 10
+    oldest = shown(get(client, people.staff, f"?q={q}&sort=number&page=2"))
+    assert "批量建议50<" in oldest and "批量建议99<" in oldest and "批量建议100<" not in oldest
+
+
+def test_a_short_search_is_counted_exactly_and_sorted_by_deadline(client, people, journey):
+    today = timezone.localdate()
+    journey.assigned(title="关于电梯加装的建议", assigned_on=today)
+    journey.assigned(title="再议电梯加装", assigned_on=today - dt.timedelta(days=40))
+    journey.submitted(title="关于路灯的建议")
+    page = shown(get(client, people.staff, "?q=电梯加装&sort=deadline"))
+    assert 'id="result-count">2<' in page and "路灯" not in page
+    assert page.index("再议电梯加装") < page.index("关于电梯加装")
+    page = shown(get(client, people.staff, "?q=电梯加装&sort=-deadline"))
+    assert page.index("关于电梯加装") < page.index("再议电梯加装")
+    assert 'id="result-count">0<' in shown(get(client, people.staff, "?q=没有这个词"))
