@@ -33,7 +33,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, FilteredRelation, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -78,33 +78,42 @@ class Due:
 
 
 def reminders_due(*, today: date) -> list[Due]:
-    """1. Stages due today and not yet recorded: one scan on the (state, deadline) index and
-    one look-up of what was already recorded for those deadlines. Both read bare columns,
-    not model rows: a scan of thousands of open deadlines stays close to the SQL's cost."""
+    """1. Stages due today and not yet recorded: one scan on the (state, deadline) index,
+    each deadline with the stages already recorded for it (a left join on the unique
+    (assignment, kind, deadline) index: one row per recorded stage, or one with none). It
+    reads bare columns, not model rows: a scan of thousands of open deadlines stays close
+    to the SQL's cost."""
     horizon = today + timedelta(days=max(settings.PORTAL["REMINDER_DAYS_BEFORE"]))
-    deadlines = (
+    rows = (
         # Lead assignments owing a reply: past the deadline they are 逾期, the one meaning of
         # Assignment.overdue_q (co-handlers' lateness is not overdue and not reminded here).
         Assignment.objects.filter(Assignment.awaiting_reply_q(), deadline__lte=horizon)
-        .order_by("deadline", "id")
-        .values_list("id", "deadline")
+        .annotate(
+            recorded=FilteredRelation(
+                "reminder_deliveries",
+                condition=Q(reminder_deliveries__deadline=F("deadline")),
+            )
+        )
+        .order_by()  # sorted below, in Python: cheaper than a sort in the query
+        .values_list("id", "deadline", "recorded__kind")
     )
     stages: dict[date, list[str]] = {}  # many assignments share a deadline
-    due = []
-    for pk, deadline in deadlines:
+    recorded: dict[int, set] = {}  # assignment id -> stages recorded for its deadline
+    deadlines: dict[int, date] = {}
+    for pk, deadline, kind in rows:
+        deadlines[pk] = deadline
+        if kind is not None:
+            recorded.setdefault(pk, set()).add(kind)
         if deadline not in stages:
             stages[deadline] = stages_on(deadline=deadline, today=today)
-        due.extend(Due(pk, deadline, kind) for kind in stages[deadline])
-    if not due:
-        return []
-    recorded = set(
-        ReminderDelivery.objects.filter(
-            Assignment.awaiting_reply_q("assignment__"),
-            assignment__deadline__lte=horizon,
-            deadline=F("assignment__deadline"),
-        ).values_list("assignment_id", "kind", "deadline")
-    )
-    return [d for d in due if d.key not in recorded]
+    due = []
+    add = due.append
+    for deadline, pk in sorted([(deadline, pk) for pk, deadline in deadlines.items()]):
+        done = recorded.get(pk)
+        for kind in stages[deadline]:
+            if done is None or kind not in done:
+                add(Due(pk, deadline, kind))
+    return due
 
 
 def _with_assignments(due: list[Due]) -> None:
