@@ -103,7 +103,7 @@ class SuggestionFilterForm(forms.Form):
         label="仅闭会期间超期未交办", required=False, widget=QuickCheckboxInput
     )
     supervisor = ListedModelChoiceField(
-        User.objects.filter(is_leader=True),
+        User.objects.filter(is_leader=True).order_by("name"),
         label="督办领导",
         required=False,
         empty_label="全部",
@@ -134,6 +134,17 @@ class SuggestionFilterForm(forms.Form):
     def filters(self) -> dict:
         """Cleaned filters, or none at all when the URL was tampered with (shown as an error)."""
         return self.cleaned_data if self.is_valid() else {}
+
+    def share_choices(self, bulk_form: "BulkForm") -> None:
+        """The bulk bar lists the filters' active units and leaders: read once for both (two
+        queries fewer on the list page). Read by name, as the database sorts names; the
+        filter's units then by system (plain ASCII codes, sorted alike everywhere)."""
+        units = list(Unit.objects.order_by("name"))
+        leaders = list(self.fields["supervisor"].queryset)
+        self.fields["unit"].objects = sorted(units, key=lambda unit: unit.system)  # stable
+        self.fields["supervisor"].objects = leaders
+        bulk_form.fields["unit"].objects = [unit for unit in units if unit.is_active]
+        bulk_form.fields["supervisor"].objects = [user for user in leaders if user.is_active]
 
 
 class SuggestionForm(forms.Form):

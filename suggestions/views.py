@@ -106,6 +106,9 @@ def suggestion_list(request):
     )
     query = request.GET.copy()
     query.pop("page", None)
+    bulk_form = BulkForm() if request.user.is_committee_staff else None
+    if bulk_form:
+        form.share_choices(bulk_form)
     return render(
         request,
         "suggestions/list.html",
@@ -114,7 +117,7 @@ def suggestion_list(request):
             "page": page,
             "query": query.urlencode(),
             "today": timezone.localdate(),
-            "bulk_form": BulkForm() if request.user.is_committee_staff else None,
+            "bulk_form": bulk_form,
             "can_export_confidential": access.can_export_confidential_names(request.user),
         },
     )

@@ -46,16 +46,19 @@ class _ListedChoiceIterator(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
+        objects = self.field.objects
+        for obj in self.queryset.all() if objects is None else objects:
             yield self.choice(obj)
 
 
 class ListedModelChoiceField(forms.ModelChoiceField):
     """A ModelChoiceField for short lists (terms, units, categories, leaders) shown as a
-    QuickSelect."""
+    QuickSelect. `objects`, when set, are the choices shown (already read, e.g. for two
+    fields listing the same rows); the queryset still validates what is submitted."""
 
     iterator = _ListedChoiceIterator
     widget = QuickSelect
+    objects = None
 
 
 class _QuickInput:
