@@ -174,6 +174,11 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
             )
         )
     if filters.get("awaiting_feedback"):
+        # The suggestion's own state, already required by awaiting_feedback_q (through the
+        # reply's assignment), said again on the outer rows: the planner then probes each
+        # candidate's replies instead of reading every reply in force (a leader's 督办 queue:
+        # 50 ms instead of 600 on 100,000 suggestions). The same rows either way.
+        qs = qs.filter(status__in=Reply.FEEDBACK_SUGGESTION_STATES)
         qs = qs.filter(
             Exists(
                 access.replies_visible_to(user)
