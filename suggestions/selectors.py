@@ -114,6 +114,11 @@ def _has_bigram(text: str) -> Func:
     )
 
 
+# What the list page's rows show (the template tag portal.suggestion_rows): term, category,
+# lead deputy, and the supervising leader of a key suggestion.
+LIST_ROW_RELATED = ("term", "category", "lead_deputy", "supervisor")
+
+
 def suggestion_list(*, user, filters: dict, today: date | None = None) -> QuerySet:
     """The suggestions a user may see, filtered and sorted as the list page asks.
 
