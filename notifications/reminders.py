@@ -38,7 +38,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, FilteredRelation, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -92,32 +92,43 @@ class Due:
 
 
 def reminders_due(*, today: date) -> list[Due]:
-    """1. Stages due today and not yet recorded: one scan on the (state, deadline) index and
-    one look-up of what was already recorded for those deadlines. Both read bare columns,
-    not model rows: a scan of thousands of open deadlines stays close to the SQL's cost."""
+    """1. Stages due today and not yet recorded: one scan on the (state, deadline) index,
+    each deadline with the stages already recorded for it (a left join on the unique
+    (assignment, kind, deadline) index: one row per recorded stage, or one with none). It
+    reads bare columns, not model rows: a scan of thousands of open deadlines stays close
+    to the SQL's cost."""
     horizon = today + timedelta(days=max(settings.PORTAL["REMINDER_DAYS_BEFORE"]))
-    deadlines = (
+    rows = (
+        # Open deadlines owing an answer (a lead's reply, a co-handler's opinion), each with
+        # the stages already recorded for that deadline: one query.
         Assignment.objects.filter(_reminded_q(), deadline__lte=horizon)
-        .order_by("deadline", "id")
-        .values_list("id", "deadline", "role")
+        .annotate(
+            recorded=FilteredRelation(
+                "reminder_deliveries",
+                condition=Q(reminder_deliveries__deadline=F("deadline")),
+            )
+        )
+        .order_by()  # sorted below, in Python: cheaper than a sort in the query
+        .values_list("id", "deadline", "role", "recorded__kind")
     )
     stages: dict[tuple, list[str]] = {}  # many assignments share a deadline
-    due = []
-    for pk, deadline, role in deadlines:
+    recorded: dict[int, set] = {}  # assignment id -> stages recorded for its deadline
+    keys: dict[int, tuple] = {}
+    for pk, deadline, role, kind in rows:
         key = (deadline, role == Assignment.Role.CO)
+        keys[pk] = key
+        if kind is not None:
+            recorded.setdefault(pk, set()).add(kind)
         if key not in stages:
             stages[key] = stages_on(deadline=deadline, today=today, opinion=key[1])
-        due.extend(Due(pk, deadline, kind) for kind in stages[key])
-    if not due:
-        return []
-    recorded = set(
-        ReminderDelivery.objects.filter(
-            _reminded_q("assignment__"),
-            assignment__deadline__lte=horizon,
-            deadline=F("assignment__deadline"),
-        ).values_list("assignment_id", "kind", "deadline")
-    )
-    return [d for d in due if d.key not in recorded]
+    due = []
+    add = due.append
+    for _, pk, key in sorted((key[0], pk, key) for pk, key in keys.items()):
+        done = recorded.get(pk)
+        for kind in stages[key]:
+            if done is None or kind not in done:
+                add(Due(pk, key[0], kind))
+    return due
 
 
 def instruction_reminders_due(*, today: date) -> list[Due]:

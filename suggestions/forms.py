@@ -24,7 +24,13 @@ from .models import (
     Verdict,
 )
 from .selectors import SORTS
-from .widgets import ListedModelChoiceField, QuickSelect
+from .widgets import (
+    ListedModelChoiceField,
+    QuickCheckboxInput,
+    QuickDateInput,
+    QuickSelect,
+    QuickTextInput,
+)
 
 PICKER = {"class": "picker"}  # enhanced into a searchable picker by static/js/portal.js
 
@@ -67,7 +73,7 @@ class BoundedMultipleChoiceField(forms.ModelMultipleChoiceField):
 class SuggestionFilterForm(forms.Form):
     """The list's filters; they live in the URL so a list can be bookmarked and shared."""
 
-    q = forms.CharField(label="关键词", required=False, max_length=100)
+    q = forms.CharField(label="关键词", required=False, max_length=100, widget=QuickTextInput)
     term = ListedModelChoiceField(
         Term.objects.all(), label="届次", required=False, empty_label="全部", widget=QuickSelect
     )
@@ -93,22 +99,35 @@ class SuggestionFilterForm(forms.Form):
     system = forms.ChoiceField(
         label="单位系统", required=False, choices=_blank(Unit.System.choices), widget=QuickSelect
     )
-    deputy = forms.CharField(label="代表", required=False, max_length=50)
-    key = forms.BooleanField(label="仅重点建议", required=False)
-    overdue = forms.BooleanField(label="仅逾期", required=False)
+    deputy = forms.CharField(label="代表", required=False, max_length=50, widget=QuickTextInput)
+    key = forms.BooleanField(label="仅重点建议", required=False, widget=QuickCheckboxInput)
+    overdue = forms.BooleanField(label="仅逾期", required=False, widget=QuickCheckboxInput)
     # The workbench's queues (suggestions/workbench.py links to them).
-    due_soon = forms.BooleanField(label="仅即将到期", required=False)
-    awaiting_feedback = forms.BooleanField(label="仅待代表反馈", required=False)
-    assign_late = forms.BooleanField(label="仅闭会期间超期未交办", required=False)
-    supervisor = forms.ModelChoiceField(
-        User.objects.filter(is_leader=True), label="督办领导", required=False, empty_label="全部"
+    due_soon = forms.BooleanField(label="仅即将到期", required=False, widget=QuickCheckboxInput)
+    awaiting_feedback = forms.BooleanField(
+        label="仅待代表反馈", required=False, widget=QuickCheckboxInput
+    )
+    assign_late = forms.BooleanField(
+        label="仅闭会期间超期未交办", required=False, widget=QuickCheckboxInput
+    )
+    supervisor = ListedModelChoiceField(
+        User.objects.filter(is_leader=True).order_by("name"),
+        label="督办领导",
+        required=False,
+        empty_label="全部",
+        widget=QuickSelect,
     )
     # Dashboard drill-down: exactly the suggestions behind one figure of suggestions.figures
     # for the scope above, as of a day (today when empty).
     figure = forms.ChoiceField(
         label="统计口径", required=False, choices=_blank(FIGURE_CHOICES), widget=QuickSelect
     )
-    as_of = _date_input(label="统计截至", required=False, validators=[PastDay("统计截至日期")])
+    as_of = forms.DateField(
+        label="统计截至",
+        required=False,
+        validators=[PastDay("统计截至日期")],
+        widget=QuickDateInput(attrs={"type": "date"}),
+    )
     sort = forms.ChoiceField(
         label="排序",
         required=False,
@@ -123,6 +142,17 @@ class SuggestionFilterForm(forms.Form):
     def filters(self) -> dict:
         """Cleaned filters, or none at all when the URL was tampered with (shown as an error)."""
         return self.cleaned_data if self.is_valid() else {}
+
+    def share_choices(self, bulk_form: "BulkForm") -> None:
+        """The bulk bar lists the filters' active units and leaders: read once for both (two
+        queries fewer on the list page). Read by name, as the database sorts names; the
+        filter's units then by system (plain ASCII codes, sorted alike everywhere)."""
+        units = list(Unit.objects.order_by("name"))
+        leaders = list(self.fields["supervisor"].queryset)
+        self.fields["unit"].objects = sorted(units, key=lambda unit: unit.system)  # stable
+        self.fields["supervisor"].objects = leaders
+        bulk_form.fields["unit"].objects = [unit for unit in units if unit.is_active]
+        bulk_form.fields["supervisor"].objects = [user for user in leaders if user.is_active]
 
 
 class SuggestionForm(forms.Form):

@@ -282,6 +282,8 @@ class Suggestion(Recorded):
             # Live figures of a channel within a term, with or without a second filter
             # (figures.Scope.suggestions: the six loads select the scope's ids through it).
             models.Index(fields=["term", "channel"], name="suggestion_term_channel_idx"),
+            # The list filtered by status in its default order: suggestion_status_number_idx,
+            # PostgreSQL only (migration 0011, with INCLUDE columns).
         ]
 
     def __str__(self):

@@ -97,11 +97,42 @@ def capped_count(queryset: QuerySet, cap: int) -> int:
         return cursor.fetchone()[0]
 
 
-def _page_rows(queryset: QuerySet, start: int, size: int) -> QuerySet:
+def _count_and_ids(queryset: QuerySet, start: int, size: int, cap: int | None):
+    """A search's count (capped at `cap`, exact when None) and one page of its ids, in one
+    query on PostgreSQL, from one reading of the matching rows (a MATERIALIZED CTE) sorted
+    afterwards. With a LIMIT the planner otherwise walks the sort's index and tests the
+    text of every row it passes (4,700 rows' LIKE for a page of a 1,400-row search),
+    where the trigram or bigram index finds every match at once and sorting them is cheap."""
+    keys = []  # the sort's columns, by their names in the CTE
+    for name in queryset.query.order_by:
+        column = name.lstrip("-")
+        column = "pk" if column in ("pk", "id") else column
+        keys.append((column, "DESC" if name.startswith("-") else "ASC"))
+    columns = list(dict.fromkeys(["pk", *(column for column, _ in keys)]))
+    sql, params = queryset.values(*columns).order_by().query.sql_with_params()
+    connection = connections[queryset.db]
+    quote = connection.ops.quote_name
+    order = ", ".join(f"{quote(column)} {direction}" for column, direction in keys)
+    count = (
+        "SELECT count(*) FROM matching"
+        if cap is None
+        else "SELECT count(*) FROM (SELECT 1 FROM matching LIMIT %s) AS counted"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH matching AS MATERIALIZED ({sql}) SELECT ({count}), "
+            f"ARRAY(SELECT {quote('pk')} FROM matching ORDER BY {order} LIMIT %s OFFSET %s)",
+            [*params, *([] if cap is None else [cap + 1]), size, start],
+        )
+        return cursor.fetchone()
+
+
+def _page_rows(queryset: QuerySet, start: int, size: int, ids: list | None = None) -> QuerySet:
     """The rows of one page in one query: the page's ids are chosen by a narrow inner
-    query (ids in the list's order, no joins or per-row subqueries), and only those rows
-    are joined and annotated, instead of joining every match before sorting."""
-    page_ids = queryset.values("pk")[start : start + size]
+    query (ids in the list's order, no joins or per-row subqueries), or given (`ids`), and
+    only those rows are joined and annotated, instead of joining every match before
+    sorting."""
+    page_ids = queryset.values("pk")[start : start + size] if ids is None else ids
     # The inner query has decided which rows; the outer one only joins and annotates
     # them, so it drops the filters (a search's bigram test costs 0.2 ms a row).
     outer = queryset.all()
@@ -110,22 +141,38 @@ def _page_rows(queryset: QuerySet, start: int, size: int) -> QuerySet:
 
 
 def list_page(
-    queryset: QuerySet, *, number, per_page: int, exact: bool = False, cap: int = COUNT_CAP
+    queryset: QuerySet,
+    *,
+    number,
+    per_page: int,
+    exact: bool = False,
+    cap: int = COUNT_CAP,
+    narrow: bool = False,
 ) -> ListPage:
     """The page `number` of the ordered `queryset`; a bad number means the first page, one
     past the end the last page, as Django's `get_page`. Past the counted rows a page is
-    still shown when it has rows."""
+    still shown when it has rows. `narrow`: the filters find few rows through an index of
+    their own (a search), so the count and the page's ids come from one reading of them
+    (`_count_and_ids`; still two queries)."""
     number = _page_number(number)
-    total = queryset.count() if exact else capped_count(queryset, cap)
+    ids = None
+    if narrow and connections[queryset.db].vendor == "postgresql":
+        start = (number - 1) * per_page
+        total, ids = _count_and_ids(queryset, start, per_page + 1, None if exact else cap)
+    else:
+        total = queryset.count() if exact else capped_count(queryset, cap)
     capped = total > cap and not exact
     if capped:
         total = cap
     elif number > 1 and (number - 1) * per_page >= total:
         number = max(1, -(-total // per_page))
+        ids = None  # past the end: the last page's ids are chosen below
     start = (number - 1) * per_page
-    rows = list(_page_rows(queryset, start, per_page + 1))
+    rows = list(_page_rows(queryset, start, per_page + 1, ids))
     if capped and not rows and number > 1:  # far past the end: find the last page
-        return list_page(queryset, number=number, per_page=per_page, exact=True, cap=cap)
+        return list_page(
+            queryset, number=number, per_page=per_page, exact=True, cap=cap, narrow=narrow
+        )
     return ListPage(
         number=number,
         rows=rows[:per_page],

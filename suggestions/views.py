@@ -105,13 +105,23 @@ def suggestion_list(request):
     access.require_overview(request.user)
     form, filters = _list_filters(request)
     queryset = selectors.suggestion_list(user=request.user, filters=filters)
+    # The rows show no meeting: one join fewer for the planner (its plan cost more than the
+    # page's rows at 100,000 suggestions).
+    queryset = queryset.select_related(None).select_related(*selectors.LIST_ROW_RELATED)
     # Counted exactly when asked, and for a figure's drill-down (it must match the figure).
     exact = request.GET.get("count") == "exact" or bool(filters.get("figure"))
     page = paging.list_page(
-        queryset, number=request.GET.get("page"), per_page=PAGE_SIZE, exact=exact
+        queryset,
+        number=request.GET.get("page"),
+        per_page=PAGE_SIZE,
+        exact=exact,
+        narrow=bool(filters.get("q", "").strip()),
     )
     query = request.GET.copy()
     query.pop("page", None)
+    bulk_form = BulkForm() if request.user.is_committee_staff else None
+    if bulk_form:
+        form.share_choices(bulk_form)
     return render(
         request,
         "suggestions/list.html",
@@ -120,7 +130,7 @@ def suggestion_list(request):
             "page": page,
             "query": query.urlencode(),
             "today": timezone.localdate(),
-            "bulk_form": BulkForm() if request.user.is_committee_staff else None,
+            "bulk_form": bulk_form,
             "can_export_confidential": access.can_export_confidential_names(request.user),
         },
     )

@@ -46,13 +46,42 @@ class _ListedChoiceIterator(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
+        objects = self.field.objects
+        for obj in self.queryset.all() if objects is None else objects:
             yield self.choice(obj)
 
 
 class ListedModelChoiceField(forms.ModelChoiceField):
     """A ModelChoiceField for short lists (terms, units, categories, leaders) shown as a
-    QuickSelect."""
+    QuickSelect. `objects`, when set, are the choices shown (already read, e.g. for two
+    fields listing the same rows); the queryset still validates what is submitted."""
 
     iterator = _ListedChoiceIterator
     widget = QuickSelect
+    objects = None
+
+
+class _QuickInput:
+    """An <input> with the HTML of django/forms/widgets/input.html, built in Python: each
+    template-rendered input costs a template render, and the list shows a dozen."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = widget["value"]
+        value_html = "" if shown is None else f' value="{conditional_escape(str(shown))}"'
+        return mark_safe(
+            f'<input type="{conditional_escape(widget["type"])}" '
+            f'name="{conditional_escape(widget["name"])}"{value_html}{_attrs(widget["attrs"])}>'
+        )
+
+
+class QuickTextInput(_QuickInput, forms.TextInput):
+    pass
+
+
+class QuickCheckboxInput(_QuickInput, forms.CheckboxInput):
+    pass
+
+
+class QuickDateInput(_QuickInput, forms.DateInput):
+    pass

@@ -68,6 +68,8 @@ def test_staff_log_register_assign_and_find_a_suggestion(page, live_server, peop
     page.click("nav >> text=建议列表")
     page.fill("#f_q", "公交线路衔接")
     page.click("button:has-text('查询')")
+    page.wait_for_url(re.compile(r"/suggestions/\?q="))  # the searched list, not the one before
+    page.wait_for_load_state()
     row = page.locator("table.grid tbody tr", has_text=TITLE)
     assert row.count() == 1
     days = (

@@ -274,3 +274,100 @@ def test_the_filters_keep_the_chosen_values_selected(client, people, journey):
     assert f'<option value="{people.unit.pk}" selected>{people.unit.name}</option>' in page
     assert '<option value="assigned" selected>已交办</option>' in page
     assert '<option value="deadline" selected>答复期限(近→远)</option>' in page
+
+
+# --- a search's count and pages ------------------------------------------------------------
+# A search counts and picks its page from one reading of its matches (paging._count_and_ids on
+# PostgreSQL): the same numbers, pages and order as the list without a search.
+
+
+@pytest.mark.parametrize("q", ["批量建议", "批量"])  # trigram and bigram searches
+def test_a_search_counts_and_pages_as_the_list_does(client, people, q):
+    _bulk_suggestions(people.term, people.deputy, 1060, 1)
+    SuggestionFactory(term=people.term, number=5000, title="别的建议", status="submitted")
+    page = shown(get(client, people.staff, f"?q={q}"))
+    assert '超过 <strong id="result-count">1000</strong> 件' in page and "别的建议" not in page
+    # Newest number first: the first page ends with the 50th highest number, 批量建议1010.
+    assert page.count('name="ids"') == 50 and "批量建议1059<" in page and "批量建议1010<" in page
+    assert "批量建议1009<" not in page
+    exact = shown(get(client, people.staff, f"?q={q}&count=exact&page=22"))
+    assert 'id="result-count">1060<' in exact and "第 22/22 页" in exact
+    assert exact.count('name="ids"') == 10 and "批量建议0<" in exact and "下一页" not in exact
+    beyond = shown(get(client, people.staff, f"?q={q}&page=40"))
+    assert "第 22/22 页" in beyond and beyond.count('name="ids"') == 10
+    oldest = shown(get(client, people.staff, f"?q={q}&sort=number&page=2"))
+    assert "批量建议50<" in oldest and "批量建议99<" in oldest and "批量建议100<" not in oldest
+
+
+def test_a_short_search_is_counted_exactly_and_sorted_by_deadline(client, people, journey):
+    today = timezone.localdate()
+    journey.assigned(title="关于电梯加装的建议", assigned_on=today)
+    journey.assigned(title="再议电梯加装", assigned_on=today - dt.timedelta(days=40))
+    journey.submitted(title="关于路灯的建议")
+    page = shown(get(client, people.staff, "?q=电梯加装&sort=deadline"))
+    assert 'id="result-count">2<' in page and "路灯" not in page
+    assert page.index("再议电梯加装") < page.index("关于电梯加装")
+    page = shown(get(client, people.staff, "?q=电梯加装&sort=-deadline"))
+    assert page.index("关于电梯加装") < page.index("再议电梯加装")
+    assert 'id="result-count">0<' in shown(get(client, people.staff, "?q=没有这个词"))
+
+
+# --- the filters' and the bulk bar's pickers, read once --------------------------------------
+
+
+def _options(page: str, name: str) -> list[str]:
+    import re
+
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select)
+
+
+def test_the_bulk_bar_lists_the_filters_active_units_and_leaders(client, people):
+    from units.models import Unit
+
+    from .factories import UnitFactory, UserFactory
+
+    UnitFactory(name="乙法院", system="court")
+    UnitFactory(name="甲停用局", is_active=False)
+    UserFactory(name="停用领导", is_leader=True, is_active=False)
+    page = shown(get(client, people.staff))
+    filter_units = _options(page, "unit")
+    assert "甲停用局" in filter_units and "乙法院" in filter_units
+    # The filter in the units' own order (system code, then name), the bulk bar by name and
+    # active units only.
+    assert filter_units[1:] == [unit.name for unit in Unit.objects.all()]
+    assert filter_units.index("乙法院") < filter_units.index("甲停用局")
+    bulk = page[page.index('id="bulk"') :]
+    bulk_units = _options(bulk, "unit")
+    assert "甲停用局" not in bulk_units and bulk_units == sorted(bulk_units)
+    assert "乙法院" in bulk_units and people.unit.name in bulk_units
+    assert "停用领导" in _options(page, "supervisor")
+    assert "停用领导" not in _options(bulk, "supervisor")
+    assert people.leader.name in _options(bulk, "supervisor")
+
+
+def test_permissions_granted_on_the_user_or_a_group_count_in_one_query(
+    client, people, django_assert_num_queries
+):
+    from django.contrib.auth.models import Group, Permission
+
+    from suggestions import access
+
+    from .factories import UserFactory
+
+    grant = Permission.objects.get(codename="export_confidential_names")
+    direct = UserFactory(is_committee_staff=True)
+    direct.user_permissions.add(grant)
+    grouped = UserFactory(is_committee_staff=True)
+    group = Group.objects.create(name="档案组")
+    group.permissions.add(grant)
+    grouped.groups.add(group)
+    plain = UserFactory(is_committee_staff=True)
+    for user, allowed in ((direct, True), (grouped, True), (plain, False)):
+        user = type(user).objects.get(pk=user.pk)  # no permission cache yet
+        with django_assert_num_queries(1):
+            assert access.can_export_confidential_names(user) is allowed
+            assert access.can_export_confidential_names(user) is allowed  # cached
+    page = shown(get(client, grouped))
+    assert "导出本列表(包含保密代表姓名)" in page
+    assert "导出本列表(包含保密代表姓名)" not in shown(get(client, plain))

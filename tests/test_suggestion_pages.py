@@ -592,3 +592,32 @@ def test_two_character_search_uses_the_bigram_index_on_postgresql(people):
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute("SET LOCAL enable_indexonlyscan = off")
     assert "suggestion_search_bigrams" in queryset.values("id").explain()
+
+
+@pytest.mark.postgres
+def test_the_search_indexes_keep_a_short_pending_list_on_postgresql(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s) ORDER BY relname",
+            [["suggestion_content_trgm", "suggestion_search_bigrams", "suggestion_title_trgm"]],
+        )
+        options = dict(cursor.fetchall())
+    assert len(options) == 3
+    assert all(value == ["gin_pending_list_limit=64"] for value in options.values()), options
+
+
+@pytest.mark.postgres
+def test_a_status_filter_reads_its_index_in_the_lists_order_on_postgresql(people):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from suggestions import selectors
+
+    SuggestionFactory.create_batch(5, term=people.term)
+    queryset = selectors.suggestion_list(user=people.staff, filters={"status": "assigned"})
+    with connection.cursor() as cursor:
+        # Tiny tables: leave the planner no sort of a full scan, as 100,000 rows leave it none.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    assert "suggestion_status_number_idx" in queryset.values("pk")[:51].explain()

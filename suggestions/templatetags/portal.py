@@ -4,7 +4,8 @@ deadline meanings are `suggestions.models.deadline_status`)."""
 from datetime import date
 
 from django import template
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from suggestions.masking import mask_contacts
@@ -53,6 +54,54 @@ def deadline_chip(deadline: date | None, today: date):
     """A suggestion's nearest lead deadline (`next_deadline`), told as the model tells it."""
     status = deadline_status(deadline, today) if deadline else DeadlineStatus.DONE
     return _chip_html(_chip(deadline, today, status))
+
+
+_ROW_HEAD = (
+    '    <tr>\n      {tick}<td class="nowrap" data-label="编号">{term}<br>{number}</td>\n'
+    '      <td><a href="{url}">{title}</a></td>\n'
+    '      <td data-label="领衔代表">{deputy}</td>\n'
+    '      <td data-label="来源">{channel}</td>\n'
+    '      <td data-label="分类">{category}</td>\n'
+    '      <td data-label="状态">{badge}</td>\n'
+    '      <td data-label="承办单位">{units}</td>\n'
+    '      <td class="nowrap" data-label="答复期限">{chip}</td>\n'
+    "    </tr>\n"
+)
+_TICK = '<td data-label="选择"><input type="checkbox" name="ids" value="{}" aria-label="选择{}"></td>\n      '
+_NO_UNIT = '<span class="muted">—</span>'
+
+
+@register.simple_tag
+def suggestion_rows(rows, today: date, ticks: bool):
+    """The staff list's table rows, written here rather than by the template: fifty rows of
+    a dozen variables, a URL and two loops each cost the template engine more than every
+    query of the page. The same HTML the template wrote; every value escaped."""
+    marker = "2147483647"  # the detail URL once, then only the id differs
+    prefix, suffix = reverse("suggestions:detail", args=[int(marker)]).split(marker)
+    esc = conditional_escape
+    parts = []
+    for s in rows:
+        number = esc(s.display_number)
+        units = "".join(
+            f'<div>{esc(a.unit.name)}<span class="muted">({esc(a.get_role_display())})</span></div>'
+            for a in s.current_assignments
+        )
+        parts.append(
+            _ROW_HEAD.format(
+                tick=_TICK.format(s.pk, number) if ticks else "",
+                term=esc(s.term.name),
+                number=number,
+                url=f"{prefix}{s.pk}{suffix}",
+                title=esc(s.title),
+                deputy=esc(s.lead_deputy.name),
+                channel=esc(s.get_channel_display()),
+                category=esc(s.category.name) if s.category_id else "—",
+                badge=status_badge(s),
+                units=units or _NO_UNIT,
+                chip=deadline_chip(s.next_deadline, today),
+            )
+        )
+    return mark_safe("".join(parts))
 
 
 @register.simple_tag
