@@ -272,6 +272,25 @@ def test_staff_waive_with_a_reason_and_the_lead_may_reply(client, people, held, 
     assert Reply.objects.filter(assignment=lead).exists()
 
 
+def test_a_key_reply_signed_after_the_waiver_is_released_by_staff(client, people, held, clerk):
+    """Where review applies (a key suggestion) the hold is still at 签发; release follows it."""
+    suggestion, lead, co = held
+    workflow.suggestion_mark_key(
+        actor=people.staff, suggestion=suggestion, is_key=True, supervisor=people.leader
+    )
+    as_user(client, clerk).post(f"/inbox/{lead.pk}/reply/", _reply_form())
+    head = as_user(client, people.unit_user)
+    assert head.post(f"/inbox/{lead.pk}/sign/", {}).status_code == 409
+    workflow.co_opinion_waive(actor=people.staff, assignment=co, reason="职能调整")
+
+    response = head.post(f"/inbox/{lead.pk}/sign/", {}, follow=True)
+    assert "已签发" in messages_of(response)
+    assert ReplyDraft.objects.get().stage == "signed" and not Reply.objects.exists()
+    released = as_user(client, people.staff).post(f"/inbox/{lead.pk}/release/", {}, follow=True)
+    assert "已审核发布" in messages_of(released)
+    assert Reply.objects.get().assignment == lead
+
+
 def test_both_units_are_told_of_the_waiver(people, held):
     suggestion, lead, co = held
     workflow.co_opinion_waive(actor=people.staff, assignment=co, reason="职能调整")
