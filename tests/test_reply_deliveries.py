@@ -242,7 +242,7 @@ def test_the_backfill_records_past_replies_as_sent(people, merged):
     from django.apps import apps
 
     ReplyDelivery.objects.all().delete()
-    migration = import_module("suggestions.migrations.0012_reply_deliveries_and_external_tickets")
+    migration = import_module("suggestions.migrations.0014_reply_deliveries_and_external_tickets")
     migration.record_past_deliveries(apps, None)
     assert set(ReplyDelivery.objects.values_list("deputy__name", "role")) == {
         ("张伟", "lead"),
