@@ -378,6 +378,9 @@ SPECTACULAR_SETTINGS = {
         "ContactKindEnum": "suggestions.models.ContactKind",
         "DeadlineChangeKindEnum": "suggestions.models.DeadlineChangeKind",
         "RejectReasonEnum": "suggestions.models.RejectReason",
+        # Two "role" choice sets: the assignment's (主办/协办/分办) and a delivery's recipient.
+        "AssignmentRoleEnum": "suggestions.models.AssignmentRole",
+        "DeliveryRoleEnum": "suggestions.models.DeliveryRole",
     },
 }
 
