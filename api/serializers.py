@@ -273,7 +273,7 @@ class CoHandlerSerializer(serializers.Serializer):
     unit = RefSerializer()
     state = serializers.ChoiceField(
         list(CO_OPINION_STATES.items()),
-        help_text="sent 已提交,missing 未提交(主办单位暂不能答复),waived 已豁免",
+        help_text="sent 已提交,missing 未提交(主办单位暂不能签发答复),waived 已豁免",
     )
     deadline = serializers.DateField(source="assignment.deadline", help_text="协办意见期限")
     opinion = serializers.CharField(source="opinion.text", allow_null=True, default=None)

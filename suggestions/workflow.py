@@ -1576,8 +1576,9 @@ def _require_co_handler_opinions(assignment: Assignment) -> None:
     a co-handler in force owes its opinion — one not ended (reassigned away or withdrawn), no
     opinion sent and not waived by staff (`co_opinion_waive`): `Assignment.owes_opinion_q`.
     Co-handlers are never re-handled, so an opinion sent in the first round serves every
-    round. The lead's reply, its follow-up and the 签发 step call this with the suggestion
-    row locked, so an opinion or waiver arriving meanwhile is seen."""
+    round. Only the 签发 step (`signing.reply_sign`, a reply or its follow-up) calls this,
+    with the suggestion row locked, so an opinion or waiver arriving meanwhile is seen; a
+    draft may be written while the hold lasts."""
     if not assignment.answers_deputy:
         return
     missing = list(
@@ -1589,8 +1590,8 @@ def _require_co_handler_opinions(assignment: Assignment) -> None:
     )
     if missing:
         raise InvalidTransition(
-            f"协办单位{'、'.join(missing)}尚未提交协办意见,暂不能答复代表;"
-            "请待其提交意见,或由工作人员说明理由豁免后再答复",
+            f"协办单位{'、'.join(missing)}尚未提交协办意见,暂不能签发答复;"
+            "请待其提交意见,或由工作人员说明理由豁免后再签发",
             "co_handler_opinion_missing",
         )
 

@@ -1,8 +1,10 @@
-"""Co-handlers first (DESIGN.md §4a, §8; issue 15 item 3): the lead may not answer the
-deputy while a co-handler in force owes its opinion, unless staff waive it with a reason; the
-co-handler's own deadline runs the reminder ladder; the 答复函 quotes each opinion.
+"""Co-handlers first (DESIGN.md §4a, §8; issue 15 item 3): the lead's reply may not be signed
+(签发), so never reaches the deputy, while a co-handler in force owes its opinion, unless staff
+waive it with a reason; the clerk may draft meanwhile. The co-handler's own deadline runs the
+reminder ladder; the 答复函 quotes each opinion.
 
-`unit` (市交通运输局) leads, `other_unit` (市教育局) co-handles, unless a test says otherwise."""
+`unit` (市交通运输局) leads, `other_unit` (市教育局) co-handles, unless a test says otherwise.
+`people.unit_user` is the lead unit's head (may sign); `clerk` drafts without that right."""
 
 import datetime as dt
 import threading
@@ -17,7 +19,8 @@ from django.utils import timezone
 from notifications import reminders
 from notifications.models import Notification, ReminderDelivery
 from suggestions import demo, workflow
-from suggestions.models import Assignment, AuditEvent, Opinion, Reply
+from suggestions.models import Assignment, AuditEvent, Opinion, Reply, ReplyDraft
+from units.models import DocNumberCounter
 
 from .api_helpers import codes, session_client
 from .conftest import screenshot
@@ -53,6 +56,12 @@ def held(journey):
 
 
 @pytest.fixture
+def clerk(people):
+    """A user of the lead unit without the signing right."""
+    return UserFactory(username="clerk", name="刘科员", is_unit_user=True, unit=people.unit)
+
+
+@pytest.fixture
 def outsider(people):
     """A unit user of a unit with nothing to do with the suggestion."""
     unit = UnitFactory(name="市水务局")
@@ -79,10 +88,16 @@ def _reply_form(**overrides):
     data = {
         "reply-text": "已增设公交线路两条。",
         "reply-result": "A",
-        "reply-signer": "王局长",
-        "reply-is_public": "on",
+        "reply-publication": "public",
     }
     return data | overrides
+
+
+def _draft_and_sign(client, people, clerk, lead):
+    """The clerk saves the draft on the page, the head signs it there (no review: not key)."""
+    saved = as_user(client, clerk).post(f"/inbox/{lead.pk}/reply/", _reply_form(), follow=True)
+    assert "答复草稿已保存" in messages_of(saved)
+    return as_user(client, people.unit_user).post(f"/inbox/{lead.pk}/sign/", {}, follow=True)
 
 
 def _waive_url(suggestion, co) -> str:
@@ -92,48 +107,66 @@ def _waive_url(suggestion, co) -> str:
 # --- the hold --------------------------------------------------------------------------------
 
 
-def test_the_lead_clerk_sees_which_co_handler_holds_the_reply(client, people, held):
+def test_the_lead_clerk_sees_which_co_handler_holds_the_reply(client, people, held, clerk):
     suggestion, lead, co = held
-    page = text(as_user(client, people.unit_user).get(f"/inbox/{lead.pk}/"))
-    assert "暂不能答复:协办单位市教育局尚未提交协办意见" in page
+    page = text(as_user(client, clerk).get(f"/inbox/{lead.pk}/"))
+    assert "暂不能签发:协办单位市教育局尚未提交协办意见。可先起草答复" in page
     assert f"未提交 · 意见期限 {co.deadline:%Y-%m-%d}" in page
 
-    response = client.post(f"/inbox/{lead.pk}/reply/", _reply_form())
-    assert response.status_code == 200
-    assert "协办单位市教育局尚未提交协办意见,暂不能答复代表" in text(response)
+    # The clerk may draft while the co-handler owes its opinion ...
+    saved = client.post(f"/inbox/{lead.pk}/reply/", _reply_form(), follow=True)
+    assert "答复草稿已保存" in messages_of(saved)
+    assert "暂不能签发:协办单位市教育局尚未提交协办意见。草稿已保存" in text(saved)
+
+    # ... but the head is shown no sign button, and a sign POST is refused.
+    head = as_user(client, people.unit_user)
+    page = text(head.get(f"/inbox/{lead.pk}/"))
+    assert "暂不能签发:协办单位市教育局尚未提交协办意见" in page
+    assert 'id="sign-form"' not in page
+    response = head.post(f"/inbox/{lead.pk}/sign/", {})
+    assert response.status_code == 409
+    assert "协办单位市教育局尚未提交协办意见,暂不能签发答复" in text(response)
+    draft = ReplyDraft.objects.get()
+    assert (draft.stage, draft.signed_by, draft.doc_number) == ("drafting", None, "")
+    assert not DocNumberCounter.objects.filter(last__gt=0).exists()
     assert not Reply.objects.exists()
     lead.refresh_from_db()
     assert lead.state == Assignment.State.ACCEPTED
 
 
-def test_the_api_refuses_the_lead_reply_with_409_naming_the_unit(people, held):
+def test_the_api_refuses_to_sign_the_lead_reply_with_409_naming_the_unit(people, held):
     suggestion, lead, co = held
     api = session_client(people.unit_user)
-    response = api.post(
+    drafted = api.post(
         f"/api/v1/assignments/{lead.pk}/replies/",
-        {"text": "已办理。", "result": "A", "signer": "王局长", "is_public": True},
+        {"text": "已办理。", "result": "A", "publication": "public"},
         format="json",
     )
+    assert drafted.status_code == 201  # drafting is not held
+    response = api.post(f"/api/v1/reply-drafts/{drafted.json()['id']}/sign/", {}, format="json")
     assert response.status_code == 409
     assert codes(response) == ["co_handler_opinion_missing"]
     assert "市教育局" in response.json()["errors"][0]["message"]
+    assert "暂不能签发" in response.json()["errors"][0]["message"]
     assert not Reply.objects.exists()
+    assert ReplyDraft.objects.get().doc_number == ""
     shown = api.get(f"/api/v1/assignments/{lead.pk}/").json()["co_handlers"]
     assert [(c["unit"]["name"], c["state"], c["opinion"]) for c in shown] == [
         ("市教育局", "missing", None)
     ]
 
 
-def test_once_the_opinion_is_sent_the_lead_replies(client, people, held):
+def test_once_the_opinion_is_sent_the_lead_replies(client, people, held, clerk):
     suggestion, lead, co = held
     _send_opinion(people, co)
-    client = as_user(client, people.unit_user)
-    page = text(client.get(f"/inbox/{lead.pk}/"))
-    assert "暂不能答复" not in page and "同意增设公交线路,我局将配合调整校车站点。" in page
+    page = text(as_user(client, clerk).get(f"/inbox/{lead.pk}/"))
+    assert "暂不能签发" not in page and "同意增设公交线路,我局将配合调整校车站点。" in page
 
-    response = client.post(f"/inbox/{lead.pk}/reply/", _reply_form(), follow=True)
-    assert "已答复" in messages_of(response)
-    assert Reply.objects.get().assignment == lead
+    response = _draft_and_sign(client, people, clerk, lead)
+    assert "已签发" in messages_of(response)
+    reply = Reply.objects.get()
+    assert (reply.assignment, reply.signed_by) == (lead, people.unit_user)
+    assert reply.doc_number
     suggestion.refresh_from_db()
     assert suggestion.status == "replied"
 
@@ -181,7 +214,9 @@ def test_a_follow_up_waits_for_a_co_handler_assigned_since_the_reply(people, jou
         actor=people.staff, suggestion=suggestion, units=[(UnitFactory(name="市水务局"), "co")]
     )
     with pytest.raises(workflow.InvalidTransition) as refused:
-        release_follow_up(actor=people.unit_user, reply=reply, text="已完成。", result="A")
+        release_follow_up(
+            actor=people.unit_user, reply=reply, text="已完成。", result="A", is_public=True
+        )
     assert refused.value.code == "co_handler_opinion_missing"
     assert "市水务局" in refused.value.message
     assert Reply.objects.count() == 1
@@ -207,7 +242,7 @@ def test_an_opinion_sent_in_the_first_round_serves_the_re_handling(people, held)
 # --- the waiver ------------------------------------------------------------------------------
 
 
-def test_staff_waive_with_a_reason_and_the_lead_may_reply(client, people, held):
+def test_staff_waive_with_a_reason_and_the_lead_may_reply(client, people, held, clerk):
     suggestion, lead, co = held
     staff = as_user(client, people.staff)
     response = staff.post(
@@ -231,10 +266,29 @@ def test_staff_waive_with_a_reason_and_the_lead_may_reply(client, people, held):
 
     lead_page = text(as_user(client, people.unit_user).get(f"/inbox/{lead.pk}/"))
     assert "市教育局" in lead_page and "已豁免(协办单位职能已调整,不再涉及)" in lead_page
-    assert "暂不能答复" not in lead_page
-    response = client.post(f"/inbox/{lead.pk}/reply/", _reply_form(), follow=True)
-    assert "已答复" in messages_of(response)
+    assert "暂不能签发" not in lead_page and 'id="reply-form"' in lead_page
+    response = _draft_and_sign(client, people, clerk, lead)
+    assert "已签发" in messages_of(response)
     assert Reply.objects.filter(assignment=lead).exists()
+
+
+def test_a_key_reply_signed_after_the_waiver_is_released_by_staff(client, people, held, clerk):
+    """Where review applies (a key suggestion) the hold is still at 签发; release follows it."""
+    suggestion, lead, co = held
+    workflow.suggestion_mark_key(
+        actor=people.staff, suggestion=suggestion, is_key=True, supervisor=people.leader
+    )
+    as_user(client, clerk).post(f"/inbox/{lead.pk}/reply/", _reply_form())
+    head = as_user(client, people.unit_user)
+    assert head.post(f"/inbox/{lead.pk}/sign/", {}).status_code == 409
+    workflow.co_opinion_waive(actor=people.staff, assignment=co, reason="职能调整")
+
+    response = head.post(f"/inbox/{lead.pk}/sign/", {}, follow=True)
+    assert "已签发" in messages_of(response)
+    assert ReplyDraft.objects.get().stage == "signed" and not Reply.objects.exists()
+    released = as_user(client, people.staff).post(f"/inbox/{lead.pk}/release/", {}, follow=True)
+    assert "已审核发布" in messages_of(released)
+    assert Reply.objects.get().assignment == lead
 
 
 def test_both_units_are_told_of_the_waiver(people, held):
@@ -548,7 +602,8 @@ def test_the_lead_page_answers_in_constant_queries(
 ):
     suggestion, lead = _with_co_handlers(people, journey, count)
     client = as_user(client, getattr(people, who))
-    with django_assert_max_num_queries(17):
+    # 18: the unit user's page also reads the letter in preparation and its history.
+    with django_assert_max_num_queries(18):
         assert client.get(f"/inbox/{lead.pk}/").status_code == 200
 
 
@@ -587,23 +642,33 @@ def _log_in(page, live_server, user):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_held_then_waived_then_replied_and_printed_in_chromium(page, live_server, people, journey):
+def test_held_then_waived_then_signed_and_printed_in_chromium(
+    page, live_server, people, journey, clerk
+):
     suggestion, lead = journey.accepted(title="关于增设社区公交微循环线路的建议", roles=LEAD_AND_CO)
     _send_opinion(people, suggestion.assignments.get(unit=people.other_unit))
     [water] = workflow.suggestion_assign(
         actor=people.staff, suggestion=suggestion, units=[(UnitFactory(name="市水务局"), "co")]
     )
 
-    _log_in(page, live_server, people.unit_user)
+    # Held: the clerk is told who holds the 签发 and may still save a draft.
+    _log_in(page, live_server, clerk)
     page.goto(f"{live_server.url}/inbox/{lead.pk}/")
-    assert "暂不能答复:协办单位市水务局尚未提交协办意见" in page.content()
+    assert "暂不能签发:协办单位市水务局尚未提交协办意见" in page.locator("#reply-form").inner_text()
     page.fill("#id_reply-text", "经研究,已于本月开通两条社区微循环公交线路。")
     page.check("#id_reply-result_0")
-    page.click("button:has-text('提交答复')")
-    assert "协办单位市水务局尚未提交协办意见" in page.locator(".form-errors").first.inner_text()
+    page.click("button:has-text('保存草稿')")
+    assert "答复草稿已保存" in page.locator(".messages").inner_text()
+    page.click("form.inline button")  # log out
+
+    # The head sees the hold where the sign button would be.
+    _log_in(page, live_server, people.unit_user)
+    page.goto(f"{live_server.url}/inbox/{lead.pk}/")
+    assert "暂不能签发:协办单位市水务局" in page.locator("#draft").inner_text()
+    assert page.locator("#sign-form").count() == 0
     screenshot(page, "co-handlers-held")
     assert not Reply.objects.exists()
-    page.click("form.inline button")  # log out
+    page.click("form.inline button")
 
     _log_in(page, live_server, people.staff)
     page.goto(f"{live_server.url}/inbox/{lead.pk}/")
@@ -615,17 +680,30 @@ def test_held_then_waived_then_replied_and_printed_in_chromium(page, live_server
     screenshot(page, "co-handlers-waived-staff")
     page.click("form.inline button")
 
+    # The clerk revises the draft; the head signs it (not key: no review, it is released).
+    _log_in(page, live_server, clerk)
+    page.goto(f"{live_server.url}/inbox/{lead.pk}/")
+    assert "暂不能签发" not in page.content()
+    page.click("#reply-form summary")
+    page.fill("#id_reply-text", "经研究,已于本月开通两条社区微循环公交线路,覆盖三个小区。")
+    page.click("button:has-text('保存草稿')")
+    assert "答复草稿已保存" in page.locator(".messages").inner_text()
+    assert "草稿已保存,等待本单位有签发权的负责人签发" in page.locator("#draft").inner_text()
+    page.click("form.inline button")
+
     _log_in(page, live_server, people.unit_user)
     page.goto(f"{live_server.url}/inbox/{lead.pk}/")
-    assert "暂不能答复" not in page.content()
-    page.fill("#id_reply-text", "经研究,已于本月开通两条社区微循环公交线路。")
-    page.check("#id_reply-result_0")
-    page.click("button:has-text('提交答复')")
-    assert "已答复" in page.locator(".messages").inner_text()
+    page.click("#sign-form button[type=submit]")
+    assert "已签发" in page.locator(".messages").inner_text()
+    reply = Reply.objects.get()
+    assert (reply.signed_by, reply.text) == (
+        people.unit_user,
+        "经研究,已于本月开通两条社区微循环公交线路,覆盖三个小区。",
+    )
     page.click("text=打印答复函")
     sheet = page.locator(".sheet").inner_text()
     assert "协办单位意见" in sheet and "同意增设公交线路,我局将配合调整校车站点。" in sheet
-    assert "市水务局" not in sheet
+    assert "市水务局" not in sheet and reply.doc_number in sheet
     screenshot(page, "co-handlers-letter")
     water.refresh_from_db()
     assert water.opinion_waived
