@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "units",
     "deputies",
     "suggestions",
+    "planning",
     "notifications",
     "rollups",
     "imports",
@@ -256,6 +257,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 PORTAL = {
     # Working days within which staff assign a suggestion received between meetings.
     "STAFF_ASSIGN_WORKING_DAYS": env_int("PORTAL_STAFF_ASSIGN_WORKING_DAYS", 5),
+    # 预交办: working days after a plan's publication within which units accept or object.
+    "PREASSIGN_WINDOW_WORKING_DAYS": env_int("PORTAL_PREASSIGN_WINDOW_WORKING_DAYS", 3),
     # Reminder offsets in days before a deadline, and the escalation threshold after it.
     "REMINDER_DAYS_BEFORE": [14, 7, 3],
     "OVERDUE_ESCALATION_DAYS": env_int("PORTAL_OVERDUE_ESCALATION_DAYS", 15),

@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/password/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/sms/", account_views.sms_settings, name="sms_settings"),
     path("suggestions/", include("suggestions.urls")),
+    path("plans/", include("planning.urls")),
     path("inbox/", include((suggestion_urls.inbox_patterns, "inbox"))),
     path("files/", include((suggestion_urls.file_patterns, "files"))),
     path("my/", include((suggestion_urls.my_patterns, "my"))),

@@ -16,6 +16,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from planning import selectors as plan_selectors
+
 from . import access, selectors
 from .models import Assignment, Suggestion
 
@@ -82,6 +84,9 @@ def staff_sections(user, today: date) -> list[Section]:
         _list_queue(user, today, "已逾期", {"overdue": "on"}, alarm=True),
         _list_queue(user, today, "待代表反馈", {"awaiting_feedback": "on"}),
     ]
+    before.append(
+        Queue("预交办方案征求意见中", plan_selectors.plans_published_count(), reverse("plans:list"))
+    )
     return [
         Section("交办前", before),
         Section(
@@ -130,6 +135,15 @@ def unit_section(user, today: date) -> Section:
                 alarm=tab in selectors.INBOX_ALARM_TABS,
             )
             for tab in UNIT_TABS
+        ]
+        + [
+            # The unit's 预交办 page: proposals still to accept or object to in their window.
+            Queue(
+                "预交办待确认",
+                plan_selectors.unit_unanswered_count(unit_id=user.unit_id, today=today),
+                reverse("inbox:plans"),
+                alarm=True,
+            )
         ],
     )
 

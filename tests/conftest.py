@@ -11,7 +11,14 @@ import pytest
 from suggestions import workflow
 from suggestions.models import Assignment
 
-from .factories import DeputyFactory, SuggestionFactory, TermFactory, UnitFactory, UserFactory
+from .factories import (
+    FIVE_FIXED,
+    DeputyFactory,
+    SuggestionFactory,
+    TermFactory,
+    UnitFactory,
+    UserFactory,
+)
 
 
 @dataclass
@@ -134,7 +141,7 @@ class Journey:
 
     def accepted(self, **kwargs) -> tuple:
         suggestion, assignment = self.assigned(**kwargs)
-        workflow.assignment_accept(actor=self.p.unit_user, assignment=assignment)
+        workflow.assignment_accept(actor=self.p.unit_user, assignment=assignment, **FIVE_FIXED)
         return suggestion, Assignment.objects.get(pk=assignment.pk)
 
     def replied(self, result="A", attachments=(), **kwargs) -> tuple:

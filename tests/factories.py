@@ -103,3 +103,11 @@ def pdf_upload(name: str = "答复函.pdf"):
 
     body = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
     return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+
+# 五定 named at 签收 (workflow.assignment_accept): required of 主办/分办 units.
+FIVE_FIXED = {
+    "responsible_leader": "李分管",
+    "handler_name": "张经办",
+    "handler_phone": "13800138000",
+}
