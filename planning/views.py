@@ -57,39 +57,28 @@ def plan_list(request):
         else:
             messages.success(request, "已创建预交办方案,请为每件建议拟定承办单位")
             return redirect(reverse("plans:detail", args=[plan.pk]))
+    plans = selectors.plan_list(request.user)
+    state = request.GET.get("state")
+    if state in PlanState.values:  # the workbench's link: plans out for the units' answers
+        plans = plans.filter(state=state)
     return render(
         request,
         "planning/list.html",
-        {"plans": selectors.plan_list(request.user)[:200], "form": form},
+        {"plans": plans[:200], "form": form, "state": state},
     )
 
 
 @login_required
 def plan_detail(request, pk):
     plan = access.plan_for_user(request.user, pk)
-    items = selectors.plan_items(plan)
-    editable = request.user.is_committee_staff and plan.state != PlanState.ASSIGNED
-    for item in items:
-        item.form = (
-            PlanUnitsForm(
-                prefix=f"i{item.pk}",
-                initial={
-                    "lead": next((u.unit_id for u in item.current if u.role == "lead"), None),
-                    "split": [u.unit_id for u in item.current if u.role == "split"],
-                    "co": [u.unit_id for u in item.current if u.role == "co"],
-                },
-            )
-            if editable
-            else None
-        )
     today = dates.today()
     return render(
         request,
         "planning/detail.html",
         {
             "plan": plan,
-            "items": items,
-            "editable": editable,
+            "items": selectors.plan_items(plan),
+            "editable": request.user.is_committee_staff and plan.state != PlanState.ASSIGNED,
             "is_staff": request.user.is_committee_staff,
             "assign_form": PlanAssignForm(),
             "window_open": plan.window_open(today),
@@ -105,25 +94,33 @@ def _staff_plan(request, pk):
 
 
 @login_required
-@require_POST
 def plan_item_units(request, pk, item_pk):
+    """One item's proposed units: the 交办 form's unit pickers (GET shows, POST saves)."""
     plan = _staff_plan(request, pk)
-    item = plan.items.filter(pk=item_pk).first()
+    item = plan.items.select_related("suggestion").filter(pk=item_pk).first()
     if item is None:
         raise Http404("no such item in this plan")
-    form = PlanUnitsForm(request.POST, prefix=f"i{item.pk}")
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    else:
+    current = list(item.units.filter(is_current=True))
+    initial = {
+        "lead": next((u.unit_id for u in current if u.role == "lead"), None),
+        "split": [u.unit_id for u in current if u.role == "split"],
+        "co": [u.unit_id for u in current if u.role == "co"],
+    }
+    form = PlanUnitsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
         try:
             services.plan_set_units(actor=request.user, item=item, units=form.cleaned_data["units"])
         except WorkflowError as exc:
-            _refused(request, exc)
+            if isinstance(exc, NotPermitted):
+                raise PermissionDenied(exc.code) from None
+            form.add_error(None, exc.message)
         else:
             messages.success(request, f"已保存{item.suggestion.display_number}的拟承办单位")
-    return redirect(reverse("plans:detail", args=[plan.pk]) + f"#item-{item.pk}")
+            return redirect(reverse("plans:detail", args=[plan.pk]) + f"#item-{item.pk}")
+    if plan.state == PlanState.ASSIGNED:
+        messages.error(request, "该方案已交办,不能再调整")
+        return redirect(reverse("plans:detail", args=[plan.pk]))
+    return render(request, "planning/item_units.html", {"plan": plan, "item": item, "form": form})
 
 
 @login_required

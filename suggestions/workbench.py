@@ -14,11 +14,10 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone
 
 from planning import selectors as plan_selectors
 
-from . import access, selectors
+from . import access, dates, selectors
 from .models import Assignment, Suggestion
 
 # Not offered yet: replies awaiting review and publications due. The portal has no review
@@ -85,7 +84,11 @@ def staff_sections(user, today: date) -> list[Section]:
         _list_queue(user, today, "待代表反馈", {"awaiting_feedback": "on"}),
     ]
     before.append(
-        Queue("预交办方案征求意见中", plan_selectors.plans_published_count(), reverse("plans:list"))
+        Queue(
+            "预交办方案征求意见中",
+            plan_selectors.plans_published_count(),
+            f"{reverse('plans:list')}?state=published",
+        )
     )
     return [
         Section("交办前", before),
@@ -171,7 +174,7 @@ def deputy_section(user) -> Section:
 
 def workbench(user, today: date | None = None) -> list[Section]:
     """The sections of the home page for every role the user holds."""
-    today = today or timezone.localdate()
+    today = today or dates.today()
     sections = []
     if user.is_committee_staff:
         sections += staff_sections(user, today)

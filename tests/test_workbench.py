@@ -36,6 +36,10 @@ def listed(client, url: str) -> int:
     html = client.get(url).content.decode()
     if url.startswith("/suggestions/requests/"):
         return len(re.findall(r'<p><a href="/suggestions/\d+/">', html))
+    if url.startswith("/inbox/plans/"):
+        return len(re.findall(r'action="/inbox/plans/\d+/answer/"', html))
+    if url.startswith("/plans/"):
+        return len(re.findall(r'<td><a href="/plans/\d+/">', html))
     if url.startswith("/inbox/"):
         return len(re.findall(r'<td><a href="/inbox/\d+/">', html))
     found = re.search(r'id="result-count">(\d+)<', html)
@@ -92,6 +96,7 @@ def test_staff_queue_counts_equal_the_lists_they_link_to(client, work):
         "待审核的调整、延期申请",
         "已逾期",
         "待代表反馈",
+        "预交办方案征求意见中",
     }
     expected = {
         "待立案": 2,
@@ -100,6 +105,7 @@ def test_staff_queue_counts_equal_the_lists_they_link_to(client, work):
         "待审核的调整、延期申请": 1,
         "已逾期": 3,
         "待代表反馈": 1,
+        "预交办方案征求意见中": 0,
     }
     assert {label: n for label, (_, n) in shown.items()} == expected
     for label, (url, count) in shown.items():
@@ -157,6 +163,7 @@ def test_unit_queue_counts_equal_the_inbox_tabs_they_link_to(client, work):
         "协办意见待提交": 1,
         "协办意见逾期": 1,
         "申请待审核": 1,
+        "预交办待确认": 0,
     }
     for label, (url, count) in shown.items():
         assert listed(client, url) == count, label
