@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 
 from planning import selectors as plan_selectors
 
@@ -143,7 +144,8 @@ def unit_section(user, today: date) -> Section:
             # The unit's 预交办 page: proposals still to accept or object to in their window.
             Queue(
                 "预交办待确认",
-                plan_selectors.unit_unanswered_count(unit_id=user.unit_id, today=today),
+                # The window is the plans' rule: read on the workflow's clock, as its page does.
+                plan_selectors.unit_unanswered_count(unit_id=user.unit_id, today=dates.today()),
                 reverse("inbox:plans"),
                 alarm=True,
             )
@@ -174,7 +176,7 @@ def deputy_section(user) -> Section:
 
 def workbench(user, today: date | None = None) -> list[Section]:
     """The sections of the home page for every role the user holds."""
-    today = today or dates.today()
+    today = today or timezone.localdate()
     sections = []
     if user.is_committee_staff:
         sections += staff_sections(user, today)
