@@ -9,6 +9,7 @@ import re
 import pytest
 
 from notifications.services import notify
+from planning import services as plan_services
 from suggestions import workflow
 from suggestions.models import Assignment
 
@@ -109,6 +110,22 @@ def build_data(people, journey):
     workflow.suggestion_mark_key(
         actor=people.staff, suggestion=key, is_key=True, supervisor=people.leader
     )
+    # A published 预交办 plan: one item proposed to the unit (主办), one to another unit.
+    plan = plan_services.plan_create(
+        actor=people.staff,
+        title="2026年闭会期间建议第一批预交办",
+        suggestions=[
+            journey.registered(title=LONG_TITLE),
+            journey.registered(title="关于增设口袋公园的建议"),
+        ],
+    )
+    for item, units in zip(
+        plan.items.order_by("id"),
+        ([(unit, "lead"), (people.other_unit, "co")], [(people.other_unit, "lead")]),
+        strict=True,
+    ):
+        plan_services.plan_set_units(actor=people.staff, item=item, units=units)
+    plan_services.plan_publish(actor=people.staff, plan=plan)
     for user in (people.deputy_user, people.unit_user, people.leader, people.staff):
         notify(
             recipients=[user],
@@ -125,6 +142,7 @@ def build_data(people, journey):
         "pending": Assignment.objects.filter(state=Assignment.State.ASSIGNED, unit=unit).first(),
         "submitted": journey.submitted(title="关于完善城市慢行系统的建议"),  # 立案 form
         "registered": journey.registered(title="关于增加城区公共停车泊位的建议"),  # to assign
+        "plan": plan,
     }
 
 
@@ -153,6 +171,7 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             *tabs,
             ("assignment-accept", f"/inbox/{data['pending'].pk}/"),
             ("assignment-reply", f"/inbox/{data['accepted'].pk}/#reply-form"),
+            ("plans", "/inbox/plans/"),
             *common,
         ]
     if role == "leader":
@@ -165,6 +184,7 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             ("report", "/dashboard/report/"),
             ("list", "/suggestions/"),
             ("suggestion", f"/suggestions/{data['replied'].pk}/"),
+            ("plan", f"/plans/{data['plan'].pk}/"),
             *common,
         ]
     assert role == "staff"
@@ -178,6 +198,9 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
         ("requests", "/suggestions/requests/"),
         ("imports", "/imports/"),
         ("reminders", "/notifications/reminders/"),
+        ("plans", "/plans/"),
+        ("plan", f"/plans/{data['plan'].pk}/"),
+        ("plan-units", f"/plans/{data['plan'].pk}/items/{data['plan'].items.first().pk}/units/"),
         *common,
     ]
 

@@ -15,6 +15,7 @@ from planning.models import AssignmentPlan, PlanUnit
 from suggestions import deadlines, workflow
 from suggestions.models import Assignment, AuditEvent, Suggestion
 
+from .api_helpers import session_client
 from .factories import UnitFactory, UserFactory
 
 PUBLISHED = dt.date(2026, 11, 16)  # a Monday
@@ -491,3 +492,74 @@ def test_the_plan_pages_take_constant_queries(
     unit = login(client, people.unit_user)
     with django_assert_max_num_queries(6):
         assert unit.get("/inbox/plans/").status_code == 200
+
+
+# --- the API -------------------------------------------------------------------------------------
+
+
+def test_the_api_runs_a_plan_from_creation_to_the_batch_assign(people, journey, on):
+    first = journey.registered(title="甲:公交线路")
+    staff = session_client(people.staff)
+    created = staff.post(
+        "/api/v1/plans/", {"title": "接口批次", "suggestions": [first.pk]}, format="json"
+    )
+    assert created.status_code == 201
+    plan_id, item_id = created.json()["id"], created.json()["items"][0]["id"]
+    proposed = staff.post(
+        f"/api/v1/plans/{plan_id}/items/{item_id}/units/",
+        {"units": [{"unit": people.unit.pk, "role": "lead"}]},
+        format="json",
+    )
+    assert proposed.json()["items"][0]["units"][0]["unit"]["name"] == "市交通运输局"
+    published = staff.post(f"/api/v1/plans/{plan_id}/publish/", {}, format="json")
+    assert (published.json()["state"], published.json()["answer_by"]) == ("published", "2026-11-19")
+
+    unit = session_client(people.unit_user)
+    mine = unit.get("/api/v1/plan-proposals/").json()["results"]
+    assert [(p["suggestion"]["title"], p["role"]) for p in mine] == [("甲:公交线路", "lead")]
+    assert (
+        session_client(people.other_unit_user).get("/api/v1/plan-proposals/").json()["results"]
+        == []
+    )
+    answer = f"/api/v1/plan-proposals/{mine[0]['id']}/answer/"
+    no_reason = unit.post(answer, {"decision": "object"}, format="json")
+    assert (no_reason.status_code, no_reason.json()["errors"][0]["code"]) == (409, "missing_reason")
+    assert (
+        session_client(people.other_unit_user)
+        .post(answer, {"decision": "accept"}, format="json")
+        .status_code
+        == 404
+    )
+    assert (
+        session_client(people.leader)
+        .post(answer, {"decision": "accept"}, format="json")
+        .status_code
+        == 403
+    )
+    on(LAST_DAY + dt.timedelta(days=1))
+    late = unit.post(answer, {"decision": "accept"}, format="json")
+    assert (late.status_code, late.json()["errors"][0]["code"]) == (409, "window_closed")
+    on(LAST_DAY)
+    assert unit.post(answer, {"decision": "accept"}, format="json").json()["decision"] == "accept"
+
+    assert (
+        session_client(people.leader)
+        .post(f"/api/v1/plans/{plan_id}/assign/", {}, format="json")
+        .status_code
+        == 403
+    )
+    assert session_client(people.leader).get(f"/api/v1/plans/{plan_id}/").status_code == 200
+    assert unit.get(f"/api/v1/plans/{plan_id}/").status_code == 404
+    done = staff.post(f"/api/v1/plans/{plan_id}/assign/", {}, format="json")
+    assert (done.status_code, done.json()["state"]) == (200, "assigned")
+    assert Assignment.objects.get(suggestion=first).unit == people.unit
+
+
+def test_the_api_batch_assign_refuses_as_a_whole(people, published):
+    plan, _, second = published
+    workflow.suggestion_withdraw(actor=people.staff, suggestion=second, reason="代表撤回")
+    response = session_client(people.staff).post(
+        f"/api/v1/plans/{plan.pk}/assign/", {}, format="json"
+    )
+    assert response.status_code == 409
+    assert not Assignment.objects.exists()
