@@ -90,7 +90,7 @@ def _valid(serializer_class, data) -> dict:
 
 _UNITS = PlanUnit.objects.select_related(
     "unit", "answered_by", "item__plan", "item__suggestion"
-).order_by("role", "id")
+).order_by(PlanUnit.role_order(), "id")
 
 
 def _plans(user):

@@ -10,7 +10,7 @@ with their answers, so what a unit agreed to stays on record.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils import timezone
 
 from suggestions.models import AssignmentRole
@@ -168,3 +168,8 @@ class PlanUnit(models.Model):
     @property
     def answered(self) -> bool:
         return bool(self.decision)
+
+    @staticmethod
+    def role_order() -> Case:
+        """主办, then 分办, then 协办: the order pages and the API list a proposal in."""
+        return Case(When(role="lead", then=0), When(role="split", then=1), default=2)

@@ -32,7 +32,9 @@ def plan_list(user) -> QuerySet:
 
 def plan_items(plan: AssignmentPlan) -> list[PlanItem]:
     """The items with their current proposal and the proposals replaced since (history)."""
-    units = PlanUnit.objects.select_related("unit", "answered_by").order_by("role", "id")
+    units = PlanUnit.objects.select_related("unit", "answered_by").order_by(
+        PlanUnit.role_order(), "id"
+    )
     return list(
         plan.items.select_related("suggestion__term", "suggestion__lead_deputy")
         .prefetch_related(

@@ -284,6 +284,7 @@ def test_leaders_read_plans_but_cannot_act(client, people, published):
     leader = login(client, people.leader)
     page = leader.get(f"/plans/{plan.pk}/").content.decode()
     assert "甲:公交线路" in page and "整批交办" not in page and "调整拟承办单位" not in page
+    assert page.index("市交通运输局") < page.index("市教育局")  # 主办 before 协办
     assert "新建预交办方案" not in leader.get("/plans/").content.decode()
     item = plan.items.get(suggestion=first)
     for url in (
