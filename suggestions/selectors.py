@@ -410,6 +410,11 @@ def _event_detail(event: AuditEvent) -> str:
         parts.append(f"并入{data['into_number']}")
     if data.get("supervisor"):
         parts.append(f"督办领导 {data['supervisor']}")
+    if data.get("responsible_leader") or data.get("handler_name"):  # 五定 named at 签收
+        parts.append(
+            f"分管领导 {data.get('responsible_leader') or '未填写'},"
+            f"经办人 {data.get('handler_name') or '未填写'}"
+        )
     if data.get("changes"):
         parts.append(
             ";".join(

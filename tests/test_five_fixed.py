@@ -126,6 +126,7 @@ def test_the_unit_names_them_on_the_accept_form_and_every_page_shows_them(client
     for user in (people.staff, people.leader, people.deputy_user):
         shown = login(client, user).get(f"/suggestions/{suggestion.pk}/").content.decode()
         assert "五定:分管领导:李分管;经办人:张经办 13800138000" in shown, user
+        assert "分管领导 李分管,经办人 张经办" in shown  # the 签收 line of the timeline
 
 
 def test_assignments_accepted_before_the_rule_show_not_filled_in(client, people, journey):
