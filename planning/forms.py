@@ -5,7 +5,7 @@ from django import forms
 from suggestions.forms import PICKER, AssignForm, BoundedMultipleChoiceField, _event_day
 from suggestions.models import Suggestion
 
-from .models import PlanUnit
+from .models import PlanState, PlanUnit
 
 
 class PlanCreateForm(forms.Form):
@@ -19,9 +19,12 @@ class PlanCreateForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["suggestions"].queryset = Suggestion.objects.filter(
-            status=Suggestion.Status.REGISTERED
-        ).order_by("term__number", "number")
+        # Registered and in no plan still open (planning.services.plan_create refuses both).
+        self.fields["suggestions"].queryset = (
+            Suggestion.objects.filter(status=Suggestion.Status.REGISTERED)
+            .exclude(plan_items__plan__state__in=[PlanState.DRAFT, PlanState.PUBLISHED])
+            .order_by("term__number", "number")
+        )
         self.fields["suggestions"].label_from_instance = lambda s: f"{s.display_number} {s.title}"
 
 

@@ -7,7 +7,8 @@ Chinese message) and reuse its rules: a proposal is checked with
 nothing, so deadlines, audit events and notices are exactly those of a normal 交办.
 
 1. `plan_create` — a draft with a batch of registered suggestions (none in another open plan).
-2. `plan_set_units` — the proposed units of one item (draft or published: staff adjust).
+2. `plan_set_units` — the proposed units of one item (draft or published: staff adjust);
+   `plan_remove_item` takes an item out before 交办.
 3. `plan_publish` — opens the window: units may answer until `answer_by`, computed from the
    working-day calendar (settings.PORTAL PREASSIGN_WINDOW_WORKING_DAYS).
 4. `plan_answer` — a proposed unit accepts or objects (with a reason), once, in the window.
@@ -111,6 +112,20 @@ def plan_set_units(*, actor, item: PlanItem, units: Sequence[tuple[Unit, str]]) 
     if plan.state == P.PUBLISHED and added:
         notices.plan_proposed(plan, unit_ids={pu.unit_id for pu in added})
     return item
+
+
+@transaction.atomic
+def plan_remove_item(*, actor, item: PlanItem) -> None:
+    """Take a suggestion out of a plan not yet assigned (e.g. assigned by hand meanwhile, or
+    withdrawn), so the rest of the batch can be assigned. The item and its proposals and
+    answers are deleted with it: a plan not yet assigned is a proposal, and what was 交办
+    is recorded by the workflow's own audit events."""
+    _require_staff(actor)
+    plan = _lock_plan(item.plan)
+    _require_plan_state(plan, (P.DRAFT, P.PUBLISHED), "该方案已交办,不能再调整")
+    if plan.items.count() <= 1:
+        raise InvalidTransition("方案中至少保留一件建议", "last_item")
+    PlanItem.objects.filter(pk=item.pk, plan=plan).delete()
 
 
 @transaction.atomic

@@ -125,6 +125,22 @@ def plan_item_units(request, pk, item_pk):
 
 @login_required
 @require_POST
+def plan_item_remove(request, pk, item_pk):
+    plan = _staff_plan(request, pk)
+    item = plan.items.select_related("suggestion").filter(pk=item_pk).first()
+    if item is None:
+        raise Http404("no such item in this plan")
+    try:
+        services.plan_remove_item(actor=request.user, item=item)
+    except WorkflowError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, f"已将{item.suggestion.display_number}移出方案")
+    return redirect(reverse("plans:detail", args=[plan.pk]))
+
+
+@login_required
+@require_POST
 def plan_publish(request, pk):
     plan = _staff_plan(request, pk)
     try:

@@ -58,6 +58,7 @@ MATRIX = {
     "plans:list": "302 200 200 404 404 404 404 404",
     "plans:detail": "302 200 200 404 404 404 404 404",
     "plans:item_units": "302 200 403 404 404 404 404 404",
+    "plans:item_remove": "302 405 405 405 405 405 405 405",
     "plans:publish": "302 405 405 405 405 405 405 405",
     "plans:assign": "302 405 405 405 405 405 405 405",
     # files and printables
@@ -203,6 +204,7 @@ def records(people, journey):
         "api:plan": plan.pk,
         "plans:item_units": (plan.pk, item.pk),
         "plans:publish": plan.pk,
+        "plans:item_remove": (plan.pk, item.pk),
         "plans:assign": plan.pk,
         "files:attachment": reply.attachments.get().pk,
         "files:reply_letter": reply.pk,

@@ -414,6 +414,26 @@ def test_one_item_that_cannot_be_assigned_leaves_the_whole_batch_unassigned(
     assert first.status == Suggestion.Status.REGISTERED and plan.state == "published"
 
 
+def test_staff_take_the_refused_item_out_and_assign_the_rest(client, people, published):
+    plan, first, second = published
+    workflow.suggestion_assign(
+        actor=people.staff, suggestion=second, units=[(people.other_unit, "lead")]
+    )
+    item = plan.items.get(suggestion=second)
+    leader = login(client, people.leader)
+    assert leader.post(f"/plans/{plan.pk}/items/{item.pk}/remove/").status_code == 403
+    staff = login(client, people.staff)
+    response = staff.post(f"/plans/{plan.pk}/items/{item.pk}/remove/", follow=True)
+    assert f"已将{second.display_number}移出方案" in messages_of(response)
+    staff.post(f"/plans/{plan.pk}/assign/", {})
+    plan.refresh_from_db()
+    assert plan.state == "assigned"
+    assert Assignment.objects.filter(suggestion=first).count() == 2
+    last = plan.items.get()
+    with pytest.raises(workflow.InvalidTransition, match="已交办"):
+        services.plan_remove_item(actor=people.staff, item=last)
+
+
 def test_a_deactivated_unit_refuses_the_batch_too(people, published):
     plan, first, _ = published
     people.other_unit.is_active = False
