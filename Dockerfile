@@ -22,6 +22,7 @@ COPY accounts ./accounts
 COPY units ./units
 COPY deputies ./deputies
 COPY suggestions ./suggestions
+COPY planning ./planning
 COPY notifications ./notifications
 COPY rollups ./rollups
 COPY imports ./imports

@@ -252,6 +252,9 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "deadline",
             "round",
             "accepted_on",
+            "responsible_leader",
+            "handler_name",
+            "handler_phone",
             "ended_on",
             "end_reason",
             "replaced_by",
@@ -652,7 +655,22 @@ class ExpressInput(serializers.Serializer):
 
 
 class AcceptInput(serializers.Serializer):
+    """签收 with 五定 (DESIGN.md §9): the three names are required of 主办/分办 units and
+    optional for 协办 (the workflow decides and answers 409 when missing or malformed)."""
+
     accepted_on = _event_day("签收日期,不早于交办日期")
+    responsible_leader = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, help_text="分管领导姓名(主办、分办必填)"
+    )
+    handler_name = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, help_text="经办人姓名(主办、分办必填)"
+    )
+    handler_phone = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        help_text="经办人电话:11位手机号码或带区号的固定电话(主办、分办必填)",
+    )
 
 
 class ReassignmentRequestInput(serializers.Serializer):

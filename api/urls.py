@@ -5,7 +5,7 @@ from commitments import api as commitment_api
 from evaluation import api as evaluation_api
 from supervision import api as supervision_api
 
-from . import pages, views
+from . import pages, plans, views
 
 app_name = "api"
 
@@ -61,6 +61,13 @@ v1 = [
     path("units/", views.UnitList.as_view(), name="units"),
     path("units/<int:pk>/", views.UnitDetail.as_view(), name="unit"),
     path("categories/", views.CategoryList.as_view(), name="categories"),
+    path("plans/", plans.PlanList.as_view(), name="plans"),
+    path("plans/<int:pk>/", plans.PlanDetail.as_view(), name="plan"),
+    path("plans/<int:pk>/items/<int:item_pk>/units/", plans.PlanItemUnits.as_view()),
+    path("plans/<int:pk>/publish/", plans.PlanPublish.as_view()),
+    path("plans/<int:pk>/assign/", plans.PlanAssign.as_view()),
+    path("plan-proposals/", plans.PlanProposalList.as_view(), name="plan_proposals"),
+    path("plan-proposals/<int:pk>/answer/", plans.PlanProposalAnswer.as_view()),
     path("figures/", views.Figures.as_view(), name="figures"),
     path("figures/units/", views.UnitFigures.as_view(), name="unit_figures"),
     # Supervision (supervision/api.py, DESIGN.md §9)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "units",
     "deputies",
     "suggestions",
+    "planning",
     "notifications",
     "rollups",
     "imports",
@@ -262,6 +263,8 @@ PORTAL = {
     # Working days within which a unit acknowledges a leader's 督办意见; unacknowledged ones
     # are reminded once after (notifications.reminders, supervision).
     "INSTRUCTION_ACK_WORKING_DAYS": env_int("PORTAL_INSTRUCTION_ACK_WORKING_DAYS", 3),
+    # 预交办: working days after a plan's publication within which units accept or object.
+    "PREASSIGN_WINDOW_WORKING_DAYS": env_int("PORTAL_PREASSIGN_WINDOW_WORKING_DAYS", 3),
     # Reminder offsets in days before a deadline, and the escalation threshold after it.
     "REMINDER_DAYS_BEFORE": [14, 7, 3],
     "OVERDUE_ESCALATION_DAYS": env_int("PORTAL_OVERDUE_ESCALATION_DAYS", 15),

@@ -30,6 +30,7 @@ urlpatterns = [
     path("suggestions/", include("suggestions.urls")),
     path("inbox/evaluation/", include((evaluation_urls.unit_patterns, "unit_evaluation"))),
     path("inbox/ledger/", include("commitments.urls")),
+    path("plans/", include("planning.urls")),
     path("inbox/", include((suggestion_urls.inbox_patterns, "inbox"))),
     path("evaluation/", include("evaluation.urls")),
     path("files/", include((suggestion_urls.file_patterns, "files"))),

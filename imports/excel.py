@@ -151,6 +151,30 @@ SUGGESTIONS = SheetSpec(
         # The verdicts on the replies in force: the lead deputy's (the figures') first, then
         # each merged suggestion's deputy's, marked 并案 (DESIGN.md §8).
         Column("代表反馈", "feedback", width=30),
+        # 五定 named at 签收: each running assignment's 分管领导 and 经办人 (未填写 if none).
+        Column("分管领导及经办人", "five_fixed", width=40),
+    ),
+)
+
+# A unit's own assignments (the inbox's 导出): export only, never imported.
+UNIT_ASSIGNMENTS = SheetSpec(
+    kind="unit_assignments",
+    title="本单位承办建议",
+    columns=(),
+    export_only=(
+        Column("届次", "term", width=12),
+        Column("编号", "number", width=8),
+        Column("标题", "title", width=40),
+        Column("领衔代表", "lead_deputy", width=12),
+        Column("办理方式", "role", width=8),
+        Column("状态", "state", width=10),
+        Column("交办日期", "assigned_on", width=12),
+        Column("答复期限", "deadline", width=12),
+        Column("签收日期", "accepted_on", width=12),
+        Column("分管领导", "responsible_leader", width=12),
+        Column("经办人", "handler_name", width=12),
+        Column("经办人电话", "handler_phone", width=16),
+        Column("逾期", "overdue", width=6),
     ),
 )
 

@@ -121,6 +121,10 @@ def suggestion_rows(
                 excel.yes_no_text(s.is_key),
                 excel.yes_no_text(any(a.is_overdue(today) for a in answering)),
                 _verdicts(s, written),
+                "\n".join(
+                    f"{a.unit.name}:{a.five_fixed_text if a.accepted_on else '未签收'}"
+                    for a in s.open_assignments
+                ),
             ]
         )
     return rows
@@ -158,6 +162,39 @@ def export_suggestions(queryset: QuerySet, *, reveal_confidential: bool = False)
         raise ExportTooLarge(f"一次最多导出{most}件建议,请用筛选条件缩小范围后分批导出")
     rows = suggestion_rows(queryset, reveal_confidential=reveal_confidential)
     return excel.rows_workbook(excel.SUGGESTIONS, rows, notice=_notice(reveal_confidential))
+
+
+def export_unit_assignments(queryset: QuerySet, *, today: date | None = None) -> bytes:
+    """A unit's own assignments (already scoped by the caller to one unit) with their 五定,
+    written through excel.append_row like every export. Two queries whatever the rows."""
+    today = today or timezone.localdate()
+    missing = Assignment.FIVE_FIXED_MISSING
+    rows = []
+    for a in queryset.select_related("suggestion__term", "suggestion__lead_deputy").order_by(
+        "suggestion__term__number", "suggestion__number", "pk"
+    ):
+        s = a.suggestion
+        named = a.accepted_on is not None
+        rows.append(
+            [
+                s.term.name,
+                s.number,
+                s.title,
+                access.CONFIDENTIAL_NAME
+                if access.deputy_hidden_in_export(s.lead_deputy, reveal=False)
+                else s.lead_deputy.name,
+                a.get_role_display(),
+                a.get_state_display(),
+                a.assigned_on,
+                a.deadline,
+                a.accepted_on,
+                (a.responsible_leader or missing) if named else "",
+                (a.handler_name or missing) if named else "",
+                (a.handler_phone or missing) if named else "",
+                excel.yes_no_text(a.is_overdue(today)),
+            ]
+        )
+    return excel.rows_workbook(excel.UNIT_ASSIGNMENTS, rows)
 
 
 def _deputy_row(d: Deputy, reveal: bool) -> list:

@@ -231,3 +231,48 @@ class SmsMessage(models.Model):
     @property
     def masked_phone(self) -> str:
         return f"{self.phone[:3]}****{self.phone[-4:]}" if len(self.phone) == 11 else self.phone
+
+
+class ClaimKind(models.TextChoices):
+    # 闭会期间超期未交办 (DESIGN.md §4, §9): once per suggestion, to committee staff.
+    ASSIGN_LATE = "assign_late", "闭会期间超期未交办提醒"
+    # 预交办: the working day before a plan's window closes, once per plan and unit that has
+    # not answered, to that unit.
+    PLAN_WINDOW = "plan_window", "预交办意见即将截止提醒"
+
+
+class ReminderClaim(models.Model):
+    """A reminder that is not about an assignment's deadline, claimed once by inserting this
+    row: its unique (kind, key) makes a concurrent or repeated run's insert fail. The inbox
+    rows and e-mails (notifications.services.notify) are written in the same transaction."""
+
+    Kind = ClaimKind
+
+    kind = models.CharField("提醒类型", max_length=20, choices=ClaimKind.choices)
+    # "suggestion:<id>" or "plan:<id>:unit:<id>" (notifications.reminders).
+    key = models.CharField("提醒对象", max_length=60)
+    suggestion = models.ForeignKey(
+        "suggestions.Suggestion",
+        verbose_name="建议",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    due_on = models.DateField("提醒日期")
+    recipients = models.PositiveIntegerField("接收人数", default=0)
+    created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "其他提醒记录"
+        verbose_name_plural = "其他提醒记录"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="reminderclaim_once"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ClaimKind.values), name="reminderclaim_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.key}"

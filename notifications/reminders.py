@@ -38,14 +38,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from suggestions.models import Assignment
+from suggestions.models import Assignment, Suggestion
 
 from . import outbox, sms
-from .models import OPINION_PREFIX, ReminderDelivery, ReminderKind, split_kind
+from .models import OPINION_PREFIX, ReminderClaim, ReminderDelivery, ReminderKind, split_kind
 from .services import notify
 
 logger = logging.getLogger(__name__)
@@ -341,6 +341,119 @@ def _record_failure(delivery: ReminderDelivery, exc: Exception, now: datetime) -
     return "retry"
 
 
+# --- reminders that are not about a deadline of an assignment --------------------------------
+
+
+def _claim_once(*, kind: str, key: str, today: date, recipients: list, suggestion=None, **message):
+    """Record (kind, key) and notify `recipients` in one transaction; False when a run
+    recorded it first (the unique constraint refused the insert)."""
+    try:
+        with transaction.atomic():
+            ReminderClaim.objects.create(
+                kind=kind, key=key, suggestion=suggestion, due_on=today, recipients=len(recipients)
+            )
+            notify(recipients=recipients, kind=f"reminder.{kind}", suggestion=suggestion, **message)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _staff_users() -> list:
+    return list(
+        get_user_model().objects.filter(is_active=True, is_committee_staff=True).order_by("id")
+    )
+
+
+def assignment_late_reminders(*, today: date) -> tuple[int, int]:
+    """闭会期间超期未交办 (Suggestion.assignment_late_q, the staff workbench's queue): each
+    such suggestion is reminded to committee staff once. Returns (claimed, lost)."""
+    from suggestions.selectors import staff_assignment_late_cutoff
+
+    claimed_before = ReminderClaim.objects.filter(
+        kind=ReminderClaim.Kind.ASSIGN_LATE, suggestion=OuterRef("pk")
+    )
+    late = list(
+        Suggestion.objects.filter(Suggestion.assignment_late_q(staff_assignment_late_cutoff(today)))
+        .exclude(Exists(claimed_before))
+        .order_by("submitted_on", "pk")
+    )
+    if not late:
+        return 0, 0
+    staff, days = _staff_users(), settings.PORTAL["STAFF_ASSIGN_WORKING_DAYS"]
+    claimed = lost = 0
+    for s in late:
+        done = _claim_once(
+            kind=ReminderClaim.Kind.ASSIGN_LATE,
+            key=f"suggestion:{s.pk}",
+            today=today,
+            recipients=staff,
+            suggestion=s,
+            title=f"闭会期间超期未交办:{s.display_number}《{s.title}》",
+            body=f"提出日期:{s.submitted_on:%Y-%m-%d};闭会期间收到的建议应在{days}个工作日内交办。",
+            url=reverse("suggestions:detail", args=[s.pk]),
+        )
+        claimed, lost = (claimed + 1, lost) if done else (claimed, lost + 1)
+    return claimed, lost
+
+
+def plan_window_reminders(*, today: date) -> tuple[int, int]:
+    """预交办: from the working day before a plan's window closes to its last day, each unit
+    with proposals it has not answered is reminded once per plan. Returns (claimed, lost)."""
+    from planning.models import AssignmentPlan, PlanUnit
+    from suggestions.deadlines import WorkCalendar, preassign_reminder_day
+
+    plans = list(
+        AssignmentPlan.objects.filter(
+            state=AssignmentPlan.State.PUBLISHED,
+            answer_by__gte=today,
+            answer_by__lte=today + timedelta(days=31),
+        )
+    )
+    if not plans:
+        return 0, 0
+    calendar = WorkCalendar.load()
+    plans = [
+        p
+        for p in plans
+        if preassign_reminder_day(answer_by=p.answer_by, calendar=calendar) <= today
+    ]
+    pending: dict[tuple[int, int], int] = {}
+    for plan_id, unit_id in PlanUnit.objects.filter(
+        item__plan__in=plans, is_current=True, decision=""
+    ).values_list("item__plan_id", "unit_id"):
+        pending[(plan_id, unit_id)] = pending.get((plan_id, unit_id), 0) + 1
+    keys = {f"plan:{p}:unit:{u}" for p, u in pending}
+    recorded = set(
+        ReminderClaim.objects.filter(kind=ReminderClaim.Kind.PLAN_WINDOW, key__in=keys).values_list(
+            "key", flat=True
+        )
+    )
+    users = get_user_model().objects.filter(
+        is_active=True, is_unit_user=True, unit_id__in={u for _, u in pending}
+    )
+    by_unit: dict[int, list] = {}
+    for user in users.order_by("id"):
+        by_unit.setdefault(user.unit_id, []).append(user)
+    by_id = {p.pk: p for p in plans}
+    claimed = lost = 0
+    for (plan_id, unit_id), n in sorted(pending.items()):
+        key = f"plan:{plan_id}:unit:{unit_id}"
+        if key in recorded:
+            continue
+        plan = by_id[plan_id]
+        done = _claim_once(
+            kind=ReminderClaim.Kind.PLAN_WINDOW,
+            key=key,
+            today=today,
+            recipients=by_unit.get(unit_id, []),
+            title=f"预交办意见即将截止:{plan.title}",
+            body=f"本单位尚有{n}件拟交办建议未反馈意见,反馈截止 {plan.answer_by:%Y-%m-%d},截止后不能再提交。",
+            url=reverse("inbox:plans"),
+        )
+        claimed, lost = (claimed + 1, lost) if done else (claimed, lost + 1)
+    return claimed, lost
+
+
 @dataclass
 class RunResult:
     claimed: int = 0
@@ -378,6 +491,10 @@ def reminders_send(*, today: date | None = None, now: datetime | None = None) ->
         else:
             result.claimed += 1
     result.commitments, _ = commitment_reminders_send(today=today)
+    # Staff's 闭会期间超期未交办 and the units' 预交办 window: once each, through notify.
+    for run in (assignment_late_reminders, plan_window_reminders):
+        claimed, lost = run(today=today)
+        result.claimed, result.lost = result.claimed + claimed, result.lost + lost
     pending = ReminderDelivery.objects.filter(
         state=ReminderDelivery.State.PENDING, next_attempt_at__lte=now
     ).values_list("pk", flat=True)

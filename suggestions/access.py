@@ -8,7 +8,7 @@ module decides visibility and page access.
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import (
     BooleanField,
     Case,
@@ -383,3 +383,54 @@ def require_ledger(user) -> None:
     """The ledger pages: a unit's users (their own), staff and leaders (all, leaders read)."""
     if not (can_see_all(user) or (user.is_unit_user and user.unit_id)):
         raise PermissionDenied("ledger: units, staff and leaders only")
+
+
+# --- 预交办 plans (planning) -------------------------------------------------------------------
+
+
+def plans_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Plans as a whole: staff (who make them) and leaders (read-only); nobody else. A unit
+    sees only its own proposed items (`plan_units_visible_to`), never another unit's."""
+    from planning.models import AssignmentPlan
+
+    qs = AssignmentPlan.objects.all() if queryset is None else queryset
+    return qs if can_see_all(user) else qs.none()
+
+
+def plan_for_user(user, pk, queryset: QuerySet | None = None):
+    """The plan with this id if the user may see it, else 404."""
+    try:
+        return plans_visible_to(user, queryset).get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404("no such plan for this user") from None
+
+
+def plan_units_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Proposed (item, unit) rows: all for staff and leaders; a unit's users the current
+    proposals to their own unit in published or assigned plans (a draft is staff's own)."""
+    from planning.models import PlanState, PlanUnit
+
+    qs = PlanUnit.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    if can_see_all(user):
+        return qs
+    if user.is_unit_user and user.unit_id:
+        return qs.filter(unit_id=user.unit_id, is_current=True).exclude(
+            item__plan__state=PlanState.DRAFT
+        )
+    return qs.none()
+
+
+def plan_unit_for_user(user, pk, queryset: QuerySet | None = None):
+    """One proposed (item, unit) row if the user may see it, else 404."""
+    try:
+        return plan_units_visible_to(user, queryset).get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404("no such proposal for this user") from None
+
+
+def require_unit_of_plan_unit(user, plan_unit) -> None:
+    """Answering a proposal is for the proposed unit's users; others who see it get 403."""
+    if not (user.is_authenticated and user.is_unit_user and user.unit_id == plan_unit.unit_id):
+        raise PermissionDenied("only the proposed unit")

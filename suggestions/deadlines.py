@@ -319,3 +319,18 @@ def publication_due(*, released_on: date, working_days: int, calendar: WorkCalen
     """The last day a public reply may wait before it is on the public page: this many working
     days after its release (DESIGN.md §4a, `PORTAL_PUBLISH_WITHIN_WORKING_DAYS`)."""
     return calendar.add_workdays(released_on, working_days)
+
+
+def preassign_window_end(*, published_on: date, working_days: int, calendar: WorkCalendar) -> date:
+    """预交办: the last day (inclusive) a proposed unit may accept or object to a plan
+    published on `published_on` — that many working days after it (DESIGN.md §9)."""
+    return calendar.add_workdays(published_on, working_days)
+
+
+def preassign_reminder_day(*, answer_by: date, calendar: WorkCalendar) -> date:
+    """The day units that have not answered a plan are reminded: the working day before its
+    window closes (the publication day itself when the window is one day)."""
+    day = answer_by - timedelta(days=1)
+    while not calendar.is_workday(day):
+        day -= timedelta(days=1)
+    return day

@@ -422,7 +422,17 @@ class BulkForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
+    """签收 with 五定: whether the names are required (主办/分办) is the workflow's rule."""
+
     accepted_on = _event_day("签收日期")
+    responsible_leader = forms.CharField(label="分管领导", max_length=50, required=False)
+    handler_name = forms.CharField(label="经办人", max_length=50, required=False)
+    handler_phone = forms.CharField(
+        label="经办人电话",
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
 
 
 class ContactForm(forms.Form):

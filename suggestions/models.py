@@ -447,6 +447,12 @@ class Assignment(Recorded):
         "办理轮次", default=1, help_text="不满意重新办理时加一"
     )
     accepted_on = models.DateField("签收日期", null=True, blank=True)
+    # 五定 (DESIGN.md §9), named at 签收 (workflow.assignment_accept): required of the units
+    # answering the deputy (主办/分办), optional for co-handlers. Blank on rows accepted
+    # before the rule; pages and exports then say 未填写 (`five_fixed_text`).
+    responsible_leader = models.CharField("分管领导", max_length=50, blank=True)
+    handler_name = models.CharField("经办人", max_length=50, blank=True)
+    handler_phone = models.CharField("经办人电话", max_length=30, blank=True)
     ended_on = models.DateField("终止日期", null=True, blank=True)
     end_reason = models.CharField("终止原因", max_length=200, blank=True)
     replaced_by = models.OneToOneField(
@@ -509,6 +515,23 @@ class Assignment(Recorded):
 
     def __str__(self):
         return f"{self.suggestion.display_number} → {self.unit} ({self.get_role_display()})"
+
+    FIVE_FIXED_MISSING = "未填写"
+
+    @property
+    def five_fixed_named(self) -> bool:
+        return bool(self.responsible_leader or self.handler_name or self.handler_phone)
+
+    @property
+    def five_fixed_text(self) -> str:
+        """分管领导 and 经办人 as one line for pages and exports; 未填写 when none was named."""
+        if not self.five_fixed_named:
+            return self.FIVE_FIXED_MISSING
+        handler = " ".join(p for p in (self.handler_name, self.handler_phone) if p)
+        return (
+            f"分管领导:{self.responsible_leader or self.FIVE_FIXED_MISSING};"
+            f"经办人:{handler or self.FIVE_FIXED_MISSING}"
+        )
 
     @property
     def answers_deputy(self) -> bool:

@@ -457,6 +457,11 @@ def _event_detail(event: AuditEvent) -> str:
         parts.append(f"专题《{data['topic']}》")
     if data.get("participants"):
         parts.append(f"参加人员 {data['participants']}")
+    if data.get("responsible_leader") or data.get("handler_name"):  # 五定 named at 签收
+        parts.append(
+            f"分管领导 {data.get('responsible_leader') or '未填写'},"
+            f"经办人 {data.get('handler_name') or '未填写'}"
+        )
     if data.get("changes"):
         parts.append(
             ";".join(

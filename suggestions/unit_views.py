@@ -6,13 +6,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from commitments import selectors as commitment_selectors
+from imports.excel import XLSX_CONTENT_TYPE
+from imports.exports import export_unit_assignments
+from planning import selectors as plan_selectors
 
 from . import access, dates, selectors, signing, workflow
 from .forms import (
@@ -60,9 +64,24 @@ def inbox(request):
             ],
             "page": page,
             "rehandling": selectors.unit_rehandling(unit_id=unit_id),
+            "plans_open": plan_selectors.unit_unanswered_count(
+                unit_id=unit_id, today=dates.today()
+            ),
             "today": today,
         },
     )
+
+
+@login_required
+def inbox_export(request):
+    """The unit's own assignments (every state) with their 五定, as .xlsx."""
+    _require_unit_user(request.user)
+    queryset = access.assignments_visible_to(request.user).filter(unit_id=request.user.unit_id)
+    response = HttpResponse(export_unit_assignments(queryset), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"本单位承办建议-{timezone.localdate():%Y%m%d}.xlsx"
+    )
+    return response
 
 
 # Which form each action posts, and which workflow call it makes.
@@ -210,16 +229,12 @@ def assignment_accept(request, pk):
     access.require_unit_of(request.user, assignment)
     form = AcceptForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
             for error in errors:
-                messages.error(request, f"签收日期:{error}")
+                messages.error(request, f"{form.fields[name].label}:{error}")
         return redirect(reverse("inbox:assignment", args=[assignment.pk]))
     try:
-        workflow.assignment_accept(
-            actor=request.user,
-            assignment=assignment,
-            accepted_on=form.cleaned_data["accepted_on"],
-        )
+        workflow.assignment_accept(actor=request.user, assignment=assignment, **form.cleaned_data)
     except workflow.WorkflowError as exc:
         messages.error(request, exc.message)
     else:

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from planning import views as planning_views
+
 from . import deputy_views, public_views, review_views, unit_views, views
 
 app_name = "suggestions"
@@ -43,6 +45,9 @@ urlpatterns = [
 # /inbox/ — handling units
 inbox_patterns = [
     path("", unit_views.inbox, name="inbox"),
+    path("export/", unit_views.inbox_export, name="export"),
+    path("plans/", planning_views.unit_plans, name="plans"),
+    path("plans/<int:pk>/answer/", planning_views.unit_plan_answer, name="plan_answer"),
     path("<int:pk>/", unit_views.assignment_detail, name="assignment"),
     path("<int:pk>/accept/", unit_views.assignment_accept, name="accept"),
     path("<int:pk>/<str:action>/", unit_views.assignment_detail, name="act"),

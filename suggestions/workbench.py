@@ -16,7 +16,9 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from . import access, selectors
+from planning import selectors as plan_selectors
+
+from . import access, dates, selectors
 from .models import Assignment, Suggestion
 
 
@@ -80,6 +82,13 @@ def staff_sections(user, today: date) -> list[Section]:
         _list_queue(user, today, "待代表反馈", {"awaiting_feedback": "on"}),
         *review_queues(user, today),
     ]
+    before.append(
+        Queue(
+            "预交办方案征求意见中",
+            plan_selectors.plans_published_count(),
+            f"{reverse('plans:list')}?state=published",
+        )
+    )
     return [
         Section("交办前", before),
         Section(
@@ -150,6 +159,16 @@ def unit_section(user, today: date) -> Section:
                 alarm=tab in selectors.INBOX_ALARM_TABS,
             )
             for tab in UNIT_TABS
+        ]
+        + [
+            # The unit's 预交办 page: proposals still to accept or object to in their window.
+            Queue(
+                "预交办待确认",
+                # The window is the plans' rule: read on the workflow's clock, as its page does.
+                plan_selectors.unit_unanswered_count(unit_id=user.unit_id, today=dates.today()),
+                reverse("inbox:plans"),
+                alarm=True,
+            )
         ],
     )
 

@@ -11,6 +11,7 @@ Errors carry a Chinese message for users; `code` is an English identifier for lo
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -987,30 +988,15 @@ def suggestion_merge(
     return suggestion
 
 
-@transaction.atomic
-def suggestion_assign(
-    *,
-    actor,
-    suggestion: Suggestion,
-    units: Sequence[tuple[Unit, str]],
-    assigned_on: date | None = None,
-) -> list[Assignment]:
-    """交办 to one or more units as 主办/协办/分办. Rules are frozen onto each assignment."""
-    _require_staff(actor)
-    suggestion = _lock_suggestion(suggestion)
-    _require_state(
-        suggestion,
-        STAFF_ACTION_STATES["assign"],
-        "只有已立案或已交办的建议可以交办",
-        "not_registered",
-    )
+def assignment_units_check(*, suggestion: Suggestion, units: Sequence[tuple[Unit, str]]) -> None:
+    """The rules on a set of units for 交办, beside the suggestion's running assignments: at
+    least one, none twice or already handling it, active units, one 主办 or several 分办 (not
+    both), at least one unit answering the deputy. suggestion_assign checks them; a 预交办
+    plan (planning.services) checks each item's proposal with them too."""
     if not units:
         raise InvalidTransition("请至少选择一个承办单位", "no_units")
     if too_many := limits.too_many("units", len(units)):
         raise InvalidTransition(too_many, limits.CODE)
-    assigned_on = assigned_on or _today()
-    _require_past_day(assigned_on, "交办日期")
-
     open_assignments = list(suggestion.assignments.exclude(state=A.ENDED))
     unit_ids = [u.pk for u, _ in units]
     if len(set(unit_ids)) != len(unit_ids):
@@ -1030,6 +1016,28 @@ def suggestion_assign(
         raise InvalidTransition("主办与分办不能同时使用", "lead_and_split")
     if not any(r in Assignment.ANSWERING_ROLES for r in roles):
         raise InvalidTransition("请至少指定一个主办或分办单位", "no_lead")
+
+
+@transaction.atomic
+def suggestion_assign(
+    *,
+    actor,
+    suggestion: Suggestion,
+    units: Sequence[tuple[Unit, str]],
+    assigned_on: date | None = None,
+) -> list[Assignment]:
+    """交办 to one or more units as 主办/协办/分办. Rules are frozen onto each assignment."""
+    _require_staff(actor)
+    suggestion = _lock_suggestion(suggestion)
+    _require_state(
+        suggestion,
+        STAFF_ACTION_STATES["assign"],
+        "只有已立案或已交办的建议可以交办",
+        "not_registered",
+    )
+    assignment_units_check(suggestion=suggestion, units=units)
+    assigned_on = assigned_on or _today()
+    _require_past_day(assigned_on, "交办日期")
 
     rules = deadlines.rules_for_channel(suggestion.channel)
     calendar = deadlines.WorkCalendar.load()
@@ -1197,11 +1205,72 @@ def unit_requests_apply(*, requests: Iterable, step) -> int:
 # --- assignments ---------------------------------------------------------------------------
 
 
+# 经办人电话: an 11-digit mobile, or a landline with its area code (0xx-xxxxxxxx, an
+# extension after a dash); spaces and dashes between digit groups are allowed.
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
+
+
+def handler_phone_clean(phone: str) -> str:
+    """The handler's phone as stored (mobile digits only; a landline with one dash after the
+    area code), or "" when it is not a phone number."""
+    squeezed = re.sub(r"\s", "", phone or "")
+    digits = squeezed.replace("-", "")
+    if _MOBILE.fullmatch(digits):
+        return digits
+    if _LANDLINE.fullmatch(squeezed) or _LANDLINE.fullmatch(digits):
+        return squeezed
+    return ""
+
+
+def _five_fixed(
+    assignment: Assignment, *, responsible_leader: str, handler_name: str, handler_phone: str
+) -> dict:
+    """五定 at 签收 (DESIGN.md §9): the 分管领导 and the 经办人 with a phone. Required of the
+    units that answer the deputy (主办/分办), whose handler is the deputy's contact; a
+    co-handler (协办) only writes an opinion to the lead, so it may leave them out, but what
+    it gives is checked the same way."""
+    values = {
+        "responsible_leader": (responsible_leader or "").strip(),
+        "handler_name": (handler_name or "").strip(),
+        "handler_phone": (handler_phone or "").strip(),
+    }
+    labels = {
+        "responsible_leader": "分管领导",
+        "handler_name": "经办人",
+        "handler_phone": "经办人电话",
+    }
+    if assignment.answers_deputy:
+        missing = [labels[k] for k, v in values.items() if not v]
+        if missing:
+            raise InvalidTransition(
+                f"主办、分办单位签收时须填写{'、'.join(missing)}", "five_fixed_missing"
+            )
+    for key, value in values.items():
+        if len(value) > Assignment._meta.get_field(key).max_length:
+            raise InvalidTransition(f"{labels[key]}过长", "five_fixed_too_long")
+    if values["handler_phone"]:
+        values["handler_phone"] = handler_phone_clean(values["handler_phone"])
+        if not values["handler_phone"]:
+            raise InvalidTransition(
+                "经办人电话格式不正确:请填写11位手机号码或带区号的固定电话(如 010-12345678)",
+                "bad_handler_phone",
+            )
+    return values
+
+
 @transaction.atomic
 def assignment_accept(
-    *, actor, assignment: Assignment, accepted_on: date | None = None
+    *,
+    actor,
+    assignment: Assignment,
+    accepted_on: date | None = None,
+    responsible_leader: str = "",
+    handler_name: str = "",
+    handler_phone: str = "",
 ) -> Assignment:
-    """签收, on the day it happened (today when not given; not before 交办)."""
+    """签收, on the day it happened (today when not given; not before 交办), naming the
+    五定 people (`_five_fixed`)."""
     _require_unit(actor, assignment)
     suggestion, assignment = _lock_assignment(assignment)
     _require_state(
@@ -1210,8 +1279,16 @@ def assignment_accept(
     accepted_on = _require_event_day(
         accepted_on, after=assignment.assigned_on, label="签收日期", after_label="交办日期"
     )
+    five_fixed = _five_fixed(
+        assignment,
+        responsible_leader=responsible_leader,
+        handler_name=handler_name,
+        handler_phone=handler_phone,
+    )
     assignment.state, assignment.accepted_on = A.ACCEPTED, accepted_on
-    assignment.save(update_fields=["state", "accepted_on"])
+    for key, value in five_fixed.items():
+        setattr(assignment, key, value)
+    assignment.save(update_fields=["state", "accepted_on", *five_fixed])
     _audit(
         actor=actor,
         action="assignment.accept",
@@ -1220,6 +1297,7 @@ def assignment_accept(
         from_state=A.ASSIGNED,
         to_state=A.ACCEPTED,
         on=accepted_on,
+        data=five_fixed,
     )
     return assignment
 

@@ -12,6 +12,7 @@ from suggestions import workflow
 from suggestions.models import Assignment
 
 from .factories import (
+    FIVE_FIXED,
     DeputyFactory,
     SuggestionFactory,
     TermFactory,
@@ -141,7 +142,7 @@ class Journey:
 
     def accepted(self, **kwargs) -> tuple:
         suggestion, assignment = self.assigned(**kwargs)
-        workflow.assignment_accept(actor=self.p.unit_user, assignment=assignment)
+        workflow.assignment_accept(actor=self.p.unit_user, assignment=assignment, **FIVE_FIXED)
         return suggestion, Assignment.objects.get(pk=assignment.pk)
 
     def replied(self, result="A", attachments=(), **kwargs) -> tuple:

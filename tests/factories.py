@@ -219,3 +219,11 @@ def key_topic(*, staff, leaders, suggestions, title="优化城区交通出行环
         suggestions=suggestions,
         **kwargs,
     )
+
+
+# 五定 named at 签收 (workflow.assignment_accept): required of 主办/分办 units.
+FIVE_FIXED = {
+    "responsible_leader": "李分管",
+    "handler_name": "张经办",
+    "handler_phone": "13800138000",
+}

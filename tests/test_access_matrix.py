@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from imports.models import ImportJob
 from notifications.models import Notification
+from planning import services
 from suggestions import workflow
 from supervision import services as supervision_services
 
@@ -54,6 +55,16 @@ MATRIX = {
     "inbox:assignment": "302 200 200 200 404 200 404 404",
     "inbox:accept": "302 405 405 405 405 405 405 405",
     "inbox:act": "302 200 200 200 404 200 404 404",
+    "inbox:export": "302 403 403 200 200 403 403 403",
+    # 预交办: a unit's proposals (another unit sees its own, here none), staff's plans
+    "inbox:plans": "302 403 403 200 200 403 403 403",
+    "inbox:plan_answer": "302 405 405 405 405 405 405 405",
+    "plans:list": "302 200 200 404 404 404 404 404",
+    "plans:detail": "302 200 200 404 404 404 404 404",
+    "plans:item_units": "302 200 403 404 404 404 404 404",
+    "plans:item_remove": "302 405 405 405 405 405 405 405",
+    "plans:publish": "302 405 405 405 405 405 405 405",
+    "plans:assign": "302 405 405 405 405 405 405 405",
     # files and printables
     "files:attachment": "302 200 200 200 404 200 404 404",
     "files:reply_letter": "302 200 200 200 404 200 404 404",
@@ -103,6 +114,9 @@ MATRIX = {
     "api:units": "401 200 200 200 200 200 200 200",
     "api:unit": "401 200 200 200 200 200 200 200",
     "api:categories": "401 200 200 200 200 200 200 200",
+    "api:plans": "401 200 200 200 200 200 200 200",
+    "api:plan": "401 200 200 404 404 404 404 404",
+    "api:plan_proposals": "401 200 200 200 200 200 200 200",
     "api:figures": "401 200 200 403 403 403 403 403",
     "api:unit_figures": "401 200 200 403 403 403 403 403",
     "api:schema": "200 200 200 200 200 200 200 200",
@@ -253,6 +267,12 @@ def records(people, journey):
     commitment_services.commitment_complete(
         actor=people.unit_user, commitment=commitment, note="已完成", evidence=[pdf_upload()]
     )
+    plan = services.plan_create(
+        actor=people.staff, title="第一批", suggestions=[journey.registered()]
+    )
+    item = plan.items.get()
+    services.plan_set_units(actor=people.staff, item=item, units=[(people.unit, "lead")])
+    services.plan_publish(actor=people.staff, plan=plan)
     return {
         "evaluation:detail": evaluation_round.pk,
         "evaluation:edit": evaluation_round.pk,
@@ -298,6 +318,13 @@ def records(people, journey):
         "suggestions:waive_opinion": (suggestion.pk, assignment.pk),
         "suggestions:decide": ("extension", assignment.extensionrequests.get().pk),
         "inbox:act": (assignment.pk, "contact"),
+        "inbox:plan_answer": item.units.get().pk,
+        "plans:detail": plan.pk,
+        "api:plan": plan.pk,
+        "plans:item_units": (plan.pk, item.pk),
+        "plans:publish": plan.pk,
+        "plans:item_remove": (plan.pk, item.pk),
+        "plans:assign": plan.pk,
         "files:attachment": reply.attachments.get().pk,
         "files:reply_letter": reply.pk,
         "files:feedback_sheet": reply.pk,

@@ -33,6 +33,7 @@ from suggestions.models import (
 from supervision import services as supervision_services
 
 from .factories import (
+    FIVE_FIXED,
     PASSWORD,
     DelegationFactory,
     MeetingFactory,
@@ -102,7 +103,7 @@ def handle_suggestions(people, journey, count: int) -> None:
 
         suggestion, _ = journey.assigned(roles=(("unit", "lead"), ("other_unit", "co")))
         co = suggestion.assignments.get(role="co")
-        workflow.assignment_accept(actor=people.other_unit_user, assignment=co)
+        workflow.assignment_accept(actor=people.other_unit_user, assignment=co, **FIVE_FIXED)
         workflow.assignment_send_opinion(actor=people.other_unit_user, assignment=co, text="同意。")
 
 

@@ -11,7 +11,7 @@ from suggestions import workflow
 from suggestions.models import Assignment, AuditEvent, ExtensionRequest, Suggestion
 
 from .api_helpers import codes, session_client, token_client
-from .factories import category
+from .factories import FIVE_FIXED, category
 
 
 @pytest.fixture(autouse=True)
@@ -129,7 +129,7 @@ def test_a_unit_accepts_contacts_and_replies(people, journey):
     assert early.status_code == 409
     assert codes(early) == ["not_accepted"]
 
-    assert _post(people.unit_user, f"{base}/accept/").json()["state"] == "accepted"
+    assert _post(people.unit_user, f"{base}/accept/", FIVE_FIXED).json()["state"] == "accepted"
     contact = _post(
         people.unit_user,
         f"{base}/contacts/",

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from notifications.services import notify
+from planning import services as plan_services
 from suggestions import signing, workflow
 from suggestions.models import Assignment
 from supervision import services as supervision_services
@@ -153,6 +154,22 @@ def build_data(people, journey):
         result="B",
         is_public=True,
     )
+    # A published 预交办 plan: one item proposed to the unit (主办), one to another unit.
+    plan = plan_services.plan_create(
+        actor=people.staff,
+        title="2026年闭会期间建议第一批预交办",
+        suggestions=[
+            journey.registered(title=LONG_TITLE),
+            journey.registered(title="关于增设口袋公园的建议"),
+        ],
+    )
+    for item, units in zip(
+        plan.items.order_by("id"),
+        ([(unit, "lead"), (people.other_unit, "co")], [(people.other_unit, "lead")]),
+        strict=True,
+    ):
+        plan_services.plan_set_units(actor=people.staff, item=item, units=units)
+    plan_services.plan_publish(actor=people.staff, plan=plan)
     for user in (people.deputy_user, people.unit_user, people.leader, people.staff):
         notify(
             recipients=[user],
@@ -244,6 +261,7 @@ def build_data(people, journey):
         "held": held,
         "submitted": journey.submitted(title="关于完善城市慢行系统的建议"),  # 立案 form
         "registered": journey.registered(title="关于增加城区公共停车泊位的建议"),  # to assign
+        "plan": plan,
     }
 
 
@@ -284,6 +302,7 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             ("commitment", f"/inbox/ledger/{data['commitment'].pk}/"),
             ("commitment-new", f"/inbox/ledger/reply/{data['b_reply'].pk}/new/"),
             ("unit-evaluation", "/inbox/evaluation/"),
+            ("plans", "/inbox/plans/"),
             *common,
         ]
     if role == "leader":
@@ -303,6 +322,7 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             ("evaluation", "/evaluation/"),
             ("evaluation-round", f"/evaluation/{data['closed_round'].pk}/"),
             ("ledger", "/inbox/ledger/"),
+            ("plan", f"/plans/{data['plan'].pk}/"),
             *common,
         ]
     assert role == "staff"
@@ -328,6 +348,9 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
         ("evaluation-new", "/evaluation/new/"),
         ("evaluation-round", f"/evaluation/{data['open_round'].pk}/"),
         ("evaluation-paper", f"/evaluation/{data['open_round'].pk}/paper/"),
+        ("plans", "/plans/"),
+        ("plan", f"/plans/{data['plan'].pk}/"),
+        ("plan-units", f"/plans/{data['plan'].pk}/items/{data['plan'].items.first().pk}/units/"),
         *common,
     ]
 

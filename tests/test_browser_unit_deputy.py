@@ -32,8 +32,13 @@ def test_a_unit_replies_with_an_attachment_and_the_deputy_is_satisfied(
     page.click("nav >> text=本单位办理")
     assert "待签收 1" in page.locator(".tabs").inner_text()
     page.click(f"text={suggestion.title}")
+    # 五定: the lead unit names its 分管领导 and 经办人 with a phone to accept.
+    page.fill("#id_responsible_leader", "李分管")
+    page.fill("#id_handler_name", "张经办")
+    page.fill("#id_handler_phone", "13800138000")
     page.click("button:has-text('签收')")
     assert "已签收" in page.locator(".messages").inner_text()
+    assert "张经办 · 13800138000" in page.locator("dl.facts").inner_text()
 
     page.fill("#id_reply-text", "经研究,已于本月开通两条社区微循环公交线路。")
     page.check("#id_reply-result_0")  # A

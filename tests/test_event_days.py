@@ -20,7 +20,7 @@ from suggestions.models import (
 from suggestions.workflow import InvalidTransition
 
 from .api_helpers import session_client
-from .factories import SuggestionFactory, UserFactory, category, release_reply
+from .factories import FIVE_FIXED, SuggestionFactory, UserFactory, category, release_reply
 
 TODAY = dt.date(2026, 6, 30)
 ASSIGNED = dt.date(2026, 3, 2)  # a Monday; the 3-month reply deadline is 2026-06-02
@@ -59,7 +59,7 @@ def paper(people, journey):
         def accepted(self, **kwargs):
             suggestion, assignment = self.assigned(**kwargs)
             workflow.assignment_accept(
-                actor=people.unit_user, assignment=assignment, accepted_on=day(3, 3)
+                actor=people.unit_user, assignment=assignment, accepted_on=day(3, 3), **FIVE_FIXED
             )
             return suggestion, Assignment.objects.get(pk=assignment.pk)
 
@@ -187,7 +187,9 @@ def _steps(people, paper):
 
     def accept(on):
         _, assignment = paper.assigned()
-        workflow.assignment_accept(actor=people.unit_user, assignment=assignment, accepted_on=on)
+        workflow.assignment_accept(
+            actor=people.unit_user, assignment=assignment, accepted_on=on, **FIVE_FIXED
+        )
 
     def contact(on):
         _, assignment = paper.accepted()
@@ -373,10 +375,10 @@ def test_accepting_on_the_page_takes_the_day_and_refuses_one_before_assignment(
     page = client.get(f"/inbox/{assignment.pk}/").content.decode()
     assert 'name="accepted_on"' in page
     response = client.post(
-        f"/inbox/{assignment.pk}/accept/", {"accepted_on": "2026-03-01"}, follow=True
+        f"/inbox/{assignment.pk}/accept/", {"accepted_on": "2026-03-01", **FIVE_FIXED}, follow=True
     )
     assert "签收日期不能早于交办日期(2026-03-02)" in _messages(response)
-    client.post(f"/inbox/{assignment.pk}/accept/", {"accepted_on": "2026-03-04"})
+    client.post(f"/inbox/{assignment.pk}/accept/", {"accepted_on": "2026-03-04", **FIVE_FIXED})
     assignment.refresh_from_db()
     assert (assignment.state, assignment.accepted_on) == (A.ACCEPTED, day(3, 4))
 
@@ -485,14 +487,14 @@ def test_the_api_takes_the_day_and_refuses_a_wrong_one(people, paper):
     _, assignment = paper.assigned()
     client = session_client(people.unit_user)
     url = f"/api/v1/assignments/{assignment.pk}/accept/"
-    future = client.post(url, {"accepted_on": "2026-07-01"}, format="json")
+    future = client.post(url, {"accepted_on": "2026-07-01", **FIVE_FIXED}, format="json")
     assert future.status_code == 409
     assert future.json()["errors"][0]["message"] == "签收日期不能晚于今天"
-    early = client.post(url, {"accepted_on": "2026-03-01"}, format="json")
+    early = client.post(url, {"accepted_on": "2026-03-01", **FIVE_FIXED}, format="json")
     assert (early.status_code, early.json()["errors"][0]["code"]) == (409, "before_previous_step")
-    malformed = client.post(url, {"accepted_on": "2026年3月5日"}, format="json")
+    malformed = client.post(url, {"accepted_on": "2026年3月5日", **FIVE_FIXED}, format="json")
     assert malformed.status_code == 400
-    done = client.post(url, {"accepted_on": "2026-03-05"}, format="json")
+    done = client.post(url, {"accepted_on": "2026-03-05", **FIVE_FIXED}, format="json")
     assert (done.status_code, done.json()["accepted_on"]) == (200, "2026-03-05")
 
 

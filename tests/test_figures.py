@@ -11,7 +11,7 @@ from suggestions import figures, workflow
 from suggestions.figures import Rate, Scope
 from suggestions.models import Assignment, Contact
 
-from .factories import category, release_follow_up, release_reply
+from .factories import FIVE_FIXED, category, release_follow_up, release_reply
 
 
 def today() -> dt.date:
@@ -39,7 +39,9 @@ def assign(journey, *, roles=(("unit", "lead"),), assigned_on=T, **kwargs):
 def reply(people, assignment, on, result="A"):
     assignment.refresh_from_db()
     if assignment.state == Assignment.State.ASSIGNED:
-        workflow.assignment_accept(actor=unit_user(people, assignment), assignment=assignment)
+        workflow.assignment_accept(
+            actor=unit_user(people, assignment), assignment=assignment, **FIVE_FIXED
+        )
     return release_reply(
         actor=unit_user(people, assignment),
         assignment=assignment,
@@ -296,7 +298,7 @@ def test_on_time_uses_the_deadline_in_force_on_the_reply_date(people, journey):
     s1, (a1,) = assign(journey, assigned_on=ago(120))
     s2, (a2,) = assign(journey, assigned_on=ago(120))
     for a in (a1, a2):
-        workflow.assignment_accept(actor=people.unit_user, assignment=a)
+        workflow.assignment_accept(actor=people.unit_user, assignment=a, **FIVE_FIXED)
         extend(people, a, today() + dt.timedelta(30))
     reply(people, a1, today())
     reply(people, a2, ago(5))

@@ -28,7 +28,7 @@ from suggestions.models import Assignment, Contact, Reply
 
 from . import test_figures
 from .api_helpers import token_client
-from .factories import UnitFactory, category, release_reply
+from .factories import FIVE_FIXED, UnitFactory, category, release_reply
 from .test_figures import D, reply
 from .xlsx import confirm, latest_job, suggestion_row, upload, workbook
 
@@ -52,7 +52,7 @@ def one_workflow_change() -> Assignment:
         .first()
     )
     user = get_user_model().objects.filter(unit=assignment.unit, is_unit_user=True).first()
-    workflow.assignment_accept(actor=user, assignment=assignment)
+    workflow.assignment_accept(actor=user, assignment=assignment, **FIVE_FIXED)
     return assignment
 
 
@@ -308,7 +308,7 @@ def _random_steps(rng: random.Random, steps: int) -> int:
                 user = User.objects.filter(unit=a.unit, is_unit_user=True).first()
                 a.refresh_from_db()
                 if a.state == "assigned":
-                    workflow.assignment_accept(actor=user, assignment=a)
+                    workflow.assignment_accept(actor=user, assignment=a, **FIVE_FIXED)
                 on = max(a.assigned_on, today() - back)
                 if kind == "reply":
                     release_reply(

@@ -78,8 +78,9 @@ def test_the_export_has_the_import_columns_then_what_staff_see(client, filled):
     )
     assert first[IMPORTED:] == ("已提交", None, None, "否", "否", None)
     assert third[IMPORTED - 3] is not None  # registered: its 立案日期
-    status, units, deadline, key, overdue, _feedback = third[IMPORTED:]
+    status, units, deadline, key, overdue, _feedback, five_fixed = third[IMPORTED:]
     assert (status, units, key, overdue) == ("已交办", "市交通运输局(主办)", "是", "否")
+    assert five_fixed == "市交通运输局:未签收"  # 五定 are named at 签收
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", deadline)
 
 

@@ -10,7 +10,7 @@ from django.contrib.staticfiles import finders
 from notifications.models import Notification
 from suggestions import workflow
 
-from .factories import PASSWORD, release_reply
+from .factories import FIVE_FIXED, PASSWORD, release_reply
 
 
 def text(response) -> str:
@@ -102,7 +102,7 @@ def test_a_state_change_apart_from_its_step_keeps_its_own_line(client, people, j
     completes the suggestion and says so on its line."""
     suggestion, first = journey.accepted(roles=(("unit", "split"), ("other_unit", "split")))
     second = suggestion.assignments.get(unit=people.other_unit)
-    workflow.assignment_accept(actor=people.other_unit_user, assignment=second)
+    workflow.assignment_accept(actor=people.other_unit_user, assignment=second, **FIVE_FIXED)
     for actor, assignment in ((people.unit_user, first), (people.other_unit_user, second)):
         release_reply(
             actor=actor,
@@ -141,7 +141,10 @@ def test_the_year_filter_offers_only_years_with_published_replies(client, people
         assigned_on=dt.date(two_years_ago, 3, 2),
     )
     workflow.assignment_accept(
-        actor=people.unit_user, assignment=assignment, accepted_on=dt.date(two_years_ago, 3, 3)
+        actor=people.unit_user,
+        assignment=assignment,
+        accepted_on=dt.date(two_years_ago, 3, 3),
+        **FIVE_FIXED,
     )
     release_reply(
         actor=people.unit_user,

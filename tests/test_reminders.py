@@ -14,7 +14,7 @@ from notifications import reminders, tasks
 from notifications.models import Notification, ReminderDelivery
 from suggestions import workflow
 
-from .factories import UserFactory
+from .factories import FIVE_FIXED, UserFactory
 
 NOW = timezone.now()
 
@@ -132,7 +132,7 @@ def test_an_answered_assignment_gets_no_reminder(people, journey):
 
 def test_a_new_deadline_starts_its_stages_afresh(people, assignment):
     reminders.reminders_send(today=assignment.deadline - dt.timedelta(3), now=NOW)
-    workflow.assignment_accept(actor=people.unit_user, assignment=assignment)
+    workflow.assignment_accept(actor=people.unit_user, assignment=assignment, **FIVE_FIXED)
     request = workflow.assignment_request_extension(
         actor=people.unit_user,
         assignment=assignment,

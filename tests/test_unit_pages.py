@@ -8,7 +8,7 @@ from django.utils import timezone
 from suggestions import signing, workflow
 from suggestions.models import Assignment, Contact, ExtensionRequest, Opinion, Reply
 
-from .factories import pdf_upload
+from .factories import FIVE_FIXED, pdf_upload
 
 
 def as_user(client, user):
@@ -90,7 +90,7 @@ def test_accept_from_the_assignment_page(client, people, journey):
     _, assignment = journey.assigned()
     client = as_user(client, people.unit_user)
     assert "签收</button>" in text(client.get(f"/inbox/{assignment.pk}/"))
-    client.post(f"/inbox/{assignment.pk}/accept/")
+    client.post(f"/inbox/{assignment.pk}/accept/", FIVE_FIXED)
     assignment.refresh_from_db()
     assert assignment.state == "accepted"
 
@@ -185,7 +185,7 @@ def test_request_reassignment_after_the_window_is_refused(client, people, journe
 def test_a_co_handler_sends_its_opinion_and_the_lead_sees_it(client, people, journey):
     suggestion, lead = journey.accepted(roles=(("unit", "lead"), ("other_unit", "co")))
     co = suggestion.assignments.get(role="co")
-    workflow.assignment_accept(actor=people.other_unit_user, assignment=co)
+    workflow.assignment_accept(actor=people.other_unit_user, assignment=co, **FIVE_FIXED)
     as_user(client, people.other_unit_user).post(
         f"/inbox/{co.pk}/opinion/", {"opinion-text": "建议增加校车线路。"}
     )
@@ -307,7 +307,7 @@ def test_the_whole_path_from_assignment_to_closing(client, people, journey):
     """assigned → accepted → contact → reply → 不满意 → re-handled → reply → 满意 → closed."""
     suggestion, assignment = journey.assigned()
     unit = as_user(client, people.unit_user)
-    unit.post(f"/inbox/{assignment.pk}/accept/")
+    unit.post(f"/inbox/{assignment.pk}/accept/", FIVE_FIXED)
     unit.post(
         f"/inbox/{assignment.pk}/contact/",
         {

@@ -36,6 +36,10 @@ def listed(client, url: str) -> int:
     html = client.get(url).content.decode()
     if url.startswith("/suggestions/requests/"):
         return len(re.findall(r'<p><a href="/suggestions/\d+/">', html))
+    if url.startswith("/inbox/plans/"):
+        return len(re.findall(r'action="/inbox/plans/\d+/answer/"', html))
+    if url.startswith("/plans/"):
+        return len(re.findall(r'<td><a href="/plans/\d+/">', html))
     if url.startswith("/inbox/"):
         return len(re.findall(r'<td><a href="/inbox/\d+/">', html))
     if url.startswith("/replies/"):
@@ -96,6 +100,7 @@ def test_staff_queue_counts_equal_the_lists_they_link_to(client, work):
         "待代表反馈",
         "待审核的答复",
         "待公开的答复",
+        "预交办方案征求意见中",
     }
     expected = {
         "待立案": 2,
@@ -106,6 +111,7 @@ def test_staff_queue_counts_equal_the_lists_they_link_to(client, work):
         "待代表反馈": 1,
         "待审核的答复": 0,
         "待公开的答复": 0,
+        "预交办方案征求意见中": 0,
     }
     assert {label: n for label, (_, n) in shown.items()} == expected
     for label, (url, count) in shown.items():
@@ -163,6 +169,7 @@ def test_unit_queue_counts_equal_the_inbox_tabs_they_link_to(client, work):
         "协办意见待提交": 1,
         "协办意见逾期": 1,
         "申请待审核": 1,
+        "预交办待确认": 0,
     }
     for label, (url, count) in shown.items():
         assert listed(client, url) == count, label

@@ -20,7 +20,7 @@ from suggestions.models import (
 )
 from suggestions.workflow import InvalidTransition, NotPermitted
 
-from .factories import UnitFactory, category, release_follow_up, release_reply
+from .factories import FIVE_FIXED, UnitFactory, category, release_follow_up, release_reply
 
 S = Suggestion.Status
 A = Assignment.State
@@ -348,19 +348,19 @@ def test_staff_mark_a_key_suggestion_with_a_supervising_leader(people, journey):
 
 def test_the_unit_accepts_its_assignment(people, journey):
     suggestion, assignment = journey.assigned()
-    workflow.assignment_accept(actor=people.unit_user, assignment=assignment)
+    workflow.assignment_accept(actor=people.unit_user, assignment=assignment, **FIVE_FIXED)
     assignment.refresh_from_db()
     assert (assignment.state, assignment.accepted_on) == (A.ACCEPTED, today())
     assert events(suggestion, "assignment.accept").get().to_state == A.ACCEPTED
     with pytest.raises(InvalidTransition, match="已签收"):
-        workflow.assignment_accept(actor=people.unit_user, assignment=assignment)
+        workflow.assignment_accept(actor=people.unit_user, assignment=assignment, **FIVE_FIXED)
 
 
 @pytest.mark.parametrize("role", others("unit_user"))
 def test_no_one_but_the_unit_accepts(people, journey, role):
     _, assignment = journey.assigned()
     with pytest.raises(NotPermitted, match="只有本交办的承办单位"):
-        workflow.assignment_accept(actor=getattr(people, role), assignment=assignment)
+        workflow.assignment_accept(actor=getattr(people, role), assignment=assignment, **FIVE_FIXED)
     assignment.refresh_from_db()
     assert assignment.state == A.ASSIGNED
 
@@ -598,7 +598,7 @@ def test_with_split_units_the_suggestion_waits_for_every_answer(people, journey)
     reply(people, first)
     suggestion.refresh_from_db()
     assert suggestion.status == S.ASSIGNED
-    workflow.assignment_accept(actor=people.other_unit_user, assignment=second)
+    workflow.assignment_accept(actor=people.other_unit_user, assignment=second, **FIVE_FIXED)
     reply(people, second, actor=people.other_unit_user, result="B")
     suggestion.refresh_from_db()
     assert suggestion.status == S.REPLIED
@@ -607,7 +607,7 @@ def test_with_split_units_the_suggestion_waits_for_every_answer(people, journey)
 def test_a_co_handler_sends_an_opinion_and_cannot_reply_to_the_deputy(people, journey):
     suggestion, lead = journey.accepted(roles=(("unit", "lead"), ("other_unit", "co")))
     co = suggestion.assignments.get(unit=people.other_unit)
-    workflow.assignment_accept(actor=people.other_unit_user, assignment=co)
+    workflow.assignment_accept(actor=people.other_unit_user, assignment=co, **FIVE_FIXED)
     with pytest.raises(InvalidTransition, match="协办单位不直接答复代表"):
         reply(people, co, actor=people.other_unit_user)
     workflow.assignment_send_opinion(
@@ -727,7 +727,7 @@ def test_the_whole_path_writes_one_audit_event_per_transition(people, journey):
     (assignment,) = workflow.suggestion_assign(
         actor=people.staff, suggestion=suggestion, units=[(people.unit, "lead")]
     )
-    workflow.assignment_accept(actor=people.unit_user, assignment=assignment)
+    workflow.assignment_accept(actor=people.unit_user, assignment=assignment, **FIVE_FIXED)
     r = reply(people, assignment)
     workflow.feedback_record(
         actor=people.deputy_user, reply=r, result_verdict="satisfied", work_verdict="satisfied"
@@ -784,7 +784,9 @@ def test_units_outside_the_assignment_are_refused_even_with_a_new_unit(people, j
     stranger = UnitFactory()
     people.other_unit_user.unit = stranger
     with pytest.raises(NotPermitted):
-        workflow.assignment_accept(actor=people.other_unit_user, assignment=assignment)
+        workflow.assignment_accept(
+            actor=people.other_unit_user, assignment=assignment, **FIVE_FIXED
+        )
 
 
 def test_a_deputy_withdraws_a_draft_that_never_had_a_number(people):

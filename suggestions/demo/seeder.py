@@ -983,6 +983,11 @@ class DemoSeeder:
 
     def _accept(self, asg, day):
         asg.state, asg.accepted_on = A.ACCEPTED, day
+        # 五定 as workflow.assignment_accept asks (no random draw: the rest of the demo stays
+        # as it was); the phone is a landline of the unit's code.
+        asg.responsible_leader = asg.info.head
+        asg.handler_name = f"{asg.info.obj.short_name or asg.info.obj.name[:4]}经办人"
+        asg.handler_phone = f"0571-8{sum(map(ord, asg.info.code)) * 7919 % 10_000_000:07d}"
         self._ev(day, asg.info.user, "assignment.accept", asg=asg, frm=A.ASSIGNED, to=A.ACCEPTED)
 
     def _co(self, asg, horizon) -> date:
