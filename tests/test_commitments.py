@@ -11,7 +11,7 @@ from notifications.reminders import commitment_reminders_send, reminders_send
 from suggestions import figures, workflow
 from suggestions.models import Reply, ReplyDraft
 
-from .factories import pdf_upload, release_reply, sign_and_release
+from .factories import FIVE_FIXED, pdf_upload, release_reply, sign_and_release
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -34,7 +34,9 @@ def reply_of(people, journey, *, result="B", unit="unit", replied_on=None):
     """A reply of `unit` (a name on People), dated `replied_on` (default today)."""
     _, assignment = journey.assigned(roles=((unit, "lead"),), assigned_on=dt.date(2026, 8, 3))
     user = people.unit_user if unit == "unit" else people.other_unit_user
-    workflow.assignment_accept(actor=user, assignment=assignment, accepted_on=dt.date(2026, 8, 4))
+    workflow.assignment_accept(
+        actor=user, assignment=assignment, accepted_on=dt.date(2026, 8, 4), **FIVE_FIXED
+    )
     return release_reply(
         actor=user,
         assignment=assignment,

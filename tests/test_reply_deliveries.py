@@ -17,7 +17,7 @@ from suggestions.models import (
 
 from .api_helpers import session_client
 from .dashboard_helpers import tiles
-from .factories import DeputyFactory, UserFactory, release_follow_up, release_reply
+from .factories import FIVE_FIXED, DeputyFactory, UserFactory, release_follow_up, release_reply
 
 
 def as_user(client, user):
@@ -43,7 +43,7 @@ def merged(people, journey, django_capture_on_commit_callbacks, monkeypatch):
     workflow.suggestion_merge(actor=people.staff, suggestion=own, into=main, note="同一事项")
     workflow.suggestion_assign(actor=people.staff, suggestion=main, units=[(people.unit, "lead")])
     assignment = main.assignments.get()
-    workflow.assignment_accept(actor=people.unit_user, assignment=assignment)
+    workflow.assignment_accept(actor=people.unit_user, assignment=assignment, **FIVE_FIXED)
     from congress.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)  # e-mails sent at commit

@@ -15,7 +15,14 @@ from suggestions.models import AuditEvent, Reply, ReplyDraft
 from units.models import DocNumberCounter
 
 from .api_helpers import codes, session_client
-from .factories import SuggestionFactory, TermFactory, UnitFactory, UserFactory, category
+from .factories import (
+    FIVE_FIXED,
+    SuggestionFactory,
+    TermFactory,
+    UnitFactory,
+    UserFactory,
+    category,
+)
 
 
 @pytest.fixture
@@ -441,7 +448,7 @@ def test_two_concurrent_signings_get_distinct_consecutive_numbers():
         (assignment,) = workflow.suggestion_assign(
             actor=staff, suggestion=suggestion, units=[(unit, "lead")]
         )
-        workflow.assignment_accept(actor=head, assignment=assignment)
+        workflow.assignment_accept(actor=head, assignment=assignment, **FIVE_FIXED)
         drafts.append(
             draft(head, Assignment.objects.get(pk=assignment.pk), result="A", text="答复")
         )
