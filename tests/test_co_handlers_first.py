@@ -602,8 +602,9 @@ def test_the_lead_page_answers_in_constant_queries(
 ):
     suggestion, lead = _with_co_handlers(people, journey, count)
     client = as_user(client, getattr(people, who))
-    # 18: the unit user's page also reads the letter in preparation and its history.
-    with django_assert_max_num_queries(18):
+    # 20: the unit user's page also reads the letter in preparation and its history, the
+    # ledger (台账) of its replies and the 督办意见 to acknowledge.
+    with django_assert_max_num_queries(20):
         assert client.get(f"/inbox/{lead.pk}/").status_code == 200
 
 

@@ -76,7 +76,7 @@ def test_the_export_has_the_import_columns_then_what_staff_see(client, filled):
         None,  # 外部系统, 外部编号: none
         None,
     )
-    assert first[IMPORTED:] == ("已提交", None, None, "否", "否", None)
+    assert first[IMPORTED:] == ("已提交", None, None, "否", "否", None, None)
     assert third[IMPORTED - 3] is not None  # registered: its 立案日期
     status, units, deadline, key, overdue, _feedback, five_fixed = third[IMPORTED:]
     assert (status, units, key, overdue) == ("已交办", "市交通运输局(主办)", "是", "否")

@@ -66,7 +66,8 @@ def test_the_home_page_answers_in_constant_queries(
     for _ in range(size):
         journey.assigned()
     login(client, people.staff)
-    with django_assert_max_num_queries(16):
+    # 17: the staff workbench also counts the 预交办 plans awaiting the units.
+    with django_assert_max_num_queries(17):
         assert client.get("/").status_code == 200
 
 
