@@ -338,6 +338,9 @@ def bench_import(rows: int) -> tuple[float, float, dict]:
         "co_signers": "",
         "submitted_on": "2026-03-01",
         "registered_on": "",
+        # Optional columns (an external system's ticket) stay empty, as in most workbooks.
+        "external_source": "",
+        "external_ticket": "",
     }
     book = Workbook(write_only=True)
     sheet = book.create_sheet(excel.SUGGESTIONS.title)
