@@ -49,6 +49,7 @@ from django.db.models.fields.json import KT
 from units.models import Unit, UnitSystem
 
 from .models import (
+    SUPERVISION_ACTIONS,
     Assignment,
     AuditEvent,
     Contact,
@@ -1083,11 +1084,7 @@ def figure_members(*, scope: Scope, as_of: date, figure: str) -> list[int]:
 # --- supervision counts (DESIGN.md §9) --------------------------------------------------------
 
 # The audit actions of supervision, as the report names them (督办 n 次, 催办 n 次, 视察座谈 n 次).
-SUPERVISION_COUNTS = (
-    ("supervision.instruction", "督办"),
-    ("supervision.urge", "催办"),
-    ("supervision.visit", "视察座谈"),
-)
+SUPERVISION_COUNTS = tuple(zip(SUPERVISION_ACTIONS, ("督办", "催办", "视察座谈"), strict=True))
 
 
 def supervision_counts(*, scope: Scope, as_of: date) -> dict[str, int]:

@@ -1292,6 +1292,11 @@ class HistoryIsImmutable(Exception):
     """The audit trail is written once and never changed or deleted."""
 
 
+# The supervision acts the handling report counts (figures.SUPERVISION_COUNTS); an index
+# covers exactly these actions.
+SUPERVISION_ACTIONS = ("supervision.instruction", "supervision.urge", "supervision.visit")
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise HistoryIsImmutable("audit events cannot be changed")
@@ -1351,6 +1356,14 @@ class AuditEvent(models.Model):
                 fields=["suggestion", "at", "id"],
                 include=["action"],
                 name="auditevent_suggestion_at_id",
+            ),
+            # The report's supervision counts (figures.supervision_counts): a few rows among
+            # every step of every suggestion, found without reading the rest.
+            models.Index(
+                fields=["action", "happened_on"],
+                include=["suggestion"],
+                condition=Q(action__in=SUPERVISION_ACTIONS),
+                name="auditevent_supervision_idx",
             ),
         ]
 
