@@ -172,7 +172,7 @@ def unit_detail(request, pk):
 @overview_required
 def key_board(request):
     form, filters = _filters(request)
-    rows = list(selectors.key_suggestions(term=filters.term)[: KEY_PAGE_SIZE + 1])
+    rows = list(selectors.key_suggestions(term=filters.term, limit=KEY_PAGE_SIZE + 1))
     return render(
         request,
         "dashboards/key.html",

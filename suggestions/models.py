@@ -284,9 +284,10 @@ class Suggestion(Recorded):
             models.Index(
                 fields=["term", "channel"], condition=Q(is_key=True), name="suggestion_key_idx"
             ),
-            # The key board's rows per term by latest activity (key_suggestions).
+            # The key board picks its first rows per term from this index alone (index-only:
+            # latest activity and id; dashboards.selectors.key_suggestions).
             models.Index(
-                fields=["term", "-latest_at"],
+                fields=["term", "-latest_at", "id"],
                 condition=Q(is_key=True),
                 name="suggestion_key_latest_idx",
             ),

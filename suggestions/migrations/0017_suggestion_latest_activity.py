@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='suggestion',
-            index=models.Index(condition=models.Q(('is_key', True)), fields=['term', '-latest_at'], name='suggestion_key_latest_idx'),
+            index=models.Index(condition=models.Q(('is_key', True)), fields=['term', '-latest_at', 'id'], name='suggestion_key_latest_idx'),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]
