@@ -148,17 +148,26 @@ _KEY_ROW = (
 def key_rows(rows, today: date):
     """The key board's rows (dashboards.views.key_board: (suggestion, action label) pairs),
     written here for the reason `suggestion_rows` is: a hundred rows through the template
-    engine cost more than the page's queries. The same HTML the template wrote, escaped."""
+    engine cost more than the page's queries. The same HTML the template wrote, escaped;
+    badges, chips and role labels repeat across rows and are built once each."""
     marker = "2147483647"
     prefix, suffix = reverse("suggestions:detail", args=[int(marker)]).split(marker)
     esc = conditional_escape
+    badges, chips, units_html = {}, {}, {}
     parts = []
     for s, action in rows:
-        units = "".join(
-            f'<div>{esc(a.unit.name)}<span class="muted">({esc(a.get_role_display())})</span></div>'
-            for a in s.current_assignments
-        )
+        unit_key = tuple((a.unit.name, a.role) for a in s.current_assignments)
+        if unit_key not in units_html:
+            units_html[unit_key] = "".join(
+                f'<div>{esc(a.unit.name)}<span class="muted">({esc(a.get_role_display())})</span></div>'
+                for a in s.current_assignments
+            )
         supervisor = s.supervisor.display_name if s.supervisor_id else ""
+        badge_key = (s.status, s.is_key, supervisor)
+        if badge_key not in badges:
+            badges[badge_key] = status_badge(s)
+        if s.next_deadline not in chips:
+            chips[s.next_deadline] = deadline_chip(s.next_deadline, today)
         category = s.category.name if s.category_id else ""
         latest = f"{timezone.localtime(s.latest_at):%Y-%m-%d} {esc(action)}" if s.latest_at else "—"
         parts.append(
@@ -169,9 +178,9 @@ def key_rows(rows, today: date):
                 deputy=esc(s.lead_deputy.name),
                 category=esc(category or "—"),
                 supervisor=esc(supervisor or "—"),
-                badge=status_badge(s),
-                units=units or _NO_UNIT,
-                chip=deadline_chip(s.next_deadline, today),
+                badge=badges[badge_key],
+                units=units_html[unit_key] or _NO_UNIT,
+                chip=chips[s.next_deadline],
                 latest=latest,
             )
         )
