@@ -10,6 +10,12 @@ from deputies.models import Meeting, Term
 from suggestions.dates import PastDay
 from suggestions.figures import Scope
 from suggestions.models import Category, Channel
+from suggestions.widgets import (
+    ListedModelChoiceField,
+    QuickCheckboxInput,
+    QuickDateInput,
+    QuickSelect,
+)
 from units.models import Unit, UnitSystem
 
 
@@ -55,31 +61,39 @@ class Filters:
 
 
 class DashboardFilterForm(forms.Form):
-    term = forms.ModelChoiceField(
+    # Quick widgets (suggestions.widgets): the same HTML without a template per <option>; the
+    # unit ranking drew this form for longer than its table.
+    term = ListedModelChoiceField(
         Term.objects.all(), label="届次", required=False, empty_label=None
     )
-    meeting = forms.ModelChoiceField(
+    meeting = ListedModelChoiceField(
         Meeting.objects.select_related("term"), label="会议", required=False, empty_label="全部"
     )
     channel = forms.ChoiceField(
-        label="来源", required=False, choices=[("", "全部"), *Channel.choices]
+        label="来源",
+        required=False,
+        choices=[("", "全部"), *Channel.choices],
+        widget=QuickSelect,
     )
-    category = forms.ModelChoiceField(
+    category = ListedModelChoiceField(
         Category.objects.all(), label="分类", required=False, empty_label="全部"
     )
-    unit = forms.ModelChoiceField(
+    unit = ListedModelChoiceField(
         Unit.objects.all(), label="承办单位", required=False, empty_label="全部"
     )
     system = forms.ChoiceField(
-        label="单位系统", required=False, choices=[("", "全部"), *UnitSystem.choices]
+        label="单位系统",
+        required=False,
+        choices=[("", "全部"), *UnitSystem.choices],
+        widget=QuickSelect,
     )
-    key = forms.BooleanField(label="仅重点建议", required=False)
+    key = forms.BooleanField(label="仅重点建议", required=False, widget=QuickCheckboxInput)
     # A figure as of a day before the first term or after today means nothing: refused, and
     # the page falls back to today with the reason shown.
     as_of = forms.DateField(
         label="统计截至",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=QuickDateInput(attrs={"type": "date"}),
         validators=[PastDay("统计截至日期")],
     )
 

@@ -257,6 +257,20 @@ def unit_cells(row: UnitRow, filters: Filters) -> list[Cell]:
     ]
 
 
+def unit_table(rows, filters: Filters) -> list[tuple[UnitRow, list[Cell]]]:
+    """`unit_cells` of many rows (the ranking): the list's path and the filters' part of the
+    query string are worked out once for the table, each cell adds its unit and figure."""
+    query = filters.query()
+    if "unit" in query:  # a unit filter keeps its place in the query string: cell by cell
+        return [(row, unit_cells(row, filters)) for row in rows]
+    head = f"{reverse('suggestions:list')}?{urlencode(query)}&unit="
+    figures = [(column, urlencode({"figure": column.figure})) for column in UNIT_TABLE]
+    return [
+        (row, [Cell(c.text(row), f"{head}{row.unit_id}&{figure}") for c, figure in figures])
+        for row in rows
+    ]
+
+
 def unit_results(row: UnitRow, filters: Filters) -> list[tuple[str, Cell, str]]:
     """A unit's A/B/C/D split: (label, count linking to its suggestions, share of replied)."""
     figure = {"A": "unit_solved", **{x: f"unit_result_{x}" for x in RESULTS[1:]}}

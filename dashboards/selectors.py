@@ -9,7 +9,7 @@ from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 
 from rollups import selectors as door
 from rollups.scopes import stored_kind
-from suggestions.models import AUDIT_ACTION_LABELS, Assignment, AuditEvent, Suggestion
+from suggestions.models import AUDIT_ACTION_LABELS, Assignment, Suggestion
 
 from .forms import Filters
 
@@ -45,33 +45,49 @@ def has_history(filters: Filters) -> bool:
 # --- the key-suggestion board ----------------------------------------------------------------
 
 
-def key_suggestions(*, term=None) -> QuerySet:
+def key_suggestions(*, term=None, limit: int | None = None) -> QuerySet:
     """重点建议 with supervisor, state, nearest open deadline and latest activity: one query
-    for the rows and one for their current units, whatever their number."""
-    latest = AuditEvent.objects.filter(suggestion=OuterRef("pk")).order_by("-at", "-id")
+    for the rows and one for their current units, whatever their number. The latest
+    activity is the suggestion's own `latest_at`/`latest_action` (suggestions.activity).
+    With `limit`, the first rows are chosen from the narrow index of key suggestions
+    (suggestion_key_latest_idx, index-only) before the wide rows of only those are read."""
     open_deadline = Assignment.objects.filter(
         suggestion=OuterRef("pk"), state__in=OPEN_STATES, role__in=ANSWERING_ROLES
     ).order_by("deadline")
+    order = (F("next_deadline").asc(nulls_last=True), F("latest_at").desc(), "id")
     qs = Suggestion.objects.filter(is_key=True)
     if term is not None:
         qs = qs.filter(term=term)
+    if limit is not None:
+        first = qs.annotate(next_deadline=Subquery(open_deadline.values("deadline")[:1]))
+        qs = Suggestion.objects.filter(pk__in=first.order_by(*order).values("pk")[:limit])
     return (
-        qs.select_related("term", "category", "lead_deputy", "supervisor")
-        .annotate(
-            next_deadline=Subquery(open_deadline.values("deadline")[:1]),
-            latest_at=Subquery(latest.values("at")[:1]),
-            latest_action=Subquery(latest.values("action")[:1]),
+        qs.select_related("category", "lead_deputy", "supervisor")
+        .only(
+            "id",
+            "number",
+            "title",
+            "status",
+            "is_key",
+            "latest_at",
+            "latest_action",
+            "category__name",
+            "lead_deputy__name",
+            "supervisor__name",
+            "supervisor__username",
         )
+        .annotate(next_deadline=Subquery(open_deadline.values("deadline")[:1]))
         .prefetch_related(
             Prefetch(
                 "assignments",
                 queryset=Assignment.objects.exclude(state=Assignment.State.ENDED)
                 .select_related("unit")
+                .only("id", "suggestion_id", "role", "unit__name")
                 .order_by("role", "id"),
                 to_attr="current_assignments",
             )
         )
-        .order_by(F("next_deadline").asc(nulls_last=True), F("latest_at").desc(), "id")
+        .order_by(*order)
     )
 
 

@@ -93,8 +93,8 @@ def units(request):
             "sort_links": sort_links,
             "minimum": settings.PORTAL["RANKING_MIN_ASSIGNMENTS"],
             "columns": presenters.UNIT_COLUMNS,
-            "ranked": [(r, presenters.unit_cells(r, filters)) for r in ranked],
-            "apart": [(r, presenters.unit_cells(r, filters)) for r in apart],
+            "ranked": presenters.unit_table(ranked, filters),
+            "apart": presenters.unit_table(apart, filters),
             # Separate blocks: the latest closed evaluation rounds and 承诺兑现率 per unit.
             "evaluation_blocks": evaluation_selectors.latest_blocks(as_of=filters.as_of),
             "commitment_rates": _commitment_rows(filters),
@@ -172,7 +172,7 @@ def unit_detail(request, pk):
 @overview_required
 def key_board(request):
     form, filters = _filters(request)
-    rows = list(selectors.key_suggestions(term=filters.term)[: KEY_PAGE_SIZE + 1])
+    rows = list(selectors.key_suggestions(term=filters.term, limit=KEY_PAGE_SIZE + 1))
     return render(
         request,
         "dashboards/key.html",

@@ -232,6 +232,11 @@ class Suggestion(Recorded):
     # Optimistic locking: an edit based on an old version is refused, never silently applied.
     version = models.PositiveIntegerField("版本", default=1)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # The latest AuditEvent's moment and action (its "-at", "-id" first), kept here so the key
+    # board orders and shows 4,000 rows without a subquery per row. Written in the same
+    # transaction as each event (suggestions.activity); never edited by hand.
+    latest_at = models.DateTimeField("最新动态时间", null=True, blank=True, editable=False)
+    latest_action = models.CharField("最新动态", max_length=50, blank=True, editable=False)
 
     class Meta:
         verbose_name = "代表建议"
@@ -278,6 +283,13 @@ class Suggestion(Recorded):
             # channel) and the key board (dashboards.selectors.key_suggestions, per term).
             models.Index(
                 fields=["term", "channel"], condition=Q(is_key=True), name="suggestion_key_idx"
+            ),
+            # The key board picks its first rows per term from this index alone (index-only:
+            # latest activity and id; dashboards.selectors.key_suggestions).
+            models.Index(
+                fields=["term", "-latest_at", "id"],
+                condition=Q(is_key=True),
+                name="suggestion_key_latest_idx",
             ),
             # Live figures of a channel within a term, with or without a second filter
             # (figures.Scope.suggestions: the six loads select the scope's ids through it).

@@ -23,7 +23,7 @@ from django.db.models import Max, QuerySet
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
-from . import attachments, dates, deadlines, deliveries, limits, notices
+from . import activity, attachments, dates, deadlines, deliveries, limits, notices
 from .models import (
     Assignment,
     AuditEvent,
@@ -92,7 +92,7 @@ def _audit(
 ) -> AuditEvent:
     """`on` is the day the step happened when a person records it later (DESIGN.md §7); the
     event keeps it beside the moment it was entered (`at`)."""
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         happened_on=on,
         actor=actor,
         action=action,
@@ -103,6 +103,8 @@ def _audit(
         reason=reason,
         data=data or {},
     )
+    activity.event_written(event)
+    return event
 
 
 def _lock_suggestion(suggestion: Suggestion) -> Suggestion:
@@ -661,6 +663,7 @@ def suggestions_import(
                 )
             )
     AuditEvent.objects.bulk_create(events, batch_size=1000)
+    activity.refresh(s.pk for s in suggestions)
     return suggestions
 
 

@@ -14,7 +14,7 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 
-from suggestions import attachments, dates, deadlines, notices
+from suggestions import activity, attachments, dates, deadlines, notices
 from suggestions.models import Assignment, AuditEvent, Suggestion
 from suggestions.workflow import InvalidTransition
 
@@ -320,6 +320,7 @@ def action_record(
             for s in locked
         ]
     )
+    activity.refresh(s.pk for s in locked)
     if kind == ActionKind.VISIT:
         return action
     assignments = Assignment.objects.filter(suggestion__in=locked).select_related(
@@ -357,7 +358,7 @@ def instruction_acknowledge(
     )
     ack.acknowledged_by, ack.note = actor, (note or "").strip()
     ack.save(update_fields=["acknowledged_on", "acknowledged_by", "note"])
-    AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         happened_on=ack.acknowledged_on,
         actor=actor,
         action=ACKNOWLEDGE_AUDIT_ACTION,
@@ -366,4 +367,5 @@ def instruction_acknowledge(
         reason=ack.note,
         data={"action_id": ack.action_id},
     )
+    activity.event_written(event)
     return ack

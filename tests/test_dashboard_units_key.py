@@ -3,7 +3,9 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
+from dashboards import selectors as dashboard_selectors
 from rollups import services
 from suggestions import figures, workflow
 from suggestions.figures import Scope
@@ -121,3 +123,49 @@ def test_scorecards_and_key_board_take_a_fixed_number_of_queries(
         client.get(f"/dashboard/units/{people.unit.pk}/", {"as_of": D})
     with django_assert_max_num_queries(10):
         client.get("/dashboard/key/")
+
+
+def _stored_and_latest_events():
+    """Per suggestion: (latest_at, latest_action) as stored, and as its newest event says."""
+    from suggestions.models import AuditEvent, Suggestion
+
+    out = {}
+    for s in Suggestion.objects.all():
+        e = AuditEvent.objects.filter(suggestion=s).order_by("-at", "-id").first()
+        out[s.pk] = ((s.latest_at, s.latest_action), (e.at, e.action) if e else (None, ""))
+    return out
+
+
+def test_every_step_keeps_the_suggestions_latest_activity_on_its_row(client, people, journey):
+    from supervision import services as supervision_services
+
+    key, _ = journey.assigned()
+    journey.assigned()
+    workflow.suggestion_mark_key(
+        actor=people.staff, suggestion=key, is_key=True, supervisor=people.leader
+    )
+    pairs = _stored_and_latest_events()
+    assert all(stored == latest for stored, latest in pairs.values())
+    assert pairs[key.pk][0][1] == "suggestion.mark_key"
+    supervision_services.action_record(
+        actor=people.leader, kind="urge", suggestion=key, content="请加快办理"
+    )  # a bulk-created event
+    pairs = _stored_and_latest_events()
+    assert all(stored == latest for stored, latest in pairs.values())
+    assert pairs[key.pk][0][1] == "supervision.urge"
+    key.refresh_from_db()
+    label = dashboard_selectors.action_label(key.latest_action)
+    page = get(client, people.leader, "/dashboard/key/").content.decode()
+    assert f"{timezone.localtime(key.latest_at):%Y-%m-%d} {label}" in page
+
+
+def test_the_backfill_recomputes_what_the_steps_wrote(people, journey):
+    from suggestions import activity
+    from suggestions.models import Suggestion
+
+    journey.assigned()
+    journey.assigned()
+    before = _stored_and_latest_events()
+    Suggestion.objects.update(latest_at=None, latest_action="")
+    assert activity.refresh() == len(before)
+    assert _stored_and_latest_events() == before

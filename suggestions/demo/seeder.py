@@ -30,7 +30,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from deputies.models import Delegation, Deputy, Meeting, Term
-from suggestions import deadlines, deliveries
+from suggestions import activity, deadlines, deliveries
 from suggestions.models import (
     Assignment,
     AuditEvent,
@@ -291,6 +291,7 @@ class DemoSeeder:
                 replies=Reply.objects.filter(assignment__suggestion__term=self.term)
             )
             self._supervision()
+            activity.refresh(Suggestion.objects.filter(term=self.term))
         return self.summary()
 
     def _reference_data(self):
