@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('deputies', '0002_export_confidential_names'),
-        ('suggestions', '0016_assignment_five_fixed'),
+        ('suggestions', '0017_audit_supervision_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
