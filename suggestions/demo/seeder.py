@@ -1895,7 +1895,7 @@ class DemoSeeder:
         n = 0
         for reply, what, due_in, done_in in plan:
             day = reply.replied_on
-            entered = day + timedelta(1)
+            entered = min(day + timedelta(1), ref)
             with _on_day(entered):
                 c = ledger.commitment_add(
                     actor=clerk,
