@@ -69,10 +69,15 @@ def unit_names_everywhere(client, term) -> dict:
         # rest ("更多"): together they are every unit.
         "chart": set(chart["labels"]) | (set(ranking_names(client, chart["more_url"]))),
         "ranking": {r.unit_name for r, _ in ranking.context["ranked"] + ranking.context["apart"]},
-        "docx": {row.cells[0].text for row in docx.tables[-1].rows[1:]},
+        # The first table headed 承办单位 (those of commitments and evaluation follow it).
+        "docx": {row.cells[0].text for row in unit_table(docx).rows[1:]},
         "xlsx": {row[0] for row in list(xlsx["各承办单位"].iter_rows(values_only=True))[1:]},
         "source": dashboard.content.decode(),
     }
+
+
+def unit_table(docx):
+    return next(t for t in docx.tables if t.rows[0].cells[0].text == "承办单位")
 
 
 def ranking_names(client, url: str) -> set:

@@ -15,7 +15,10 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from commitments.models import Commitment, CommitmentNote, Evidence
 from deputies.models import Deputy, Term
+from evaluation.models import Ballot, EvaluationRound, Participation
+from planning.models import AssignmentPlan, PlanUnit
 from suggestions import demo
 from suggestions.models import (
     Assignment,
@@ -95,6 +98,20 @@ def checksum() -> str:
         ),
         Deputy.objects.values_list("name", "delegation__name", "occupation", "phone", "user__username"),
         User.objects.values_list("username", "name", "is_committee_staff", "unit__name", "password"),
+        AssignmentPlan.objects.values_list("title", "state", "published_on", "answer_by", "created_at"),
+        PlanUnit.objects.values_list(
+            "item__suggestion__number", "unit__name", "role", "decision", "reason", "answered_on",
+            "answered_at",
+        ),
+        EvaluationRound.objects.values_list("year", "title", "state", "opened_on", "closed_on"),
+        Participation.objects.values_list("round__title", "deputy__name", "channel"),
+        Ballot.objects.values_list("round__title", "unit__name", "verdict"),
+        Commitment.objects.values_list(
+            "reply__assignment__suggestion__number", "what", "due_on", "entered_on", "created_at",
+            "completed_on", "completion_entered_on",
+        ),
+        CommitmentNote.objects.values_list("commitment__what", "text", "noted_on", "created_at"),
+        Evidence.objects.values_list("commitment__what", "name", "sha256", "created_at"),
     ]  # fmt: skip
     digest = hashlib.sha256()
     for query in queries:

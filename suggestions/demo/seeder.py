@@ -291,6 +291,10 @@ class DemoSeeder:
                 replies=Reply.objects.filter(assignment__suggestion__term=self.term)
             )
             self._supervision()
+            self._preassign()
+            self._evaluation()
+            self._commitments()
+            # Last: every step above may have written audit events.
             activity.refresh(Suggestion.objects.filter(term=self.term))
         return self.summary()
 
@@ -1743,6 +1747,197 @@ class DemoSeeder:
             acknowledged=range(100),
         )
 
+    # ----- the features of DESIGN.md §9-§10: 预交办, evaluation rounds, commitments -----
+    # Written through their services (the real rules), each step on its own demo day (the
+    # services read `dates.today()`); times the services take from the clock are then set to
+    # that day's afternoon, so a seed is reproducible.
+
+    def _at(self, day: date, n: int = 0) -> datetime:
+        return datetime.combine(day, time(16, 0), tzinfo=TZ) + timedelta(seconds=n)
+
+    def _preassign(self):
+        """One published 预交办 plan in its answer window: the demo unit has agreed to one item
+        and has one still to answer; another unit objected to its item with a reason."""
+        from notifications.models import Notification
+        from planning import notices as plan_notices
+        from planning import services as planning
+        from planning.models import AssignmentPlan, PlanUnit
+
+        ref, staff = REFERENCE_DATE, self.staff_users[0]
+        registered = list(
+            Suggestion.objects.filter(term=self.term, status=S.REGISTERED).order_by("number")[:3]
+        )
+        if len(registered) < 2:
+            return
+        demo_unit = self.demo_unit
+        other = next(u for u in sorted(self.all_units, key=lambda u: u.code) if u is not demo_unit)
+        published = ref - timedelta(2)
+        with _on_day(published):
+            plan = planning.plan_create(
+                actor=staff, title="第十三届人大建议预交办(第一批)", suggestions=registered
+            )
+            items = {i.suggestion_id: i for i in plan.items.all()}
+            # 1: the demo unit 主办; 2: another unit 主办, the demo unit 协办; 3 (when the
+            # scale has one): the demo unit again.
+            proposals = [
+                [(demo_unit.obj, R.LEAD)],
+                [(other.obj, R.LEAD), (demo_unit.obj, R.CO)],
+                [(demo_unit.obj, R.LEAD)],
+            ]
+            for s, units in zip(registered, proposals, strict=False):
+                planning.plan_set_units(actor=staff, item=items[s.pk], units=units)
+            planning.plan_publish(actor=staff, plan=plan)
+        answered = ref - timedelta(1)
+        with _on_day(answered):
+            rows = PlanUnit.objects.filter(item__plan=plan)
+            first, second = (rows.get(item=items[s.pk], role=R.LEAD) for s in registered[:2])
+            planning.plan_answer(actor=demo_unit.user, plan_unit=first, decision="accept")
+            planning.plan_answer(
+                actor=other.user,
+                plan_unit=second,
+                decision="object",
+                reason="该建议涉及的事项不属于本单位职责,建议改由属地区政府主办。",
+            )
+        AssignmentPlan.objects.filter(pk=plan.pk).update(created_at=self._at(published))
+        for n, row in enumerate((first, second)):
+            PlanUnit.objects.filter(pk=row.pk).update(answered_at=self._at(answered, n))
+        Notification.objects.filter(kind=plan_notices.KIND_PROPOSED).update(
+            created_at=self._at(published)
+        )
+
+    def _evaluation(self):
+        """满意度测评: last year's round closed with its results (paper 测评表 entered by staff,
+        some signed, some not) and this year's round open, the demo deputy invited and yet
+        to vote on the phone."""
+        from evaluation import services as evaluation
+        from evaluation.models import EvaluationRound
+
+        rng, ref, staff = self.rng, REFERENCE_DATE, self.staff_users[0]
+        units = [self.demo_unit.obj] + [
+            u.obj for u in sorted(self.all_units, key=lambda u: u.code) if u is not self.demo_unit
+        ][:4]
+        others = [d for d in self.deputies if d.pk != self.demo_deputy.pk][:11]
+        invited = [self.demo_deputy, *others]
+        method = EvaluationRound.Method.SATISFACTION
+        weights = (70, 25, 5)
+
+        def sheet():
+            return {u.pk: rng.choices(VERDICTS, weights=weights)[0] for u in units}
+
+        opened = ref - timedelta(340)
+        with _on_day(opened):
+            last = evaluation.round_create(
+                actor=staff,
+                year=ref.year - 1,
+                title=f"{ref.year - 1}年度承办单位办理代表建议满意度测评",
+                method=method,
+                units=units,
+                invited=invited,
+                meeting="市十三届人大常委会第二十次会议",
+            )
+            evaluation.round_open(actor=staff, evaluation_round=last)
+            for i, deputy in enumerate(invited):
+                evaluation.paper_ballot_enter(
+                    actor=staff,
+                    evaluation_round=last,
+                    verdicts=sheet(),
+                    deputy=deputy if i % 3 else None,  # every third sheet unsigned
+                )
+        with _on_day(opened + timedelta(2)):
+            evaluation.round_close(actor=staff, evaluation_round=last)
+
+        with _on_day(ref - timedelta(3)):
+            current = evaluation.round_create(
+                actor=staff,
+                year=ref.year,
+                title=f"{ref.year}年度承办单位办理代表建议满意度测评",
+                method=method,
+                units=units,
+                invited=invited,
+                meeting="市十三届人大常委会第二十六次会议",
+            )
+            evaluation.round_open(actor=staff, evaluation_round=current)
+            for deputy in others[:4]:  # a few sheets in; the demo deputy has not voted yet
+                evaluation.paper_ballot_enter(
+                    actor=staff, evaluation_round=current, verdicts=sheet(), deputy=deputy
+                )
+
+    def _commitments(self):
+        """承诺事项 of the demo unit's B/C replies in force: two kept by their day with a
+        PDF as evidence, one overdue (with a progress note), one not yet due — so the
+        unit's 承诺兑现率 is 2 of 3."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from commitments import services as ledger
+        from commitments.models import Commitment, CommitmentNote, Evidence
+
+        ref, clerk = REFERENCE_DATE, self.demo_unit.user
+        replies = list(
+            Reply.objects.filter(
+                assignment__unit=self.demo_unit.obj,
+                assignment__suggestion__term=self.term,
+                result__in=[Reply.Result.B, Reply.Result.C],
+                superseded=False,
+            ).order_by("replied_on", "pk")
+        )
+        if not replies or (ref - replies[0].replied_on).days < 10:
+            return
+        first, second, last = replies[0], replies[min(1, len(replies) - 1)], replies[-1]
+        pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+        def part(reply, tenths):  # a day between the reply and the demo's today
+            return timedelta(days=(ref - reply.replied_on).days * tenths // 10)
+
+        # (reply, what, promised day and day done as days after the reply; None: not done)
+        plan = [
+            (first, "完成问题点位整改并组织验收", part(first, 6), part(first, 5)),
+            (first, "建立长效管护机制并公开监督电话", part(first, 7), part(first, 7)),
+            (second, "完成项目立项和资金申请", part(second, 8), None),
+        ]
+        n = 0
+        for reply, what, due_in, done_in in plan:
+            day = reply.replied_on
+            entered = min(day + timedelta(1), ref)
+            with _on_day(entered):
+                c = ledger.commitment_add(
+                    actor=clerk,
+                    reply=reply,
+                    what=what,
+                    due_on=day + due_in,
+                    responsible="张科长",
+                )
+            Commitment.objects.filter(pk=c.pk).update(created_at=self._at(entered, n := n + 1))
+            if done_in is None:
+                noted = day + part(reply, 4)
+                with _on_day(noted):
+                    note = ledger.commitment_note(
+                        actor=clerk, commitment=c, text="已完成前期调研,立项材料正在报审。"
+                    )
+                CommitmentNote.objects.filter(pk=note.pk).update(created_at=self._at(noted, n))
+                continue
+            done = day + done_in
+            with _on_day(done + timedelta(1)):
+                ledger.commitment_complete(
+                    actor=clerk,
+                    commitment=c,
+                    note="已按承诺完成,详见佐证材料。",
+                    completed_on=done,
+                    evidence=[SimpleUploadedFile("完成情况.pdf", pdf, "application/pdf")],
+                )
+            Evidence.objects.filter(commitment=c).update(
+                created_at=self._at(done + timedelta(1), n)
+            )
+        entered = min(last.replied_on + timedelta(1), ref)
+        with _on_day(entered):
+            c = ledger.commitment_add(
+                actor=clerk,
+                reply=last,
+                what="年内完成方案编制并向代表通报",
+                due_on=ref + timedelta(30),
+                responsible="李主任",
+            )
+        Commitment.objects.filter(pk=c.pk).update(created_at=self._at(entered, n + 1))
+
     # ----- summary -----
 
     def summary(self) -> dict:
@@ -1821,6 +2016,15 @@ def seed(*, scale: int = 300, seed: int = 2026, reference: date | None = None) -
     """Seed the demo with its "today" on `reference` (the real today when not given)."""
     use_reference(reference or timezone.localdate())
     return DemoSeeder(scale=scale, seed=seed).run()
+
+
+@contextmanager
+def _on_day(day: date):
+    """The services' clock (`dates.today()`) on a demo day, for one step."""
+    from django.test.utils import override_settings
+
+    with override_settings(PORTAL_TODAY=day):
+        yield
 
 
 # --- small pure helpers ----------------------------------------------------------------------
