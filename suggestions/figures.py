@@ -1127,7 +1127,11 @@ def _commitments_in(scope: Scope | None):
     if scope is None:
         return qs
     if scope.pairs - {("unit", _pk(scope.unit)), ("system", scope.system)}:
-        qs = qs.filter(reply__assignment__suggestion__in=scope.suggestions().values("pk"))
+        # The unit and system hold on the reply's own assignment (below): the suggestions'
+        # condition leaves them out, which also spares the planner a correlated EXISTS that
+        # ran for minutes on tables without statistics.
+        others = replace(scope, unit=None, system=None)
+        qs = qs.filter(reply__assignment__suggestion__in=others.suggestions().values("pk"))
     if scope.unit is not None:
         qs = qs.filter(reply__assignment__unit_id=_pk(scope.unit))
     if scope.system is not None:
