@@ -132,14 +132,23 @@ def reply_posted(reply: Reply) -> None:
 def delivery_feedback_received(delivery: ReplyDelivery) -> None:
     """A merged suggestion's deputy gave verdicts: the unit and staff see them beside the
     lead deputy's (nothing reopens)."""
-    assignment = delivery.reply.assignment
+    _verdicts_received(
+        delivery.reply,
+        who=f"并案代表{delivery.deputy.name}",
+        verdict=delivery.get_result_verdict_display(),
+        remarks=delivery.remarks,
+    )
+
+
+def _verdicts_received(reply, *, who: str, verdict: str, remarks: str) -> None:
+    """The unit and staff hear of a deputy's verdicts on a reply."""
+    assignment = reply.assignment
     suggestion = assignment.suggestion
-    verdict = delivery.get_result_verdict_display()
     notify(
         recipients=list(_unit_users(assignment.unit_id)) + list(_staff()),
         kind=Kind.FEEDBACK_RECEIVED,
-        title=f"并案代表{delivery.deputy.name}反馈“{verdict}”:{_label(suggestion)}",
-        body=delivery.remarks,
+        title=f"{who}反馈“{verdict}”:{_label(suggestion)}",
+        body=remarks,
         url=_inbox_url(assignment),
         suggestion=suggestion,
         assignment=assignment,
@@ -162,17 +171,11 @@ def co_signatures_requested(suggestion: Suggestion) -> None:
 
 
 def feedback_received(feedback: Feedback) -> None:
-    assignment = feedback.reply.assignment
-    suggestion = assignment.suggestion
-    verdict = feedback.get_result_verdict_display()
-    notify(
-        recipients=list(_unit_users(assignment.unit_id)) + list(_staff()),
-        kind=Kind.FEEDBACK_RECEIVED,
-        title=f"代表反馈“{verdict}”:{_label(suggestion)}",
-        body=feedback.remarks,
-        url=_inbox_url(assignment),
-        suggestion=suggestion,
-        assignment=assignment,
+    _verdicts_received(
+        feedback.reply,
+        who="代表",
+        verdict=feedback.get_result_verdict_display(),
+        remarks=feedback.remarks,
     )
 
 
