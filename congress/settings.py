@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "congresses",
     "accounts",
     "units",
     "deputies",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "congresses.middleware.CongressMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -254,6 +256,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
+}
+
+# --- The congress of a single-congress deployment (DESIGN.md §11) ------------------------
+# Records made outside a request or task belong to it; migrations carried today's data into it.
+PORTAL_DEFAULT_CONGRESS = {
+    "code": env_str("PORTAL_CONGRESS_CODE", "default"),
+    "name": env_str("PORTAL_CONGRESS_NAME", "市人大常委会"),
+    "short_name": env_str("PORTAL_CONGRESS_SHORT_NAME", "市人大"),
+    "level": env_str("PORTAL_CONGRESS_LEVEL", "city"),
 }
 
 # --- Domain rules (DESIGN.md §4); every default is a setting ------------------------------

@@ -1,10 +1,19 @@
 from django.conf import settings
 from django.db import models
 
+from congresses.context import default_congress_id
+
 
 class Term(models.Model):
     """届: a five-year term of the congress, e.g. 市十三届."""
 
+    congress = models.ForeignKey(
+        "congresses.Congress",
+        verbose_name="人大",
+        default=default_congress_id,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     number = models.PositiveSmallIntegerField("届次", unique=True)
     name = models.CharField("名称", max_length=50, unique=True)
     start_date = models.DateField("开始日期")

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from congresses.context import default_congress_id
+
 
 def _choices_check(field: str, choices, name: str) -> models.CheckConstraint:
     return models.CheckConstraint(
@@ -157,6 +159,13 @@ class Suggestion(Recorded):
 
     RejectReason = RejectReason
 
+    congress = models.ForeignKey(
+        "congresses.Congress",
+        verbose_name="人大",
+        default=default_congress_id,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     term = models.ForeignKey(
         "deputies.Term", verbose_name="届", on_delete=models.PROTECT, related_name="suggestions"
     )

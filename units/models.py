@@ -1,5 +1,7 @@
 from django.db import models
 
+from congresses.context import default_congress_id
+
 
 class UnitSystem(models.TextChoices):
     GOVERNMENT = "government", "政府"
@@ -14,6 +16,13 @@ class Unit(models.Model):
 
     System = UnitSystem
 
+    congress = models.ForeignKey(
+        "congresses.Congress",
+        verbose_name="人大",
+        default=default_congress_id,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     name = models.CharField("名称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=30, blank=True)
     system = models.CharField(
