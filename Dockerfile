@@ -18,6 +18,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 COPY manage.py gunicorn.conf.py ./
 COPY congress ./congress
+COPY congresses ./congresses
 COPY accounts ./accounts
 COPY units ./units
 COPY deputies ./deputies
