@@ -10,6 +10,8 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from congresses import context
+
 from .models import ApiToken, token_hash
 
 KEYWORD = "Bearer"
@@ -41,6 +43,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         ApiToken.objects.filter(pk=token.pk).filter(
             Q(last_used_at=None) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
         ).update(last_used_at=now)
+        # The token's congress, for this request only (never saved on the user).
+        token.user.congress_id = token.congress_id
+        context.enter(token.congress_id)
         return token.user, token
 
     def authenticate_header(self, request):

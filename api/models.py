@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from congresses.context import default_congress_id
+
 TOKEN_PREFIX = "dp_"
 
 
@@ -26,6 +28,14 @@ class ApiToken(models.Model):
         on_delete=models.PROTECT,
         related_name="api_tokens",
         help_text="令牌以该用户的身份和权限访问接口",
+    )
+    # A token acts in this congress only, whichever congress its user has switched to.
+    congress = models.ForeignKey(
+        "congresses.Congress",
+        verbose_name="人大",
+        default=default_congress_id,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # The first characters of the token, so people can tell tokens apart without the secret.
     prefix = models.CharField("前缀", max_length=16)

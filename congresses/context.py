@@ -30,6 +30,12 @@ def acting_in(congress):
         _current.reset(token)
 
 
+def enter(congress_id: int) -> None:
+    """Act in `congress_id` for the rest of this request: an API token's congress, known only
+    once DRF authenticates; the middleware's `acting_in` undoes it when the request ends."""
+    _current.set(congress_id)
+
+
 def default_congress_id() -> int:
     """The default of every owned record's `congress`: the one acted in, else the default
     congress (settings.PORTAL_DEFAULT_CONGRESS), created on first use so that a flushed test

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from congresses.context import default_congress_id
+from congresses.managers import ActingCongressManager, ThroughTermManager
 
 
 class Term(models.Model):
@@ -14,19 +15,26 @@ class Term(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    number = models.PositiveSmallIntegerField("届次", unique=True)
-    name = models.CharField("名称", max_length=50, unique=True)
+    number = models.PositiveSmallIntegerField("届次")
+    name = models.CharField("名称", max_length=50)
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期", null=True, blank=True)
     is_current = models.BooleanField("本届", default=False)
+
+    objects = ActingCongressManager()
 
     class Meta:
         verbose_name = "届"
         verbose_name_plural = "届"
         ordering = ["-number"]
         constraints = [
+            # Numbers and names are the congress's own: 县十三届 and 市十三届 both exist.
+            models.UniqueConstraint(fields=["congress", "number"], name="term_number_in_congress"),
+            models.UniqueConstraint(fields=["congress", "name"], name="term_name_in_congress"),
             models.UniqueConstraint(
-                fields=["is_current"], condition=models.Q(is_current=True), name="one_current_term"
+                fields=["congress", "is_current"],
+                condition=models.Q(is_current=True),
+                name="one_current_term",
             ),
         ]
 
@@ -44,6 +52,8 @@ class Meeting(models.Model):
     name = models.CharField("名称", max_length=50)
     start_date = models.DateField("开幕日期")
     end_date = models.DateField("闭幕日期", null=True, blank=True)
+
+    objects = ThroughTermManager()
 
     class Meta:
         verbose_name = "会议"
@@ -66,6 +76,8 @@ class Delegation(models.Model):
         Term, verbose_name="届", on_delete=models.PROTECT, related_name="delegations"
     )
     name = models.CharField("名称", max_length=50)
+
+    objects = ThroughTermManager()
 
     class Meta:
         verbose_name = "代表团"
@@ -116,6 +128,8 @@ class Deputy(models.Model):
         related_name="deputy",
     )
     is_active = models.BooleanField("在任", default=True)
+
+    objects = ThroughTermManager()
 
     class Meta:
         verbose_name = "代表"

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from congresses.context import default_congress_id
+from congresses.managers import ActingCongressManager
 from suggestions.models import Verdict
 
 
@@ -32,6 +34,13 @@ class EvaluationRound(models.Model):
     Method = Method
     State = RoundState
 
+    congress = models.ForeignKey(
+        "congresses.Congress",
+        verbose_name="人大",
+        default=default_congress_id,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     year = models.PositiveSmallIntegerField("年度")
     title = models.CharField("名称", max_length=200)
     method = models.CharField("方式", max_length=20, choices=Method.choices)
@@ -59,6 +68,8 @@ class EvaluationRound(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = ActingCongressManager()
 
     class Meta:
         verbose_name = "测评"

@@ -7,6 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from congresses.context import default_congress_id
+from congresses.managers import ActingCongressManager
+
 
 class ImportKind(models.TextChoices):
     SUGGESTIONS = "suggestions", "代表建议"
@@ -36,6 +39,13 @@ class ImportJob(models.Model):
     # States in which a worker or request is still busy: the page shows a progress bar.
     BUSY_STATES = (ImportState.PENDING, ImportState.VALIDATING, ImportState.RUNNING)
 
+    congress = models.ForeignKey(
+        "congresses.Congress",
+        verbose_name="人大",
+        default=default_congress_id,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     kind = models.CharField("导入内容", max_length=20, choices=ImportKind.choices)
     file = models.FileField("文件", upload_to=_upload_to)
     original_name = models.CharField("原文件名", max_length=255)
@@ -72,6 +82,8 @@ class ImportJob(models.Model):
     checked_at = models.DateTimeField("检查完成时间", null=True, blank=True)
     started_at = models.DateTimeField("开始导入时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = ActingCongressManager()
 
     class Meta:
         verbose_name = "Excel导入"

@@ -3,6 +3,8 @@ to the default queue (CELERY_TASK_DEFAULT_QUEUE = "default")."""
 
 from celery import shared_task
 
+from congresses.context import acting_in
+
 from .models import ImportJob
 
 
@@ -12,7 +14,9 @@ def check_import(job_id: int) -> None:
 
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is not None:
-        services.import_job_check(job=job)
+        # The job's congress: its rows are checked against, and written into, that one only.
+        with acting_in(job.congress_id):
+            services.import_job_check(job=job)
 
 
 @shared_task
@@ -21,4 +25,5 @@ def run_import(job_id: int) -> None:
 
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is not None:
-        services.import_job_run(job=job)
+        with acting_in(job.congress_id):
+            services.import_job_run(job=job)

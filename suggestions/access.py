@@ -49,6 +49,8 @@ def suggestions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = Suggestion.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return qs.none()
+    # Only the congress the user acts in (DESIGN.md §11), whatever their roles elsewhere.
+    qs = qs.filter(congress_id=user.congress_id)
     visible = Q(pk__in=[])
     if can_see_all(user):
         visible |= ~Q(status=Suggestion.Status.DRAFT)
@@ -87,6 +89,7 @@ def assignments_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = Assignment.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return qs.none()
+    qs = qs.filter(suggestion__congress_id=user.congress_id)
     if can_see_all(user):
         return qs
     visible = Q(pk__in=[])
@@ -113,12 +116,16 @@ def reply_visibility_q(user, prefix: str = "") -> Q:
     `Reply.published_q()` replies, redacted, to everyone. `prefix` for a related lookup
     (e.g. "reply__" on attachments and feedback)."""
     if can_see_all(user):
-        return Q()
+        return Q(**{f"{prefix}assignment__suggestion__congress_id": user.congress_id})
     visible = Q(**{f"{prefix}assignment__in": assignments_visible_to(user).values("pk")})
     if user.is_authenticated and user.is_deputy:
         # A reply sent to the deputy (a merged suggestion's lead, DESIGN.md §8) is theirs.
         visible |= Q(
-            **{f"{prefix}pk__in": ReplyDelivery.objects.filter(deputy__user=user).values("reply")}
+            **{
+                f"{prefix}pk__in": ReplyDelivery.objects.filter(
+                    deputy__user=user, reply__assignment__suggestion__congress_id=user.congress_id
+                ).values("reply")
+            }
         )
     return visible
 
@@ -164,6 +171,7 @@ def drafts_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = ReplyDraft.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return qs.none()
+    qs = qs.filter(assignment__suggestion__congress_id=user.congress_id)
     visible = Q(pk__in=[])
     if user.is_unit_user and user.unit_id:
         visible |= Q(assignment__unit_id=user.unit_id)
@@ -312,6 +320,7 @@ def evaluation_rounds_visible_to(user, queryset: QuerySet | None = None) -> Quer
     qs = EvaluationRound.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return qs.none()
+    qs = qs.filter(congress_id=user.congress_id)
     if can_see_all(user):
         return qs
     visible = Q(pk__in=[])
@@ -352,6 +361,7 @@ def commitments_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = Commitment.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return qs.none()
+    qs = qs.filter(reply__assignment__suggestion__congress_id=user.congress_id)
     if can_see_all(user):
         return qs
     if user.is_unit_user and user.unit_id:
@@ -394,7 +404,9 @@ def plans_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     from planning.models import AssignmentPlan
 
     qs = AssignmentPlan.objects.all() if queryset is None else queryset
-    return qs if can_see_all(user) else qs.none()
+    if not can_see_all(user):
+        return qs.none()
+    return qs.filter(congress_id=user.congress_id)
 
 
 def plan_for_user(user, pk, queryset: QuerySet | None = None):
@@ -413,6 +425,7 @@ def plan_units_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = PlanUnit.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return qs.none()
+    qs = qs.filter(item__plan__congress_id=user.congress_id)
     if can_see_all(user):
         return qs
     if user.is_unit_user and user.unit_id:

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from congresses.context import default_congress_id
+from congresses.managers import ActingCongressManager
 
 
 def _choices_check(field: str, choices, name: str) -> models.CheckConstraint:
@@ -41,14 +42,26 @@ class Recorded(models.Model):
 class Category(models.Model):
     """分类: subject of a suggestion. The seven defaults come from a data migration."""
 
-    name = models.CharField("名称", max_length=50, unique=True)
+    congress = models.ForeignKey(
+        "congresses.Congress",
+        verbose_name="人大",
+        default=default_congress_id,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    name = models.CharField("名称", max_length=50)
     order = models.PositiveSmallIntegerField("排序", default=0)
     is_active = models.BooleanField("启用", default=True)
+
+    objects = ActingCongressManager()
 
     class Meta:
         verbose_name = "分类"
         verbose_name_plural = "分类"
         ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["congress", "name"], name="category_name_in_congress"),
+        ]
 
     def __str__(self):
         return self.name
@@ -246,6 +259,8 @@ class Suggestion(Recorded):
     # transaction as each event (suggestions.activity); never edited by hand.
     latest_at = models.DateTimeField("最新动态时间", null=True, blank=True, editable=False)
     latest_action = models.CharField("最新动态", max_length=50, blank=True, editable=False)
+
+    objects = ActingCongressManager()
 
     class Meta:
         verbose_name = "代表建议"

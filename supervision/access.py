@@ -49,6 +49,7 @@ def topics_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = KeyTopic.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return qs.none()
+    qs = qs.filter(congress_id=user.congress_id)
     if access.can_see_all(user):
         return qs
     through = KeyTopic.suggestions.through.objects.filter(

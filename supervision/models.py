@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from congresses.context import default_congress_id
+from congresses.managers import ActingCongressManager
 from suggestions.models import AttachmentKind
 
 
@@ -23,9 +25,18 @@ class CommitteeKind(models.TextChoices):
 class Committee(models.Model):
     """A 专委会 or 工委 that supervises key topics (master data, kept in the admin)."""
 
-    name = models.CharField("名称", max_length=100, unique=True)
+    congress = models.ForeignKey(
+        "congresses.Congress",
+        verbose_name="人大",
+        default=default_congress_id,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=10, choices=CommitteeKind.choices)
     is_active = models.BooleanField("启用", default=True)
+
+    objects = ActingCongressManager()
 
     class Meta:
         verbose_name = "委员会"
@@ -34,7 +45,8 @@ class Committee(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=CommitteeKind.values), name="committee_kind_valid"
-            )
+            ),
+            models.UniqueConstraint(fields=["congress", "name"], name="committee_name_in_congress"),
         ]
 
     def __str__(self):
@@ -52,6 +64,13 @@ class KeyTopic(models.Model):
 
     State = TopicState
 
+    congress = models.ForeignKey(
+        "congresses.Congress",
+        verbose_name="人大",
+        default=default_congress_id,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     year = models.PositiveSmallIntegerField("年度")
     term = models.ForeignKey(
         "deputies.Term", verbose_name="届次", on_delete=models.PROTECT, related_name="+"
@@ -99,6 +118,8 @@ class KeyTopic(models.Model):
     )
     created_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
     version = models.PositiveIntegerField("版本", default=1)
+
+    objects = ActingCongressManager()
 
     class Meta:
         verbose_name = "重点督办专题"
@@ -219,6 +240,13 @@ class SupervisionAction(models.Model):
 
     Kind = ActionKind
 
+    congress = models.ForeignKey(
+        "congresses.Congress",
+        verbose_name="人大",
+        default=default_congress_id,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     kind = models.CharField("类型", max_length=12, choices=ActionKind.choices)
     topic = models.ForeignKey(
         KeyTopic,
@@ -250,6 +278,8 @@ class SupervisionAction(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
+
+    objects = ActingCongressManager()
 
     class Meta:
         verbose_name = "督办记录"

@@ -390,3 +390,55 @@ def test_every_page_answers_every_role_as_the_matrix_says(client, people, record
         if actual[name] != MATRIX.get(name):
             differences.append(f"{name} {url}: expected {MATRIX.get(name)}, got {actual[name]}")
     assert not differences, "\n".join(differences)
+
+
+# --- another congress (DESIGN.md §11) ----------------------------------------------------------
+
+
+@pytest.fixture
+def another_congress(db):
+    """A county congress under the default one, with a unit of the same name as `unit` and its
+    own staff and unit user (their term, unit and numbers overlap the default congress's)."""
+    from congresses.context import acting_in, default_congress_id
+    from congresses.models import Congress
+
+    from .factories import TermFactory, UnitFactory, UserFactory
+
+    county = Congress.objects.create(
+        code="county-b", name="乙县人大常委会", level="county", parent_id=default_congress_id()
+    )
+    with acting_in(county):
+        TermFactory()
+        unit = UnitFactory(name="市交通运输局")
+        staff = UserFactory(username="b_staff", congress=county, is_committee_staff=True)
+        unit_user = UserFactory(
+            username="b_unit", congress=county, is_unit_user=True, unit=unit, can_sign_replies=True
+        )
+    return {"staff": staff, "unit": unit_user}
+
+
+def test_another_congress_never_reaches_this_congress_records(
+    client, people, records, another_congress
+):
+    """Every URL that names one of this congress's records answers 404 to another congress's
+    staff and unit (or 405 where only POST is allowed): its existence is not revealed. A page
+    naming no record answers them as it answers this congress's own staff and other unit."""
+    differences = []
+    for name, route in _portal_routes():
+        url = _url(name, route, records)
+        expected = MATRIX[name].split()
+        names_a_record = bool(re.search(r"<int:\w+>", route)) and name != "api:token_revoke"
+        cache.clear()
+        for role, column in (("staff", ROLES.index("staff")), ("unit", ROLES.index("other_unit"))):
+            client.logout()
+            client.force_login(another_congress[role])
+            code = client.get(url).status_code
+            if names_a_record:
+                allowed = {405} if expected[column] == "405" else {403, 404}
+                if expected[column] == "200":
+                    allowed = {404}
+            else:
+                allowed = {int(expected[column])}
+            if code not in allowed:
+                differences.append(f"{name} {url} as {role} of 乙县: {code}, expected {allowed}")
+    assert not differences, "\n".join(differences)

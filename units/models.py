@@ -1,6 +1,7 @@
 from django.db import models
 
 from congresses.context import default_congress_id
+from congresses.managers import ActingCongressManager
 
 
 class UnitSystem(models.TextChoices):
@@ -23,7 +24,7 @@ class Unit(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    name = models.CharField("名称", max_length=100, unique=True)
+    name = models.CharField("名称", max_length=100)
     short_name = models.CharField("简称", max_length=30, blank=True)
     system = models.CharField(
         "系统", max_length=20, choices=System.choices, default=System.GOVERNMENT
@@ -49,6 +50,8 @@ class Unit(models.Model):
         help_text="{year} 年份,{n} 当年序号,{short} 单位简称(无简称时用名称)",
     )
 
+    objects = ActingCongressManager()
+
     class Meta:
         verbose_name = "承办单位"
         verbose_name_plural = "承办单位"
@@ -57,6 +60,8 @@ class Unit(models.Model):
             models.CheckConstraint(
                 condition=models.Q(system__in=UnitSystem.values), name="unit_system_valid"
             ),
+            # Every county has its 交通运输局: names are the congress's own.
+            models.UniqueConstraint(fields=["congress", "name"], name="unit_name_in_congress"),
         ]
 
     def __str__(self):
