@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from congresses.context import default_congress_id
+from congresses.managers import ActingCongressManager
 
 
 class User(AbstractUser):
@@ -42,8 +43,12 @@ class User(AbstractUser):
     sms_opt_in = models.BooleanField(
         "接收短信提醒", default=False, help_text="到期提醒和答复通知同时以短信发送到手机号码"
     )
+    # The users of the congress acted in, for choice lists (督办领导, token owners); `objects`
+    # stays unscoped: a person signs in whichever congress they act in.
+    in_congress = ActingCongressManager()
 
     class Meta:
+        default_manager_name = "objects"
         verbose_name = "用户"
         verbose_name_plural = "用户"
         constraints = [

@@ -30,9 +30,17 @@ def token_issue(*, actor, owner, name: str) -> tuple[ApiToken, str]:
         raise workflow.InvalidTransition("请填写令牌名称", "missing_name")
     if not owner.is_active:
         raise workflow.InvalidTransition("该用户已停用,不能签发令牌", "inactive_owner")
+    if owner.congress_id != actor.congress_id:
+        raise workflow.InvalidTransition("该用户不在本级人大,不能签发令牌", "other_congress")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    # Bound to the issuer's congress: the token acts there only (api.authentication).
     token = ApiToken.objects.create(
-        name=name, user=owner, prefix=raw[:10], digest=token_hash(raw), created_by=actor
+        name=name,
+        user=owner,
+        congress_id=actor.congress_id,
+        prefix=raw[:10],
+        digest=token_hash(raw),
+        created_by=actor,
     )
     return token, raw
 

@@ -42,6 +42,7 @@ from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.selectors import committee_staff
 from suggestions.models import Assignment, Suggestion
 
 from . import outbox, sms
@@ -179,25 +180,30 @@ class Audience:
 def _audiences(due: list[Due]) -> tuple[dict, list]:
     """Unit users per unit and the committee staff, in one query."""
     unit_ids = {d.assignment.unit_id for d in due}
-    users_by_unit, staff = {}, []
+    congress_ids = {d.assignment.suggestion.congress_id for d in due}
+    users_by_unit, staff = {}, {}
     people = (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(Q(is_unit_user=True, unit_id__in=unit_ids) | Q(is_committee_staff=True))
+        .filter(
+            Q(is_unit_user=True, unit_id__in=unit_ids)
+            | Q(is_committee_staff=True, congress_id__in=congress_ids)
+        )
     )
     for user in people.order_by("id"):
         if user.is_unit_user and user.unit_id in unit_ids:
             users_by_unit.setdefault(user.unit_id, []).append(user)
-        if user.is_committee_staff:
-            staff.append(user)
+        if user.is_committee_staff and user.congress_id in congress_ids:
+            # Escalations go to the suggestion's own congress's staff only.
+            staff.setdefault(user.congress_id, []).append(user)
     return users_by_unit, staff
 
 
-def _audience(d: Due, users_by_unit: dict, staff: list) -> Audience:
+def _audience(d: Due, users_by_unit: dict, staff: dict) -> Audience:
     suggestion = d.assignment.suggestion
     escalation = split_kind(d.kind)[0] == ReminderKind.ESCALATION
     if escalation:
-        users = list(staff)
+        users = list(staff.get(suggestion.congress_id, []))
         if suggestion.is_key and suggestion.supervisor_id:
             users.insert(0, suggestion.supervisor)
     else:
@@ -358,12 +364,6 @@ def _claim_once(*, kind: str, key: str, today: date, recipients: list, suggestio
     return True
 
 
-def _staff_users() -> list:
-    return list(
-        get_user_model().objects.filter(is_active=True, is_committee_staff=True).order_by("id")
-    )
-
-
 def assignment_late_reminders(*, today: date) -> tuple[int, int]:
     """闭会期间超期未交办 (Suggestion.assignment_late_q, the staff workbench's queue): each
     such suggestion is reminded to committee staff once. Returns (claimed, lost)."""
@@ -379,14 +379,17 @@ def assignment_late_reminders(*, today: date) -> tuple[int, int]:
     )
     if not late:
         return 0, 0
-    staff, days = _staff_users(), settings.PORTAL["STAFF_ASSIGN_WORKING_DAYS"]
+    days = settings.PORTAL["STAFF_ASSIGN_WORKING_DAYS"]
+    staff: dict[int, list] = {}
     claimed = lost = 0
     for s in late:
+        if s.congress_id not in staff:
+            staff[s.congress_id] = list(committee_staff(s.congress_id).order_by("id"))
         done = _claim_once(
             kind=ReminderClaim.Kind.ASSIGN_LATE,
             key=f"suggestion:{s.pk}",
             today=today,
-            recipients=staff,
+            recipients=staff[s.congress_id],
             suggestion=s,
             title=f"闭会期间超期未交办:{s.display_number}《{s.title}》",
             body=f"提出日期:{s.submitted_on:%Y-%m-%d};闭会期间收到的建议应在{days}个工作日内交办。",
@@ -481,7 +484,7 @@ def reminders_send(*, today: date | None = None, now: datetime | None = None) ->
     due = reminders_due(today=today) + instruction_reminders_due(today=today)
     _with_assignments(due)
     due = [d for d in due if d.assignment is not None]
-    users_by_unit, staff = _audiences(due) if due else ({}, [])
+    users_by_unit, staff = _audiences(due) if due else ({}, {})
     for d in due:
         delivery = reminder_claim(
             due=d, audience=_audience(d, users_by_unit, staff), today=today, now=now

@@ -111,7 +111,7 @@ class SuggestionFilterForm(forms.Form):
         label="仅闭会期间超期未交办", required=False, widget=QuickCheckboxInput
     )
     supervisor = ListedModelChoiceField(
-        User.objects.filter(is_leader=True).order_by("name"),
+        User.in_congress.filter(is_leader=True).order_by("name"),
         label="督办领导",
         required=False,
         empty_label="全部",
@@ -310,7 +310,7 @@ class AssignForm(forms.Form):
 class KeyForm(forms.Form):
     is_key = forms.BooleanField(label="重点建议", required=False)
     supervisor = forms.ModelChoiceField(
-        User.objects.filter(is_leader=True, is_active=True).order_by("name"),
+        User.in_congress.filter(is_leader=True, is_active=True).order_by("name"),
         label="督办领导",
         required=False,
         help_text="设为重点建议时必选(由办理流程检查)",

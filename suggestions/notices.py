@@ -7,6 +7,7 @@ with the change (and the e-mails go out only after it has committed).
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from accounts.selectors import committee_staff
 from notifications import sms
 from notifications.services import notify
 
@@ -37,8 +38,8 @@ def _unit_users(unit_id: int):
     return get_user_model().objects.filter(unit_id=unit_id, is_unit_user=True, is_active=True)
 
 
-def _staff():
-    return get_user_model().objects.filter(is_committee_staff=True, is_active=True)
+def _staff(suggestion):
+    return committee_staff(suggestion.congress_id)
 
 
 def _inbox_url(assignment: Assignment) -> str:
@@ -119,7 +120,7 @@ def reply_posted(reply: Reply) -> None:
             )
     co_signers = [d.deputy.user for d in sent if d.role == DeliveryRole.CO_SIGNER]
     notify(
-        recipients=co_signers + list(_staff()),
+        recipients=co_signers + list(_staff(suggestion)),
         kind=Kind.REPLY_POSTED,
         title=title,
         body=body,
@@ -145,7 +146,7 @@ def _verdicts_received(reply, *, who: str, verdict: str, remarks: str) -> None:
     assignment = reply.assignment
     suggestion = assignment.suggestion
     notify(
-        recipients=list(_unit_users(assignment.unit_id)) + list(_staff()),
+        recipients=list(_unit_users(assignment.unit_id)) + list(_staff(suggestion)),
         kind=Kind.FEEDBACK_RECEIVED,
         title=f"{who}反馈“{verdict}”:{_label(suggestion)}",
         body=remarks,

@@ -811,17 +811,19 @@ def pending_co_signatures(*, user) -> list:
 # --- the public page -----------------------------------------------------------------------
 
 
-def public_reply_years() -> list[int]:
-    """The years with a published reply, newest first: what the public page's year filter
-    offers. One query."""
-    dates = Reply.objects.filter(Reply.published_q()).dates("replied_on", "year", order="DESC")
+def public_reply_years(congress_id: int) -> list[int]:
+    """The years with a published reply of one congress, newest first: what the public page's
+    year filter offers. One query."""
+    dates = Reply.objects.filter(
+        Reply.published_q(), assignment__suggestion__congress_id=congress_id
+    ).dates("replied_on", "year", order="DESC")
     return [d.year for d in dates]
 
 
-def public_replies(*, category=None, year=None, text: str = "") -> QuerySet:
-    """Replies published for everyone: public, in force, on suggestions still on record.
-    Carries no phone numbers or other contact data (the page must not show them)."""
-    qs = Reply.objects.filter(Reply.published_q())
+def public_replies(*, congress_id: int, category=None, year=None, text: str = "") -> QuerySet:
+    """One congress's replies published for everyone: public, in force, on suggestions still
+    on record. Carries no phone numbers or other contact data (the page must not show them)."""
+    qs = Reply.objects.filter(Reply.published_q(), assignment__suggestion__congress_id=congress_id)
     if category:
         qs = qs.filter(assignment__suggestion__category=category)
     if year:

@@ -34,7 +34,9 @@ class TopicForm(forms.Form):
     )
     leaders = forms.ModelMultipleChoiceField(
         label="领办领导",
-        queryset=get_user_model().objects.filter(is_leader=True, is_active=True).order_by("name"),
+        queryset=get_user_model()
+        .in_congress.filter(is_leader=True, is_active=True)
+        .order_by("name"),
         widget=forms.SelectMultiple(attrs=PICKER),
     )
     numbers = forms.CharField(
