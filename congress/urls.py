@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.forms import PortalAdminLoginForm, PortalLoginForm
+from congresses import views as congress_views
 from evaluation import urls as evaluation_urls
 from suggestions import urls as suggestion_urls
 from suggestions import views as suggestion_views
@@ -18,6 +19,7 @@ admin.site.index_title = "基础数据与账户管理"
 
 urlpatterns = [
     path("", suggestion_views.home, name="home"),
+    path("congress/switch/", congress_views.switch, name="congress_switch"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",

@@ -119,13 +119,15 @@ class Deputy(models.Model):
     identity_confidential = models.BooleanField(
         "身份保密", default=False, help_text="公开页面和导出中不显示代表身份"
     )
-    user = models.OneToOneField(
+    # One person, one login, seats at several levels and terms (DESIGN.md §11): a seat names
+    # its login, a login may hold several seats.
+    user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="登录账户",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="deputy",
+        related_name="seats",
     )
     is_active = models.BooleanField("在任", default=True)
 

@@ -32,6 +32,7 @@ MATRIX = {
     "logout": "405 405 405 405 405 405 405 405",
     "password_change": "302 200 200 200 200 200 200 200",
     "sms_settings": "302 200 200 200 200 200 200 200",
+    "congress_switch": "302 200 200 200 200 200 200 200",
     # staff workspace
     "suggestions:list": "302 200 200 403 403 403 403 403",
     "suggestions:create": "302 200 403 403 403 403 403 403",

@@ -166,3 +166,34 @@ def test_figures_of_each_congress_count_its_own_suggestions(worlds):
         totals[name] = body
     assert Suggestion.objects.count() == 3
     assert totals["a"] != totals["b"]
+
+
+def test_a_person_with_seats_in_two_congresses_switches_and_sees_each(client, worlds, county):
+    a, b = worlds
+    person = a["deputy_user"]
+    # The same login takes a seat in 乙县 too (a OneToOne link raised IntegrityError here).
+    with acting_in(county):
+        seat = DeputyFactory(term=b["suggestion"].term, name="张伟", user=person)
+        theirs = SuggestionFactory(
+            term=b["suggestion"].term, number=7, lead_deputy=seat, title="乙县的一件建议"
+        )
+    assert person.seats.count() == 2
+    client.force_login(person)
+    mine = client.get("/my/").content.decode()
+    assert a["suggestion"].title in mine and theirs.title not in mine
+    page = client.get("/congress/switch/").content.decode()
+    assert "乙县人大常委会" in page
+    assert client.post("/congress/switch/", {"congress": county.pk}).status_code == 302
+    after = client.get("/my/").content.decode()
+    assert theirs.title in after and a["suggestion"].title not in after
+    assert client.get(f"/suggestions/{a['suggestion'].pk}/").status_code == 404
+
+
+def test_switching_to_a_congress_without_a_seat_or_role_is_refused(client, worlds, county):
+    a, b = worlds
+    client.force_login(a["staff"])
+    response = client.post("/congress/switch/", {"congress": county.pk})
+    assert response.status_code == 403
+    assert "不能切换" in response.content.decode()
+    a["staff"].refresh_from_db()
+    assert a["staff"].congress_id == default_congress_id()
