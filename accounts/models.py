@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
-from congresses.context import default_congress_id
+from congresses.fields import owner
 from congresses.managers import ActingCongressManager
 
 
@@ -11,13 +11,7 @@ class User(AbstractUser):
 
     name = models.CharField("姓名", max_length=50, blank=True)
     # The congress the user acts in now (DESIGN.md §11).
-    congress = models.ForeignKey(
-        "congresses.Congress",
-        verbose_name="当前人大",
-        default=default_congress_id,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    congress = owner("当前人大")
     is_committee_staff = models.BooleanField("工作人员", default=False)
     is_unit_user = models.BooleanField("承办单位用户", default=False)
     is_deputy = models.BooleanField("代表", default=False)

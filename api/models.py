@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from congresses.context import default_congress_id
+from congresses.fields import owner
 
 TOKEN_PREFIX = "dp_"
 
@@ -30,13 +30,7 @@ class ApiToken(models.Model):
         help_text="令牌以该用户的身份和权限访问接口",
     )
     # A token acts in this congress only, whichever congress its user has switched to.
-    congress = models.ForeignKey(
-        "congresses.Congress",
-        verbose_name="人大",
-        default=default_congress_id,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    congress = owner()
     # The first characters of the token, so people can tell tokens apart without the secret.
     prefix = models.CharField("前缀", max_length=16)
     digest = models.CharField("摘要", max_length=64, unique=True, editable=False)

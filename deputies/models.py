@@ -1,20 +1,14 @@
 from django.conf import settings
 from django.db import models
 
-from congresses.context import default_congress_id
+from congresses.fields import owner
 from congresses.managers import ActingCongressManager, ThroughTermManager
 
 
 class Term(models.Model):
     """届: a five-year term of the congress, e.g. 市十三届."""
 
-    congress = models.ForeignKey(
-        "congresses.Congress",
-        verbose_name="人大",
-        default=default_congress_id,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    congress = owner()
     number = models.PositiveSmallIntegerField("届次")
     name = models.CharField("名称", max_length=50)
     start_date = models.DateField("开始日期")

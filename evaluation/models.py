@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from congresses.context import default_congress_id
+from congresses.fields import owner
 from congresses.managers import ActingCongressManager
 from suggestions.models import Verdict
 
@@ -34,13 +34,7 @@ class EvaluationRound(models.Model):
     Method = Method
     State = RoundState
 
-    congress = models.ForeignKey(
-        "congresses.Congress",
-        verbose_name="人大",
-        default=default_congress_id,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    congress = owner()
     year = models.PositiveSmallIntegerField("年度")
     title = models.CharField("名称", max_length=200)
     method = models.CharField("方式", max_length=20, choices=Method.choices)

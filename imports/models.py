@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from congresses.context import default_congress_id
+from congresses.fields import owner
 from congresses.managers import ActingCongressManager
 
 
@@ -39,13 +39,7 @@ class ImportJob(models.Model):
     # States in which a worker or request is still busy: the page shows a progress bar.
     BUSY_STATES = (ImportState.PENDING, ImportState.VALIDATING, ImportState.RUNNING)
 
-    congress = models.ForeignKey(
-        "congresses.Congress",
-        verbose_name="人大",
-        default=default_congress_id,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    congress = owner()
     kind = models.CharField("导入内容", max_length=20, choices=ImportKind.choices)
     file = models.FileField("文件", upload_to=_upload_to)
     original_name = models.CharField("原文件名", max_length=255)

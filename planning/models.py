@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Case, Q, When
 from django.utils import timezone
 
-from congresses.context import default_congress_id
+from congresses.fields import owner
 from congresses.managers import ActingCongressManager
 from suggestions.models import AssignmentRole
 
@@ -27,13 +27,7 @@ class PlanState(models.TextChoices):
 class AssignmentPlan(models.Model):
     State = PlanState
 
-    congress = models.ForeignKey(
-        "congresses.Congress",
-        verbose_name="人大",
-        default=default_congress_id,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    congress = owner()
     title = models.CharField("方案名称", max_length=100)
     state = models.CharField(
         "状态", max_length=10, choices=PlanState.choices, default=PlanState.DRAFT

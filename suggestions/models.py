@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from congresses.context import default_congress_id
+from congresses.fields import owner
 from congresses.managers import ActingCongressManager
 
 
@@ -42,13 +42,7 @@ class Recorded(models.Model):
 class Category(models.Model):
     """分类: subject of a suggestion. The seven defaults come from a data migration."""
 
-    congress = models.ForeignKey(
-        "congresses.Congress",
-        verbose_name="人大",
-        default=default_congress_id,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    congress = owner()
     name = models.CharField("名称", max_length=50)
     order = models.PositiveSmallIntegerField("排序", default=0)
     is_active = models.BooleanField("启用", default=True)
@@ -172,13 +166,7 @@ class Suggestion(Recorded):
 
     RejectReason = RejectReason
 
-    congress = models.ForeignKey(
-        "congresses.Congress",
-        verbose_name="人大",
-        default=default_congress_id,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    congress = owner()
     term = models.ForeignKey(
         "deputies.Term", verbose_name="届", on_delete=models.PROTECT, related_name="suggestions"
     )

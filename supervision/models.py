@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from congresses.context import default_congress_id
+from congresses.fields import owner
 from congresses.managers import ActingCongressManager
 from suggestions.models import AttachmentKind
 
@@ -25,13 +25,7 @@ class CommitteeKind(models.TextChoices):
 class Committee(models.Model):
     """A 专委会 or 工委 that supervises key topics (master data, kept in the admin)."""
 
-    congress = models.ForeignKey(
-        "congresses.Congress",
-        verbose_name="人大",
-        default=default_congress_id,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    congress = owner()
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=10, choices=CommitteeKind.choices)
     is_active = models.BooleanField("启用", default=True)
@@ -64,13 +58,7 @@ class KeyTopic(models.Model):
 
     State = TopicState
 
-    congress = models.ForeignKey(
-        "congresses.Congress",
-        verbose_name="人大",
-        default=default_congress_id,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    congress = owner()
     year = models.PositiveSmallIntegerField("年度")
     term = models.ForeignKey(
         "deputies.Term", verbose_name="届次", on_delete=models.PROTECT, related_name="+"
@@ -240,13 +228,7 @@ class SupervisionAction(models.Model):
 
     Kind = ActionKind
 
-    congress = models.ForeignKey(
-        "congresses.Congress",
-        verbose_name="人大",
-        default=default_congress_id,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    congress = owner()
     kind = models.CharField("类型", max_length=12, choices=ActionKind.choices)
     topic = models.ForeignKey(
         KeyTopic,

@@ -1,6 +1,6 @@
 from django.db import models
 
-from congresses.context import default_congress_id
+from congresses.fields import owner
 from congresses.managers import ActingCongressManager
 
 
@@ -17,13 +17,7 @@ class Unit(models.Model):
 
     System = UnitSystem
 
-    congress = models.ForeignKey(
-        "congresses.Congress",
-        verbose_name="人大",
-        default=default_congress_id,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    congress = owner()
     name = models.CharField("名称", max_length=100)
     short_name = models.CharField("简称", max_length=30, blank=True)
     system = models.CharField(
