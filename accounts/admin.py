@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from .models import LoginFailure, User
+from .models import LoginFailure, Membership, User
 
 ROLE_FIELDS = ("is_committee_staff", "is_unit_user", "is_deputy", "is_leader", "is_inspector")
 
@@ -27,8 +27,28 @@ class PortalUserCreationForm(UnitUserNeedsUnit, AdminUserCreationForm):
         model = User
 
 
+class MembershipInline(admin.TabularInline):
+    """Roles in other congresses (DESIGN.md §11). The roles above are those of the congress the
+    user acts in now; switching stores them here and loads the target congress's."""
+
+    model = Membership
+    extra = 0
+    fields = ("congress", *ROLE_FIELDS, "can_sign_replies", "unit")
+    verbose_name = "在其他人大的职务"
+    verbose_name_plural = "在其他人大的职务(当前人大的职务以上方“角色与单位”为准)"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "unit":
+            # Any congress's units: the scoped default manager would offer only the admin's own.
+            from units.models import Unit
+
+            kwargs["queryset"] = Unit._base_manager.order_by("congress_id", "name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    inlines = (MembershipInline,)
     form = PortalUserChangeForm
     add_form = PortalUserCreationForm
     fieldsets = (

@@ -75,6 +75,71 @@ class User(AbstractUser):
         return labels
 
 
+# The roles a person holds in a congress (DESIGN.md §11). The user row's role fields and unit
+# are those of the congress acted in now, so every query and check reads them as before;
+# switching stores them here and loads the target congress's (congresses.services).
+ROLE_FIELDS = (
+    "is_committee_staff",
+    "is_unit_user",
+    "is_deputy",
+    "is_leader",
+    "is_inspector",
+    "can_sign_replies",
+)
+
+
+class Membership(models.Model):
+    """One person's roles in one congress: the one they act in when acting there."""
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="memberships"
+    )
+    congress = models.ForeignKey(
+        "congresses.Congress",
+        verbose_name="人大",
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    is_committee_staff = models.BooleanField("工作人员", default=False)
+    is_unit_user = models.BooleanField("承办单位用户", default=False)
+    is_deputy = models.BooleanField("代表", default=False)
+    is_leader = models.BooleanField("领导", default=False)
+    is_inspector = models.BooleanField("督查室", default=False)
+    can_sign_replies = models.BooleanField("可签发答复", default=False)
+    unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+
+    class Meta:
+        verbose_name = "人大职务"
+        verbose_name_plural = "人大职务"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "congress"], name="membership_one_per_congress"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_unit_user=False) | models.Q(unit__isnull=False),
+                name="membership_unit_user_has_unit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.congress_id}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.is_unit_user and not self.unit_id:
+            raise ValidationError({"unit": "承办单位用户必须选择所属单位"})
+        if self.unit_id and self.unit.congress_id != self.congress_id:
+            raise ValidationError({"unit": "所属单位不属于该人大"})
+
+
 class LoginFailure(models.Model):
     """A failed login, kept to lock out password guessing (accounts.services)."""
 

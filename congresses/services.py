@@ -1,42 +1,68 @@
 """Acting in another congress (DESIGN.md §11).
 
-Until roles are held per congress, a user's roles (staff, unit, leader) are their current
-congress's; a deputy may also act in every congress where they hold a seat. So a person with a
-seat at the county and the city switches between them; staff cannot switch themselves into
-another congress's work.
+A person holds roles per congress (`accounts.Membership`) and deputy seats per term. The user
+row's roles and unit are those of the congress acted in; switching stores them into that
+congress's membership and loads the target's, so a staff member of the city who sits as a
+deputy in a county acts there as a deputy only, and comes back to the city as staff.
 """
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 
+from accounts.models import ROLE_FIELDS, Membership
 from suggestions.workflow import NotPermitted
 
 from .models import Congress
 
 NOT_YOURS = "您在该人大没有代表席位或职务,不能切换"
 
+_HOLDS_A_ROLE = Q()
+for _flag in ROLE_FIELDS:
+    _HOLDS_A_ROLE |= Q(**{_flag: True})
 
-def congresses_open_to(user) -> list[Congress]:
-    """The congresses the user may act in: the current one, and those of their seats (one
-    query)."""
+
+def _seats(user):
     from deputies.models import Deputy
 
-    qs = Congress.objects.filter(pk=user.congress_id)
-    if user.is_deputy and not (
-        user.is_committee_staff or user.is_unit_user or user.is_leader or user.is_inspector
-    ):
-        # Every congress's seats, not only the one acted in: the unscoped manager.
-        seats = Deputy._base_manager.filter(user=user).values("term__congress_id")
-        qs = Congress.objects.filter(pk=user.congress_id) | Congress.objects.filter(pk__in=seats)
-    return list(qs.filter(is_active=True).distinct().order_by("id"))
+    # Every congress's seats, not only the one acted in: the unscoped manager.
+    return Deputy._base_manager.filter(user=user)
+
+
+def congresses_open_to(user) -> list[Congress]:
+    """The congresses the user may act in: the current one, those where they hold a role and
+    those of their seats (one query)."""
+    held = Membership.objects.filter(_HOLDS_A_ROLE, user=user).values("congress_id")
+    seats = _seats(user).values("term__congress_id")
+    return list(
+        Congress.objects.filter(
+            Q(pk=user.congress_id) | Q(pk__in=held) | Q(pk__in=seats), is_active=True
+        ).order_by("id")
+    )
 
 
 @transaction.atomic
 def congress_switch(*, user, congress_id) -> Congress:
-    """Act in `congress_id` from the next request on, or refuse in Chinese."""
-    for congress in congresses_open_to(user):
-        if str(congress.pk) == str(congress_id):
-            get_user_model().objects.filter(pk=user.pk).update(congress=congress)
-            user.congress_id = congress.pk
-            return congress
-    raise NotPermitted(NOT_YOURS, "not_your_congress")
+    """Act in `congress_id` from the next request on, with the roles held there, or refuse in
+    Chinese."""
+    target = next((c for c in congresses_open_to(user) if str(c.pk) == str(congress_id)), None)
+    if target is None:
+        raise NotPermitted(NOT_YOURS, "not_your_congress")
+    User = get_user_model()
+    # The row, locked: two switches at once must not store one congress's roles as another's.
+    me = User.objects.select_for_update().get(pk=user.pk)
+    if target.pk == me.congress_id:
+        return target
+    Membership.objects.update_or_create(
+        user=me,
+        congress_id=me.congress_id,
+        defaults={**{f: getattr(me, f) for f in ROLE_FIELDS}, "unit_id": me.unit_id},
+    )
+    there = Membership.objects.filter(user=me, congress=target).first()
+    roles = {f: bool(there and getattr(there, f)) for f in ROLE_FIELDS}
+    roles["is_deputy"] = roles["is_deputy"] or _seats(me).filter(term__congress=target).exists()
+    unit_id = there.unit_id if there else None
+    User.objects.filter(pk=me.pk).update(congress=target, unit_id=unit_id, **roles)
+    for name, value in {**roles, "congress_id": target.pk, "unit_id": unit_id}.items():
+        setattr(user, name, value)
+    return target

@@ -37,8 +37,8 @@ def deputy_rounds(user) -> tuple[set[int], set[int]]:
     """The ids of the rounds the user is invited to, and of those they have voted in."""
     if not user.is_deputy:
         return set(), set()
-    invited = EvaluationRound.invited.through.objects.filter(deputy__user=user)
-    voted = Participation.objects.filter(deputy__user=user)
+    invited = EvaluationRound.invited.through.objects.filter(access.seat_q(user))
+    voted = Participation.objects.filter(access.seat_q(user))
     return (
         set(invited.values_list("evaluationround_id", flat=True)),
         set(voted.values_list("round_id", flat=True)),

@@ -163,7 +163,7 @@ def ballot(request, pk):
     current = _round(request, pk)
     access.invited_deputy(request.user, current)
     units = list(current.units.order_by("name"))
-    voted = current.participations.filter(deputy__user=request.user).exists()
+    voted = current.participations.filter(access.seat_q(request.user)).exists()
     form = BallotForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         if _run(

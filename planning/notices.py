@@ -1,8 +1,8 @@
 """Who is told about a 预交办 plan: the proposed units' users, in the inbox and by e-mail."""
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from accounts.selectors import unit_users
 from notifications.services import notify
 
 from .models import AssignmentPlan, PlanUnit
@@ -18,14 +18,9 @@ def plan_proposed(plan: AssignmentPlan, unit_ids: set[int] | None = None) -> Non
     counts: dict[int, int] = {}
     for unit_id in rows.values_list("unit_id", flat=True):
         counts[unit_id] = counts.get(unit_id, 0) + 1
-    users = (
-        get_user_model()
-        .objects.filter(unit_id__in=counts, is_unit_user=True, is_active=True)
-        .order_by("id")
-    )
     for unit_id, n in counts.items():
         notify(
-            recipients=[u for u in users if u.unit_id == unit_id],
+            recipients=unit_users(unit_id).order_by("id"),
             kind=KIND_PROPOSED,
             title=f"预交办征求意见:{plan.title}({n}件)",
             body=f"请于 {plan.answer_by:%Y-%m-%d} 前对拟交本单位办理的建议表示同意或提出异议。",

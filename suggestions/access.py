@@ -41,6 +41,13 @@ def can_see_all(user) -> bool:
     return user.is_authenticated and (user.is_committee_staff or user.is_leader)
 
 
+def seat_q(user, prefix: str = "deputy__") -> Q:
+    """The user's own deputy seats in the congress they act in (DESIGN.md §11): a person with
+    seats at the county and the city sees each congress's suggestions, replies, ballots and
+    co-signatures only while acting in it. `prefix` names the seat from the queried model."""
+    return Q(**{f"{prefix}user": user, f"{prefix}term__congress_id": user.congress_id})
+
+
 def suggestions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     """Suggestions the user may see: staff and leaders every one but deputies' drafts (a draft
     is its deputies' own until submitted); a unit's users those ever assigned to their unit;
@@ -59,8 +66,8 @@ def suggestions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
             Exists(Assignment.objects.filter(suggestion=OuterRef("pk"), unit_id=user.unit_id))
         )
     if user.is_deputy:
-        visible |= Q(lead_deputy__user=user) | Q(
-            co_signatures__deputy__user=user, co_signatures__state__in=CoSignature.NAMED
+        visible |= seat_q(user, "lead_deputy__") | (
+            seat_q(user, "co_signatures__deputy__") & Q(co_signatures__state__in=CoSignature.NAMED)
         )
     if getattr(user, "is_inspector", False):
         visible |= Q(
@@ -123,7 +130,7 @@ def reply_visibility_q(user, prefix: str = "") -> Q:
         visible |= Q(
             **{
                 f"{prefix}pk__in": ReplyDelivery.objects.filter(
-                    deputy__user=user, reply__assignment__suggestion__congress_id=user.congress_id
+                    seat_q(user), reply__assignment__suggestion__congress_id=user.congress_id
                 ).values("reply")
             }
         )

@@ -4,10 +4,9 @@ The workflow calls one function here per step, inside its transaction, so the me
 with the change (and the e-mails go out only after it has committed).
 """
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from accounts.selectors import committee_staff
+from accounts.selectors import committee_staff, unit_users
 from notifications import sms
 from notifications.services import notify
 
@@ -35,7 +34,7 @@ class Kind:
 
 
 def _unit_users(unit_id: int):
-    return get_user_model().objects.filter(unit_id=unit_id, is_unit_user=True, is_active=True)
+    return unit_users(unit_id)
 
 
 def _staff(suggestion):

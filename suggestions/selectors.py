@@ -759,7 +759,7 @@ def deputy_suggestions(*, user) -> QuerySet:
             next_deadline=Subquery(_open_answering().order_by("deadline").values("deadline")[:1]),
             # The deputy's own co-signature's state, when not the lead (我的身份).
             my_co_signature=Subquery(
-                CoSignature.objects.filter(suggestion=OuterRef("pk"), deputy__user=user).values(
+                CoSignature.objects.filter(access.seat_q(user), suggestion=OuterRef("pk")).values(
                     "state"
                 )[:1]
             ),
@@ -781,7 +781,8 @@ def replies_awaiting_feedback(*, user) -> list:
     """Replies in force on the deputy's own suggestions that have no feedback yet."""
     return list(
         Reply.objects.filter(
-            Reply.awaiting_feedback_q(), assignment__suggestion__lead_deputy__user=user
+            Reply.awaiting_feedback_q(),
+            access.seat_q(user, "assignment__suggestion__lead_deputy__"),
         )
         .select_related("assignment__unit", "assignment__suggestion")
         .order_by("replied_on", "id")
@@ -792,7 +793,7 @@ def merged_deliveries(*, user) -> list:
     """Replies sent to the deputy because their suggestion was merged into another (并案),
     newest first, each with whether it waits for their verdicts (`awaits_feedback`)."""
     return list(
-        ReplyDelivery.objects.filter(deputy__user=user, role=ReplyDelivery.Role.MERGED)
+        ReplyDelivery.objects.filter(access.seat_q(user), role=ReplyDelivery.Role.MERGED)
         .select_related("via", "reply__assignment__unit", "reply__assignment__suggestion")
         .order_by("-sent_on", "-id")
     )
@@ -801,7 +802,7 @@ def merged_deliveries(*, user) -> list:
 def pending_co_signatures(*, user) -> list:
     """Co-signatures naming the deputy that wait for their confirmation (附议确认)."""
     return list(
-        CoSignature.objects.filter(deputy__user=user, state=CoSignature.State.PENDING)
+        CoSignature.objects.filter(access.seat_q(user), state=CoSignature.State.PENDING)
         .exclude(suggestion__status__in=[Suggestion.Status.WITHDRAWN, Suggestion.Status.REJECTED])
         .select_related("suggestion__lead_deputy")
         .order_by("suggestion__created_at", "id")

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 
+from accounts.selectors import unit_users
 from notifications.services import notify
 from units.models import DocNumberCounter, Unit
 
@@ -377,9 +377,7 @@ def reply_return(*, actor, draft: ReplyDraft, reason: str) -> ReplyDraft:
         data=_snapshot(draft),
     )
     notify(
-        recipients=get_user_model().objects.filter(
-            unit_id=assignment.unit_id, is_unit_user=True, is_active=True
-        ),
+        recipients=unit_users(assignment.unit_id),
         kind="reply.returned",
         title=f"答复被退回重办:{suggestion.display_number}《{suggestion.title}》",
         body=f"退回理由:{reason}",

@@ -190,7 +190,7 @@ def leader_section(user, today: date) -> Section:
 
 
 def deputy_section(user) -> Section:
-    led = Suggestion.objects.filter(lead_deputy__user=user).count()
+    led = Suggestion.objects.filter(access.seat_q(user, "lead_deputy__")).count()
     return Section("我的建议", [Queue("我领衔的建议", led, reverse("my:list"))])
 
 

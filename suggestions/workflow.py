@@ -131,7 +131,9 @@ def _require_unit(actor, assignment: Assignment) -> None:
 def _is_lead_deputy(actor, suggestion: Suggestion) -> bool:
     if not getattr(actor, "is_deputy", False):
         return False
-    return Deputy.objects.filter(user=actor, pk=suggestion.lead_deputy_id).exists()
+    return Deputy._base_manager.filter(
+        user=actor, pk=suggestion.lead_deputy_id, term__congress_id=actor.congress_id
+    ).exists()
 
 
 def _require_state(obj, allowed: Iterable[str], message: str, code: str) -> None:
