@@ -115,3 +115,18 @@ class DashboardFilterForm(forms.Form):
 
 def _default_term() -> Term | None:
     return Term.objects.order_by("-is_current", "-number").first()
+
+
+class AsOfForm(forms.Form):
+    """The day of the upward view (下级人大统计): today unless a past day is asked for."""
+
+    as_of = forms.DateField(
+        label="统计截至",
+        required=False,
+        widget=QuickDateInput(attrs={"type": "date"}),
+        validators=[PastDay("统计截至日期")],
+    )
+
+    def day(self):
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return data.get("as_of") or timezone.localdate()

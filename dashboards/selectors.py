@@ -5,10 +5,18 @@ page asks for, and holds the key board's query.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 
+from congresses.context import acting_in
+from congresses.models import Congress
+from congresses.selectors import below as congresses_below
+from deputies.models import Term
 from rollups import selectors as door
 from rollups.scopes import stored_kind
+from suggestions import figures
+from suggestions.figures import Scope
 from suggestions.models import AUDIT_ACTION_LABELS, Assignment, Suggestion
 
 from .forms import Filters
@@ -93,3 +101,68 @@ def key_suggestions(*, term=None, limit: int | None = None) -> QuerySet:
 
 def action_label(action: str | None) -> str:
     return AUDIT_ACTION_LABELS.get(action, action or "—")
+
+
+# --- the upward view: lower congresses side by side (DESIGN.md §11) --------------------------
+
+
+@dataclass(frozen=True)
+class CongressFigures:
+    congress: Congress
+    term: Term | None
+    figures: figures.Figures
+    provenance: door.Provenance | None  # None: no current term, nothing to count
+
+
+@dataclass(frozen=True)
+class UpwardView:
+    own: CongressFigures
+    lower: list[CongressFigures]
+    lower_total: figures.Figures  # the lower congresses' figures summed
+    total: figures.Figures  # own and lower summed
+
+    @property
+    def stored(self) -> bool:
+        return all(r.provenance is None or r.provenance.stored for r in [self.own, *self.lower])
+
+
+def _congress_figures(congress, term, as_of, *, units=False):
+    if term is None:
+        return CongressFigures(congress, None, figures.empty(scope=Scope(), as_of=as_of), None), []
+    # Each congress's figures are read acting in it: its own records, by its own scoped
+    # managers (and row-level security), through the one door, with its own provenance.
+    with acting_in(congress):
+        data = door.figure_set(scope=Scope(term=term), as_of=as_of, units=units)
+    return CongressFigures(congress, term, data.figures, data.provenance), data.units
+
+
+def _current_terms(congress_ids) -> dict[int, Term]:
+    return {
+        t.congress_id: t
+        for t in Term._base_manager.filter(congress_id__in=congress_ids, is_current=True)
+    }
+
+
+def has_lower(congress_id: int) -> bool:
+    return Congress.objects.filter(parent_id=congress_id, is_active=True).exists()
+
+
+def upward_view(*, congress: Congress, as_of) -> UpwardView:
+    """The congress's own figures (its current term as of D), each lower congress's, and their
+    sums: same definitions and as-of rules as every dashboard (figures.summed)."""
+    lower = congresses_below(congress.pk)
+    terms = _current_terms([congress.pk, *(c.pk for c in lower)])
+    own = _congress_figures(congress, terms.get(congress.pk), as_of)[0]
+    rows = [_congress_figures(c, terms.get(c.pk), as_of)[0] for c in lower]
+    lower_total = figures.summed([r.figures for r in rows], scope=Scope(), as_of=as_of)
+    total = figures.summed([own.figures, lower_total], scope=Scope(), as_of=as_of)
+    return UpwardView(own=own, lower=rows, lower_total=lower_total, total=total)
+
+
+def lower_congress_view(*, congress: Congress, as_of):
+    """One lower congress's figures and its units' rows (the drill-down), and its own lower
+    congresses side by side."""
+    term = _current_terms([congress.pk]).get(congress.pk)
+    row, unit_rows = _congress_figures(congress, term, as_of, units=True)
+    ranked, apart = figures.rank_units(unit_rows)
+    return row, ranked + apart, upward_view(congress=congress, as_of=as_of)

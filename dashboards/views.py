@@ -9,14 +9,14 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from evaluation import selectors as evaluation_selectors
-from suggestions import dates, figures
+from suggestions import access, dates, figures
 from suggestions.access import overview_required
 from suggestions.models import Category
 from supervision import selectors as supervision_selectors
 from units.models import Unit
 
 from . import presenters, report, selectors
-from .forms import DashboardFilterForm, Filters
+from .forms import AsOfForm, DashboardFilterForm, Filters
 
 KEY_PAGE_SIZE = 100
 
@@ -66,6 +66,7 @@ def dashboard(request):
             "charts": charts,
             "chart_data": {c.id: c.as_json() for c in charts},
             "stored_trend": selectors.has_history(filters),
+            "has_lower": selectors.has_lower(request.user.congress_id),
         },
     )
 
@@ -233,4 +234,27 @@ def report_xlsx(request):
         report.report_xlsx(draft),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         _file_name(draft, "xlsx"),
+    )
+
+
+@overview_required
+def lower(request):
+    """下级人大统计: the lower congresses' figures side by side and summed."""
+    form = AsOfForm(request.GET or None)
+    as_of = form.day()
+    view = selectors.upward_view(congress=request.congress, as_of=as_of)
+    return render(request, "dashboards/lower.html", {"form": form, "as_of": as_of, "view": view})
+
+
+@overview_required
+def lower_detail(request, code):
+    """One lower congress: its figures, its units' rows and its own lower congresses."""
+    congress = access.lower_congress_for_user(request.user, code)
+    form = AsOfForm(request.GET or None)
+    as_of = form.day()
+    row, unit_rows, view = selectors.lower_congress_view(congress=congress, as_of=as_of)
+    return render(
+        request,
+        "dashboards/lower_detail.html",
+        {"form": form, "as_of": as_of, "row": row, "unit_rows": unit_rows, "view": view},
     )

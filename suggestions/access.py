@@ -279,6 +279,19 @@ def _gate(check):
     return decorator
 
 
+def lower_congress_for_user(user, code: str):
+    """A congress below the user's own, for the upward view's drill-down (DESIGN.md §11): its
+    figures and units' rows, never its records' pages or its deputies' contact data. 404 for
+    any other congress, the user's own included."""
+    from congresses.selectors import below
+
+    require_overview(user)
+    for congress in below(user.congress_id):
+        if congress.code == code:
+            return congress
+    raise Http404("no such lower congress for this user")
+
+
 staff_required = _gate(require_staff)
 overview_required = _gate(require_overview)
 

@@ -36,7 +36,7 @@ Decisions where §5 leaves room (see each definition below):
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -566,6 +566,33 @@ def compute_many(
 def empty(*, scope: Scope, as_of: date) -> Figures:
     """The figures of a scope without suggestions (every count 0, every rate "—")."""
     return _Tally(scope).figures(as_of)
+
+
+def summed(parts: list[Figures], *, scope: Scope, as_of: date) -> Figures:
+    """The figures of several congresses taken together (DESIGN.md §11, the upward view):
+    every count is the sum of theirs, every rate is computed again from the summed counts
+    (never an average of rates), categories are joined by name."""
+    dicts = ("results", "verdicts", "first_verdicts")
+    counts = [
+        f.name for f in fields(Figures) if f.name not in ("scope", "as_of", "by_category", *dicts)
+    ]
+    total = {name: sum(getattr(p, name) for p in parts) for name in counts}
+    for name in dicts:
+        keys = RESULTS if name == "results" else Verdict.values
+        total[name] = {k: sum(getattr(p, name).get(k, 0) for p in parts) for k in keys}
+    categories = defaultdict(int)
+    for part in parts:
+        for share in part.by_category:
+            categories[share.category] += share.assigned
+    return Figures(
+        scope=scope,
+        as_of=as_of,
+        **total,
+        by_category=[
+            CategoryShare(name, n, Rate(n, total["assigned"]))
+            for name, n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+        ],
+    )
 
 
 # --- the facts of one suggestion at D, derived once ------------------------------------------

@@ -76,8 +76,11 @@ class DeputyFactory(factory.django.DjangoModelFactory):
 
 
 def category(name: str = "城乡建设") -> Category:
+    from congresses.context import default_congress_id
+
     # get_or_create: a transactional test's flush removes the rows the data migration seeded.
-    return Category.objects.get_or_create(name=name)[0]
+    # The congress acted in (or the default one): names repeat across congresses.
+    return Category.objects.get_or_create(name=name, congress_id=default_congress_id())[0]
 
 
 class SuggestionFactory(factory.django.DjangoModelFactory):
@@ -116,8 +119,13 @@ def _signer_of(actor, unit):
 
 
 def _reviewer():
-    found = get_user_model().objects.filter(is_committee_staff=True, is_active=True).first()
-    return found or UserFactory(is_committee_staff=True)
+    from congresses.context import default_congress_id
+
+    # The staff of the congress acted in (or the default one): never another congress's.
+    found = get_user_model().objects.filter(
+        is_committee_staff=True, is_active=True, congress_id=default_congress_id()
+    )
+    return found.first() or UserFactory(is_committee_staff=True)
 
 
 def _publication(is_public: bool, not_public_reason: str) -> dict:

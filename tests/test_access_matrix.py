@@ -130,6 +130,8 @@ MATRIX = {
     "dashboards:units": "302 200 200 403 403 403 403 403",
     "dashboards:unit": "302 200 200 403 403 403 403 403",
     "dashboards:key": "302 200 200 403 403 403 403 403",
+    "dashboards:lower": "302 200 200 403 403 403 403 403",
+    "dashboards:lower_detail": "302 200 200 403 403 403 403 403",
     "dashboards:report": "302 200 200 403 403 403 403 403",
     "dashboards:report_docx": "302 200 200 403 403 403 403 403",
     "dashboards:report_xlsx": "302 200 200 403 403 403 403 403",
@@ -199,7 +201,12 @@ def _named_routes(patterns=None, prefix="", namespace=""):
 @pytest.fixture
 def records(people, journey):
     """One of each object, belonging to `unit` and `deputy`."""
+    from congresses.models import Congress
+
     suggestion, assignment = journey.accepted()
+    lower = Congress.objects.create(
+        code="town-m", name="甲镇人大主席团", level="township", parent_id=people.term.congress_id
+    )
     workflow.assignment_request_extension(
         actor=people.unit_user,
         assignment=assignment,
@@ -314,6 +321,7 @@ def records(people, journey):
         "api:deputy": people.deputy.pk,
         "api:unit": people.unit.pk,
         "dashboards:unit": people.unit.pk,
+        "dashboards:lower_detail": lower.code,
         "api:token_revoke": 1,
         "suggestions:detail": suggestion.pk,
         "suggestions:feedback": (suggestion.pk, reply.pk),
@@ -428,7 +436,9 @@ def test_another_congress_never_reaches_this_congress_records(
     for name, route in _portal_routes():
         url = _url(name, route, records)
         expected = MATRIX[name].split()
-        names_a_record = bool(re.search(r"<int:\w+>", route)) and name != "api:token_revoke"
+        names_a_record = (
+            bool(re.search(r"<int:\w+>", route)) and name != "api:token_revoke"
+        ) or name == "dashboards:lower_detail"  # a congress below this one, by its code
         cache.clear()
         for role, column in (("staff", ROLES.index("staff")), ("unit", ROLES.index("other_unit"))):
             client.logout()

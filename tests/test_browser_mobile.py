@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from congresses.context import acting_in
+from congresses.models import Congress
 from notifications.services import notify
 from planning import services as plan_services
 from suggestions import signing, workflow
@@ -15,7 +17,17 @@ from suggestions.models import Assignment
 from supervision import services as supervision_services
 
 from .conftest import screenshot
-from .factories import PASSWORD, UnitFactory, UserFactory, category, key_topic, release_reply
+from .factories import (
+    PASSWORD,
+    DeputyFactory,
+    SuggestionFactory,
+    TermFactory,
+    UnitFactory,
+    UserFactory,
+    category,
+    key_topic,
+    release_reply,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -245,7 +257,30 @@ def build_data(people, journey):
         due_on=dt.date.today() + dt.timedelta(days=90),
         responsible="市政科 李科长",
     )
+    # A county below the city with a term, a unit and an assigned suggestion: the leader's
+    # 下级人大统计 and its drill-down; the deputy holds a seat there too (切换人大).
+    county = Congress.objects.create(
+        code="mobile-county",
+        name="东湖区人民代表大会常务委员会",
+        level="county",
+        parent_id=people.term.congress_id,
+    )
+    with acting_in(county):
+        county_term = TermFactory(number=1, name="东湖区第1届")
+        county_unit = UnitFactory(name="东湖区住房和城乡建设局(区人民防空办公室)")
+        county_staff = UserFactory(
+            username="county_staff_m", is_committee_staff=True, congress=county
+        )
+        DeputyFactory(term=county_term, name="张伟", user=people.deputy_user)
+        county_suggestion = SuggestionFactory(
+            term=county_term, title="关于东湖区老旧小区改造的建议"
+        )
+        workflow.suggestion_register(actor=county_staff, suggestion=county_suggestion)
+        workflow.suggestion_assign(
+            actor=county_staff, suggestion=county_suggestion, units=[(county_unit, "lead")]
+        )
     return {
+        "county": county,
         "open_round": open_round,
         "closed_round": closed_round,
         "b_reply": b_reply,
@@ -283,6 +318,7 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             ("topic", f"/supervision/topics/{data['topic'].pk}/"),
             ("evaluation", "/evaluation/"),
             ("ballot", f"/evaluation/{data['open_round'].pk}/ballot/"),
+            ("congress-switch", "/congress/switch/"),
             *common,
         ]
     if role == "unit":
@@ -323,6 +359,8 @@ def pages_for(role: str, data: dict, people) -> list[tuple[str, str]]:
             ("evaluation-round", f"/evaluation/{data['closed_round'].pk}/"),
             ("ledger", "/inbox/ledger/"),
             ("plan", f"/plans/{data['plan'].pk}/"),
+            ("lower", "/dashboard/lower/"),
+            ("lower-detail", f"/dashboard/lower/{data['county'].code}/"),
             *common,
         ]
     assert role == "staff"

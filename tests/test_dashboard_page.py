@@ -145,10 +145,11 @@ def test_the_page_answers_in_a_fixed_number_of_queries(
 ):
     services.rollups_compute_all(as_of=D)
     client.force_login(people.leader)
-    # 17: one of them counts the commitments for the 承诺兑现率 tile.
-    with django_assert_max_num_queries(17):
+    # 18: one of them counts the commitments for the 承诺兑现率 tile, one asks whether the
+    # congress has lower congresses (the 下级人大统计 button).
+    with django_assert_max_num_queries(18):
         client.get(URL, {"term": people.term.pk, "as_of": D.isoformat()})
-    with django_assert_max_num_queries(31):
+    with django_assert_max_num_queries(32):
         client.get(URL, {"term": people.term.pk, "as_of": D.isoformat(), "key": "on"})
 
 
