@@ -7,20 +7,15 @@ the settings build (congress.storage.s3_storage_options).
 """
 
 import io
-import socket
 import tarfile
-import uuid
 
-import boto3
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from moto.server import ThreadedMotoServer
 
 from commitments import services as commitments
 from commitments.models import Evidence
-from congress.storage import s3_storage_options
 from imports import excel
 from suggestions.models import Attachment, Reply
 
@@ -28,56 +23,9 @@ from .factories import pdf_upload, release_reply
 from .test_pages import login
 from .xlsx import confirm, latest_job, upload, workbook
 
-KEYS = {"access_key": "portal-test", "secret_key": "portal-test-secret"}
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def bucket(s3_endpoint, settings):
-    """A new private bucket, and the portal's default storage switched to it. Changing
-    STORAGES resets Django's storage cache (django.test.signals.storages_changed), so every
-    FileField, whose storage is the lazy default_storage, writes to the bucket."""
-    name = f"portal-{uuid.uuid4().hex[:12]}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=KEYS["access_key"],
-        aws_secret_access_key=KEYS["secret_key"],
-    )
-    client.create_bucket(Bucket=name)
-    options = s3_storage_options(bucket=name, endpoint_url=s3_endpoint, region="us-east-1", **KEYS)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
-    }
-    return Bucket(client, name)
-
-
-class Bucket:
-    def __init__(self, client, name):
-        self.client, self.name = client, name
-
-    def keys(self) -> list[str]:
-        listed = self.client.list_objects_v2(Bucket=self.name)
-        return sorted(item["Key"] for item in listed.get("Contents", []))
-
-    def body(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
-
 
 def test_a_reply_attachment_uploaded_on_the_page_lands_in_the_bucket_and_only_readers_get_it(
-    client, people, journey, bucket, tmp_path
+    client, people, journey, s3_bucket, tmp_path
 ):
     _, assignment = journey.accepted()
     letter = pdf_upload("答复函.pdf")
@@ -98,9 +46,9 @@ def test_a_reply_attachment_uploaded_on_the_page_lands_in_the_bucket_and_only_re
     attachment = Attachment.objects.get()
     assert Reply.objects.get().attachments.get() == attachment  # released to the deputy
     # In the bucket under its random name, not on the disk.
-    assert bucket.keys() == [attachment.file.name]
+    assert s3_bucket.keys() == [attachment.file.name]
     assert attachment.file.name.startswith("attachments/") and "答复函" not in attachment.file.name
-    assert bucket.body(attachment.file.name) == body
+    assert s3_bucket.body(attachment.file.name) == body
     assert not (tmp_path / "media").exists()
 
     url = f"/files/attachments/{attachment.pk}/"
@@ -114,7 +62,7 @@ def test_a_reply_attachment_uploaded_on_the_page_lands_in_the_bucket_and_only_re
         assert client.get(url).status_code == 404
 
 
-def test_commitment_evidence_goes_to_the_bucket_and_back(client, people, journey, bucket):
+def test_commitment_evidence_goes_to_the_bucket_and_back(client, people, journey, s3_bucket):
     _, assignment = journey.accepted()
     reply = release_reply(
         actor=people.unit_user,
@@ -145,7 +93,7 @@ def test_commitment_evidence_goes_to_the_bucket_and_back(client, people, journey
     assert response.status_code == 302
 
     evidence = Evidence.objects.get()
-    assert bucket.keys() == [evidence.file.name]
+    assert s3_bucket.keys() == [evidence.file.name]
     download = client.get(f"/inbox/ledger/evidence/{evidence.pk}/")
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == body
@@ -159,20 +107,20 @@ def unit_row(name: str) -> list:
     return [row[c.key] for c in excel.UNITS.columns]
 
 
-def test_an_excel_import_is_read_back_from_the_bucket(client, people, bucket):
+def test_an_excel_import_is_read_back_from_the_bucket(client, people, s3_bucket):
     # The workbook and its parsed rows are stored, then read again by the check and the
     # import (which a Celery worker on another machine does for large files).
     login(client, people.staff)
     upload(client, "units", workbook(excel.UNITS, [unit_row("市住房和城乡建设局")]))
     job = latest_job()
-    assert bucket.keys() == sorted([job.file.name, f"{job.file.name}.rows.json"])
+    assert s3_bucket.keys() == sorted([job.file.name, f"{job.file.name}.rows.json"])
 
     page = confirm(client, job).content.decode()
 
     assert "导入完成:承办单位 1" in page
 
 
-def test_export_media_and_import_media_copy_every_object_of_the_bucket(bucket, settings):
+def test_export_media_and_import_media_copy_every_object_of_the_bucket(s3_bucket, settings):
     default_storage.save("attachments/2026/11/a", ContentFile(b"%PDF-1.4 first"))
     default_storage.save("imports/units.xlsx", ContentFile(b"PK workbook"))
     archive = settings.MEDIA_ROOT.parent / "media.tar.gz"
@@ -184,18 +132,18 @@ def test_export_media_and_import_media_copy_every_object_of_the_bucket(bucket, s
         assert tar.extractfile("attachments/2026/11/a").read() == b"%PDF-1.4 first"
 
     # Into an empty bucket (a restore), and again over the same files: same names and bytes.
-    for key in bucket.keys():
-        bucket.client.delete_object(Bucket=bucket.name, Key=key)
+    for key in s3_bucket.keys():
+        s3_bucket.client.delete_object(Bucket=s3_bucket.name, Key=key)
     out = io.StringIO()
     call_command("import_media", str(archive), stdout=out)
     call_command("import_media", str(archive), stdout=io.StringIO())
 
     assert out.getvalue().strip() == "imported 2 files"
-    assert bucket.keys() == ["attachments/2026/11/a", "imports/units.xlsx"]
-    assert bucket.body("imports/units.xlsx") == b"PK workbook"
+    assert s3_bucket.keys() == ["attachments/2026/11/a", "imports/units.xlsx"]
+    assert s3_bucket.body("imports/units.xlsx") == b"PK workbook"
 
 
-def test_import_media_refuses_names_outside_the_storage(bucket, settings):
+def test_import_media_refuses_names_outside_the_storage(s3_bucket, settings):
     archive = settings.MEDIA_ROOT.parent / "evil.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         member = tarfile.TarInfo("../outside")
@@ -204,4 +152,4 @@ def test_import_media_refuses_names_outside_the_storage(bucket, settings):
 
     with pytest.raises(Exception, match="outside the storage"):
         call_command("import_media", str(archive), stdout=io.StringIO())
-    assert bucket.keys() == []
+    assert s3_bucket.keys() == []
