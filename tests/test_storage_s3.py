@@ -153,3 +153,19 @@ def test_import_media_refuses_names_outside_the_storage(s3_bucket, settings):
     with pytest.raises(Exception, match="outside the storage"):
         call_command("import_media", str(archive), stdout=io.StringIO())
     assert s3_bucket.keys() == []
+
+
+def test_export_media_and_import_media_work_on_media_root_too(settings, tmp_path):
+    archive = tmp_path / "media.tar.gz"
+    call_command("export_media", str(archive))  # before the first upload: no folder yet
+    with tarfile.open(archive) as tar:
+        assert tar.getnames() == []
+
+    default_storage.save("attachments/2026/11/a", ContentFile(b"%PDF-1.4 first"))
+    call_command("export_media", str(archive))
+    settings.MEDIA_ROOT = tmp_path / "restored"
+    call_command("import_media", str(archive), stdout=io.StringIO())
+
+    assert (tmp_path / "restored" / "attachments" / "2026" / "11" / "a").read_bytes() == (
+        b"%PDF-1.4 first"
+    )
