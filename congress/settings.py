@@ -12,6 +12,7 @@ from celery.schedules import crontab
 from kombu import Queue
 
 from .env import ConfigError, env_bool, env_int, env_list, env_str
+from .storage import s3_storage_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -148,8 +149,34 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # var/ is not in git: create it so a fresh clone's SQLite file and static root can exist.
 for _folder in (VAR_DIR, STATIC_ROOT):
     _folder.mkdir(parents=True, exist_ok=True)
+# Uploaded files (reply attachments, evidence, milestone files, import workbooks) go through
+# Django's storage API only, never a path: "filesystem" keeps them under MEDIA_ROOT (one
+# machine); "s3" puts them in a private bucket of S3-compatible object storage (MinIO in
+# docker-compose.yml), so any number of web and worker nodes share them. Downloads are still
+# served by the portal's own views after its access check, never by a link to the bucket.
+PORTAL_STORAGE = env_str("PORTAL_STORAGE", "filesystem")
+if PORTAL_STORAGE == "filesystem":
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif PORTAL_STORAGE == "s3":
+    PORTAL_S3_BUCKET = env_str("PORTAL_S3_BUCKET", "")
+    if not PORTAL_S3_BUCKET:
+        raise ConfigError("PORTAL_S3_BUCKET must name the bucket when PORTAL_STORAGE is s3")
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_storage_options(
+            bucket=PORTAL_S3_BUCKET,
+            # Empty: Amazon S3 itself; MinIO and other S3-compatible stores: their URL.
+            endpoint_url=env_str("PORTAL_S3_ENDPOINT_URL", ""),
+            # Empty: boto3's own lookup (AWS_ACCESS_KEY_ID, an instance role, ...).
+            access_key=env_str("PORTAL_S3_ACCESS_KEY_ID", ""),
+            secret_key=env_str("PORTAL_S3_SECRET_ACCESS_KEY", ""),
+            region=env_str("PORTAL_S3_REGION", "us-east-1"),
+        ),
+    }
+else:
+    raise ConfigError("PORTAL_STORAGE must be filesystem or s3")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -347,6 +374,10 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions stay in the database: every web node reads the same ones (no sticky load
+# balancing), and a Redis outage logs no one out. Django's cache-backed sessions would turn
+# that outage into a 500 on every signed-in page (cached_db writes to the cache on each load).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- API (/api/v1/, schema /api/schema/, docs /api/docs/) ---------------------------------
 REST_FRAMEWORK = {

@@ -4,9 +4,12 @@ fresh database and folder, and compare. Prints OK or every difference; exits 1 o
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal MEDIA_ROOT=var/media \\
         .venv/bin/python scripts/backup_check.py [--keep]
 
-1. scripts/backup.sh into a temporary folder (pg_dump -Fc, tar of MEDIA_ROOT, manifest).
+With PORTAL_STORAGE=s3 (and the portal's PORTAL_S3_* settings) the files are the objects
+of PORTAL_S3_BUCKET, restored into a scratch bucket `<bucket>-restorecheck` instead.
+
+1. scripts/backup.sh into a temporary folder (pg_dump -Fc, tar of the files, manifest).
 2. Create `<name>_restorecheck` (template0, UTF-8 C.UTF-8, dropped first if left over) and
-   run scripts/restore.sh into it and into a temporary media folder.
+   run scripts/restore.sh into it and into a temporary media folder (or scratch bucket).
 3. Compare, source against restored: the row count of every table; every uploaded file
    (path, size and SHA-256); and the figures (suggestions.figures.compute) of every term as of
    today, computed by the portal itself on each database.
@@ -84,6 +87,51 @@ def files(folder: Path) -> dict[str, tuple[int, str]]:
     }
 
 
+S3 = os.environ.get("PORTAL_STORAGE") == "s3"
+
+
+def s3_client():
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=os.environ.get("PORTAL_S3_ENDPOINT_URL") or None,
+        region_name=os.environ.get("PORTAL_S3_REGION") or "us-east-1",
+        aws_access_key_id=os.environ.get("PORTAL_S3_ACCESS_KEY_ID") or None,
+        aws_secret_access_key=os.environ.get("PORTAL_S3_SECRET_ACCESS_KEY") or None,
+    )
+
+
+def bucket_files(bucket: str) -> dict[str, tuple[int, str]]:
+    client, found = s3_client(), {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            body = client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            found[item["Key"]] = (len(body), hashlib.sha256(body).hexdigest())
+    return found
+
+
+def empty_bucket(bucket: str, *, remove: bool) -> None:
+    client = s3_client()
+    for key in bucket_files(bucket):
+        client.delete_object(Bucket=bucket, Key=key)
+    if remove:
+        client.delete_bucket(Bucket=bucket)
+
+
+def scratch_bucket(bucket: str) -> str:
+    """A new empty bucket for the restore, emptied first if left over."""
+    scratch = f"{bucket}-restorecheck"
+    client = s3_client()
+    try:
+        client.head_bucket(Bucket=scratch)
+    except client.exceptions.ClientError:
+        client.create_bucket(Bucket=scratch)
+    else:
+        empty_bucket(scratch, remove=False)
+    return scratch
+
+
 def figures_of(url: str, var_dir: str) -> dict:
     env = {
         **os.environ,
@@ -124,7 +172,13 @@ def main() -> int:
     media = Path(args.media_root)
 
     with tempfile.TemporaryDirectory(prefix="portal-backup-check-") as tmp:
-        env = {**os.environ, "DATABASE_URL": args.database_url, "MEDIA_ROOT": str(media)}
+        # The scripts run manage.py (export_media, import_media) with this interpreter.
+        env = {
+            **os.environ,
+            "DATABASE_URL": args.database_url,
+            "MEDIA_ROOT": str(media),
+            "PYTHON": PYTHON,
+        }
         backup = (
             subprocess.run(
                 [str(ROOT / "scripts" / "backup.sh"), f"{tmp}/backups"],
@@ -136,7 +190,8 @@ def main() -> int:
             .stdout.strip()
             .splitlines()[-1]
         )
-        print(f"backed up {source_name} and {media} to {backup}")
+        files_from = f"bucket {os.environ['PORTAL_S3_BUCKET']}" if S3 else media
+        print(f"backed up {source_name} and {files_from} to {backup}")
 
         admin(args.database_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
         admin(
@@ -145,23 +200,31 @@ def main() -> int:
             "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'",
         )
         restored_media = Path(tmp) / "restored-media"
+        restore_env = {**env, "DATABASE_URL": scratch_url, "MEDIA_ROOT": str(restored_media)}
+        if S3:
+            bucket = os.environ["PORTAL_S3_BUCKET"]
+            restore_env["PORTAL_S3_BUCKET"] = restored_bucket = scratch_bucket(bucket)
         try:
             subprocess.run(
-                [str(ROOT / "scripts" / "restore.sh"), backup],
-                env={**os.environ, "DATABASE_URL": scratch_url, "MEDIA_ROOT": str(restored_media)},
-                check=True,
+                [str(ROOT / "scripts" / "restore.sh"), backup], env=restore_env, check=True
             )
             counts = row_counts(args.database_url)
             diffs = compare("rows of", counts, row_counts(scratch_url))
-            source_files = files(media)
-            diffs += compare("file", source_files, files(restored_media))
+            if S3:
+                source_files = bucket_files(bucket)
+                diffs += compare("object", source_files, bucket_files(restored_bucket))
+            else:
+                source_files = files(media)
+                diffs += compare("file", source_files, files(restored_media))
             figures = figures_of(args.database_url, tmp)
             diffs += compare("figures of term", figures, figures_of(scratch_url, tmp))
         finally:
             if args.keep:
-                print(f"kept {scratch_url}")
+                print(f"kept {scratch_url}" + (f" and bucket {restored_bucket}" if S3 else ""))
             else:
                 admin(args.database_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+                if S3:
+                    empty_bucket(restored_bucket, remove=True)
 
     print(
         f"compared {len(counts)} tables ({sum(counts.values())} rows), "

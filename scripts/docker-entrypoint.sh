@@ -1,8 +1,8 @@
 #!/bin/sh
-# The web container's entrypoint: bring the schema and static files up to date, then run
-# the command (gunicorn). Only web runs this, so migrations never race; worker and beat wait
-# for web to be healthy before they start (docker-compose.yml).
+# The web container's entrypoint: collect static files into this container (whitenoise serves
+# them from there), then run the command (gunicorn). Migrations are not run here: several web
+# replicas would race; compose's one-shot `migrate` service runs them before any web or
+# worker starts (docker-compose.yml).
 set -eu
-python manage.py migrate --noinput
 python manage.py collectstatic --noinput
 exec "$@"

@@ -8,12 +8,15 @@
 # loses its index (shared/STACK.md), e.g.
 #   createdb -T template0 -E UTF8 --lc-collate=C.UTF-8 --lc-ctype=C.UTF-8 portal_restored
 # Files are unpacked into MEDIA_ROOT (created if missing; existing files of the same name are
-# replaced). Then the row counts are compared with the backup's manifest: exit 1 on a difference.
+# replaced), or with PORTAL_STORAGE=s3 stored in the bucket PORTAL_S3_BUCKET names
+# (`manage.py import_media`, run with $PYTHON, default python3). Then the row counts are
+# compared with the backup's manifest: exit 1 on a difference.
 set -euo pipefail
 
 backup=${1:?usage: scripts/restore.sh BACKUP_FOLDER}
 : "${DATABASE_URL:?set DATABASE_URL to the empty database to restore into}"
-MEDIA_ROOT=${MEDIA_ROOT:-$(cd "$(dirname "$0")/.." && pwd)/var/media}
+root=$(cd "$(dirname "$0")/.." && pwd)
+MEDIA_ROOT=${MEDIA_ROOT:-$root/var/media}
 
 tables=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
 if [ "$tables" != "0" ]; then
@@ -22,8 +25,12 @@ if [ "$tables" != "0" ]; then
 fi
 
 pg_restore --no-owner --no-privileges --exit-on-error --dbname="$DATABASE_URL" "$backup/db.dump"
-mkdir -p "$MEDIA_ROOT"
-tar -C "$MEDIA_ROOT" -xzf "$backup/media.tar.gz"
+if [ "${PORTAL_STORAGE:-filesystem}" = s3 ]; then
+  "${PYTHON:-python3}" "$root/manage.py" import_media "$backup/media.tar.gz"
+else
+  mkdir -p "$MEDIA_ROOT"
+  tar -C "$MEDIA_ROOT" -xzf "$backup/media.tar.gz"
+fi
 
 if diff <(grep -v '^#' "$backup/manifest.txt") <("$(dirname "$0")/row_counts.sh"); then
   echo "restored $backup: row counts match the manifest"

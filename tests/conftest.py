@@ -228,3 +228,77 @@ def purge_broker_queues() -> None:
                 conn.default_channel.queue_purge(queue)
             except Exception:  # noqa: BLE001 - a queue that was never declared has nothing to purge
                 pass
+
+
+# --- S3-compatible object storage (PORTAL_STORAGE=s3) --------------------------------------
+S3_KEYS = {"access_key": "portal-test", "secret_key": "portal-test-secret"}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3 HTTP endpoint on loopback (moto's server, shared/STACK.md), one per session."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+class S3Bucket:
+    def __init__(self, client, name, endpoint):
+        self.client, self.name, self.endpoint = client, name, endpoint
+
+    def keys(self) -> list[str]:
+        listed = self.client.list_objects_v2(Bucket=self.name)
+        return sorted(item["Key"] for item in listed.get("Contents", []))
+
+    def body(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+    def environment(self) -> dict[str, str]:
+        """The portal's settings for this bucket, for a child process."""
+        return {
+            "PORTAL_STORAGE": "s3",
+            "PORTAL_S3_BUCKET": self.name,
+            "PORTAL_S3_ENDPOINT_URL": self.endpoint,
+            "PORTAL_S3_ACCESS_KEY_ID": S3_KEYS["access_key"],
+            "PORTAL_S3_SECRET_ACCESS_KEY": S3_KEYS["secret_key"],
+            "PORTAL_S3_REGION": "us-east-1",
+        }
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint, settings):
+    """A new private bucket, and the portal's default storage switched to it with the options
+    the settings build. Changing STORAGES resets Django's storage cache
+    (django.test.signals.storages_changed), so every FileField, whose storage is the lazy
+    default_storage, reads and writes the bucket."""
+    import uuid
+
+    import boto3
+
+    from congress.storage import s3_storage_options
+
+    name = f"portal-{uuid.uuid4().hex[:12]}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["access_key"],
+        aws_secret_access_key=S3_KEYS["secret_key"],
+    )
+    client.create_bucket(Bucket=name)
+    options = s3_storage_options(
+        bucket=name, endpoint_url=s3_endpoint, region="us-east-1", **S3_KEYS
+    )
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+    }
+    return S3Bucket(client, name, s3_endpoint)

@@ -4,6 +4,8 @@ import io
 import zipfile
 
 import pytest
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from suggestions.models import Attachment, Reply
@@ -88,10 +90,16 @@ def test_files_over_the_size_limit_are_refused(client, people, journey, settings
 def test_the_file_is_stored_outside_the_web_root_under_a_random_name(people, journey, settings):
     _, reply = journey.replied(attachments=[pdf_upload("答复函.pdf")])
     attachment = reply.attachments.get()
-    path = attachment.file.path
-    assert path.startswith(str(settings.MEDIA_ROOT))
-    assert "答复函" not in path
-    assert str(settings.STATIC_ROOT) not in path
+    # Through the storage API only (a bucket has no paths): the stored name is random, and
+    # the default storage is the private media storage, not the static files.
+    name = attachment.file.name
+    assert name.startswith("attachments/") and "答复函" not in name
+    assert attachment.file.storage is default_storage
+    assert default_storage.exists(name)
+    assert not staticfiles_storage.exists(name)
+    with default_storage.open(name, "rb") as stored:
+        assert stored.read().startswith(b"%PDF-")
+    assert str(default_storage.base_location) == str(settings.MEDIA_ROOT)  # embedded mode
 
 
 def test_download_is_an_attachment_never_inline(client, people, journey):

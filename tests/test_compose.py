@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -26,8 +27,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 IMAGE_ROOT = "/app/"
 COMPOSE = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ("web", "worker", "worker-rollups", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "worker-rollups", "beat")
 DOCKERFILE = (BASE_DIR / "Dockerfile").read_text()
+SETTINGS_SOURCE = (BASE_DIR / "congress" / "settings.py").read_text()
+NGINX_CONF = BASE_DIR / "deploy" / "nginx" / "portal.conf"
+CREATE_BUCKET = BASE_DIR / "deploy" / "minio" / "create-bucket.sh"
 
 
 def words(value) -> list[str]:
@@ -67,10 +71,16 @@ def dockerfile_copy_sources() -> list[str]:
     return sources
 
 
-def test_the_six_services_exist():
-    assert set(SERVICES) == {"postgres", "redis", "web", "worker", "worker-rollups", "beat"}
+def test_the_services_exist():
+    assert set(SERVICES) == {
+        *("postgres", "redis", "minio", "createbuckets", "nginx"),
+        *APP_SERVICES,
+    }
     assert SERVICES["postgres"]["image"].startswith("postgres:15")
     assert SERVICES["redis"]["image"].startswith("redis:7")
+    assert SERVICES["minio"]["image"].startswith("minio/minio")
+    assert SERVICES["createbuckets"]["image"].startswith("minio/mc")
+    assert SERVICES["nginx"]["image"].startswith("nginx:")
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
@@ -106,12 +116,49 @@ def test_files_a_service_names_exist(name):
             assert source in declared, f"{name} uses undeclared volume {source}"
 
 
-def test_named_volumes_keep_the_database_and_media():
-    postgres_volumes = SERVICES["postgres"]["volumes"]
-    assert "pgdata:/var/lib/postgresql/data" in postgres_volumes
+def test_named_volumes_keep_the_database_and_the_uploaded_files():
+    assert "pgdata:/var/lib/postgresql/data" in SERVICES["postgres"]["volumes"]
+    assert words(SERVICES["minio"]["command"]) == ["server", "/data"]
+    assert "miniodata:/data" in SERVICES["minio"]["volumes"]
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_services_keep_no_files_of_their_own(name):
+    # Uploaded files are in the bucket: a replica can be added or dropped, nothing is lost.
+    service = SERVICES[name]
+    assert not service.get("volumes"), f"{name} mounts {service.get('volumes')}"
+    assert "media" not in (COMPOSE.get("volumes") or {})
+    assert service["environment"]["PORTAL_STORAGE"] == "s3"
+    assert "MEDIA_ROOT" not in service["environment"]
+
+
+def test_app_services_reach_the_bucket_createbuckets_makes():
+    endpoint = urlsplit(SERVICES["web"]["environment"]["PORTAL_S3_ENDPOINT_URL"])
+    # MinIO's S3 API listens on 9000 unless told otherwise (its command sets no --address).
+    assert (endpoint.scheme, endpoint.hostname, endpoint.port) == ("http", "minio", 9000)
+    assert "--address" not in words(SERVICES["minio"]["command"])
     for name in APP_SERVICES:
-        assert "media:/app/var/media" in SERVICES[name]["volumes"]
-        assert SERVICES[name]["environment"]["MEDIA_ROOT"] == "/app/var/media"
+        assert SERVICES[name]["environment"]["PORTAL_S3_ENDPOINT_URL"] == endpoint.geturl()
+
+    create = SERVICES["createbuckets"]
+    assert words(create["entrypoint"]) == ["/bin/sh", "/deploy/minio/create-bucket.sh"]
+    assert "./deploy/minio/create-bucket.sh:/deploy/minio/create-bucket.sh:ro" in create["volumes"]
+    assert create["env_file"] == ".env" and create["restart"] == "no"
+    assert create["depends_on"] == {"minio": {"condition": "service_healthy"}}
+    script = CREATE_BUCKET.read_text()
+    assert f"mc alias set portal {endpoint.geturl()} " in script
+    assert 'mc mb --ignore-existing "portal/$PORTAL_S3_BUCKET"' in script
+    assert 'mc anonymous set none "portal/$PORTAL_S3_BUCKET"' in script  # private
+    assert 'mc admin user add portal "$PORTAL_S3_ACCESS_KEY_ID" "$PORTAL_S3_SECRET_ACCESS_KEY"' in (
+        script
+    )
+    assert subprocess.run(["sh", "-n", str(CREATE_BUCKET)]).returncode == 0
+    # The names it reads are the ones the settings read, all in .env.example.
+    example = env_file_values(BASE_DIR / ".env.example")
+    for variable in ("PORTAL_S3_BUCKET", "PORTAL_S3_ACCESS_KEY_ID", "PORTAL_S3_SECRET_ACCESS_KEY"):
+        assert f"${{{variable}:?" in script and example[variable]
+        assert f'"{variable}"' in SETTINGS_SOURCE
+    assert example["MINIO_ROOT_USER"] and len(example["MINIO_ROOT_PASSWORD"]) >= 8
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
@@ -135,9 +182,30 @@ def test_depends_on_healthy_services_have_a_healthcheck():
             assert dependency in SERVICES, f"{name} depends on unknown {dependency}"
             if condition.get("condition") == "service_healthy":
                 assert "healthcheck" in SERVICES[dependency], f"{dependency} has no healthcheck"
+            if condition.get("condition") == "service_completed_successfully":
+                # A one-shot: restarted, it would never complete.
+                assert SERVICES[dependency]["restart"] == "no", f"{dependency} restarts"
 
 
-def test_web_migrates_collects_static_and_runs_gunicorn_without_control_socket():
+@pytest.mark.parametrize(
+    "name", ["postgres", "redis", "minio", "web", "nginx", "worker", "worker-rollups"]
+)
+def test_long_running_services_have_a_healthcheck(name):
+    assert words(SERVICES[name]["healthcheck"]["test"])
+
+
+def test_migrations_run_once_before_any_web_or_worker_starts():
+    migrate = SERVICES["migrate"]
+    assert words(migrate["command"]) == ["python", "manage.py", "migrate", "--noinput"]
+    assert migrate["restart"] == "no" and "deploy" not in migrate
+    for name in ("web", "worker", "worker-rollups", "beat"):
+        depends_on = SERVICES[name]["depends_on"]
+        assert depends_on["migrate"] == {"condition": "service_completed_successfully"}, name
+        assert depends_on["createbuckets"] == {"condition": "service_completed_successfully"}
+        assert "migrate" not in service_words(SERVICES[name])
+
+
+def test_web_collects_static_and_runs_gunicorn_without_control_socket():
     web = SERVICES["web"]
     command = words(web["command"])
     entrypoint = BASE_DIR / words(web["entrypoint"])[0].removeprefix(IMAGE_ROOT)
@@ -145,10 +213,64 @@ def test_web_migrates_collects_static_and_runs_gunicorn_without_control_socket()
 
     assert command[:2] == ["gunicorn", "congress.wsgi"]
     assert "--no-control-socket" in command
-    assert "manage.py migrate --noinput" in script
+    # Not here: web replicas starting together would run migrations at once.
+    assert not re.search(r"^[^#]*manage\.py migrate", script, flags=re.MULTILINE)
     assert "manage.py collectstatic --noinput" in script
     assert 'exec "$@"' in script
     assert subprocess.run(["sh", "-n", str(entrypoint)]).returncode == 0
+
+
+def nginx_upstreams() -> dict[str, list[str]]:
+    config = NGINX_CONF.read_text()
+    return {
+        name: re.findall(r"^\s*server\s+(\S+)", body, flags=re.MULTILINE)
+        for name, body in re.findall(r"upstream\s+(\w+)\s*\{(.*?)\}", config, flags=re.DOTALL)
+    }
+
+
+def test_nginx_balances_over_every_web_replica_and_is_the_one_published_port():
+    nginx, web = SERVICES["nginx"], SERVICES["web"]
+    config = NGINX_CONF.read_text()
+    bind = next(w for w in words(web["command"]) if w.startswith("--bind="))
+    web_port = bind.rsplit(":", 1)[1]
+
+    assert "./deploy/nginx/portal.conf:/etc/nginx/conf.d/default.conf:ro" in nginx["volumes"]
+    assert nginx["ports"] == ["${WEB_PORT:-8000}:80"] and re.search(r"listen 80;", config)
+    assert "ports" not in web and web["expose"] == [web_port]
+    assert web["deploy"]["replicas"] >= 2
+    # Every replica, looked up again as they come and go (Docker's DNS).
+    upstreams = nginx_upstreams()
+    assert len(upstreams) == 1
+    ((upstream, servers),) = upstreams.items()
+    assert servers == [f"web:{web_port}"]
+    assert re.search(rf"server web:{web_port} resolve;", config)
+    assert re.search(r"resolver 127\.0\.0\.11 ", config)
+    assert re.search(rf"proxy_pass http://{upstream};", config)
+    assert nginx["depends_on"] == {"web": {"condition": "service_healthy"}}
+    # The client address the portal trusts (TRUSTED_PROXY_COUNT), and the scheme.
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in config
+    assert "proxy_set_header X-Forwarded-Proto" in config
+    assert "proxy_set_header Host $host;" in config
+    # A reply with the largest attachments allowed gets through.
+    body_mb = int(re.search(r"client_max_body_size (\d+)m;", config).group(1))
+    assert body_mb > settings.PORTAL["ATTACHMENT_MAX_TOTAL_MB"]
+    # nginx's health check asks nginx itself, so one slow web replica does not fail it.
+    assert "http://127.0.0.1/nginx-health" in words(nginx["healthcheck"]["test"])
+    assert re.search(r"location = /nginx-health \{[^}]*return 200", config)
+
+
+def test_trusted_proxy_count_of_env_example_counts_nginx_and_a_tls_proxy():
+    example = env_file_values(BASE_DIR / ".env.example")
+    assert example["BEHIND_TLS_PROXY"] == "true"
+    assert example["TRUSTED_PROXY_COUNT"] == "2"
+
+
+def test_exactly_one_beat_and_workers_free_to_scale():
+    assert SERVICES["beat"]["deploy"]["replicas"] == 1
+    for name in ("worker", "worker-rollups"):
+        assert "container_name" not in SERVICES[name]  # a fixed name cannot be scaled
+        assert "ports" not in SERVICES[name]
+    assert not any("container_name" in service for service in SERVICES.values())
 
 
 def test_web_healthcheck_asks_healthz():
@@ -209,6 +331,12 @@ def test_modules_the_services_run_import_under_production_settings(tmp_path):
             ],
             *[f"assert find_app({m!r}).main == 'congress'" for m in celery_apps],
             "call_command('check', '--deploy', '--fail-level', 'ERROR')",
+            # Uploaded files go to the bucket .env.example names, on the minio service.
+            "from django.core.files.storage import storages",
+            "s = storages['default']",
+            "assert type(s).__name__ == 'S3Storage', type(s)",
+            f"assert s.bucket_name == {env_file_values(BASE_DIR / '.env.example')['PORTAL_S3_BUCKET']!r}",
+            "assert s.endpoint_url == 'http://minio:9000', s.endpoint_url",
         ]
     )
     env = {
@@ -217,7 +345,6 @@ def test_modules_the_services_run_import_under_production_settings(tmp_path):
         **{k: str(v) for k, v in SERVICES["web"]["environment"].items()},
         "SECRET_KEY": secrets.token_urlsafe(50),
         "PORTAL_VAR_DIR": str(tmp_path),  # /app/var in the image
-        "MEDIA_ROOT": str(tmp_path / "media"),
         "DJANGO_SETTINGS_MODULE": "congress.settings",
     }
     result = subprocess.run(

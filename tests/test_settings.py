@@ -176,6 +176,73 @@ def test_a_negative_connection_age_is_refused(tmp_path):
     assert "ConfigError: DB_CONN_MAX_AGE must be 0 or more seconds" in result.stderr
 
 
+PRINT_STORAGE = (
+    "import json, django; django.setup(); from django.core.files.storage import storages; "
+    "s = storages['default']; "
+    "print(json.dumps({'class': type(s).__name__, **{k: str(getattr(s, k, None)) for k in "
+    "('location', 'bucket_name', 'endpoint_url', 'addressing_style', 'querystring_auth', "
+    "'file_overwrite', 'default_acl', 'access_key', 'region_name')}}))"
+)
+
+
+def test_uploaded_files_stay_in_media_root_by_default(tmp_path):
+    result = run_django(PRINT_STORAGE, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    storage = json.loads(result.stdout.splitlines()[-1])
+    assert storage["class"] == "FileSystemStorage"
+    assert storage["location"] == str(tmp_path / "media")
+
+
+def test_s3_storage_puts_uploaded_files_in_a_private_bucket(tmp_path):
+    result = run_django(
+        PRINT_STORAGE,
+        tmp_path,
+        PORTAL_STORAGE="s3",
+        PORTAL_S3_BUCKET="portal-media",
+        PORTAL_S3_ENDPOINT_URL="http://minio:9000",
+        PORTAL_S3_ACCESS_KEY_ID="portal",
+        PORTAL_S3_SECRET_ACCESS_KEY="secret-of-portal",
+    )
+
+    assert result.returncode == 0, result.stderr
+    storage = json.loads(result.stdout.splitlines()[-1])
+    assert storage == {
+        "class": "S3Storage",
+        "location": "",
+        "bucket_name": "portal-media",
+        "endpoint_url": "http://minio:9000",
+        "addressing_style": "path",
+        "querystring_auth": "True",  # any URL it makes is signed; objects are private
+        "file_overwrite": "False",
+        "default_acl": "None",
+        "access_key": "portal",
+        "region_name": "us-east-1",
+    }
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"PORTAL_STORAGE": "s3"},
+            "PORTAL_S3_BUCKET must name the bucket when PORTAL_STORAGE is s3",
+        ),
+        (
+            {"PORTAL_STORAGE": "s3", "PORTAL_S3_BUCKET": ""},
+            "PORTAL_S3_BUCKET must name the bucket when PORTAL_STORAGE is s3",
+        ),
+        ({"PORTAL_STORAGE": "minio"}, "PORTAL_STORAGE must be filesystem or s3"),
+    ],
+    ids=["s3-without-bucket", "s3-empty-bucket", "unknown"],
+)
+def test_a_storage_without_its_settings_is_refused(tmp_path, env, message):
+    result = run_django("import django; django.setup()", tmp_path, **env)
+
+    assert result.returncode != 0
+    assert f"ConfigError: {message}" in result.stderr
+
+
 def test_env_example_lists_every_variable_settings_read():
     example = (BASE_DIR / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
