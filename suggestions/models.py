@@ -289,25 +289,34 @@ class Suggestion(Recorded):
             ),
         ]
         indexes = [
+            # Every hot index leads with the congress (DESIGN.md §11): each query of a scoped
+            # manager names it, and one congress's rows lie together whatever the others hold.
             # Staff lists and figures filter by status within a term.
-            models.Index(fields=["term", "status"], name="suggestion_term_status_idx"),
+            models.Index(
+                fields=["congress", "term", "status"], name="suggestion_cgr_status_idx"
+            ),
             # Live figures of key suggestions (figures.Scope.suggestions with key_only, any
             # channel) and the key board (dashboards.selectors.key_suggestions, per term).
             models.Index(
-                fields=["term", "channel"], condition=Q(is_key=True), name="suggestion_key_idx"
+                fields=["congress", "term", "channel"],
+                condition=Q(is_key=True),
+                name="suggestion_cgr_key_idx",
             ),
             # The key board picks its first rows per term from this index alone (index-only:
             # latest activity and id; dashboards.selectors.key_suggestions).
             models.Index(
-                fields=["term", "-latest_at", "id"],
+                fields=["congress", "term", "-latest_at", "id"],
                 condition=Q(is_key=True),
                 name="suggestion_key_latest_idx",
             ),
             # Live figures of a channel within a term, with or without a second filter
             # (figures.Scope.suggestions: the six loads select the scope's ids through it).
-            models.Index(fields=["term", "channel"], name="suggestion_term_channel_idx"),
-            # The list filtered by status in its default order: suggestion_status_number_idx,
-            # PostgreSQL only (migration 0011, with INCLUDE columns).
+            models.Index(
+                fields=["congress", "term", "channel"], name="suggestion_cgr_channel_idx"
+            ),
+            # The list filtered by status in its default order: suggestion_status_number_idx
+            # on (congress, status, term, number), PostgreSQL only (migrations 0015 and 0021,
+            # with INCLUDE columns).
         ]
 
     def __str__(self):
@@ -455,6 +464,9 @@ class Assignment(Recorded):
     suggestion = models.ForeignKey(
         Suggestion, verbose_name="建议", on_delete=models.PROTECT, related_name="assignments"
     )
+    # Its suggestion's congress, copied when made (suggestions.workflow): the reminder scan
+    # and the inboxes find one congress's open assignments without joining the suggestion.
+    congress = owner()
     unit = models.ForeignKey(
         "units.Unit", verbose_name="承办单位", on_delete=models.PROTECT, related_name="assignments"
     )
@@ -525,8 +537,10 @@ class Assignment(Recorded):
             ),
         ]
         indexes = [
-            # Unit inbox and the reminder scan: open assignments by deadline.
-            models.Index(fields=["state", "deadline"], name="assignment_state_deadline_idx"),
+            # Unit inbox and the reminder scan: one congress's open assignments by deadline.
+            models.Index(
+                fields=["congress", "state", "deadline"], name="assignment_state_deadline_idx"
+            ),
             models.Index(fields=["unit", "state"], name="assignment_unit_state_idx"),
             # The key board's nearest open deadline per suggestion
             # (dashboards.selectors.key_suggestions).

@@ -1053,6 +1053,7 @@ def suggestion_assign(
         )
         assignment = Assignment.objects.create(
             suggestion=suggestion,
+            congress_id=suggestion.congress_id,
             unit=unit,
             role=role,
             assigned_on=assigned_on,
@@ -1434,6 +1435,7 @@ def reassignment_decide(
     )
     new = Assignment.objects.create(
         suggestion=suggestion,
+        congress_id=suggestion.congress_id,
         unit=new_unit,
         role=assignment.role,
         assigned_on=today,

@@ -73,6 +73,16 @@ def test_records_made_while_acting_in_a_congress_belong_to_it(worlds, county):
     assert a["unit"].name == b["unit"].name
 
 
+def test_an_assignment_takes_its_suggestion_congress_wherever_it_is_made(worlds, county):
+    _, b = worlds
+    # Outside any request or task (a shell, a management command): still the county's.
+    workflow.suggestion_register(actor=b["staff"], suggestion=b["suggestion"])
+    (assignment,) = workflow.suggestion_assign(
+        actor=b["staff"], suggestion=b["suggestion"], units=[(b["unit"], "lead")]
+    )
+    assert assignment.congress_id == county.pk != default_congress_id()
+
+
 def test_each_congress_staff_list_shows_its_own_suggestions_only(client, worlds):
     a, b = worlds
     for mine, theirs in ((a, b), (b, a)):
