@@ -23,6 +23,7 @@ from .factories import (
     TermFactory,
     UnitFactory,
     UserFactory,
+    pdf_upload,
     release_reply,
 )
 
@@ -207,3 +208,28 @@ def test_switching_to_a_congress_without_a_seat_or_role_is_refused(client, world
     assert "不能切换" in response.content.decode()
     a["staff"].refresh_from_db()
     assert a["staff"].congress_id == default_congress_id()
+
+
+def test_a_reply_file_of_one_congress_is_not_found_from_the_other(client, worlds, county):
+    a, b = worlds
+    with acting_in(county):
+        workflow.suggestion_register(actor=b["staff"], suggestion=b["suggestion"])
+        (assignment,) = workflow.suggestion_assign(
+            actor=b["staff"], suggestion=b["suggestion"], units=[(b["unit"], "lead")]
+        )
+        workflow.assignment_accept(actor=b["unit_user"], assignment=assignment, **FIVE_FIXED)
+        reply = release_reply(
+            actor=b["unit_user"],
+            assignment=assignment,
+            text="经研究,已采纳并落实。",
+            result="A",
+            is_public=True,
+            attachments=[pdf_upload("乙县答复函.pdf")],
+        )
+    file_url = f"/files/attachments/{reply.attachments.get().pk}/"
+    for who in ("staff", "leader", "unit_user"):
+        client.force_login(b[who])
+        assert client.get(file_url).status_code == 200, who
+        client.force_login(a[who])
+        assert client.get(file_url).status_code == 404, who
+        assert client.get(f"/files/replies/{reply.pk}/letter/").status_code == 404, who
