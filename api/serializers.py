@@ -971,7 +971,7 @@ class ResultSharesSerializer(serializers.Serializer):
     D = RateSerializer()
 
 
-class FiguresSerializer(serializers.Serializer):
+class FigureCountsSerializer(serializers.Serializer):
     """suggestions.figures.Figures as it is: every count and rate defined there (DESIGN.md §5)."""
 
     as_of = serializers.DateField()
@@ -1002,11 +1002,46 @@ class FiguresSerializer(serializers.Serializer):
     feedback_rate = RateSerializer(help_text="反馈率")
     face_to_face_rate = RateSerializer(help_text="面商率")
     by_category = CategoryShareSerializer(many=True)
-    source = ProvenanceSerializer(help_text="数据来源:已存储的统计汇总或实时计算")
 
     @extend_schema_field(ResultSharesSerializer)
     def get_result_shares(self, obj):
         return {x: RateSerializer(obj.result_rate(x)).data for x in ("A", "B", "C", "D")}
+
+
+class FiguresSerializer(FigureCountsSerializer):
+    source = ProvenanceSerializer(help_text="数据来源:已存储的统计汇总或实时计算")
+
+
+class LowerFiguresQuery(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False, validators=[PastDay("统计截至日期")], help_text="截至日期 D,默认为今天"
+    )
+
+
+class CongressBriefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField(help_text="province 省、city 市、county 县、township 乡镇")
+    parent_code = serializers.CharField(source="parent.code", allow_null=True, default=None)
+
+
+class CongressFiguresSerializer(serializers.Serializer):
+    congress = CongressBriefSerializer()
+    term = serializers.CharField(source="term.name", allow_null=True, default=None)
+    figures = FigureCountsSerializer()
+    source = ProvenanceSerializer(
+        source="provenance", allow_null=True, help_text="无当前届次时为 null"
+    )
+
+
+class UpwardViewSerializer(serializers.Serializer):
+    """下级人大统计: the congress's own figures, each lower congress's and their sums."""
+
+    as_of = serializers.DateField(source="own.figures.as_of")
+    own = CongressFiguresSerializer()
+    lower = CongressFiguresSerializer(many=True)
+    lower_total = FigureCountsSerializer(help_text="下级合计:件数相加,比率按相加后的件数计算")
+    total = FigureCountsSerializer(help_text="本级和下级合计")
 
 
 class UnitFiguresSerializer(serializers.Serializer):

@@ -70,6 +70,7 @@ v1 = [
     path("plan-proposals/<int:pk>/answer/", plans.PlanProposalAnswer.as_view()),
     path("figures/", views.Figures.as_view(), name="figures"),
     path("figures/units/", views.UnitFigures.as_view(), name="unit_figures"),
+    path("figures/lower/", views.LowerFigures.as_view(), name="lower_figures"),
     # Supervision (supervision/api.py, DESIGN.md §9)
     path("topics/", supervision_api.TopicList.as_view(), name="topics"),
     path("topics/<int:pk>/", supervision_api.TopicDetail.as_view(), name="topic"),

@@ -2,11 +2,14 @@
 what they may see but not do), an input serializer, one workflow or service call, and the
 object read back in its output shape. Errors take the shape of api.exceptions."""
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from congresses.models import Congress
+from dashboards import selectors as dashboard_selectors
 from rollups import selectors as door
 from suggestions import access, figures, signing, workflow
 from suggestions.models import ExtensionRequest, ReassignmentRequest, ReplyDraft
@@ -735,6 +738,25 @@ class Figures(APIView):
         rate = figures.commitment_fulfilment(as_of=data["as_of"], scope=scope)
         payload["commitment_fulfilment"] = S.RateSerializer(rate).data
         return Response(payload)
+
+
+@extend_schema(
+    tags=["统计"],
+    summary="下级人大统计",
+    description="工作人员和领导。本级和每个下级人大(各按其当前届次)截至 D 的全部指标,与页面"
+    "同一定义;合计由件数相加后重新计算比率。不含任何代表信息。",
+    parameters=[S.LowerFiguresQuery],
+    responses=S.UpwardViewSerializer,
+)
+class LowerFigures(APIView):
+    def get(self, request):
+        access.require_overview(request.user)
+        data = _valid(S.LowerFiguresQuery, request.query_params)
+        as_of = data.get("as_of") or timezone.localdate()
+        # The user's congress: a token's own, whichever congress its owner acts in now.
+        congress = Congress.objects.get(pk=request.user.congress_id)
+        view = dashboard_selectors.upward_view(congress=congress, as_of=as_of)
+        return Response(S.UpwardViewSerializer(view).data)
 
 
 @extend_schema(

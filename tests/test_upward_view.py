@@ -190,3 +190,27 @@ def test_queries_do_not_grow_with_the_suggestions(client, tree, django_assert_ma
     _world(tree["county"], "东县二", replied=3, open_=3, unit_name="教育局")
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(URL)
+
+
+def test_the_api_gives_the_same_rows_and_sums(tree):
+    from .api_helpers import session_client, token_client
+
+    body = (
+        token_client(tree["leader"], issuer=tree["worlds"]["city"]["staff"])
+        .get("/api/v1/figures/lower/")
+        .json()
+    )
+    assert [r["congress"]["code"] for r in body["lower"]] == ["c-east", "t-east-1", "c-west"]
+    assert [r["figures"]["assigned"] for r in body["lower"]] == [3, 1, 2]
+    assert body["lower_total"]["assigned"] == 6 and body["total"]["assigned"] == 8
+    assert body["lower_total"]["solved_rate"]["percent"] == "33.3"
+    assert body["lower"][0]["congress"]["parent_code"] == tree["city"].code
+    assert "13912345678" not in str(body) and "代表" not in str(body)
+    clerk = UserFactory(
+        username="api_clerk", is_unit_user=True, unit=tree["worlds"]["city"]["unit"]
+    )
+    assert session_client(clerk).get("/api/v1/figures/lower/").status_code == 403
+    refused = token_client(tree["leader"], issuer=tree["worlds"]["city"]["staff"]).get(
+        "/api/v1/figures/lower/", {"as_of": "2999-01-01"}
+    )
+    assert refused.status_code == 400 and "统计截至日期" in refused.content.decode()
