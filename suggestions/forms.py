@@ -6,6 +6,7 @@ from django.core import signing
 from django.utils import timezone
 
 from accounts.models import User
+from congresses.models import Congress
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
@@ -31,6 +32,7 @@ from .widgets import (
     QuickSelect,
     QuickTextInput,
 )
+from .workflow import forward_targets
 
 PICKER = {"class": "picker"}  # enhanced into a searchable picker by static/js/portal.js
 
@@ -366,6 +368,26 @@ class CloseForm(forms.Form):
         label="办结说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     closed_on = _event_day("办结日期")
+
+
+class ForwardForm(forms.Form):
+    """转交下级人大 (分级处理): one of the congress's active direct lower congresses."""
+
+    to_congress = forms.ModelChoiceField(
+        Congress.objects.none(),
+        label="转交给",
+        empty_label="请选择下级人大",
+        # A congress not offered (a sibling, itself, an inactive one): the workflow's words.
+        error_messages={"invalid_choice": "只能转交本级人大的下级人大"},
+    )
+    note = forms.CharField(
+        label="转办说明", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    forwarded_on = _event_day("转办日期")
+
+    def __init__(self, *args, congress_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_congress"].queryset = forward_targets(congress_id)
 
 
 class BulkForm(forms.Form):

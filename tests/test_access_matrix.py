@@ -48,6 +48,7 @@ MATRIX = {
     "suggestions:assign": "302 200 403 403 404 403 404 404",
     "suggestions:key": "302 200 403 403 404 403 404 404",
     "suggestions:close": "302 200 403 403 404 403 404 404",
+    "suggestions:forward": "302 200 403 403 404 403 404 404",
     "suggestions:feedback": "302 200 403 403 404 403 404 404",
     "suggestions:waive_opinion": "302 405 405 405 405 405 405 405",
     "suggestions:delivery_feedback": "302 200 403 403 404 403 404 404",
