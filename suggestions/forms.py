@@ -200,7 +200,9 @@ class SuggestionForm(forms.Form):
         initial=True,
     )
 
-    def __init__(self, *args, term: Term, editing: bool = False, **kwargs):
+    def __init__(
+        self, *args, term: Term, editing: bool = False, forwarded_copy: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         deputies = Deputy.objects.filter(term=term).select_related("delegation").order_by("name")
         self.fields["lead_deputy"].queryset = deputies
@@ -212,6 +214,10 @@ class SuggestionForm(forms.Form):
             # Co-signers added on the edit page are staff's entry of the paper form.
             del self.fields["number"]
             del self.fields["co_signers_confirmed"]
+        if forwarded_copy:
+            # Its deputies are the upper congress's (Suggestion.proposers), not of this term.
+            del self.fields["lead_deputy"]
+            del self.fields["co_signers"]
 
     def clean_co_signers(self):
         return list(self.cleaned_data["co_signers"])

@@ -253,7 +253,13 @@ def suggestion_edit(request, pk):
             co_signatures__suggestion=suggestion, co_signatures__state__in=CoSignature.NAMED
         ),
     }
-    form = SuggestionForm(_posted(request), term=suggestion.term, editing=True, initial=initial)
+    form = SuggestionForm(
+        _posted(request),
+        term=suggestion.term,
+        editing=True,
+        forwarded_copy=suggestion.lead_deputy_id is None,
+        initial=initial,
+    )
     meta = EditMeta(
         _posted(request),
         initial={"version": suggestion.version, "base": sign_base(_edit_values(suggestion))},

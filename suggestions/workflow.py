@@ -771,8 +771,16 @@ def suggestion_check_update(
     meeting = changes.get("meeting", suggestion.meeting)
     if meeting is not None and meeting.term_id != suggestion.term_id:
         raise InvalidTransition("所选会议不属于该届", "meeting_term_mismatch")
+    if suggestion.lead_deputy_id is None:
+        # A forwarded copy: its deputies are the upper congress's, kept as text (`proposers`).
+        if changes.get("lead_deputy") or changes.get("co_signers"):
+            raise InvalidTransition(
+                "上级人大转来的建议不能指定本级的领衔代表或附议代表", "forwarded_copy"
+            )
+        changes.pop("lead_deputy", None)
+        changes.pop("co_signers", None)
     lead = changes.get("lead_deputy", suggestion.lead_deputy)
-    if lead.term_id != suggestion.term_id:
+    if lead is not None and lead.term_id != suggestion.term_id:
         raise InvalidTransition("领衔代表不属于该届", "deputy_term_mismatch")
     if too_many := limits.too_many("co_signers", len(changes.get("co_signers") or ())):
         raise InvalidTransition(too_many, limits.CODE)

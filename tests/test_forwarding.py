@@ -244,6 +244,37 @@ def test_the_county_refusing_it_returns_it_to_the_city(world):
     )
 
 
+def test_county_staff_correct_the_copy_on_its_edit_page_keeping_the_deputies(world):
+    copy = world.forward().copy
+    client = Client()
+    client.force_login(world.county_staff)
+    page = client.get(f"/suggestions/{copy.pk}/edit/")
+    form, meta = page.context["form"], page.context["meta"]
+    assert "lead_deputy" not in form.fields and "co_signers" not in form.fields
+    data = {name: form[name].value() for name in form.fields}
+    data |= {name: meta[name].value() for name in meta.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()} | {"title": "关于县道改造的建议"}
+    response = client.post(f"/suggestions/{copy.pk}/edit/", data)
+    assert response.status_code == 302
+    copy.refresh_from_db()
+    assert copy.title == "关于县道改造的建议"
+    assert copy.lead_deputy is None and "张伟" in copy.proposers
+
+
+def test_a_copy_is_given_no_deputy_of_the_lower_congress(world):
+    copy = world.forward().copy
+    with acting_in(world.county):
+        seat = DeputyFactory(term=world.county_term, name="王县代表")
+        with pytest.raises(workflow.InvalidTransition) as refused:
+            workflow.suggestion_update(
+                actor=world.county_staff,
+                suggestion=copy,
+                expected_version=copy.version,
+                changes={"lead_deputy": seat},
+            )
+    assert "不能指定本级的领衔代表" in refused.value.message
+
+
 def test_feedback_is_not_entered_on_a_copy(world):
     copy = world.forward().copy
     reply = world.handle_in_county(copy, close=False)
