@@ -25,7 +25,7 @@ from congresses.models import Congress
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
-from . import activity, attachments, dates, deadlines, deliveries, limits, notices
+from . import access, activity, attachments, dates, deadlines, deliveries, limits, notices
 from .models import (
     Assignment,
     AuditEvent,
@@ -1191,10 +1191,16 @@ def forward_targets(congress_id: int) -> QuerySet:
 
 def _proposers_text(suggestion: Suggestion) -> str:
     """Who proposed it, by name only: in the lower congress they hold no seat, and their
-    contact data stays with their own congress."""
-    lead = suggestion.lead_name
+    contact data stays with their own congress; a deputy whose identity is confidential is
+    not named at all."""
+
+    def name(deputy) -> str:
+        # As exports write it (access.CONFIDENTIAL_NAME): the copy reaches another congress.
+        return access.CONFIDENTIAL_NAME if deputy.identity_confidential else deputy.name
+
+    lead = name(suggestion.lead_deputy) if suggestion.lead_deputy_id else suggestion.proposers
     co = [
-        c.deputy.name
+        name(c.deputy)
         for c in suggestion.co_signatures.filter(state__in=CoSignature.COUNTED)
         .select_related("deputy")
         .order_by("id")

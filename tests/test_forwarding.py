@@ -160,6 +160,14 @@ def test_city_staff_forward_from_the_suggestion_page_and_the_county_gets_its_own
     assert Notification.objects.filter(recipient=world.county_staff, suggestion=copy).exists()
 
 
+def test_a_confidential_deputy_is_not_named_in_the_copy(world):
+    world.deputy.identity_confidential = True
+    world.deputy.save()
+    copy = world.forward().copy
+    assert "张伟" not in copy.proposers
+    assert "不公开(领衔)" in copy.proposers and "李娜(附议)" in copy.proposers
+
+
 def test_the_copy_page_says_where_it_came_from_without_the_deputies_contact_data(world):
     copy = world.forward().copy
     status, page = _page(world.county_staff, copy)
