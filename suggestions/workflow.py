@@ -873,6 +873,7 @@ def suggestion_withdraw(*, actor, suggestion: Suggestion, reason: str) -> Sugges
     written withdrawal. Open assignments end; everything stays in history."""
     suggestion = _lock_suggestion(suggestion)
     reason = _require_text(reason, "撤回理由")
+    _require_not_forwarded_copy(suggestion, "撤回")
     if getattr(actor, "is_committee_staff", False):
         allowed = [S.DRAFT, S.SUBMITTED, S.REGISTERED, S.ASSIGNED, S.REPLIED]
     elif _is_lead_deputy(actor, suggestion):
@@ -989,6 +990,7 @@ def suggestion_merge(
     )
     if into.pk == suggestion.pk:
         raise InvalidTransition("不能并入自身", "merge_self")
+    _require_not_forwarded_copy(suggestion, "并案")
     into = Suggestion.objects.get(pk=into.pk)
     if into.term_id != suggestion.term_id:
         raise InvalidTransition("只能并入同一届的建议", "merge_other_term")
@@ -1194,11 +1196,14 @@ def _proposers_text(suggestion: Suggestion) -> str:
     contact data stays with their own congress; a deputy whose identity is confidential is
     not named at all."""
 
+    if suggestion.lead_deputy_id is None:  # forwarded on again: as it came
+        return suggestion.proposers
+
     def name(deputy) -> str:
         # As exports write it (access.CONFIDENTIAL_NAME): the copy reaches another congress.
         return access.CONFIDENTIAL_NAME if deputy.identity_confidential else deputy.name
 
-    lead = name(suggestion.lead_deputy) if suggestion.lead_deputy_id else suggestion.proposers
+    lead = name(suggestion.lead_deputy)
     co = [
         name(c.deputy)
         for c in suggestion.co_signatures.filter(state__in=CoSignature.COUNTED)
@@ -1301,6 +1306,15 @@ def suggestion_forward_down(
     return forwarding
 
 
+def _require_not_forwarded_copy(suggestion: Suggestion, what: str) -> None:
+    """A copy ends by 办结 or 不予立案 only, so that its result always goes back."""
+    if suggestion.lead_deputy_id is None:
+        raise InvalidTransition(
+            f"上级人大转来的建议不能{what};不属本级办理的,请不予立案,退回上级人大",
+            "forwarded_copy",
+        )
+
+
 def _report_to_sender(
     *,
     actor,
@@ -1377,6 +1391,9 @@ def _report_to_sender(
             )
         forwarding.save(update_fields=fields)
         notices.forwarding_reported(forwarding, original=original, step=step)
+        # Forwarded on again (市 → 县 → 乡): the result goes on up, acting in each congress.
+        if step in ("replied", "closed"):
+            _report_to_sender(actor=actor, copy=original, step=step, reply=reply, on=on)
 
 
 def _summary(text: str, limit: int = 200) -> str:

@@ -296,6 +296,64 @@ def test_feedback_is_not_entered_on_a_copy(world):
     assert "无需录入反馈" in refused.value.message
 
 
+def test_forwarded_on_to_a_township_the_result_goes_up_to_the_city(world):
+    county_copy = world.forward().copy
+    with acting_in(world.township):
+        TermFactory(name="镇第13届")
+        category()
+        town_staff = UserFactory(
+            username="town_staff", congress=world.township, is_committee_staff=True
+        )
+        town_unit = UnitFactory(name="镇农办")
+        town_unit_user = UserFactory(
+            username="town_unit",
+            congress=world.township,
+            is_unit_user=True,
+            unit=town_unit,
+            can_sign_replies=True,
+        )
+    with acting_in(world.county):
+        town_copy = workflow.suggestion_forward_down(
+            actor=world.county_staff, suggestion=county_copy, to_congress=world.township
+        ).copy
+    assert town_copy.proposers == county_copy.proposers
+    with acting_in(world.township):
+        workflow.suggestion_register(actor=town_staff, suggestion=town_copy)
+        (assignment,) = workflow.suggestion_assign(
+            actor=town_staff, suggestion=town_copy, units=[(town_unit, "lead")]
+        )
+        workflow.assignment_accept(actor=town_unit_user, assignment=assignment, **FIVE_FIXED)
+        release_reply(
+            actor=town_unit_user,
+            assignment=assignment,
+            text="已硬化该段村道。",
+            result="A",
+            is_public=True,
+        )
+        workflow.suggestion_close(actor=town_staff, suggestion=town_copy)
+    county_copy.refresh_from_db()
+    world.original.refresh_from_db()
+    assert county_copy.status == world.original.status == Suggestion.Status.FORWARD_DONE
+    city = Forwarding.objects.get(original=world.original)
+    assert (city.state, city.result) == (Forwarding.State.CLOSED, "A")
+    assert "已硬化该段村道" in _page(world.staff, world.original)[1]
+
+
+@pytest.mark.parametrize("step", ["merge", "withdraw"])
+def test_a_copy_ends_only_by_closing_or_refusing_it(world, step):
+    copy = world.forward().copy
+    with acting_in(world.county), pytest.raises(workflow.InvalidTransition) as refused:
+        if step == "merge":
+            workflow.suggestion_merge(
+                actor=world.county_staff, suggestion=copy, into=world.county_own
+            )
+        else:
+            workflow.suggestion_withdraw(
+                actor=world.county_staff, suggestion=copy, reason="代表书面撤回"
+            )
+    assert "请不予立案,退回上级人大" in refused.value.message
+
+
 # --- refusals -------------------------------------------------------------------------------
 
 
