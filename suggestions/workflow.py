@@ -779,6 +779,8 @@ def suggestion_check_update(
             )
         changes.pop("lead_deputy", None)
         changes.pop("co_signers", None)
+    elif "lead_deputy" in changes and changes["lead_deputy"] is None:
+        raise InvalidTransition("请选择领衔代表", "missing_lead_deputy")
     lead = changes.get("lead_deputy", suggestion.lead_deputy)
     if lead is not None and lead.term_id != suggestion.term_id:
         raise InvalidTransition("领衔代表不属于该届", "deputy_term_mismatch")

@@ -354,6 +354,15 @@ def test_a_copy_ends_only_by_closing_or_refusing_it(world, step):
     assert "请不予立案,退回上级人大" in refused.value.message
 
 
+def test_the_admin_shows_the_forwarding_on_the_original(world, client):
+    admin_user = UserFactory(username="admin1", is_staff=True, is_superuser=True)
+    world.forward()
+    client.force_login(admin_user)
+    page = client.get(f"/admin/suggestions/suggestion/{world.original.pk}/change/")
+    assert page.status_code == 200
+    assert "转交下级人大办理" in page.content.decode() and "甲县人大常委会" in page.content.decode()
+
+
 # --- refusals -------------------------------------------------------------------------------
 
 
