@@ -226,6 +226,18 @@ def test_the_county_result_returns_to_the_city_timeline(world):
     assert _page(world.county_staff, world.original)[0] == 404
 
 
+def test_the_county_unit_works_on_the_copy_without_the_deputies_contact_data(world):
+    copy = world.forward().copy
+    reply = world.handle_in_county(copy, close=False)
+    client = Client()
+    client.force_login(world.county_unit_user)
+    for url in (f"/inbox/{reply.assignment_id}/", f"/files/replies/{reply.pk}/letter/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert "张伟" in page and "13912345678" not in page
+
+
 def test_a_forwarded_suggestion_is_never_the_sender_assigned_replied_or_closed(world):
     copy = world.forward().copy
     world.handle_in_county(copy)
