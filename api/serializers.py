@@ -149,7 +149,9 @@ class SuggestionSerializer(serializers.ModelSerializer):
     term = RefSerializer()
     meeting = serializers.SerializerMethodField()
     category = RefSerializer(allow_null=True)
-    lead_deputy = RefSerializer()
+    lead_deputy = RefSerializer(
+        allow_null=True, help_text="领衔代表;上级人大转来的建议为空,见 proposers"
+    )
     co_signers = serializers.SerializerMethodField(
         help_text="附议代表:已确认附议的代表(待确认、已拒绝的见 co_signatures)"
     )
@@ -184,6 +186,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
             "title",
             "content",
             "lead_deputy",
+            "proposers",
             "co_signers",
             "co_signatures",
             "submitted_on",
@@ -624,6 +627,14 @@ class KeyInput(serializers.Serializer):
 class CloseInput(serializers.Serializer):
     note = _optional_text(2000)
     closed_on = _event_day("办结日期,不早于最后一次答复或反馈")
+
+
+class ForwardInput(serializers.Serializer):
+    to_congress = serializers.IntegerField(
+        min_value=1, help_text="下级人大的 id:本级人大的直接下级、已启用"
+    )
+    note = _optional_text(2000)
+    forwarded_on = _event_day("转办日期,不早于提出日期")
 
 
 class ExpressInput(serializers.Serializer):

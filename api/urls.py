@@ -21,6 +21,7 @@ v1 = [
     path("suggestions/<int:pk>/assign/", views.SuggestionAssign.as_view()),
     path("suggestions/<int:pk>/key/", views.SuggestionKey.as_view()),
     path("suggestions/<int:pk>/close/", views.SuggestionClose.as_view()),
+    path("suggestions/<int:pk>/forward/", views.SuggestionForward.as_view()),
     path("assignments/", views.AssignmentList.as_view(), name="assignments"),
     path("assignments/<int:pk>/", views.AssignmentDetail.as_view(), name="assignment"),
     path("assignments/<int:pk>/accept/", views.AssignmentAccept.as_view()),

@@ -172,6 +172,19 @@ class SuggestionClose(_SuggestionAction):
         workflow.suggestion_close(actor=user, suggestion=suggestion, **data)
 
 
+@_action_schema(
+    "转交下级人大办理(分级处理)",
+    S.ForwardInput,
+    description="尚未交办的建议转交本级人大的直接下级人大,由其按本级建议立案、交办;"
+    "办理结果返回本件的办理过程。",
+)
+class SuggestionForward(_SuggestionAction):
+    input_class = S.ForwardInput
+
+    def act(self, user, suggestion, data):
+        workflow.suggestion_forward_down(actor=user, suggestion=suggestion, **data)
+
+
 @extend_schema(
     tags=["建议"],
     summary="交办",

@@ -109,7 +109,7 @@ def suggestion_rows(
                 s.category.name if s.category else "",
                 s.title,
                 s.content,
-                written(s.lead_deputy),
+                written(s.lead_deputy) if s.lead_deputy_id else s.proposers,
                 "、".join(co_signers),
                 s.submitted_on,
                 s.registered_on,
@@ -182,7 +182,7 @@ def export_unit_assignments(queryset: QuerySet, *, today: date | None = None) ->
                 s.title,
                 access.CONFIDENTIAL_NAME
                 if access.deputy_hidden_in_export(s.lead_deputy, reveal=False)
-                else s.lead_deputy.name,
+                else s.lead_name,
                 a.get_role_display(),
                 a.get_state_display(),
                 a.assigned_on,

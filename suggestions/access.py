@@ -240,7 +240,10 @@ def deputies_with_contact_flag(user, queryset: QuerySet) -> QuerySet:
 
 
 def can_see_deputy_contact(user, deputy) -> bool:
-    """`deputy_contact_q` for one deputy (one query; none for staff)."""
+    """`deputy_contact_q` for one deputy (one query; none for staff). A forwarded copy has
+    no deputy here (None): no contact data to see."""
+    if deputy is None:
+        return False
     condition = deputy_contact_q(user)
     if condition is None:
         return True
@@ -325,7 +328,8 @@ def export_reveals_confidential(user, *, requested: bool) -> bool:
 
 def deputy_hidden_in_export(deputy, *, reveal: bool) -> bool:
     """A deputy whose name and contact data an export leaves out (writing 不公开)."""
-    return deputy.identity_confidential and not reveal
+    # A forwarded copy's deputies are names only (Suggestion.proposers), never hidden here.
+    return deputy is not None and deputy.identity_confidential and not reveal
 
 
 # --- unit evaluation rounds (DESIGN.md §10) ----------------------------------------------------

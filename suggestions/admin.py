@@ -30,6 +30,7 @@ from .models import (
     DeadlineChange,
     ExtensionRequest,
     Feedback,
+    Forwarding,
     Opinion,
     ReassignmentRequest,
     Reply,
@@ -288,6 +289,29 @@ class CoSignatureInline(ReadOnlyInline, admin.TabularInline):
     verbose_name_plural = "附议代表(确认状态)"
 
 
+class ForwardingInline(ReadOnlyInline, admin.TabularInline):
+    """分级处理: where the suggestion was forwarded and what came back."""
+
+    model = Forwarding
+    fk_name = "original"
+    fields = (
+        "to_congress",
+        "forwarded_on",
+        "forwarded_by",
+        "note",
+        "state",
+        "result",
+        "replied_on",
+        "closed_on",
+    )
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name_plural = "转交下级人大办理"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("to_congress", "forwarded_by")
+
+
 class SuggestionForm(forms.ModelForm):
     """The admin supplies the model and the editable fields."""
 
@@ -361,6 +385,7 @@ class SuggestionAdmin(WorkflowActions, admin.ModelAdmin):
     readonly_fields = (
         "term",
         "number",
+        "proposers",
         *WORKFLOW_FIELDS,
         "version",
         "created_by",
@@ -385,11 +410,11 @@ class SuggestionAdmin(WorkflowActions, admin.ModelAdmin):
         ),
         # Co-signers are edited on the portal's edit page, where their confirmation
         # (附议确认) is decided; here they are listed read-only (CoSignatureInline).
-        ("代表", {"fields": ("lead_deputy", "submitted_on")}),
+        ("代表", {"fields": ("lead_deputy", "proposers", "submitted_on")}),
         ("办理状态(由办理流程维护)", {"fields": WORKFLOW_FIELDS}),
         ("记录", {"fields": ("version", "created_by", "created_at", "updated_at")}),
     )
-    inlines = (CoSignatureInline, AssignmentInline, AuditEventInline)
+    inlines = (CoSignatureInline, AssignmentInline, ForwardingInline, AuditEventInline)
     actions = ("register", "close")
 
     def has_add_permission(self, request):

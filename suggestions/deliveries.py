@@ -23,7 +23,11 @@ from .models import CoSignature, DeliveryRole, Reply, ReplyDelivery, Suggestion
 def recipients(suggestion: Suggestion) -> list[tuple[int, str, int]]:
     """(deputy id, role, the deputy's own suggestion id) for everyone a reply to this
     suggestion goes to, in the order above. One query per level of merges plus one."""
-    found = [(suggestion.lead_deputy_id, DeliveryRole.LEAD, suggestion.pk)]
+    # A copy forwarded from an upper congress has no deputy here: its result goes back to
+    # that congress instead (workflow._report_to_sender).
+    found = []
+    if suggestion.lead_deputy_id is not None:
+        found.append((suggestion.lead_deputy_id, DeliveryRole.LEAD, suggestion.pk))
     seen = {suggestion.lead_deputy_id}
     for deputy_id in (
         CoSignature.objects.filter(suggestion=suggestion, state__in=CoSignature.COUNTED)
@@ -87,7 +91,7 @@ def deliveries_record_missing(*, replies=None) -> int:
         "pk", "replied_on", "assignment__suggestion_id", "assignment__suggestion__lead_deputy_id"
     ).iterator():
         seen = {lead_id}
-        found = [(lead_id, DeliveryRole.LEAD, suggestion_id)]
+        found = [(lead_id, DeliveryRole.LEAD, suggestion_id)] if lead_id is not None else []
         for deputy_id in co_signers.get(suggestion_id, []):
             if deputy_id not in seen:
                 seen.add(deputy_id)

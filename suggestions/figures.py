@@ -31,6 +31,10 @@ Decisions where §5 leaves room (see each definition below):
 - `Scope.key_only` uses the current `is_key` flag (the key mark has no dated history).
 - A suggestion withdrawn after 交办 stays counted as assigned (it was handed over); its ended
   assignments are not in force, so it is never replied or closed.
+- 分级处理 (DESIGN.md §11): a suggestion forwarded to a lower congress (已转下级办理,
+  下级已办结) has no assignment of the sender, so the sender counts it as 提出 only, never
+  as 交办, 答复 or 办结; the lower congress's copy is its own suggestion and counts there
+  from its own dates. No status is read for this: the rule above already excludes it.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from django.core import signing
 from django.utils import timezone
 
 from accounts.models import User
+from congresses.models import Congress
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
@@ -31,6 +32,7 @@ from .widgets import (
     QuickSelect,
     QuickTextInput,
 )
+from .workflow import forward_targets
 
 PICKER = {"class": "picker"}  # enhanced into a searchable picker by static/js/portal.js
 
@@ -198,7 +200,9 @@ class SuggestionForm(forms.Form):
         initial=True,
     )
 
-    def __init__(self, *args, term: Term, editing: bool = False, **kwargs):
+    def __init__(
+        self, *args, term: Term, editing: bool = False, forwarded_copy: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         deputies = Deputy.objects.filter(term=term).select_related("delegation").order_by("name")
         self.fields["lead_deputy"].queryset = deputies
@@ -210,6 +214,10 @@ class SuggestionForm(forms.Form):
             # Co-signers added on the edit page are staff's entry of the paper form.
             del self.fields["number"]
             del self.fields["co_signers_confirmed"]
+        if forwarded_copy:
+            # Its deputies are the upper congress's (Suggestion.proposers), not of this term.
+            del self.fields["lead_deputy"]
+            del self.fields["co_signers"]
 
     def clean_co_signers(self):
         return list(self.cleaned_data["co_signers"])
@@ -366,6 +374,26 @@ class CloseForm(forms.Form):
         label="办结说明", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     closed_on = _event_day("办结日期")
+
+
+class ForwardForm(forms.Form):
+    """转交下级人大 (分级处理): one of the congress's active direct lower congresses."""
+
+    to_congress = forms.ModelChoiceField(
+        Congress.objects.none(),
+        label="转交给",
+        empty_label="请选择下级人大",
+        # A congress not offered (a sibling, itself, an inactive one): the workflow's words.
+        error_messages={"invalid_choice": "只能转交本级人大的下级人大"},
+    )
+    note = forms.CharField(
+        label="转办说明", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    forwarded_on = _event_day("转办日期")
+
+    def __init__(self, *args, congress_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_congress"].queryset = forward_targets(congress_id)
 
 
 class BulkForm(forms.Form):

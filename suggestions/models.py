@@ -148,6 +148,10 @@ class SuggestionStatus(models.TextChoices):
     REJECTED = "rejected", "不予立案"
     MERGED = "merged", "已并案"
     WITHDRAWN = "withdrawn", "已撤回"
+    # 分级处理 (DESIGN.md §11): handed to a lower congress, which handles a copy of its own
+    # (Forwarding). Neither state is 交办/答复/办结 of the sender: it never assigns it.
+    FORWARDED = "forwarded", "已转下级办理"
+    FORWARD_DONE = "forward_done", "下级已办结"
 
 
 class RejectReason(models.TextChoices):
@@ -193,11 +197,21 @@ class Suggestion(Recorded):
     )
     title = models.CharField("标题", max_length=200)
     content = models.TextField("内容")
+    # Empty only on a copy forwarded from an upper congress (Forwarding.copy): its deputies
+    # hold no seat here and are named in `proposers` instead.
     lead_deputy = models.ForeignKey(
         "deputies.Deputy",
         verbose_name="领衔代表",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="led_suggestions",
+    )
+    proposers = models.CharField(
+        "提出代表(上级人大)",
+        max_length=500,
+        blank=True,
+        help_text="上级人大转来的建议:原提出代表的姓名(在本级无代表席位)",
     )
     # Every deputy named as co-signer, with whether they confirmed (CoSignature.state): only
     # confirmed ones count as 附议代表 and are sent the reply (see CoSignature).
@@ -277,6 +291,10 @@ class Suggestion(Recorded):
             models.CheckConstraint(
                 condition=~Q(merged_into=models.F("id")), name="suggestion_not_merged_into_self"
             ),
+            models.CheckConstraint(
+                condition=Q(lead_deputy__isnull=False) | ~Q(proposers=""),
+                name="suggestion_has_proposer",
+            ),
             # Idempotent intake: also holds under two concurrent identical calls.
             models.UniqueConstraint(
                 fields=["external_source", "external_ticket"],
@@ -292,9 +310,7 @@ class Suggestion(Recorded):
             # Every hot index leads with the congress (DESIGN.md §11): each query of a scoped
             # manager names it, and one congress's rows lie together whatever the others hold.
             # Staff lists and figures filter by status within a term.
-            models.Index(
-                fields=["congress", "term", "status"], name="suggestion_cgr_status_idx"
-            ),
+            models.Index(fields=["congress", "term", "status"], name="suggestion_cgr_status_idx"),
             # Live figures of key suggestions (figures.Scope.suggestions with key_only, any
             # channel) and the key board (dashboards.selectors.key_suggestions, per term).
             models.Index(
@@ -311,9 +327,7 @@ class Suggestion(Recorded):
             ),
             # Live figures of a channel within a term, with or without a second filter
             # (figures.Scope.suggestions: the six loads select the scope's ids through it).
-            models.Index(
-                fields=["congress", "term", "channel"], name="suggestion_cgr_channel_idx"
-            ),
+            models.Index(fields=["congress", "term", "channel"], name="suggestion_cgr_channel_idx"),
             # The list filtered by status in its default order: suggestion_status_number_idx
             # on (congress, status, term, number), PostgreSQL only (migrations 0015 and 0021,
             # with INCLUDE columns).
@@ -339,6 +353,11 @@ class Suggestion(Recorded):
     @property
     def display_number(self) -> str:
         return f"第{self.number:04d}号" if self.number is not None else "(未编号)"
+
+    @property
+    def lead_name(self) -> str:
+        """The lead deputy's name, or the upper congress's deputies of a forwarded copy."""
+        return self.lead_deputy.name if self.lead_deputy_id else self.proposers
 
 
 class CoSignatureState(models.TextChoices):
@@ -1277,6 +1296,97 @@ class ExtensionRequest(UnitRequest):
         return f"延期申请至 {self.requested_deadline:%Y-%m-%d}({self.get_state_display()})"
 
 
+class ForwardingState(models.TextChoices):
+    HANDLING = "handling", "下级办理中"
+    REPLIED = "replied", "下级已答复"
+    CLOSED = "closed", "下级已办结"
+    # The lower congress refused it (不予立案): back to the sender, who handles it again.
+    RETURNED = "returned", "下级不予立案,已退回"
+
+
+class Forwarding(models.Model):
+    """分级处理 (DESIGN.md §11): a suggestion forwarded by its congress's staff to a lower
+    congress (`Congress.parent`), which handles `copy`, a suggestion of its own, as usual.
+
+    Written by `workflow.suggestion_forward_down`; the lower congress's release of a reply,
+    its 办结 and its 不予立案 of the copy write the result here and on the original's timeline
+    (`workflow._report_to_sender`), in the same transaction. Not owned by either congress:
+    the original's page reads it through `original`, the copy's through `copy`, and neither
+    page shows the other suggestion."""
+
+    State = ForwardingState
+
+    original = models.ForeignKey(
+        Suggestion, verbose_name="原建议", on_delete=models.PROTECT, related_name="forwardings"
+    )
+    copy = models.OneToOneField(
+        Suggestion,
+        verbose_name="下级人大的建议",
+        on_delete=models.PROTECT,
+        related_name="forwarded_from",
+    )
+    from_congress = models.ForeignKey(
+        "congresses.Congress", verbose_name="转出人大", on_delete=models.PROTECT, related_name="+"
+    )
+    to_congress = models.ForeignKey(
+        "congresses.Congress", verbose_name="承办人大", on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField("转办说明", blank=True)
+    # The original's state before, restored when the lower congress returns it.
+    from_state = models.CharField("转出前状态", max_length=20)
+    category_name = models.CharField("原分类", max_length=50, blank=True)
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="转办人",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    forwarded_at = models.DateTimeField("转办时间", default=timezone.now, editable=False)
+    forwarded_on = models.DateField("转办日期")
+    state = models.CharField(
+        "办理情况",
+        max_length=10,
+        choices=ForwardingState.choices,
+        default=ForwardingState.HANDLING,
+    )
+    # The result as it came back: the latest reply released to the deputy, then 办结.
+    result = models.CharField("下级答复类别", max_length=1, choices=ReplyResult.choices, blank=True)
+    result_summary = models.TextField("下级答复摘要", blank=True)
+    replied_on = models.DateField("下级答复日期", null=True, blank=True)
+    closed_on = models.DateField("下级办结日期", null=True, blank=True)
+    returned_reason = models.TextField("退回理由", blank=True)
+
+    class Meta:
+        verbose_name = "转下级人大办理"
+        verbose_name_plural = "转下级人大办理"
+        ordering = ["forwarded_at", "id"]
+        constraints = [
+            _choices_check("state", ForwardingState.choices, "forwarding_state_valid"),
+            # One running forwarding per original; a returned one stays as history.
+            models.UniqueConstraint(
+                fields=["original"],
+                condition=~Q(state="returned"),
+                name="forwarding_one_running_per_original",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_congress=models.F("to_congress")),
+                name="forwarding_to_another_congress",
+            ),
+        ]
+
+    def __str__(self):
+        return f"转{self.to_congress_id} {self.get_state_display()}"
+
+    @property
+    def result_line(self) -> str:
+        """The returned result as one line for pages and timelines."""
+        if not self.result:
+            return ""
+        day = f"{self.replied_on:%Y-%m-%d} " if self.replied_on else ""
+        summary = f":{self.result_summary}" if self.result_summary else ""
+        return f"{day}{self.get_result_display()}{summary}"
+
+
 # The workflow's audit action codes, in the words staff use (admin, timelines).
 AUDIT_ACTION_LABELS = {
     "suggestion.create": "录入建议",
@@ -1292,6 +1402,11 @@ AUDIT_ACTION_LABELS = {
     "suggestion.replied": "全部答复",
     "suggestion.rehandle": "重新办理",
     "suggestion.close": "办结",
+    "suggestion.forward_down": "转交下级人大办理",
+    "suggestion.forwarded_in": "上级人大转来",
+    "forwarding.replied": "下级人大答复",
+    "forwarding.closed": "下级人大办结",
+    "forwarding.returned": "下级人大不予立案,退回",
     "assignment.create": "交办承办单位",
     "assignment.accept": "签收",
     "assignment.end": "终止交办",

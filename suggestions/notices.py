@@ -29,6 +29,8 @@ class Kind:
     REHANDLING = "rehandling.started"
     OPINION_WAIVED = "opinion.waived"
     CO_SIGNATURE = "cosignature.requested"
+    FORWARDED_IN = "forwarding.received"
+    FORWARDING_RESULT = "forwarding.result"
     SUPERVISION_INSTRUCTION = "supervision.instruction"
     SUPERVISION_URGE = "supervision.urge"
 
@@ -252,4 +254,34 @@ def supervision_urged(action, assignments) -> None:
         kind=Kind.SUPERVISION_URGE,
         title=f"{action.actor.display_name}催办",
         body=action.content,
+    )
+
+
+def forwarded_in(forwarding) -> None:
+    """分级处理: the lower congress's staff find the forwarded copy in their intake."""
+    copy = forwarding.copy
+    notify(
+        recipients=_staff(copy),
+        kind=Kind.FORWARDED_IN,
+        title=f"上级人大转来:{_label(copy)}",
+        body=f"由{forwarding.from_congress.name}转来,请按本级建议立案、交办。"
+        + (f"转办说明:{forwarding.note}" if forwarding.note else ""),
+        url=reverse("suggestions:detail", args=[copy.pk]),
+        suggestion=copy,
+    )
+
+
+_FORWARDING_STEPS = {"replied": "已答复", "closed": "已办结", "returned": "不予立案,已退回"}
+
+
+def forwarding_reported(forwarding, *, original: Suggestion, step: str) -> None:
+    """The sender's staff hear that the lower congress replied, closed or returned it."""
+    body = forwarding.result_line if step == "replied" else forwarding.returned_reason
+    notify(
+        recipients=_staff(original),
+        kind=Kind.FORWARDING_RESULT,
+        title=f"{forwarding.to_congress.name}{_FORWARDING_STEPS[step]}:{_label(original)}",
+        body=body,
+        url=reverse("suggestions:detail", args=[original.pk]),
+        suggestion=original,
     )

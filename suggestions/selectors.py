@@ -34,6 +34,7 @@ from .models import (
     CoSignature,
     DeadlineChange,
     ExtensionRequest,
+    Forwarding,
     Opinion,
     ReassignmentRequest,
     Reply,
@@ -334,8 +335,24 @@ def suggestion_page(*, user, pk) -> SuggestionPage:
         user,
         pk,
         Suggestion.objects.select_related(
-            "term", "meeting", "category", "lead_deputy__delegation", "supervisor", "merged_into"
-        ).prefetch_related(named_co_signatures(), "merged_from"),
+            "term",
+            "meeting",
+            "category",
+            "lead_deputy__delegation",
+            "supervisor",
+            "merged_into",
+            # 分级处理: a copy names the congress it came from, never the original itself.
+            "forwarded_from__from_congress",
+        ).prefetch_related(
+            named_co_signatures(),
+            "merged_from",
+            Prefetch(
+                "forwardings",
+                queryset=Forwarding.objects.select_related(
+                    "to_congress", "copy", "forwarded_by"
+                ).order_by("forwarded_at", "id"),
+            ),
+        ),
     )
     assignments = list(
         access.assignments_visible_to(user, suggestion.assignments.all())
@@ -462,6 +479,12 @@ def _event_detail(event: AuditEvent) -> str:
             f"分管领导 {data.get('responsible_leader') or '未填写'},"
             f"经办人 {data.get('handler_name') or '未填写'}"
         )
+    if data.get("from_congress"):  # a copy forwarded from an upper congress
+        parts.append(f"由{data['from_congress']} 转来")
+    if data.get("congress"):  # 分级处理: the lower congress, on the original
+        parts.append(data["congress"])
+    if data.get("reply_result"):
+        parts.append(data["reply_result"])
     if data.get("changes"):
         parts.append(
             ";".join(

@@ -39,6 +39,7 @@ from .workflow import (
     _deliver_reply,
     _lock_assignment,
     _mark_answered,
+    _report_to_sender,
     _require_co_handler_opinions,
     _require_event_day,
     _require_text,
@@ -475,6 +476,8 @@ def _release(
     # Released to the deputy: the one moment the deputy is told (and deliveries hook in).
     _deliver_reply(actor, reply)
     notices.reply_posted(reply)
+    # A copy forwarded from an upper congress: the result goes back to it (分级处理).
+    _report_to_sender(actor=actor, copy=suggestion, step="replied", reply=reply)
     if replaces is None:
         waiting = suggestion.assignments.filter(role__in=Assignment.ANSWERING_ROLES).exclude(
             state__in=[A.REPLIED, A.ENDED]

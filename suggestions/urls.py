@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:pk>/assign/", views.suggestion_assign, name="assign"),
     path("<int:pk>/key/", views.suggestion_key, name="key"),
     path("<int:pk>/close/", views.suggestion_close, name="close"),
+    path("<int:pk>/forward/", views.suggestion_forward, name="forward"),
     path("<int:pk>/replies/<int:reply_pk>/feedback/", views.feedback_entry, name="feedback"),
     path(
         "<int:pk>/co-opinions/<int:assignment_pk>/waive/",

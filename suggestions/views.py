@@ -24,6 +24,7 @@ from .forms import (
     DecideForm,
     EditMeta,
     FeedbackForm,
+    ForwardForm,
     KeyForm,
     MergeForm,
     OpinionWaiverForm,
@@ -140,6 +141,13 @@ def suggestion_list(request):
 def suggestion_detail(request, pk):
     data = selectors.suggestion_page(user=request.user, pk=pk)
     is_staff = request.user.is_committee_staff
+    actions = workflow.staff_actions(data.suggestion) if is_staff else set()
+    forward_form = None
+    if "forward" in actions:
+        forward_form = ForwardForm(congress_id=data.suggestion.congress_id)
+        # No lower congress on the platform: nothing to offer.
+        if not forward_form.fields["to_congress"].queryset.exists():
+            forward_form = None
     return render(
         request,
         "suggestions/detail.html",
@@ -148,14 +156,18 @@ def suggestion_detail(request, pk):
             "s": data.suggestion,
             "today": timezone.localdate(),
             "is_staff": is_staff,
-            "actions": workflow.staff_actions(data.suggestion) if is_staff else set(),
+            "actions": actions,
             "is_lead_deputy": request.user.is_deputy
+            and data.suggestion.lead_deputy is not None
             and data.suggestion.lead_deputy.user_id == request.user.pk,
             "register_form": RegisterForm(initial={"category": data.suggestion.category_id})
             if is_staff
             else None,
             "decide_form": DecideForm() if is_staff else None,
             "waiver_form": OpinionWaiverForm() if is_staff else None,
+            "forward_form": forward_form,
+            # 分级处理: the copy shows where it came from, never the original itself.
+            "forwarded_from": getattr(data.suggestion, "forwarded_from", None),
         },
     )
 
@@ -212,7 +224,7 @@ def _edit_values(suggestion: Suggestion) -> dict:
         "category": str(suggestion.category or ""),
         "title": suggestion.title,
         "content": suggestion.content,
-        "lead_deputy": suggestion.lead_deputy.name,
+        "lead_deputy": suggestion.lead_name,
         "submitted_on": suggestion.submitted_on.isoformat() if suggestion.submitted_on else "",
         "co_signers": "、".join(
             sorted(
@@ -241,7 +253,13 @@ def suggestion_edit(request, pk):
             co_signatures__suggestion=suggestion, co_signatures__state__in=CoSignature.NAMED
         ),
     }
-    form = SuggestionForm(_posted(request), term=suggestion.term, editing=True, initial=initial)
+    form = SuggestionForm(
+        _posted(request),
+        term=suggestion.term,
+        editing=True,
+        forwarded_copy=suggestion.lead_deputy_id is None,
+        initial=initial,
+    )
     meta = EditMeta(
         _posted(request),
         initial={"version": suggestion.version, "base": sign_base(_edit_values(suggestion))},
@@ -460,6 +478,23 @@ def suggestion_close(request, pk):
 
 
 @login_required
+def suggestion_forward(request, pk):
+    """转交下级人大 (分级处理): the form on the suggestion page posts here; errors show here."""
+    suggestion = _staff_suggestion(request, pk)
+    return _action_page(
+        request,
+        suggestion,
+        ForwardForm,
+        workflow.suggestion_forward_down,
+        "suggestions/action.html",
+        "{s.display_number}已转交下级人大办理",
+        form_kwargs={"congress_id": suggestion.congress_id},
+        title="转交下级人大",
+        button="确认转交",
+    )
+
+
+@login_required
 def feedback_entry(request, pk, reply_pk):
     """Staff copy a deputy's paper 代表意见反馈表 into the portal, recorded as on their behalf."""
     suggestion = _staff_suggestion(request, pk)
@@ -474,7 +509,7 @@ def feedback_entry(request, pk, reply_pk):
             form, workflow.feedback_record, actor=request.user, reply=reply, **form.cleaned_data
         )
         if feedback:
-            messages.success(request, f"已代{suggestion.lead_deputy.name}代表录入反馈")
+            messages.success(request, f"已代{suggestion.lead_name}代表录入反馈")
             return redirect(_back_to(suggestion))
     return render(
         request,

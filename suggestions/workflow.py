@@ -20,10 +20,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 
+from congresses.context import acting_in
+from congresses.models import Congress
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
 
-from . import activity, attachments, dates, deadlines, deliveries, limits, notices
+from . import access, activity, attachments, dates, deadlines, deliveries, limits, notices
 from .models import (
     Assignment,
     AuditEvent,
@@ -35,6 +37,7 @@ from .models import (
     ExtensionRequest,
     Feedback,
     FeedbackStatus,
+    Forwarding,
     Opinion,
     ReassignmentRequest,
     Reply,
@@ -699,11 +702,13 @@ EDITABLE_FIELDS = (
     "co_signers",
 )
 FINAL_STATES = (S.CLOSED, S.REJECTED, S.MERGED, S.WITHDRAWN)
+# Handled by a lower congress (分级处理): its own copy carries the text from then on.
+FORWARDED_STATES = (S.FORWARDED, S.FORWARD_DONE)
 
 # The states in which staff may take each action on a suggestion. The transitions below check
 # them; pages ask `staff_actions` which buttons to offer.
 STAFF_ACTION_STATES = {
-    "edit": tuple(state for state in S.values if state not in FINAL_STATES),
+    "edit": tuple(state for state in S.values if state not in FINAL_STATES + FORWARDED_STATES),
     "register": (S.SUBMITTED,),
     "reject": (S.SUBMITTED,),
     "merge": (S.SUBMITTED, S.REGISTERED),
@@ -711,6 +716,8 @@ STAFF_ACTION_STATES = {
     "mark_key": (S.SUBMITTED, S.REGISTERED, S.ASSIGNED, S.REPLIED),
     "close": (S.REPLIED,),
     "feedback": Reply.FEEDBACK_SUGGESTION_STATES,
+    # 分级处理 before 交办 only: once units handle it here, it is this congress's to finish.
+    "forward": Suggestion.AWAITING_ASSIGNMENT,
 }
 
 
@@ -750,7 +757,7 @@ def suggestion_check_update(
             "请刷新页面查看最新内容后重新编辑",
             "stale_version",
         )
-    if suggestion.status in FINAL_STATES:
+    if suggestion.status in FINAL_STATES + FORWARDED_STATES:
         raise InvalidTransition(f"“{suggestion.get_status_display()}”的建议不能修改", "final_state")
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -766,8 +773,18 @@ def suggestion_check_update(
     meeting = changes.get("meeting", suggestion.meeting)
     if meeting is not None and meeting.term_id != suggestion.term_id:
         raise InvalidTransition("所选会议不属于该届", "meeting_term_mismatch")
+    if suggestion.lead_deputy_id is None:
+        # A forwarded copy: its deputies are the upper congress's, kept as text (`proposers`).
+        if changes.get("lead_deputy") or changes.get("co_signers"):
+            raise InvalidTransition(
+                "上级人大转来的建议不能指定本级的领衔代表或附议代表", "forwarded_copy"
+            )
+        changes.pop("lead_deputy", None)
+        changes.pop("co_signers", None)
+    elif "lead_deputy" in changes and changes["lead_deputy"] is None:
+        raise InvalidTransition("请选择领衔代表", "missing_lead_deputy")
     lead = changes.get("lead_deputy", suggestion.lead_deputy)
-    if lead.term_id != suggestion.term_id:
+    if lead is not None and lead.term_id != suggestion.term_id:
         raise InvalidTransition("领衔代表不属于该届", "deputy_term_mismatch")
     if too_many := limits.too_many("co_signers", len(changes.get("co_signers") or ())):
         raise InvalidTransition(too_many, limits.CODE)
@@ -860,6 +877,7 @@ def suggestion_withdraw(*, actor, suggestion: Suggestion, reason: str) -> Sugges
     written withdrawal. Open assignments end; everything stays in history."""
     suggestion = _lock_suggestion(suggestion)
     reason = _require_text(reason, "撤回理由")
+    _require_not_forwarded_copy(suggestion, "撤回")
     if getattr(actor, "is_committee_staff", False):
         allowed = [S.DRAFT, S.SUBMITTED, S.REGISTERED, S.ASSIGNED, S.REPLIED]
     elif _is_lead_deputy(actor, suggestion):
@@ -958,6 +976,9 @@ def suggestion_reject(*, actor, suggestion: Suggestion, reason: str, note: str =
         to_state=S.REJECTED,
         reason=f"{label}{':' + note if note else ''}",
     )
+    _report_to_sender(
+        actor=actor, copy=suggestion, step="returned", reason=f"{label}{':' + note if note else ''}"
+    )
     return suggestion
 
 
@@ -973,6 +994,7 @@ def suggestion_merge(
     )
     if into.pk == suggestion.pk:
         raise InvalidTransition("不能并入自身", "merge_self")
+    _require_not_forwarded_copy(suggestion, "并案")
     into = Suggestion.objects.get(pk=into.pk)
     if into.term_id != suggestion.term_id:
         raise InvalidTransition("只能并入同一届的建议", "merge_other_term")
@@ -1162,7 +1184,226 @@ def suggestion_close(
         reason=note,
         on=closed_on,
     )
+    _report_to_sender(actor=actor, copy=suggestion, step="closed", on=closed_on)
     return suggestion
+
+
+# --- 分级处理: forwarding to a lower congress (DESIGN.md §11) ---------------------------------
+
+
+def forward_targets(congress_id: int) -> QuerySet:
+    """The congresses a congress's staff may forward to: its active direct lower congresses."""
+    return Congress.objects.filter(parent_id=congress_id, is_active=True).order_by("id")
+
+
+def _proposers_text(suggestion: Suggestion) -> str:
+    """Who proposed it, by name only: in the lower congress they hold no seat, and their
+    contact data stays with their own congress; a deputy whose identity is confidential is
+    not named at all."""
+
+    if suggestion.lead_deputy_id is None:  # forwarded on again: as it came
+        return suggestion.proposers
+
+    def name(deputy) -> str:
+        # As exports write it (access.CONFIDENTIAL_NAME): the copy reaches another congress.
+        return access.CONFIDENTIAL_NAME if deputy.identity_confidential else deputy.name
+
+    lead = name(suggestion.lead_deputy)
+    co = [
+        name(c.deputy)
+        for c in suggestion.co_signatures.filter(state__in=CoSignature.COUNTED)
+        .select_related("deputy")
+        .order_by("id")
+    ]
+    text = f"{suggestion.term.name}代表 {lead}(领衔)"
+    return text + (f"、{'、'.join(co)}(附议)" if co else "")
+
+
+@transaction.atomic
+def suggestion_forward_down(
+    *, actor, suggestion: Suggestion, to_congress, note: str = "", forwarded_on: date | None = None
+) -> Forwarding:
+    """分级处理: the sender's staff hand a suggestion to an active direct lower congress.
+
+    1. Only before 交办 (已提交 or 已立案): once this congress's units handle it, it is this
+       congress's to finish; a suggestion others were merged into stays too.
+    2. The copy is the lower congress's own, made while acting in it: its current term, its
+       own next number, a category of the same name if it has one, the deputies as text
+       (`proposers`), 闭会期间 (received between that congress's meetings), 已提交 — its
+       staff then 立案/交办 it as any other.
+    3. The original becomes 已转下级办理: never 交办/答复/办结 in the sender's figures (it has
+       no assignment there); its result comes back through `_report_to_sender`.
+    One audit event on each side; the lower congress's staff are told."""
+    _require_staff(actor)
+    suggestion = _lock_suggestion(suggestion)
+    if actor.congress_id != suggestion.congress_id:
+        raise NotPermitted("只有本级人大的工作人员可以转交", "other_congress")
+    _require_state(
+        suggestion,
+        STAFF_ACTION_STATES["forward"],
+        f"“{suggestion.get_status_display()}”的建议不能转交,只有尚未交办的建议可以转交下级人大",
+        "cannot_forward",
+    )
+    if suggestion.merged_from.exists():
+        raise InvalidTransition("已有建议并入本件,不能转交下级人大", "has_merged")
+    target = Congress.objects.filter(pk=getattr(to_congress, "pk", to_congress)).first()
+    if target is None or target.parent_id != suggestion.congress_id or not target.is_active:
+        raise InvalidTransition("只能转交本级人大的下级人大", "not_a_lower_congress")
+    forwarded_on = _require_event_day(
+        forwarded_on, after=suggestion.submitted_on, label="转办日期", after_label="提出日期"
+    )
+    note = (note or "").strip()
+    sender = Congress.objects.get(pk=suggestion.congress_id)
+    category_name = suggestion.category.name if suggestion.category_id else ""
+    with acting_in(target):
+        term = Term.objects.filter(is_current=True).first()
+        if term is None:
+            raise InvalidTransition(f"{target.name}尚未设置本届,不能转交", "no_current_term")
+        copy = Suggestion.objects.create(
+            congress=target,
+            term=term,
+            number=_next_number(term),
+            kind=suggestion.kind,
+            channel=Channel.RECESS,
+            category=Category.objects.filter(name=category_name, is_active=True).first()
+            if category_name
+            else None,
+            title=suggestion.title,
+            content=suggestion.content,
+            lead_deputy=None,
+            proposers=_proposers_text(suggestion),
+            submitted_on=forwarded_on,
+            status=S.SUBMITTED,
+            created_by=actor,
+        )
+        _audit(
+            actor=actor,
+            action="suggestion.forwarded_in",
+            suggestion=copy,
+            to_state=S.SUBMITTED,
+            reason=note,
+            data={"from_congress": sender.name},
+            on=forwarded_on,
+        )
+    forwarding = Forwarding.objects.create(
+        original=suggestion,
+        copy=copy,
+        from_congress=sender,
+        to_congress=target,
+        note=note,
+        from_state=suggestion.status,
+        category_name=category_name,
+        forwarded_by=actor,
+        forwarded_on=forwarded_on,
+    )
+    old = _set_status(suggestion, S.FORWARDED)
+    _audit(
+        actor=actor,
+        action="suggestion.forward_down",
+        suggestion=suggestion,
+        from_state=old,
+        to_state=S.FORWARDED,
+        reason=note,
+        data={"congress": target.name},
+        on=forwarded_on,
+    )
+    notices.forwarded_in(forwarding)
+    return forwarding
+
+
+def _require_not_forwarded_copy(suggestion: Suggestion, what: str) -> None:
+    """A copy ends by 办结 or 不予立案 only, so that its result always goes back."""
+    if suggestion.lead_deputy_id is None:
+        raise InvalidTransition(
+            f"上级人大转来的建议不能{what};不属本级办理的,请不予立案,退回上级人大",
+            "forwarded_copy",
+        )
+
+
+def _report_to_sender(
+    *,
+    actor,
+    copy: Suggestion,
+    step: str,
+    reply: Reply | None = None,
+    on: date | None = None,
+    reason: str = "",
+) -> None:
+    """The lower congress's step on a forwarded copy goes back to the sender, in the same
+    transaction: `step` "replied" (a reply released to the deputy), "closed" (办结) or
+    "returned" (不予立案). The Forwarding records the result and the original's timeline
+    shows it, with the lower congress's name.
+
+    This writes into the sender's records on purpose, acting in the sender's congress for
+    the block; the lower congress's pages still never show the original. Only a forwarded
+    copy has no lead deputy (`Suggestion.lead_deputy`), so other suggestions cost no query."""
+    if copy.lead_deputy_id is not None:
+        return
+    forwarding = (
+        Forwarding.objects.select_for_update()
+        .select_related("to_congress")
+        .filter(copy_id=copy.pk)
+        .first()
+    )
+    if forwarding is None or forwarding.state in (
+        Forwarding.State.CLOSED,
+        Forwarding.State.RETURNED,
+    ):
+        return
+    name = forwarding.to_congress.name
+    with acting_in(forwarding.from_congress_id):
+        original = _lock_suggestion(Suggestion(pk=forwarding.original_id))
+        fields = ["state"]
+        if step == "replied":
+            forwarding.state = Forwarding.State.REPLIED
+            forwarding.result, forwarding.replied_on = reply.result, reply.replied_on
+            forwarding.result_summary = reply.summary or _summary(reply.text)
+            fields += ["result", "replied_on", "result_summary"]
+            _audit(
+                actor=actor,
+                action="forwarding.replied",
+                suggestion=original,
+                reason=forwarding.result_summary,
+                data={"congress": name, "reply_result": reply.get_result_display()},
+                on=reply.replied_on,
+            )
+        elif step == "closed":
+            forwarding.state, forwarding.closed_on = Forwarding.State.CLOSED, on
+            fields.append("closed_on")
+            old = _set_status(original, S.FORWARD_DONE)
+            _audit(
+                actor=actor,
+                action="forwarding.closed",
+                suggestion=original,
+                from_state=old,
+                to_state=S.FORWARD_DONE,
+                data={"congress": name},
+                on=on,
+            )
+        else:
+            forwarding.state, forwarding.returned_reason = Forwarding.State.RETURNED, reason
+            fields.append("returned_reason")
+            # Back where it was before forwarding: the sender's staff handle it themselves.
+            old = _set_status(original, forwarding.from_state)
+            _audit(
+                actor=actor,
+                action="forwarding.returned",
+                suggestion=original,
+                from_state=old,
+                to_state=forwarding.from_state,
+                reason=reason,
+                data={"congress": name},
+            )
+        forwarding.save(update_fields=fields)
+        notices.forwarding_reported(forwarding, original=original, step=step)
+        # Forwarded on again (市 → 县 → 乡): the result goes on up, acting in each congress.
+        if step in ("replied", "closed"):
+            _report_to_sender(actor=actor, copy=original, step=step, reply=reply, on=on)
+
+
+def _summary(text: str, limit: int = 200) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class BulkRefused(InvalidTransition):
@@ -1750,6 +1991,11 @@ def feedback_record(
     is_staff = getattr(actor, "is_committee_staff", False)
     if not (is_staff or _is_lead_deputy(actor, suggestion)):
         raise NotPermitted("只有领衔代表或代为录入的工作人员可以反馈", "not_lead_deputy")
+    if suggestion.lead_deputy_id is None:
+        raise InvalidTransition(
+            "上级人大转来的建议在本级没有领衔代表,答复结果已报送上级人大,无需录入反馈",
+            "forwarded_copy",
+        )
     reply = Reply.objects.select_related("feedback").get(pk=reply.pk)
     assignment.suggestion = suggestion
     reply.assignment = assignment  # the rows locked above decide

@@ -75,7 +75,7 @@ def topic_report(page: TopicPage, *, leaders: list, today: date) -> TopicReport:
             [
                 s.display_number,
                 s.title,
-                s.lead_deputy.name,
+                s.lead_name,
                 "、".join(f"{a.unit.name}({a.get_role_display()})" for a in s.current_assignments)
                 or "—",
                 s.get_status_display(),

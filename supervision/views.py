@@ -361,7 +361,7 @@ def topic_export(request, pk):
                 s.title,
                 access.CONFIDENTIAL_NAME
                 if access.deputy_hidden_in_export(s.lead_deputy, reveal=False)
-                else s.lead_deputy.name,
+                else s.lead_name,
                 s.category.name if s.category else "",
                 s.get_status_display(),
                 "、".join(a.unit.name for a in leads),
