@@ -73,7 +73,7 @@ BUDGETS = {
     "docx": [("staff", 16)],
     "xlsx": [("staff", 7)],
     "action": [("leader", 5)],
-    "suggestion": [("leader", 16)],
+    "suggestion": [("leader", 17)],  # with the forwardings to lower congresses (分级处理)
     "assignment": [("unit_user", 21)],  # with the draft, the ledger and the 督办意见
 }
 
