@@ -157,6 +157,20 @@ def as_owner(using: str = DEFAULT_DB_ALIAS):
         yield
 
 
+# The reads that cross congresses on purpose, each a SECURITY DEFINER function (run as the
+# owner, so not bound) that answers only what it is named for.
+SEAT_CONGRESSES = "portal_seat_congresses"
+CROSSINGS = {
+    # congresses.services.congresses_open_to: the congresses of a person's seats, for the
+    # switcher (their seats in the other congresses are not visible in the one acted in).
+    SEAT_CONGRESSES: (
+        "(person bigint) RETURNS SETOF bigint",
+        "SELECT DISTINCT t.congress_id FROM deputies_deputy d"
+        " JOIN deputies_term t ON t.id = d.term_id WHERE d.user_id = person",
+    ),
+}
+
+
 def install(using: str = DEFAULT_DB_ALIAS, **kwargs):
     """post_migrate: the application role, its grants and every table's policy."""
     connection = connections[using]
@@ -166,6 +180,24 @@ def install(using: str = DEFAULT_DB_ALIAS, **kwargs):
         _ensure_role(connection, cursor, app_role())
         _grant(connection, cursor, app_role())
         _install_policies(connection, cursor)
+        _install_crossings(connection, cursor, app_role())
+
+
+def _install_crossings(connection, cursor, role):
+    q = connection.ops.quote_name
+    cursor.execute("SELECT current_schema()")
+    schema = q(cursor.fetchone()[0])
+    tables = set(connection.introspection.table_names(cursor))
+    if not {"deputies_deputy", "deputies_term"} <= tables:
+        return
+    for name, (signature, body) in CROSSINGS.items():
+        cursor.execute(
+            f"CREATE OR REPLACE FUNCTION {name}{signature} LANGUAGE sql STABLE"
+            f" SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$ {body} $fn$"
+        )
+        arguments = signature.split(" RETURNS ")[0]
+        cursor.execute(f"REVOKE ALL ON FUNCTION {name}{arguments} FROM PUBLIC")
+        cursor.execute(f"GRANT EXECUTE ON FUNCTION {name}{arguments} TO {q(role)}")
 
 
 def _ensure_role(connection, cursor, role):

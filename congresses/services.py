@@ -7,10 +7,12 @@ another congress's work.
 """
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 
 from suggestions.workflow import NotPermitted
 
+from . import rls
 from .models import Congress
 
 NOT_YOURS = "您在该人大没有代表席位或职务,不能切换"
@@ -25,8 +27,11 @@ def congresses_open_to(user) -> list[Congress]:
     if user.is_deputy and not (
         user.is_committee_staff or user.is_unit_user or user.is_leader or user.is_inspector
     ):
-        # Every congress's seats, not only the one acted in: the unscoped manager.
+        # Every congress's seats, not only the one acted in: the unscoped manager, and on
+        # PostgreSQL the one function row-level security lets read them (congresses.rls).
         seats = Deputy._base_manager.filter(user=user).values("term__congress_id")
+        if connection.vendor == "postgresql":
+            seats = RawSQL(f"SELECT {rls.SEAT_CONGRESSES}(%s)", [user.pk])
         qs = Congress.objects.filter(pk=user.congress_id) | Congress.objects.filter(pk__in=seats)
     return list(qs.filter(is_active=True).distinct().order_by("id"))
 

@@ -245,3 +245,26 @@ def test_migrate_acts_as_the_owner_and_then_as_the_application_role_again(db, mo
     finally:
         post_migrate.disconnect(dispatch_uid="test_rls.record")
     assert seen and set(seen) == {owner}
+
+
+def test_a_persons_seats_in_every_congress_are_read_through_the_one_crossing(congresses):
+    """The switcher lists the congresses of one's seats: under row-level security only the
+    SECURITY DEFINER function named for it reads the seats of the other congresses."""
+    from congresses.services import congresses_open_to
+
+    a, b = congresses
+    person = UserFactory(username="two_seats", is_deputy=True)
+    with acting_in(a):
+        DeputyFactory(term=TermFactory(), user=person)
+    with acting_in(b):
+        DeputyFactory(term=TermFactory(), user=person)
+    with as_app_role(), acting_in(a):
+        assert Deputy._base_manager.filter(user=person).count() == 1
+        assert congresses_open_to(person) == [a, b]
+    granted = scalar(
+        "SELECT array_agg(r.rolname ORDER BY r.rolname) FROM pg_proc p,"
+        " aclexplode(p.proacl) acl JOIN pg_roles r ON r.oid = acl.grantee"
+        " WHERE p.proname = %s AND acl.privilege_type = 'EXECUTE'",
+        [rls.SEAT_CONGRESSES],
+    )
+    assert ROLE in granted and "public" not in granted

@@ -79,16 +79,26 @@ class DatabaseWrapper(base.DatabaseWrapper):
     @contextmanager
     def as_owner(self):
         """Act as the login role (the tables' owner, not bound by row-level security) for the
-        block: `migrate` and `flush` run so. Nothing changes without an application role."""
+        block, then as before: `migrate` and `flush` run so. Nothing changes without an
+        application role."""
         role = self._app_role()
-        if role and not self._as_owner and self.connection is not None:
+        opened = self.connection is not None
+        previous = None
+        if role and opened:
             with self.connection.cursor() as cursor:
-                cursor.execute("RESET ROLE")
+                cursor.execute("SELECT current_user, session_user")
+                current, login = cursor.fetchone()
+                if current != login:
+                    previous = current
+                    cursor.execute("RESET ROLE")
         self._as_owner += 1
         try:
             yield
         finally:
             self._as_owner -= 1
-            if role and not self._as_owner and self.connection is not None:
+            # A connection opened inside the block skipped the role: take it as a new one would.
+            if not opened and not self._as_owner:
+                previous = role
+            if previous and self.connection is not None:
                 with self.connection.cursor() as cursor:
-                    cursor.execute(self.ops.compose_sql("SET ROLE %s", [role]))
+                    cursor.execute(self.ops.compose_sql("SET ROLE %s", [previous]))
