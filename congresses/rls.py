@@ -9,7 +9,8 @@ without a line here:
 - a table with a `congress` column (a ForeignKey to Congress) keeps to rows of that congress;
 - a table without one whose ForeignKey leads to a covered table keeps to rows whose parent is
   visible (`EXISTS` on the parent, itself under its own policy): the shallowest non-null
-  parent, else any of its nullable ones (a row tied to none stays visible);
+  parent, else any of its nullable ones (a row tied to none stays visible); a table in
+  EITHER_PARENT, any of its non-null parents;
 - EXEMPT tables and those tied to no congress (Django's own, the calendar) have none.
 
 `install` (post_migrate, PostgreSQL only) creates the application role (no login, not
@@ -38,6 +39,10 @@ EXEMPT = {
     "notifications_notification": "a person's inbox (by recipient), counted with the user "
     "before a congress is known",
 }
+
+# Records that join two congresses' records on purpose (a suggestion forwarded down links the
+# sender's and the receiver's): visible in either congress, not only in its first parent's.
+EITHER_PARENT: set[str] = set()
 
 # Tied to no congress's record, so no policy follows from the models (tests/test_rls.py
 # requires every uncovered table to be here, in EXEMPT or Django's own).
@@ -127,14 +132,17 @@ def policies(using: str = DEFAULT_DB_ALIAS) -> dict[str, Policy]:
             covered[table] = Policy(table, "congress", f"{q(column)} = {ACTING}", (column,))
             continue
         parents = links(table)
-        if not parents[0].null:
+        either = table in EITHER_PARENT and not parents[0].null
+        if not parents[0].null and not either:
             parents = [min(parents, key=lambda f: depth[f.related_model._meta.db_table])]
         exists = [
             f"EXISTS (SELECT 1 FROM {q(f.related_model._meta.db_table)} p "
             f"WHERE p.{q(f.target_field.column)} = {q(table)}.{q(f.column)})"
             for f in parents
         ]
-        if not parents[0].null:
+        if either:
+            expression = " OR ".join(exists)
+        elif not parents[0].null:
             expression = exists[0]
         else:
             untied = " AND ".join(f"{q(table)}.{q(f.column)} IS NULL" for f in parents)

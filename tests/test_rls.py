@@ -294,3 +294,13 @@ def test_each_migrate_changes_only_what_differs(db):
         )
         == 1
     )
+
+
+def test_a_record_joining_two_congresses_can_be_seen_from_either(monkeypatch):
+    """A record named in EITHER_PARENT (as a forwarding between congresses would be) is
+    visible where any of its parents is, rather than only where its first one is."""
+    assert rls.policies()["planning_planitem"].parents == ("planning_assignmentplan",)
+    monkeypatch.setattr(rls, "EITHER_PARENT", {"planning_planitem"})
+    policy = rls.policies()["planning_planitem"]
+    assert policy.parents == ("planning_assignmentplan", "suggestions_suggestion")
+    assert policy.expression.count("EXISTS") == 2 and " OR " in policy.expression
