@@ -4,6 +4,7 @@ Development defaults need no server: SQLite under var/ and kombu's filesystem br
 var/. Production (DEBUG off) refuses to start with the development secret key.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,6 +115,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL;",
     }
+# PostgreSQL: the portal's backend tells the server the congress acted in, for row-level
+# security (congresses.rls). PORTAL_DB_APP_ROLE, set for the web and worker services only,
+# makes their connections act as that role (no BYPASSRLS, not the tables' owner), so the
+# policies bind them; migrate and flush act as the login role, as do commands run elsewhere.
+PORTAL_DB_APP_ROLE = env_str("PORTAL_DB_APP_ROLE", "")
+if PORTAL_DB_APP_ROLE and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", PORTAL_DB_APP_ROLE):
+    raise ConfigError("PORTAL_DB_APP_ROLE must be a lower-case PostgreSQL role name")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "congresses.db.postgresql"
+    if PORTAL_DB_APP_ROLE:
+        DATABASES["default"].setdefault("OPTIONS", {})["assume_role"] = PORTAL_DB_APP_ROLE
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

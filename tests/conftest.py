@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from congresses.rls import as_owner
 from suggestions import workflow
 from suggestions.models import Assignment
 
@@ -53,11 +54,46 @@ def _close_stray_connections_at_the_end(django_db_setup, django_db_blocker):
 
     if connection.vendor != "postgresql":
         return
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
+    # As the owner: the application role may not end the owner's sessions.
+    with django_db_blocker.unblock(), as_owner(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _requests_as_the_application_role(django_db_setup, django_db_blocker):
+    """With PORTAL_DB_APP_ROLE set on PostgreSQL, every request a test client makes acts as
+    that role, as the web service's do, so row-level security binds the pages; the tests' own
+    setup and checks act as the tables' owner (as seed_demo does), which it does not bind."""
+    from django.core.signals import request_finished, request_started
+    from django.db import connection
+
+    role = connection.settings_dict["OPTIONS"].get("assume_role")
+    if connection.vendor != "postgresql" or not role:
+        yield
+        return
+
+    def run(sql):
+        connection.ensure_connection()
+        with connection.connection.cursor() as cursor:  # raw: query counts stay as they are
+            cursor.execute(sql)
+
+    def enter(**kwargs):
+        run(connection.ops.compose_sql("SET ROLE %s", [role]))
+
+    def leave(**kwargs):
+        run("RESET ROLE")
+
+    with django_db_blocker.unblock(), as_owner():
+        request_started.connect(enter, dispatch_uid="tests.app_role.enter")
+        request_finished.connect(leave, dispatch_uid="tests.app_role.leave")
+        try:
+            yield
+        finally:
+            request_started.disconnect(dispatch_uid="tests.app_role.enter")
+            request_finished.disconnect(dispatch_uid="tests.app_role.leave")
 
 
 @pytest.fixture(scope="session", autouse=True)

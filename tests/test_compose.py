@@ -465,3 +465,13 @@ def test_gunicorn_reads_its_workers_from_the_config_file_in_the_image(monkeypatc
 def json_cmd(dockerfile: str) -> list[str]:
     line = next(x for x in dockerfile.splitlines() if x.startswith("CMD "))
     return json.loads(line.removeprefix("CMD "))
+
+
+def test_web_and_worker_act_as_the_role_row_level_security_binds():
+    """The services that serve requests and run the congresses' tasks act as the application
+    role; migrations (web's entrypoint) step out of it, and the rest run as the owner."""
+    for name in ("web", "worker"):
+        assert SERVICES[name]["environment"]["PORTAL_DB_APP_ROLE"] == "portal_app"
+        assert SERVICES[name]["environment"]["DEBUG"] == "false"
+    for name in ("worker-rollups", "beat"):
+        assert "PORTAL_DB_APP_ROLE" not in SERVICES[name]["environment"]

@@ -139,10 +139,28 @@ def test_a_postgres_database_url_selects_postgresql(tmp_path):
     assert result.returncode == 0, result.stderr
     database = json.loads(result.stdout.splitlines()[-1])
     assert database == {
-        "ENGINE": "django.db.backends.postgresql",
+        # Django's PostgreSQL backend, telling the server the congress acted in (for RLS).
+        "ENGINE": "congresses.db.postgresql",
         "NAME": "portal",
         "HOST": "db.example.org",
     }
+
+
+PRINT_ROLE = (
+    "import json, django; django.setup(); from django.conf import settings; "
+    "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {}).get('assume_role')))"
+)
+
+
+def test_the_application_role_is_assumed_only_where_it_is_set(tmp_path):
+    url = "postgres://portal:secret@db.example.org:5432/portal"
+    with_role = run_django(PRINT_ROLE, tmp_path, DATABASE_URL=url, PORTAL_DB_APP_ROLE="portal_app")
+    without = run_django(PRINT_ROLE, tmp_path, DATABASE_URL=url)
+    bad = run_django(PRINT_ROLE, tmp_path, DATABASE_URL=url, PORTAL_DB_APP_ROLE="x; DROP")
+
+    assert json.loads(with_role.stdout.splitlines()[-1]) == "portal_app", with_role.stderr
+    assert json.loads(without.stdout.splitlines()[-1]) is None, without.stderr
+    assert bad.returncode != 0 and "PORTAL_DB_APP_ROLE" in bad.stderr
 
 
 PRINT_CONNECTIONS = (
