@@ -8,6 +8,8 @@ well, and PostgreSQL row-level security is the last line.
 """
 
 from django.db import models
+from django.db.models.sql.constants import INNER
+from django.db.models.sql.where import AND
 
 from . import context
 
@@ -21,7 +23,21 @@ class ActingCongressQuerySet(models.QuerySet):
         acting = context.current_id()
         if acting is None or self._scoped_to == acting or self.query.combinator:
             return self
-        self.query.add_q(models.Q(**{self.congress_lookup: acting}))
+        query = self.query
+        if self._scoped_to is not None:
+            # Built while acting in another congress (a form's choices made when its module
+            # was first imported inside a request): that congress's condition comes out first.
+            query.where.children = [
+                c for c in query.where.children if not getattr(c, "_acting_congress", False)
+            ]
+        # Query.add_q, with the condition marked so that it can be taken out again.
+        inner = {a for a, join in query.alias_map.items() if join.join_type == INNER}
+        clause, _ = query._add_q(models.Q(**{self.congress_lookup: acting}), query.used_aliases)
+        clause._acting_congress = True
+        for child in clause.children:
+            child._acting_congress = True
+        query.where.add(clause, AND)
+        query.demote_joins(inner)
         self._scoped_to = acting
         return self
 

@@ -233,3 +233,19 @@ def test_a_reply_file_of_one_congress_is_not_found_from_the_other(client, worlds
         client.force_login(a[who])
         assert client.get(file_url).status_code == 404, who
         assert client.get(f"/files/replies/{reply.pk}/letter/").status_code == 404, who
+
+
+def test_a_queryset_built_while_acting_in_one_congress_serves_the_next(worlds, county):
+    """A form's choices are built once, when its module is first imported, perhaps inside a
+    request of one congress; every later request must see its own congress's rows."""
+    from units.models import Unit
+
+    a, b = worlds
+    with acting_in(county):
+        choices = Unit.objects.all()
+        assert list(choices) == [b["unit"]]
+    with acting_in(default_congress_id()):
+        assert list(choices.all()) == [a["unit"]]
+        assert list(choices.filter(name="市交通运输局")) == [a["unit"]]
+    with acting_in(county):
+        assert list(choices.all().order_by("name")) == [b["unit"]]

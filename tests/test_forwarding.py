@@ -2,6 +2,8 @@
 county handles its copy as its own; the result comes back to the city's timeline. Neither
 congress sees the other's suggestion."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -275,7 +277,9 @@ def test_county_staff_correct_the_copy_on_its_edit_page_keeping_the_deputies(wor
     data |= {name: meta[name].value() for name in meta.fields}
     data = {k: ("" if v is None else v) for k, v in data.items()} | {"title": "关于县道改造的建议"}
     response = client.post(f"/suggestions/{copy.pk}/edit/", data)
-    assert response.status_code == 302
+    assert response.status_code == 302, re.findall(
+        r'class="error[^"]*"[^>]*>([^<]+)', response.content.decode()
+    )
     copy.refresh_from_db()
     assert copy.title == "关于县道改造的建议"
     assert copy.lead_deputy is None and "张伟" in copy.proposers

@@ -18,7 +18,7 @@ from congresses import rls
 from congresses.context import acting_in, default_congress_id
 from congresses.models import Congress
 from deputies.models import Deputy, Term
-from suggestions.models import Assignment, AuditEvent, Reply, Suggestion
+from suggestions.models import Assignment, AuditEvent, DeadlineChange, Reply, Suggestion
 from units.models import Unit
 
 from .conftest import Journey, People
@@ -180,16 +180,21 @@ def test_a_row_for_another_congress_is_refused(worlds, congresses):
     (a_suggestion, _), (b_suggestion, _) = worlds
     a, b = congresses
     a_unit = Unit._base_manager.filter(congress=a).first()
+    b_assignment = Assignment._base_manager.get(suggestion=b_suggestion)
     with as_app_role(), acting_in(a):
         with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
             Unit._base_manager.create(congress=b, name="乙县的单位")
         # Moving a row of A's to B is refused too (WITH CHECK).
         with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
             Unit._base_manager.filter(pk=a_unit.pk).update(congress=b)
-        # A child row under B's record: its parent is not visible here.
+        # A child row under B's record: its parent is not visible here. (An assignment
+        # carries its own congress column: moving it to B is refused by that column.)
         assignment = Assignment._base_manager.get(suggestion=a_suggestion)
         with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
-            Assignment._base_manager.filter(pk=assignment.pk).update(suggestion=b_suggestion)
+            Assignment._base_manager.filter(pk=assignment.pk).update(congress=b)
+        change = DeadlineChange._base_manager.filter(assignment=assignment).first()
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            DeadlineChange._base_manager.filter(pk=change.pk).update(assignment=b_assignment)
         # A's own rows are written as usual.
         assert Unit._base_manager.filter(pk=a_unit.pk).update(name="市交通局") == 1
 
