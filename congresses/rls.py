@@ -108,7 +108,7 @@ def policies(using: str = DEFAULT_DB_ALIAS) -> dict[str, Policy]:
         found = [
             f
             for f in tables[table]._meta.concrete_fields
-            if f.many_to_one
+            if (f.many_to_one or f.one_to_one)
             and f.related_model._meta.db_table in depth
             and f.related_model._meta.db_table != table
         ]

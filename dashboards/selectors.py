@@ -126,21 +126,17 @@ class UpwardView:
         return all(r.provenance is None or r.provenance.stored for r in [self.own, *self.lower])
 
 
-def _congress_figures(congress, term, as_of, *, units=False):
-    if term is None:
-        return CongressFigures(congress, None, figures.empty(scope=Scope(), as_of=as_of), None), []
-    # Each congress's figures are read acting in it: its own records, by its own scoped
-    # managers (and row-level security), through the one door, with its own provenance.
+def _congress_figures(congress, as_of, *, units=False):
+    # Each congress's figures are read acting in it: its own current term and records, by its
+    # own scoped managers (and row-level security), through the one door, with its own
+    # provenance.
     with acting_in(congress):
+        term = Term.objects.filter(is_current=True).first()
+        if term is None:
+            empty = figures.empty(scope=Scope(), as_of=as_of)
+            return CongressFigures(congress, None, empty, None), []
         data = door.figure_set(scope=Scope(term=term), as_of=as_of, units=units)
     return CongressFigures(congress, term, data.figures, data.provenance), data.units
-
-
-def _current_terms(congress_ids) -> dict[int, Term]:
-    return {
-        t.congress_id: t
-        for t in Term._base_manager.filter(congress_id__in=congress_ids, is_current=True)
-    }
 
 
 def has_lower(congress_id: int) -> bool:
@@ -150,10 +146,8 @@ def has_lower(congress_id: int) -> bool:
 def upward_view(*, congress: Congress, as_of) -> UpwardView:
     """The congress's own figures (its current term as of D), each lower congress's, and their
     sums: same definitions and as-of rules as every dashboard (figures.summed)."""
-    lower = congresses_below(congress.pk)
-    terms = _current_terms([congress.pk, *(c.pk for c in lower)])
-    own = _congress_figures(congress, terms.get(congress.pk), as_of)[0]
-    rows = [_congress_figures(c, terms.get(c.pk), as_of)[0] for c in lower]
+    own = _congress_figures(congress, as_of)[0]
+    rows = [_congress_figures(c, as_of)[0] for c in congresses_below(congress.pk)]
     lower_total = figures.summed([r.figures for r in rows], scope=Scope(), as_of=as_of)
     total = figures.summed([own.figures, lower_total], scope=Scope(), as_of=as_of)
     return UpwardView(own=own, lower=rows, lower_total=lower_total, total=total)
@@ -162,7 +156,6 @@ def upward_view(*, congress: Congress, as_of) -> UpwardView:
 def lower_congress_view(*, congress: Congress, as_of):
     """One lower congress's figures and its units' rows (the drill-down), and its own lower
     congresses side by side."""
-    term = _current_terms([congress.pk]).get(congress.pk)
-    row, unit_rows = _congress_figures(congress, term, as_of, units=True)
+    row, unit_rows = _congress_figures(congress, as_of, units=True)
     ranked, apart = figures.rank_units(unit_rows)
     return row, ranked + apart, upward_view(congress=congress, as_of=as_of)

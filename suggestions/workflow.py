@@ -1255,6 +1255,9 @@ def suggestion_forward_down(
     note = (note or "").strip()
     sender = Congress.objects.get(pk=suggestion.congress_id)
     category_name = suggestion.category.name if suggestion.category_id else ""
+    # Read here, in the sender's congress: acting in the lower one, its deputies are not
+    # visible (row-level security).
+    proposers = _proposers_text(suggestion)
     with acting_in(target):
         term = Term.objects.filter(is_current=True).first()
         if term is None:
@@ -1271,7 +1274,7 @@ def suggestion_forward_down(
             title=suggestion.title,
             content=suggestion.content,
             lead_deputy=None,
-            proposers=_proposers_text(suggestion),
+            proposers=proposers,
             submitted_on=forwarded_on,
             status=S.SUBMITTED,
             created_by=actor,
