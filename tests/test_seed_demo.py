@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from commitments.models import Commitment, CommitmentNote, Evidence
+from congresses.context import default_congress_id
 from deputies.models import Deputy, Term
 from evaluation.models import Ballot, EvaluationRound, Participation
 from planning.models import AssignmentPlan, PlanUnit
@@ -125,7 +126,10 @@ def test_every_state_and_kind_of_record_appears_at_a_small_scale():
     assert "演示数据已生成" in output and "代表建议 200 件" in output
 
     assert Suggestion.objects.count() == SCALE
-    assert values(Suggestion.objects, "status") == set(Suggestion.Status.values)
+    # Every state but those of 分级处理: a demo on a past day has no district (demo/lower.py;
+    # test_the_demo_of_today_has_a_district_with_forwarded_suggestions).
+    forwarding = {"forwarded", "forward_done"}
+    assert values(Suggestion.objects, "status") == set(Suggestion.Status.values) - forwarding
     assert values(Suggestion.objects, "channel") == {"session", "recess", "voice", "express"}
     assert values(Assignment.objects, "state") == set(Assignment.State.values)
     assert values(Assignment.objects, "role") == set(Assignment.Role.values)
@@ -301,7 +305,34 @@ def test_by_default_the_demo_s_today_is_the_real_today():
     call_command("seed_demo", scale=40, seed=2026, stdout=out)
     assert f"基准日 {today:%Y-%m-%d}" in out.getvalue()
     shift = today - REF
-    assert Term.objects.get().start_date == dt.date(2023, 1, 9) + shift
+    term = Term.objects.get(congress_id=default_congress_id())
+    assert term.start_date == dt.date(2023, 1, 9) + shift
     latest = Suggestion.objects.aggregate(m=Max("submitted_on"))["m"]
     assert today - dt.timedelta(days=60) <= latest <= today
     assert not demo.problems()
+
+
+def test_the_demo_of_today_has_a_district_with_forwarded_suggestions(client):
+    from congresses.models import Congress
+    from suggestions.demo import lower
+
+    out = StringIO()
+    call_command("seed_demo", scale=SCALE, stdout=out)
+    assert "东湖区人大常委会" in out.getvalue()
+    district = Congress.objects.get(code=lower.CODE)
+    city = Suggestion.objects.filter(congress_id=default_congress_id())
+    assert city.count() == SCALE
+    # Every state of its own is kept; at this small scale one suggestion can go down, and
+    # the district closed it (下级已办结). At `make run`'s scale two more: one answered, one
+    # still to register there.
+    assert values(city, "status") >= set(Suggestion.Status.values) - {"forwarded"}
+    copies = Suggestion.objects.filter(congress=district)
+    assert "closed" in values(copies, "status")
+    # The city's leaders see the district in 下级人大统计.
+    client.login(username="leader", password=demo.DEMO_PASSWORD)
+    page = client.get("/dashboard/lower/").content.decode()
+    assert "东湖区人大常委会" in page
+    client.login(username=lower.USERNAME, password=demo.DEMO_PASSWORD)
+    assert (
+        "由 市人大常委会 转来" in client.get(f"/suggestions/{copies.first().pk}/").content.decode()
+    )

@@ -4,9 +4,10 @@ import time
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 
 from suggestions import demo
+from suggestions.demo import lower
 from suggestions.models import Assignment, DeadlineChange, RequestState, Suggestion, Verdict
 
 STATUS_LABELS = dict(Suggestion.Status.choices)
@@ -58,7 +59,12 @@ class Command(BaseCommand):
                 raise CommandError(f"日期格式不正确:{reference_date}(应为 YYYY-MM-DD)") from None
         started = time.monotonic()
         try:
-            summary = demo.seed(scale=scale, seed=seed, reference=reference_date)
+            with transaction.atomic():
+                summary = demo.seed(scale=scale, seed=seed, reference=reference_date)
+                # The district below the demo city: 下级人大统计 and 分级处理 (demo/lower.py).
+                summary["lower"] = lower.seed(
+                    reference=summary["reference"], password=demo.DEMO_PASSWORD
+                )
         except demo.DemoConflict as exc:
             raise CommandError(f"未写入任何数据 / nothing written: {exc}") from None
         if connection.vendor == "postgresql":
@@ -96,6 +102,11 @@ class Command(BaseCommand):
         )
         line(f"代表反馈 {s['feedback']} 份", s["by_verdict"], VERDICT_LABELS)
         w(f"  沟通记录 {s['contacts']} 条")
+        if s.get("lower", {}).get("congress"):
+            w(
+                f"  下级人大:{s['lower']['congress'].name},转交下级办理 "
+                f"{s['lower']['forwarded']} 件(账号 {lower.USERNAME})"
+            )
         line("调整申请", s["requests"]["reassignment"], REQUEST_LABELS)
         line("延期申请", s["requests"]["extension"], REQUEST_LABELS)
         line("期限变更", s["deadline_changes"], CHANGE_LABELS)
