@@ -49,15 +49,7 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(default=congresses.context.default_congress_id, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='congresses.congress', verbose_name='人大'),
         ),
         migrations.AddConstraint(
-            model_name='factsmark',
-            constraint=models.UniqueConstraint(fields=('congress',), name='factsmark_one_per_congress'),
-        ),
-        migrations.AddConstraint(
             model_name='rollup',
             constraint=models.UniqueConstraint(fields=('congress', 'scope_kind', 'scope_key', 'day'), name='rollup_one_per_scope_and_day'),
-        ),
-        migrations.AddConstraint(
-            model_name='rollupwatermark',
-            constraint=models.UniqueConstraint(fields=('congress',), name='rollupwatermark_one_per_congress'),
         ),
     ]

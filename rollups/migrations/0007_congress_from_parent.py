@@ -1,7 +1,11 @@
 """Stored figures, days and dated facts made before congresses had a column fell to the
 default congress (0006); here each takes its term's or suggestion's congress. The one
 watermark and facts mark stay the default congress's: another congress's job starts its own
-(its facts rebuilt on its first run). On a single-congress deployment nothing moves."""
+(its facts rebuilt on its first run). On a single-congress deployment nothing moves.
+
+Marks beyond the first (only after these migrations were rolled back, when every mark lost
+its congress) are deleted before 0008 makes them one per congress: a congress without a
+mark reads the audit trail afresh and rebuilds its facts, so nothing is lost."""
 
 from django.db import migrations
 from django.db.models import OuterRef, Subquery
@@ -18,6 +22,10 @@ def fill_congress(apps, schema_editor):
         apps.get_model("rollups", name).objects.update(congress_id=_of(Term, "term_id"))
     for name in ("SuggestionFacts", "AssignmentFacts"):
         apps.get_model("rollups", name).objects.update(congress_id=_of(Suggestion, "suggestion_id"))
+    for name in ("RollupWatermark", "FactsMark"):
+        marks = apps.get_model("rollups", name).objects.order_by("pk")
+        first = marks.values_list("pk", flat=True).first()
+        marks.exclude(pk=first).delete()
 
 
 class Migration(migrations.Migration):
