@@ -72,9 +72,10 @@ def stages_on(*, deadline: date, today: date, opinion: bool = False) -> list[str
 
 
 def _acting_q(path: str) -> Q:
-    """Rows of the congress acted in, through `path` to its congress column: assignments,
-    acknowledgements and commitments have none of their own, so their default managers do
-    not narrow them. Outside a run in one congress (a test, the shell) every congress's."""
+    """Rows of the congress acted in, through `path` to a congress column: assignments (their
+    copy of the suggestion's, leading the index of the scan), acknowledgements and
+    commitments are not narrowed by their default managers. Outside a run in one congress
+    (a test, the shell) every congress's."""
     acting = context.current_id()
     return Q(**{path: acting}) if acting is not None else Q()
 
@@ -111,9 +112,7 @@ def reminders_due(*, today: date) -> list[Due]:
     rows = (
         # Open deadlines owing an answer (a lead's reply, a co-handler's opinion), each with
         # the stages already recorded for that deadline: one query.
-        Assignment.objects.filter(
-            _reminded_q(), _acting_q("suggestion__congress_id"), deadline__lte=horizon
-        )
+        Assignment.objects.filter(_reminded_q(), _acting_q("congress_id"), deadline__lte=horizon)
         .annotate(
             recorded=FilteredRelation(
                 "reminder_deliveries",
@@ -151,7 +150,7 @@ def instruction_reminders_due(*, today: date) -> list[Due]:
 
     open_acks = list(
         Acknowledgement.objects.filter(
-            _acting_q("assignment__suggestion__congress_id"),
+            _acting_q("assignment__congress_id"),
             acknowledged_on__isnull=True,
             due_on__lt=today,
         )
@@ -273,7 +272,7 @@ def reminder_claim(*, due: Due, audience: Audience, today: date, now: datetime):
     try:
         with transaction.atomic():
             delivery = ReminderDelivery.objects.create(
-                congress_id=due.assignment.suggestion.congress_id,
+                congress_id=due.assignment.congress_id,
                 assignment=due.assignment,
                 kind=due.kind,
                 deadline=due.deadline,
@@ -589,7 +588,7 @@ def commitment_reminders_due(*, today: date) -> list[tuple]:
 
     horizon = today + timedelta(days=max(settings.PORTAL["REMINDER_DAYS_BEFORE"]))
     open_ = Commitment.objects.filter(
-        _acting_q("reply__assignment__suggestion__congress_id"),
+        _acting_q("reply__assignment__congress_id"),
         completed_on__isnull=True,
         due_on__lte=horizon,
     )

@@ -300,9 +300,7 @@ class Suggestion(Recorded):
             # Every hot index leads with the congress (DESIGN.md §11): each query of a scoped
             # manager names it, and one congress's rows lie together whatever the others hold.
             # Staff lists and figures filter by status within a term.
-            models.Index(
-                fields=["congress", "term", "status"], name="suggestion_cgr_status_idx"
-            ),
+            models.Index(fields=["congress", "term", "status"], name="suggestion_cgr_status_idx"),
             # Live figures of key suggestions (figures.Scope.suggestions with key_only, any
             # channel) and the key board (dashboards.selectors.key_suggestions, per term).
             models.Index(
@@ -319,9 +317,7 @@ class Suggestion(Recorded):
             ),
             # Live figures of a channel within a term, with or without a second filter
             # (figures.Scope.suggestions: the six loads select the scope's ids through it).
-            models.Index(
-                fields=["congress", "term", "channel"], name="suggestion_cgr_channel_idx"
-            ),
+            models.Index(fields=["congress", "term", "channel"], name="suggestion_cgr_channel_idx"),
             # The list filtered by status in its default order: suggestion_status_number_idx
             # on (congress, status, term, number), PostgreSQL only (migrations 0015 and 0021,
             # with INCLUDE columns).

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('congresses', '0001_initial'),
-        ('suggestions', '0020_congress'),
+        ('suggestions', '0022_assignment_congress'),
     ]
 
     operations = [
