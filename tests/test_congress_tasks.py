@@ -4,13 +4,12 @@ and are its rows; its stored figures and facts are its own, and another congress
 show them; one congress's failure does not stop the other's run."""
 
 import datetime as dt
-import importlib
 import logging
 
 import pytest
-from django.apps import apps
 from django.core import mail
 from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from congresses import context
@@ -19,7 +18,6 @@ from congresses.models import Congress
 from notifications import tasks as reminder_tasks
 from notifications.models import Notification, ReminderClaim, ReminderDelivery, SmsMessage
 from notifications.services import notify
-from planning.models import AssignmentPlan
 from rollups import facts
 from rollups import tasks as rollup_tasks
 from rollups.models import (
@@ -395,48 +393,153 @@ def test_a_rollup_failure_in_one_congress_leaves_the_other_stored(worlds, caplog
 # --- migrations -------------------------------------------------------------------------------
 
 
-def _migration(app: str, name: str):
-    return importlib.import_module(f"{app}.migrations.{name}")
+@pytest.mark.django_db(transaction=True)
+def test_migrating_an_existing_database_gives_each_row_its_parents_congress():
+    """The migrations replayed (MigrationExecutor, as tests/test_congress_migrations.py does):
+    rows written before this change, in a second congress, take that congress; the single
+    watermark and facts mark, and the channel rules, stay the default congress's."""
+    targets = [
+        ("notifications", "0003_reminder_claims"),
+        ("rollups", "0005_facts_open_stretches_and_indexes"),
+        ("suggestions", "0022_assignment_congress"),
+    ]
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    rows = {}
+    try:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+        old = MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
 
+        def model(label):
+            return old.get_model(*label.split("."))
 
-def test_the_data_migrations_give_each_row_its_parents_congress(worlds, county):
-    """The repo replays no migrations (no MigrationExecutor tests): the data migrations'
-    functions run here on rows that sit in the default congress, as 0004/0006 left them."""
-    a, b = worlds
-    day = _overdue_day(b)
-    reminder_tasks.send_reminders.apply(args=[day.isoformat()]).get()
-    rollup_tasks.compute_rollups.apply(args=[timezone.localdate().isoformat()]).get()
-    with acting_in(county):
-        plan = AssignmentPlan.objects.create(title="乙县预交办方案", created_by=b["staff"])
-    ReminderClaim.objects.create(
-        congress_id=b["congress_id"], kind="plan_window", key=f"plan:{plan.pk}:unit:1", due_on=day
-    )
-    notify(recipients=[b["staff"]], kind="test", title="无建议的通知")  # outside: default
-    Notification.objects.filter(title="无建议的通知").update(congress_id=b["congress_id"])
-    owned_by_b = {
-        model: set(
-            model._base_manager.filter(congress_id=b["congress_id"]).values_list("pk", flat=True)
+        assert "congress" not in {f.name for f in model("rollups.Rollup")._meta.fields}
+        county = model("congresses.Congress").objects.create(
+            code="county-old", name="丁县人大常委会", level="county"
         )
-        for model in (
-            Notification,
-            ReminderDelivery,
-            SmsMessage,
-            ReminderClaim,
-            Rollup,
-            RollupDay,
-            SuggestionFacts,
-            AssignmentFacts,
+        term = model("deputies.Term").objects.create(
+            congress=county, number=13, name="第13届", start_date=dt.date(2023, 1, 1)
         )
+        unit = model("units.Unit").objects.create(congress=county, name="市交通运输局")
+        clerk = model("accounts.User").objects.create(
+            username="old_county_clerk", congress=county, is_unit_user=True, unit=unit
+        )
+        deputy = model("deputies.Deputy").objects.create(term=term, name="张伟")
+        suggestion = model("suggestions.Suggestion").objects.create(
+            congress=county,
+            term=term,
+            lead_deputy=deputy,
+            channel="recess",
+            status="assigned",
+            kind="suggestion",
+            number=1,
+            title="丁县关于优化公交线路的建议",
+            content="建议优化。",
+        )
+        assignment = model("suggestions.Assignment").objects.create(
+            congress=county,
+            suggestion=suggestion,
+            unit=unit,
+            role="lead",
+            state="accepted",
+            assigned_on=dt.date(2026, 3, 2),
+            rules={},
+            deadline=dt.date(2026, 6, 2),
+        )
+        delivery = model("notifications.ReminderDelivery").objects.create(
+            assignment=assignment,
+            kind="overdue:0",
+            deadline=dt.date(2026, 6, 2),
+            due_on=dt.date(2026, 6, 3),
+        )
+        rows["ReminderDelivery"] = delivery.pk
+        rows["SmsMessage"] = (
+            model("notifications.SmsMessage")
+            .objects.create(
+                recipient=clerk, phone="13800138000", kind="reminder", text="t", delivery=delivery
+            )
+            .pk
+        )
+        notification = model("notifications.Notification")
+        rows["Notification"] = notification.objects.create(
+            recipient=clerk, kind="reminder.overdue", title="t", suggestion=suggestion
+        ).pk
+        rows["Notification_of_recipient"] = notification.objects.create(
+            recipient=clerk, kind="account", title="t"
+        ).pk
+        rows["ReminderClaim"] = (
+            model("notifications.ReminderClaim")
+            .objects.create(
+                kind="assign_late",
+                key=f"suggestion:{suggestion.pk}",
+                suggestion=suggestion,
+                due_on=dt.date(2026, 6, 3),
+            )
+            .pk
+        )
+        plan = model("planning.AssignmentPlan").objects.create(
+            congress=county, title="丁县预交办方案", created_by=clerk
+        )
+        rows["ReminderClaim_of_plan"] = (
+            model("notifications.ReminderClaim")
+            .objects.create(
+                kind="plan_window", key=f"plan:{plan.pk}:unit:{unit.pk}", due_on=dt.date(2026, 6, 3)
+            )
+            .pk
+        )
+        day = dt.date(2026, 6, 3)
+        rows["Rollup"] = (
+            model("rollups.Rollup")
+            .objects.create(
+                scope_kind="term", scope_key=str(term.pk), term=term, day=day, figures={}
+            )
+            .pk
+        )
+        rows["RollupDay"] = model("rollups.RollupDay").objects.create(term=term, day=day).pk
+        facts_of = dict(submitted=True, assigned=True, replied=False, on_time=False, closed=False)
+        rows["SuggestionFacts"] = (
+            model("rollups.SuggestionFacts")
+            .objects.create(
+                suggestion=suggestion,
+                valid_from=day,
+                term=term,
+                face=False,
+                overdue=0,
+                **facts_of,
+            )
+            .pk
+        )
+        rows["AssignmentFacts"] = (
+            model("rollups.AssignmentFacts")
+            .objects.create(
+                assignment=assignment,
+                suggestion=suggestion,
+                unit=unit,
+                valid_from=day,
+                term=term,
+                answered=False,
+                on_time=False,
+                overdue=False,
+            )
+            .pk
+        )
+        model("rollups.RollupWatermark").objects.create(seen_to=5)
+        model("rollups.FactsMark").objects.create(built=True, seen_to=5)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(latest)
+
+    by_name = {
+        "Notification_of_recipient": Notification,
+        "ReminderClaim_of_plan": ReminderClaim,
+        **{m.__name__: m for m in (Notification, ReminderDelivery, SmsMessage, ReminderClaim)},
+        **{m.__name__: m for m in (Rollup, RollupDay, SuggestionFacts, AssignmentFacts)},
     }
-    assert all(owned_by_b.values())
-    for model in owned_by_b:
-        model._base_manager.update(congress_id=default_congress_id())
-
-    _migration("notifications", "0005_congress_from_parent").fill_congress(apps, None)
-    _migration("rollups", "0007_congress_from_parent").fill_congress(apps, None)
-
-    for model, pks in owned_by_b.items():
-        now_b = set(
-            model._base_manager.filter(congress_id=b["congress_id"]).values_list("pk", flat=True)
-        )
-        assert now_b == pks, model.__name__
+    for name, pk in rows.items():
+        assert by_name[name]._base_manager.get(pk=pk).congress_id == county.pk, name
+    home = default_congress_id()
+    assert RollupWatermark.objects.get().congress_id == home
+    assert FactsMark.objects.get().congress_id == home
+    assert set(ChannelRule.objects.values_list("congress_id", flat=True)) == {home}
