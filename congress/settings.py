@@ -253,6 +253,8 @@ CELERY_TASK_ROUTES = {
 }
 # In code, not django-celery-beat: the times are part of the deployment, reviewed in git;
 # staff have no need to change them (see README, "Jobs and queues").
+# Each periodic job runs once per active congress, acting in it (congresses.runs): its records
+# are that congress's, and one congress's failure is logged without stopping the others.
 CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "notifications.tasks.send_reminders",

@@ -12,8 +12,12 @@ class ModelBackendWithUnreadCount(ModelBackend):
     their inbox in the same query: the nav badge on every page costs no query of its own."""
 
     def get_user(self, user_id):
+        # The user's current congress's inbox, the one the request then acts in
+        # (congresses.middleware reads the user before it acts in any congress).
         unread = (
-            Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+            Notification._base_manager.filter(
+                recipient=OuterRef("pk"), congress_id=OuterRef("congress_id"), read_at__isnull=True
+            )
             .order_by()
             .values("recipient")
             .annotate(n=Count("pk"))

@@ -10,10 +10,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from congresses.fields import owner
+from congresses.managers import ActingCongressManager
+
 
 class Notification(models.Model):
-    """One message in one user's inbox."""
+    """One message in one user's inbox, in the congress it is about: the inbox lists the
+    congress acted in only."""
 
+    congress = owner()
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="接收人",
@@ -42,6 +47,8 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField("时间", default=timezone.now, editable=False)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    objects = ActingCongressManager()
 
     class Meta:
         verbose_name = "站内通知"
@@ -99,11 +106,13 @@ class DeliveryState(models.TextChoices):
 
 
 class ReminderDelivery(models.Model):
-    """One reminder for one assignment, kind and deadline: claimed by inserting this row."""
+    """One reminder for one assignment, kind and deadline: claimed by inserting this row.
+    Its congress is the assignment's suggestion's."""
 
     Kind = ReminderKind
     State = DeliveryState
 
+    congress = owner()
     assignment = models.ForeignKey(
         "suggestions.Assignment",
         verbose_name="交办",
@@ -126,6 +135,8 @@ class ReminderDelivery(models.Model):
     next_attempt_at = models.DateTimeField("下次重试", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    objects = ActingCongressManager()
 
     class Meta:
         verbose_name = "提醒发送记录"
@@ -171,6 +182,7 @@ class SmsMessage(models.Model):
 
     State = DeliveryState
 
+    congress = owner()
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="接收人",
@@ -201,6 +213,8 @@ class SmsMessage(models.Model):
     gateway_id = models.CharField("短信平台回执", max_length=100, blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    objects = ActingCongressManager()
 
     class Meta:
         verbose_name = "短信发送记录"
@@ -248,6 +262,7 @@ class ReminderClaim(models.Model):
 
     Kind = ClaimKind
 
+    congress = owner()
     kind = models.CharField("提醒类型", max_length=20, choices=ClaimKind.choices)
     # "suggestion:<id>" or "plan:<id>:unit:<id>" (notifications.reminders).
     key = models.CharField("提醒对象", max_length=60)
@@ -263,12 +278,18 @@ class ReminderClaim(models.Model):
     recipients = models.PositiveIntegerField("接收人数", default=0)
     created_at = models.DateTimeField("创建时间", default=timezone.now, editable=False)
 
+    objects = ActingCongressManager()
+
     class Meta:
         verbose_name = "其他提醒记录"
         verbose_name_plural = "其他提醒记录"
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "key"], name="reminderclaim_once"),
+            # Per congress: the key names global ids, so this is as strict as (kind, key), and
+            # a run's insert only ever conflicts with a row of the congress it acts in.
+            models.UniqueConstraint(
+                fields=["congress", "kind", "key"], name="reminderclaim_once_in_congress"
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=ClaimKind.values), name="reminderclaim_kind_valid"
             ),

@@ -43,6 +43,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.selectors import committee_staff
+from congresses import context
 from suggestions.models import Assignment, Suggestion
 
 from . import outbox, sms
@@ -68,6 +69,15 @@ def stages_on(*, deadline: date, today: date, opinion: bool = False) -> list[str
     if days_over > settings.PORTAL["OVERDUE_ESCALATION_DAYS"]:
         stages.append(f"{prefix}{ReminderKind.ESCALATION}")
     return stages
+
+
+def _acting_q(path: str) -> Q:
+    """Rows of the congress acted in, through `path` to a congress column: assignments (their
+    copy of the suggestion's, leading the index of the scan), acknowledgements and
+    commitments are not narrowed by their default managers. Outside a run in one congress
+    (a test, the shell) every congress's."""
+    acting = context.current_id()
+    return Q(**{path: acting}) if acting is not None else Q()
 
 
 def _reminded_q(prefix: str = "") -> Q:
@@ -102,7 +112,7 @@ def reminders_due(*, today: date) -> list[Due]:
     rows = (
         # Open deadlines owing an answer (a lead's reply, a co-handler's opinion), each with
         # the stages already recorded for that deadline: one query.
-        Assignment.objects.filter(_reminded_q(), deadline__lte=horizon)
+        Assignment.objects.filter(_reminded_q(), _acting_q("congress_id"), deadline__lte=horizon)
         .annotate(
             recorded=FilteredRelation(
                 "reminder_deliveries",
@@ -139,7 +149,11 @@ def instruction_reminders_due(*, today: date) -> list[Due]:
     from supervision.models import Acknowledgement
 
     open_acks = list(
-        Acknowledgement.objects.filter(acknowledged_on__isnull=True, due_on__lt=today)
+        Acknowledgement.objects.filter(
+            _acting_q("assignment__congress_id"),
+            acknowledged_on__isnull=True,
+            due_on__lt=today,
+        )
         .exclude(assignment__state=Assignment.State.ENDED)
         .order_by("due_on", "id")
         .values_list("assignment_id", "action_id", "due_on")
@@ -258,6 +272,7 @@ def reminder_claim(*, due: Due, audience: Audience, today: date, now: datetime):
     try:
         with transaction.atomic():
             delivery = ReminderDelivery.objects.create(
+                congress_id=due.assignment.congress_id,
                 assignment=due.assignment,
                 kind=due.kind,
                 deadline=due.deadline,
@@ -350,15 +365,35 @@ def _record_failure(delivery: ReminderDelivery, exc: Exception, now: datetime) -
 # --- reminders that are not about a deadline of an assignment --------------------------------
 
 
-def _claim_once(*, kind: str, key: str, today: date, recipients: list, suggestion=None, **message):
-    """Record (kind, key) and notify `recipients` in one transaction; False when a run
-    recorded it first (the unique constraint refused the insert)."""
+def _claim_once(
+    *,
+    kind: str,
+    key: str,
+    today: date,
+    recipients: list,
+    congress_id: int,
+    suggestion=None,
+    **message,
+):
+    """Record (kind, key) in its congress and notify `recipients` in one transaction; False
+    when a run recorded it first (the unique constraint refused the insert)."""
     try:
         with transaction.atomic():
             ReminderClaim.objects.create(
-                kind=kind, key=key, suggestion=suggestion, due_on=today, recipients=len(recipients)
+                congress_id=congress_id,
+                kind=kind,
+                key=key,
+                suggestion=suggestion,
+                due_on=today,
+                recipients=len(recipients),
             )
-            notify(recipients=recipients, kind=f"reminder.{kind}", suggestion=suggestion, **message)
+            notify(
+                recipients=recipients,
+                kind=f"reminder.{kind}",
+                suggestion=suggestion,
+                congress_id=congress_id,
+                **message,
+            )
     except IntegrityError:
         return False
     return True
@@ -390,6 +425,7 @@ def assignment_late_reminders(*, today: date) -> tuple[int, int]:
             key=f"suggestion:{s.pk}",
             today=today,
             recipients=staff[s.congress_id],
+            congress_id=s.congress_id,
             suggestion=s,
             title=f"闭会期间超期未交办:{s.display_number}《{s.title}》",
             body=f"提出日期:{s.submitted_on:%Y-%m-%d};闭会期间收到的建议应在{days}个工作日内交办。",
@@ -449,6 +485,7 @@ def plan_window_reminders(*, today: date) -> tuple[int, int]:
             key=key,
             today=today,
             recipients=by_unit.get(unit_id, []),
+            congress_id=plan.congress_id,
             title=f"预交办意见即将截止:{plan.title}",
             body=f"本单位尚有{n}件拟交办建议未反馈意见,反馈截止 {plan.answer_by:%Y-%m-%d},截止后不能再提交。",
             url=reverse("inbox:plans"),
@@ -466,6 +503,21 @@ class RunResult:
     failed: int = 0
     sms: dict = field(default_factory=dict)  # outcome -> count (notifications.sms.sms_send)
     commitments: int = 0  # commitment reminder stages claimed (below)
+
+    def __add__(self, other: RunResult) -> RunResult:
+        """Two congresses' runs as one (the periodic job's summary)."""
+        sms_ = dict(self.sms)
+        for outcome, n in other.sms.items():
+            sms_[outcome] = sms_.get(outcome, 0) + n
+        return RunResult(
+            claimed=self.claimed + other.claimed,
+            lost=self.lost + other.lost,
+            sent=self.sent + other.sent,
+            retry=self.retry + other.retry,
+            failed=self.failed + other.failed,
+            sms=sms_,
+            commitments=self.commitments + other.commitments,
+        )
 
     def __str__(self):
         texts = ",".join(f"{k} {v}" for k, v in sorted(self.sms.items())) or "无"
@@ -508,8 +560,18 @@ def reminders_send(*, today: date | None = None, now: datetime | None = None) ->
     # Every text message due: this run's, retries whose backoff has passed, notices whose
     # queued task was lost, those a rate limit deferred.
     result.sms = sms.sms_send_pending(now=now)
-    logger.info("reminders %s: %s", today, result)
+    logger.info("reminders %s (congress %s): %s", today, context.current_id(), result)
     return result
+
+
+def reminders_send_each_congress(*, today: date | None = None) -> tuple[RunResult, list]:
+    """The job as beat runs it: `reminders_send` acting in each active congress in turn
+    (congresses.runs). Returns the runs summed and the codes of congresses whose run failed
+    (logged; the others ran)."""
+    from congresses.runs import each_active_congress
+
+    runs = each_active_congress(lambda: reminders_send(today=today), what="Reminders")
+    return sum(runs.results.values(), RunResult()), runs.failed
 
 
 # --- commitments of B/C replies (DESIGN.md §10): the same exactly-once claim ----------------
@@ -525,7 +587,11 @@ def commitment_reminders_due(*, today: date) -> list[tuple]:
     from commitments.models import Commitment, CommitmentReminder
 
     horizon = today + timedelta(days=max(settings.PORTAL["REMINDER_DAYS_BEFORE"]))
-    open_ = Commitment.objects.filter(completed_on__isnull=True, due_on__lte=horizon)
+    open_ = Commitment.objects.filter(
+        _acting_q("reply__assignment__congress_id"),
+        completed_on__isnull=True,
+        due_on__lte=horizon,
+    )
     due = []
     for pk, due_on in open_.values_list("pk", "due_on").order_by("due_on", "pk"):
         for kind in stages_on(deadline=due_on, today=today):

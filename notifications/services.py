@@ -30,10 +30,13 @@ def notify(
     assignment=None,
     email: bool = True,
     sms: tuple[str, dict] | None = None,
+    congress_id: int | None = None,
 ) -> list[Notification]:
     """One inbox row per distinct recipient; with `email`, an e-mail each after commit; with
     `sms` (the message kind and its template parameters), a text message to each recipient
-    who opted in (notifications.sms), sent after commit."""
+    who opted in (notifications.sms), sent after commit. The rows are the congress of the
+    suggestion they are about, else of the one acted in."""
+    owned = owner_of(suggestion=suggestion, assignment=assignment, congress_id=congress_id)
     seen, rows = set(), []
     for user in recipients:
         if user is None or user.pk in seen:
@@ -48,6 +51,7 @@ def notify(
                 url=url,
                 suggestion=suggestion,
                 assignment=assignment,
+                **owned,
             )
         )
     if not rows:
@@ -57,12 +61,25 @@ def notify(
         from .sms import sms_queue
 
         sms_kind, params = sms
-        sms_queue(users=[n.recipient for n in created], kind=sms_kind, text=title, params=params)
+        sms_queue(
+            users=[n.recipient for n in created], kind=sms_kind, text=title, params=params, **owned
+        )
     if email:
         ids = [n.pk for n in created if n.recipient.email]
         if ids:
             transaction.on_commit(lambda: _queue_emails(ids))
     return created
+
+
+def owner_of(*, suggestion=None, assignment=None, congress_id=None) -> dict:
+    """The `congress_id` of a row about a suggestion or assignment: the suggestion's (a
+    notice written outside a request still lands in its own congress), else the one given;
+    {} for the column's default (the congress acted in, else the default one)."""
+    if congress_id is not None:
+        return {"congress_id": congress_id}
+    if suggestion is None and assignment is not None:
+        suggestion = assignment.suggestion
+    return {"congress_id": suggestion.congress_id} if suggestion is not None else {}
 
 
 def _queue_emails(notification_ids: list[int]) -> None:

@@ -175,12 +175,17 @@ def get_backend():
 # --- the outbox ------------------------------------------------------------------------------
 
 
-def sms_queue(*, users, kind: str, text: str, params: dict, delivery=None, now=None):
+def sms_queue(
+    *, users, kind: str, text: str, params: dict, delivery=None, now=None, congress_id=None
+):
     """Outbox rows for the users who opted in with a mobile number, inside the caller's
     transaction; sent after commit. One row per reminder and user (unique), so a reminder
     claimed once texts each person once; a user named twice (a supervising leader who is also
     staff) gets one row, as `notify` gives one inbox row."""
     now = now or timezone.now()
+    # A reminder's messages are its congress's; a notice's, the congress `notify` gives.
+    congress_id = delivery.congress_id if delivery is not None else congress_id
+    owned = {"congress_id": congress_id} if congress_id is not None else {}
     seen, rows = set(), []
     for user in users:
         phone = normalise_phone(user.phone) if user.sms_opt_in else ""
@@ -197,6 +202,7 @@ def sms_queue(*, users, kind: str, text: str, params: dict, delivery=None, now=N
                 delivery=delivery,
                 next_attempt_at=now,
                 created_at=now,
+                **owned,
             )
         )
     if not rows:
@@ -234,8 +240,10 @@ def _queue_retry(message_id: int, delay: timedelta) -> None:
 
 
 def _rate_limited_until(phone: str, now: datetime) -> datetime | None:
-    """When the phone may get its next message, if it has had its share (two counts)."""
-    sent = SmsMessage.objects.filter(phone=phone, state=SmsMessage.State.SENT)
+    """When the phone may get its next message, if it has had its share (two counts). A phone
+    is one person's whichever congress texts it: counted across congresses (the unscoped
+    manager)."""
+    sent = SmsMessage._base_manager.filter(phone=phone, state=SmsMessage.State.SENT)
     for window, limit in (
         (timedelta(hours=1), settings.SMS_MAX_PER_PHONE_HOUR),
         (timedelta(days=1), settings.SMS_MAX_PER_PHONE_DAY),

@@ -96,7 +96,16 @@ def affects_from(event: ChangeEvent) -> date:
     return date.min if is_retroactive(event) else event_day(event)
 
 
-def unread_q(mark: RollupWatermark, *, since: int | None = None) -> Q:
+@dataclass(frozen=True)
+class Mark:
+    """A watermark's reading position alone (`seen_to`, `gaps`): a model row would ask the
+    database for its congress's default just to be built."""
+
+    seen_to: int = 0
+    gaps: list = ()
+
+
+def unread_q(mark: RollupWatermark | Mark, *, since: int | None = None) -> Q:
     """Events above `since` (default: the job's watermark) or in the gaps it could not read."""
     q = Q(id__gt=mark.seen_to if since is None else since)
     for low, high, _ in mark.gaps:
@@ -198,7 +207,7 @@ def highest_event_id() -> int:
     return AuditEvent.objects.aggregate(top=Max("id"))["top"] or 0
 
 
-def gaps_after(mark: RollupWatermark, *, read: Iterable[int], top: int, now) -> list:
+def gaps_after(mark: RollupWatermark | Mark, *, read: Iterable[int], top: int, now) -> list:
     """The gaps left after reading the ids `read` up to `top`: the old gaps minus what is now
     read, plus the ids above the watermark that were not visible, dropping gaps older than
     GAP_SETTLE (rolled back, never to appear)."""

@@ -10,6 +10,9 @@ figures of any scope as of any day are a few GROUP BY queries instead of a Pytho
   not reflect yet are derived live and added, so the numbers are current to the last event.
   `figures._Tally` and `figures._unit_rows` turn the counts into figures: the formulas stay
   in figures.py. Until the facts are built it is `figures.compute_many` itself.
+Facts and marks are per congress (DESIGN.md §11): `sync` runs acting in one congress and
+derives its suggestions only, past every congress's events; `compute_many` reads the facts of
+the congress acted in (outside one, of the scope's term's congress).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from congresses import context
+from congresses.runs import in_each_congress
+from deputies.models import Term
 from suggestions import figures
 from suggestions.models import Assignment, AuditEvent, Category, Suggestion
 
@@ -126,15 +132,19 @@ def _store(ids) -> int:
     return len(ids)
 
 
+@in_each_congress
 def sync(*, rebuild: bool = False, now=None) -> int:
-    """Bring the facts up to the audit trail; returns the number of suggestions derived.
+    """Bring the congress's facts up to the audit trail; returns the number of suggestions
+    derived (outside a congress: each active one's, summed).
 
     In one transaction holding the mark's row lock, so two runs never interleave the rows of
-    one suggestion; readers see the facts before or after it, whole."""
+    one suggestion; readers see the facts before or after it, whole. Acting in the congress,
+    the default managers narrow the suggestions, facts and mark to it."""
     now = now or timezone.now()
-    FactsMark.objects.get_or_create(pk=1)
+    congress_id = context.current_id()
+    FactsMark.objects.get_or_create(congress_id=congress_id)
     with transaction.atomic():
-        mark = FactsMark.objects.select_for_update().get(pk=1)
+        mark = FactsMark.objects.select_for_update().get(congress_id=congress_id)
         top = changes.highest_event_id()
         if rebuild or not mark.built:
             # Every suggestion from the rows as they are now; the ids up to `top` not visible
@@ -143,18 +153,20 @@ def sync(*, rebuild: bool = False, now=None) -> int:
             SuggestionFacts.objects.all().delete()
             AssignmentFacts.objects.all().delete()
             visible = AuditEvent.objects.filter(id__lte=top).values_list("id", flat=True)
-            gaps = changes.gaps_after(FactsMark(), read=visible.iterator(), top=top, now=now)
+            gaps = changes.gaps_after(changes.Mark(), read=visible.iterator(), top=top, now=now)
         else:
+            # Every congress's events move the mark (ids are global); this congress's
+            # suggestions are the ones derived.
             events = list(
                 AuditEvent.objects.filter(changes.unread_q(mark) & Q(id__lte=top))
                 .order_by()
-                .values_list("id", "suggestion_id")
+                .values_list("id", "suggestion_id", "suggestion__congress_id")
             )
-            ids = sorted({s for _, s in events if s is not None})
-            gaps = changes.gaps_after(mark, read=[e for e, _ in events], top=top, now=now)
+            ids = sorted({s for _, s, c in events if s is not None and c == congress_id})
+            gaps = changes.gaps_after(mark, read=[e for e, _, _ in events], top=top, now=now)
         chunk = _id_limit(CHUNK)
         derived = sum(_store(ids[i : i + chunk]) for i in range(0, len(ids), chunk))
-        FactsMark.objects.filter(pk=1).update(
+        FactsMark.objects.filter(pk=mark.pk).update(
             built=True, seen_to=max(mark.seen_to, top), gaps=gaps, synced_at=now
         )
     return derived
@@ -163,8 +175,11 @@ def sync(*, rebuild: bool = False, now=None) -> int:
 # --- figures from the facts ------------------------------------------------------------------
 
 
-def _at(model, day: date):
-    return model.objects.filter(valid_to__gt=day, valid_from__lte=day)
+def _at(model, day: date, congress_id: int):
+    # The congress named, whether or not one is acted in (a test, the shell).
+    return model._base_manager.filter(
+        congress_id=congress_id, valid_to__gt=day, valid_from__lte=day
+    )
 
 
 def _static(qs, scope: figures.Scope, touched):
@@ -185,10 +200,10 @@ def _static(qs, scope: figures.Scope, touched):
     return qs.order_by()
 
 
-def _suggestions(scope: figures.Scope, day: date, touched):
+def _suggestions(scope: figures.Scope, day: date, touched, congress_id: int):
     """The stored facts at D of the scope's suggestions: a unit or system scope holds those
     with an answering assignment of it made ≤ D (as `figures._derive` keys them)."""
-    qs = _static(_at(SuggestionFacts, day), scope, touched)
+    qs = _static(_at(SuggestionFacts, day, congress_id), scope, touched)
     if scope.unit is not None or scope.system is not None:
         answering = Assignment.objects.filter(
             suggestion_id=OuterRef("suggestion_id"),
@@ -224,8 +239,7 @@ def touched_since(mark: FactsMark, limit: int | None = None) -> set | None:
     there are more than `limit`."""
     limit = _id_limit(TOUCHED_MAX) if limit is None else limit
     ids = set(
-        AuditEvent.objects.filter(changes.unread_q(mark))
-        .exclude(suggestion_id=None)
+        AuditEvent.objects.filter(changes.unread_q(mark), suggestion__congress_id=mark.congress_id)
         .order_by()
         .values_list("suggestion_id", flat=True)
         .distinct()[: limit + 1]
@@ -233,11 +247,24 @@ def touched_since(mark: FactsMark, limit: int | None = None) -> set | None:
     return None if len(ids) > limit else ids
 
 
+def _reading_mark(scope: figures.Scope) -> FactsMark | None:
+    """The built mark of the congress whose facts are read: the one acted in; outside one,
+    the scope's term's (in the same query), else the default congress's."""
+    marks = FactsMark._base_manager.filter(built=True)
+    acting = context.current_id()
+    if acting is not None:
+        return marks.filter(congress_id=acting).first()
+    if scope.term is not None:
+        term = Term._base_manager.filter(pk=figures._pk(scope.term)).values("congress_id")
+        return marks.filter(congress_id__in=term).first()
+    return marks.filter(congress_id=context.default_congress_id()).first()
+
+
 def compute_many(*, scope: figures.Scope, within=(), as_of: date):
     """`figures.compute_many` (same arguments, same result) from the stored facts: five
     queries, plus the six of a live derivation when events name suggestions the facts do not
     reflect yet, and one per narrower scope of two or more filters of its own."""
-    mark = FactsMark.objects.filter(pk=1, built=True).first()
+    mark = _reading_mark(scope)
     touched = touched_since(mark) if mark is not None else None
     if touched is None:
         return figures.compute_many(scope=scope, within=within, as_of=as_of)
@@ -268,7 +295,9 @@ def compute_many(*, scope: figures.Scope, within=(), as_of: date):
     # The scope's suggestions, grouped by what the figures count and by the narrower scopes'
     # columns.
     for row in (
-        _suggestions(scope, as_of, touched).values(*COUNTED, *columns).annotate(n=Count("id"))
+        _suggestions(scope, as_of, touched, mark.congress_id)
+        .values(*COUNTED, *columns)
+        .annotate(n=Count("id"))
     ):
         keys = scope.wanted | _dim_keys(row, dims)
         counted = _counted(row, categories)
@@ -282,7 +311,7 @@ def compute_many(*, scope: figures.Scope, within=(), as_of: date):
             continue
         path = f"suggestion__assignments__{column}"
         for row in (
-            _suggestions(scope, as_of, touched)
+            _suggestions(scope, as_of, touched, mark.congress_id)
             .filter(
                 suggestion__assignments__role__in=ANSWERING_ROLES,
                 suggestion__assignments__assigned_on__lte=as_of,
@@ -294,7 +323,7 @@ def compute_many(*, scope: figures.Scope, within=(), as_of: date):
             wanted[row[path]].add_counted(_counted(row, categories), row["n"])
 
     # Answering assignments in force at D: the unit rows, and every scope's 逾期数.
-    assignments = _static(_at(AssignmentFacts, as_of), scope, touched)
+    assignments = _static(_at(AssignmentFacts, as_of, mark.congress_id), scope, touched)
     if scope.unit is not None:
         assignments = assignments.filter(unit_id=figures._pk(scope.unit))
     if scope.system is not None:

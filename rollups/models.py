@@ -10,6 +10,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from congresses.fields import owner
+from congresses.managers import ActingCongressManager
+
 
 class ScopeKind(models.TextChoices):
     TERM = "term", "届"
@@ -25,6 +28,7 @@ class Rollup(models.Model):
 
     Kind = ScopeKind
 
+    congress = owner()
     scope_kind = models.CharField("范围类型", max_length=10, choices=ScopeKind.choices)
     # Within a term: "<term id>" for the term, "<term id>/<meeting id | channel | category id
     # | unit id | unit system>" for the others (see rollups.scopes.scope_for).
@@ -37,13 +41,18 @@ class Rollup(models.Model):
     unit_row = models.JSONField("单位统计数", null=True, blank=True)  # UnitRow, unit scopes
     computed_at = models.DateTimeField("计算时间", default=timezone.now)
 
+    objects = ActingCongressManager()
+
     class Meta:
         verbose_name = "统计汇总"
         verbose_name_plural = "统计汇总"
         ordering = ["-day", "scope_kind", "scope_key"]
         constraints = [
+            # Per congress: a key starts with a term id, global, so this is as strict as
+            # before; the upsert's conflict target then never names another congress's row.
             models.UniqueConstraint(
-                fields=["scope_kind", "scope_key", "day"], name="rollup_one_per_scope_and_day"
+                fields=["congress", "scope_kind", "scope_key", "day"],
+                name="rollup_one_per_scope_and_day",
             ),
             models.CheckConstraint(
                 condition=Q(scope_kind__in=ScopeKind.values), name="rollup_scope_kind_valid"
@@ -63,6 +72,7 @@ class RollupDay(models.Model):
     (`rollups.services.rollups_compute_all`), never for a partial one. Dashboards use a day's
     rows only when this row exists (rollups.selectors)."""
 
+    congress = owner()
     term = models.ForeignKey(
         "deputies.Term", verbose_name="届", on_delete=models.CASCADE, related_name="+"
     )
@@ -71,6 +81,8 @@ class RollupDay(models.Model):
     # reflects (rollups.changes): events above it may have changed the day.
     computed_at = models.DateTimeField("计算时间", default=timezone.now)
     seen_to = models.BigIntegerField("已反映至操作记录", default=0)
+
+    objects = ActingCongressManager()
 
     class Meta:
         verbose_name = "已存储的统计日"
@@ -85,22 +97,30 @@ class RollupDay(models.Model):
 
 
 class RollupWatermark(models.Model):
-    """One row: how far the rollup job has read the audit trail (rollups.changes).
+    """One row per congress: how far its rollup job has read the audit trail (rollups.changes).
 
     Every event with an id up to `seen_to`, except those in `gaps`, is reflected in the stored
     days. `gaps` lists id ranges below `seen_to` that were not visible when the job passed
     them (a transaction still open, or one rolled back), each with when it was first seen:
     [[first id, last id, ISO time], …]; a gap is read again until it is older than
-    `rollups.changes.GAP_SETTLE`. `lease_until` is the claim of the run in progress."""
+    `rollups.changes.GAP_SETTLE`. `lease_until` is the claim of the run in progress.
+    The events are every congress's (ids are global); each congress's job reads past them
+    all and recomputes its own suggestions' days only."""
 
+    congress = owner()
     seen_to = models.BigIntegerField("已处理至操作记录", default=0)
     gaps = models.JSONField("待补读区间", default=list, blank=True)
     lease_until = models.DateTimeField("运行占用至", null=True, blank=True)
     ran_at = models.DateTimeField("上次运行", null=True, blank=True)
 
+    objects = ActingCongressManager()
+
     class Meta:
         verbose_name = "汇总进度"
         verbose_name_plural = "汇总进度"
+        constraints = [
+            models.UniqueConstraint(fields=["congress"], name="rollupwatermark_one_per_congress")
+        ]
 
     def __str__(self):
         return f"已处理至 {self.seen_to}"
@@ -116,6 +136,7 @@ class SuggestionFacts(models.Model):
     every scope's counts one GROUP BY. Static columns (term, channel, category, key mark) are
     read from the suggestion itself, as the figures read them."""
 
+    congress = owner()
     suggestion = models.ForeignKey(
         "suggestions.Suggestion", on_delete=models.CASCADE, related_name="+", db_index=False
     )
@@ -142,6 +163,8 @@ class SuggestionFacts(models.Model):
     face = models.BooleanField()
     overdue = models.PositiveSmallIntegerField()
 
+    objects = ActingCongressManager()
+
     class Meta:
         verbose_name = "建议统计事实"
         verbose_name_plural = "建议统计事实"
@@ -163,6 +186,7 @@ class AssignmentFacts(models.Model):
     """An answering assignment's facts (its `_AssignmentRow`) for every day of
     [valid_from, valid_to) on which it is in force: what the unit rows and 逾期数 count."""
 
+    congress = owner()
     assignment = models.ForeignKey(
         "suggestions.Assignment", on_delete=models.CASCADE, related_name="+", db_index=False
     )
@@ -185,6 +209,8 @@ class AssignmentFacts(models.Model):
     result = models.CharField(max_length=1, null=True)  # noqa: DJ001
     latest_verdict = models.CharField(max_length=20, null=True)  # noqa: DJ001
 
+    objects = ActingCongressManager()
+
     class Meta:
         verbose_name = "交办统计事实"
         verbose_name_plural = "交办统计事实"
@@ -201,17 +227,24 @@ class AssignmentFacts(models.Model):
 
 
 class FactsMark(models.Model):
-    """One row: how far the dated facts reflect the audit trail, as `RollupWatermark` does for
-    the stored figures (`seen_to`, `gaps`). Until `built` the facts are not used."""
+    """One row per congress: how far its dated facts reflect the audit trail, as
+    `RollupWatermark` does for the stored figures (`seen_to`, `gaps`). Until `built` the
+    congress's facts are not used."""
 
+    congress = owner()
     built = models.BooleanField(default=False)
     seen_to = models.BigIntegerField(default=0)
     gaps = models.JSONField(default=list, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ActingCongressManager()
+
     class Meta:
         verbose_name = "统计事实进度"
         verbose_name_plural = "统计事实进度"
+        constraints = [
+            models.UniqueConstraint(fields=["congress"], name="factsmark_one_per_congress")
+        ]
 
     def __str__(self):
         return f"已反映至 {self.seen_to}"

@@ -15,6 +15,9 @@ Stored or live (DESIGN.md §7: a figure is complete or it is not shown):
    stored and live numbers.
 Stored: about four queries; live: about four, plus six when events are newer than the facts.
 Either way a constant number, whatever the data size.
+Everything read is the congress acted in (the default managers of the stored rows, days and
+facts): a term of another congress has no stored days here and no facts, and a scope
+without a term is the congress's own.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import reduce
 
-from django.db.models import JSONField, Q, Subquery
+from django.db.models import JSONField, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from suggestions import figures
@@ -167,9 +170,12 @@ def figure_set(
 
 def _days(term_id, as_of) -> tuple[dict, list]:
     """The term's complete stored days in the year up to D, {day: (seen_to, computed_at)},
-    and the job's gaps (one query)."""
+    and the gaps of its congress's job (one query)."""
     gaps = Subquery(
-        RollupWatermark.objects.filter(pk=1).values("gaps")[:1], output_field=JSONField()
+        RollupWatermark._base_manager.filter(congress_id=OuterRef("congress_id")).values("gaps")[
+            :1
+        ],
+        output_field=JSONField(),
     )
     days, found_gaps = {}, []
     for day, seen_to, at, g in (
@@ -191,7 +197,7 @@ def _stale(term_id, days: dict, gaps: list) -> set:
     if not days:
         return set()
     seen = {d: seen_to for d, (seen_to, _) in days.items()}
-    q = changes.unread_q(RollupWatermark(gaps=gaps), since=min(seen.values()))
+    q = changes.unread_q(changes.Mark(gaps=gaps), since=min(seen.values()))
     events = changes.load_events(q & Q(suggestion__term_id=term_id))
     return changes.stale_days(events, days=seen, gaps=gaps)
 

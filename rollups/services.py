@@ -15,6 +15,9 @@ each scope's counts are SQL over the stored facts.
 Every row is upserted on (scope_kind, scope_key, day), so a rerun or a concurrent run only
 rewrites the same numbers. Rows are computed outside any transaction and written in one short
 one, so a reader sees a day's rows from one computation.
+Each job works in one congress (DESIGN.md §11): acting in it, every read is narrowed to its
+suggestions, stored days and watermark, and every row written is its own; called outside one
+(a command, a test), it runs for each active congress in turn (congresses.runs).
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from congresses import context
+from congresses.runs import in_each_congress
 from suggestions import figures
-from suggestions.models import Assignment, Suggestion
+from suggestions.models import Assignment, AuditEvent, Suggestion
 
 from . import changes, facts
 from .models import Rollup, RollupDay, RollupWatermark, ScopeKind
@@ -74,8 +79,11 @@ def _scopes(suggestions, assignments) -> dict[int, set]:
 
 
 def scopes_all(term_ids=None) -> dict[int, set]:
-    """Every scope with suggestions in it (of the given terms): two DISTINCT queries."""
+    """Every scope with suggestions in it (of the given terms): two DISTINCT queries. The
+    suggestions are the congress's acted in (their manager), the assignments theirs."""
     suggestions, assignments = Suggestion.objects.all(), Assignment.objects.all()
+    if context.current_id() is not None:
+        assignments = assignments.filter(suggestion__congress_id=context.current_id())
     if term_ids is not None:
         suggestions = suggestions.filter(term_id__in=term_ids)
         assignments = assignments.filter(suggestion__term_id__in=term_ids)
@@ -124,7 +132,7 @@ def _write(rows: list[Rollup], days: list[RollupDay]) -> None:
             rows,
             batch_size=500,
             update_conflicts=True,
-            unique_fields=["scope_kind", "scope_key", "day"],
+            unique_fields=["congress", "scope_kind", "scope_key", "day"],
             update_fields=["term", "figures", "unit_row", "computed_at"],
         )
         RollupDay.objects.bulk_create(
@@ -135,8 +143,10 @@ def _write(rows: list[Rollup], days: list[RollupDay]) -> None:
         )
 
 
+@in_each_congress
 def rollups_compute_all(*, as_of: date, term_ids=None) -> int:
-    """A complete day: every scope of every term (or of `term_ids`) as of `as_of`."""
+    """A complete day: every scope of every term (or of `term_ids`) of the congress as of
+    `as_of`."""
     top = changes.highest_event_id()  # read first: the rows reflect at least these events
     now = timezone.now()
     facts.sync(now=now)  # the figures are counted from the dated facts (rollups.facts)
@@ -166,6 +176,7 @@ def rollups_compute_history(*, as_of: date, months: int) -> int:
     )
 
 
+@in_each_congress
 def rollups_nightly(*, today: date | None = None) -> int:
     """Closes yesterday (every event of it is in now) and stores today's starting point."""
     today = today or timezone.localdate()
@@ -175,12 +186,16 @@ def rollups_nightly(*, today: date | None = None) -> int:
 # --- the watermark job -----------------------------------------------------------------------
 
 
+@in_each_congress
 def rollups_refresh(*, today: date | None = None, now=None) -> int:
-    """Bring every stored day up to the audit trail; returns the number of rows written.
+    """Bring the congress's stored days up to the audit trail; returns the number of rows
+    written.
 
-    1. Claim the run (a conditional update of the watermark's lease): a run that finds it
-       taken does nothing.
-    2. Read the events above the watermark, and those in its gaps, up to the highest id now.
+    1. Claim the run (a conditional update of the congress's watermark's lease): a run that
+       finds it taken does nothing.
+    2. Read the events above the watermark, and those in its gaps, up to the highest id now:
+       every congress's ids move the watermark, the congress's own suggestions' events are
+       the ones that change its days.
     3. Per term: the stored days those events change (`changes.stale_days`) get the scopes of
        the changed suggestions recomputed (all scopes, after a retroactive correction).
     4. Today is stored completely for every term that has no stored today yet.
@@ -189,19 +204,21 @@ def rollups_refresh(*, today: date | None = None, now=None) -> int:
     """
     now = now or timezone.now()
     today = today or timezone.localdate(now)
-    RollupWatermark.objects.get_or_create(pk=1)
-    claimed = (
-        RollupWatermark.objects.filter(pk=1)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + LEASE)
+    congress_id = context.current_id()
+    RollupWatermark.objects.get_or_create(congress_id=congress_id)
+    watermark = RollupWatermark.objects.filter(congress_id=congress_id)
+    claimed = watermark.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)).update(
+        lease_until=now + LEASE
     )
     if not claimed:
         return 0
     try:
-        mark = RollupWatermark.objects.get(pk=1)
+        mark = watermark.get()
         top = changes.highest_event_id()
         facts.sync(now=now)  # the changed suggestions' dated facts: what the rows count
-        events = changes.load_events(changes.unread_q(mark) & Q(id__lte=top))
+        unread = changes.unread_q(mark) & Q(id__lte=top)
+        read = list(AuditEvent.objects.filter(unread).order_by().values_list("id", flat=True))
+        events = changes.load_events(unread & Q(suggestion__congress_id=congress_id))
         by_term = defaultdict(list)
         for event in events:
             by_term[event.term_id].append(event)
@@ -237,13 +254,13 @@ def rollups_refresh(*, today: date | None = None, now=None) -> int:
             RollupDay.objects.filter(pk__in=known_ids, seen_to__lt=top).update(
                 seen_to=top, computed_at=now
             )
-            RollupWatermark.objects.filter(pk=1).update(
+            watermark.update(
                 seen_to=max(mark.seen_to, top),
-                gaps=changes.gaps_after(mark, read=[e.id for e in events], top=top, now=now),
+                gaps=changes.gaps_after(mark, read=read, top=top, now=now),
                 ran_at=now,
                 lease_until=None,
             )
         return written
     except Exception:
-        RollupWatermark.objects.filter(pk=1).update(lease_until=None)
+        watermark.update(lease_until=None)
         raise

@@ -27,6 +27,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from congresses.context import acting_in  # noqa: E402
 from notifications.reminders import reminders_due  # noqa: E402
 from rollups.changes import highest_event_id  # noqa: E402
 from rollups.models import FactsMark, RollupDay, RollupWatermark  # noqa: E402
@@ -89,12 +90,19 @@ def bench_rollups(today):
     top = highest_event_id()
     changed = Suggestion.objects.filter(events__id=top).first()
     RollupDay.objects.filter(day=today).update(seen_to=top - 1)
+    # Watermarks are per congress: the changed suggestion's congress's, and its job alone.
     RollupWatermark.objects.update_or_create(
-        pk=1, defaults={"seen_to": top - 1, "gaps": [], "lease_until": None}
+        congress_id=changed.congress_id,
+        defaults={"seen_to": top - 1, "gaps": [], "lease_until": None},
     )
     # The dated facts too: the job re-derives that one suggestion's facts (rollups.facts).
-    FactsMark.objects.filter(pk=1).update(seen_to=top - 1, gaps=[])
-    job, rows = timed(lambda: rollups_refresh(today=today))
+    FactsMark.objects.filter(congress_id=changed.congress_id).update(seen_to=top - 1, gaps=[])
+
+    def refresh():
+        with acting_in(changed.congress_id):
+            return rollups_refresh(today=today)
+
+    job, rows = timed(refresh)
     where = "AND s.term_id = %s"
     sql, _ = timed(bare_sql(today, where, [changed.term_id]))
     results.append(("incremental rollup", job, sql, f"({rows} scopes of 1 changed suggestion)"))

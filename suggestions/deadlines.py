@@ -68,9 +68,13 @@ class Rules:
         return "".join(parts)
 
 
-def rules_for_channel(channel: str) -> Rules:
-    """The rules in force now for a channel: the staff-edited row, else the defaults."""
-    row = ChannelRule.objects.filter(channel=channel).first()
+def rules_for_channel(channel: str, *, congress_id: int | None = None) -> Rules:
+    """The rules in force now for a channel in a congress (the suggestion's; else the one acted
+    in, else the default): its staff-edited row, else the defaults."""
+    from congresses.context import default_congress_id
+
+    congress_id = congress_id or default_congress_id()
+    row = ChannelRule._base_manager.filter(congress_id=congress_id, channel=channel).first()
     if row is None:
         return Rules(**DEFAULT_RULES[channel], **DEFAULT_LIMITS)
     return Rules(

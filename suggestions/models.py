@@ -69,9 +69,12 @@ class Channel(models.TextChoices):
 
 
 class ChannelRule(models.Model):
-    """Deadline rules per channel, editable by staff. Frozen onto each assignment when made."""
+    """Deadline rules per channel, editable by staff. Frozen onto each assignment when made.
+    Each congress sets its own; one without a row for a channel has the defaults
+    (suggestions.deadlines.DEFAULT_RULES)."""
 
-    channel = models.CharField("来源", max_length=20, choices=Channel.choices, unique=True)
+    congress = owner()
+    channel = models.CharField("来源", max_length=20, choices=Channel.choices)
     reply_months = models.PositiveSmallIntegerField("答复期限(月)", default=0)
     reply_days = models.PositiveSmallIntegerField("答复期限(日)", default=0)
     max_total_months = models.PositiveSmallIntegerField("延期后最长(月,自交办起)", default=6)
@@ -79,11 +82,16 @@ class ChannelRule(models.Model):
     co_opinion_months = models.PositiveSmallIntegerField("协办意见期限(月)", default=1)
     rehandle_months = models.PositiveSmallIntegerField("重新办理期限(月)", default=1)
 
+    objects = ActingCongressManager()
+
     class Meta:
         verbose_name = "办理期限规则"
         verbose_name_plural = "办理期限规则"
         ordering = ["channel"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["congress", "channel"], name="channelrule_channel_in_congress"
+            ),
             _choices_check("channel", Channel.choices, "channelrule_channel_valid"),
             models.CheckConstraint(
                 condition=Q(reply_months__gt=0) | Q(reply_days__gt=0),

@@ -276,7 +276,7 @@ def explain_deadlines(assignments) -> None:
 
 def deadline_preview(*, suggestion: Suggestion, assigned_on: date) -> dict:
     """The deadline each role would get if assigned on this day: staff see it before saving."""
-    rules = deadlines.rules_for_channel(suggestion.channel)
+    rules = deadlines.rules_for_channel(suggestion.channel, congress_id=suggestion.congress_id)
     calendar = deadlines.WorkCalendar.load()
     preview = {}
     for role, label in Assignment.Role.choices:

@@ -1066,7 +1066,7 @@ def suggestion_assign(
     assigned_on = assigned_on or _today()
     _require_past_day(assigned_on, "交办日期")
 
-    rules = deadlines.rules_for_channel(suggestion.channel)
+    rules = deadlines.rules_for_channel(suggestion.channel, congress_id=suggestion.congress_id)
     calendar = deadlines.WorkCalendar.load()
     created = []
     for unit, role in units:
@@ -1673,7 +1673,7 @@ def reassignment_decide(
         actor=actor, suggestion=suggestion, assignment=assignment, why="已调整承办单位"
     )
 
-    rules = deadlines.rules_for_channel(suggestion.channel)
+    rules = deadlines.rules_for_channel(suggestion.channel, congress_id=suggestion.congress_id)
     deadline = deadlines.reply_deadline(
         assigned_on=today, rules=rules, role=assignment.role, calendar=deadlines.WorkCalendar.load()
     )

@@ -266,7 +266,7 @@ def test_two_rollup_runs_give_one_row_per_scope_and_day(people, dataset):
 def test_a_run_that_finds_another_in_progress_does_nothing(people, journey):
     journey.assigned()
     now = timezone.now()
-    RollupWatermark.objects.create(pk=1, lease_until=now + dt.timedelta(minutes=5))
+    RollupWatermark.objects.create(lease_until=now + dt.timedelta(minutes=5))
     assert services.rollups_refresh(today=TODAY, now=now) == 0
     assert not Rollup.objects.exists()
     # A lease that ran out (its run died) is taken over.
@@ -279,7 +279,7 @@ def test_an_event_that_was_not_visible_when_the_job_passed_it_is_read_later(peop
     top = changes.highest_event_id()
     services.rollups_refresh(today=TODAY)
     # As if the newest event had been invisible: the job kept its id as a gap.
-    RollupWatermark.objects.filter(pk=1).update(gaps=[[top, top, timezone.now().isoformat()]])
+    RollupWatermark.objects.update(gaps=[[top, top, timezone.now().isoformat()]])
     RollupDay.objects.update(seen_to=top)
     scope = figures.Scope(term=people.term.pk)
     assert not door(scope, TODAY).provenance.stored

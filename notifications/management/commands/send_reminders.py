@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from notifications.reminders import reminders_send
+from notifications.reminders import reminders_send_each_congress
 
 
 class Command(BaseCommand):
@@ -16,4 +16,8 @@ class Command(BaseCommand):
             day = date.fromisoformat(today) if today else None
         except ValueError:
             raise CommandError(f"日期格式不正确:{today}(应为 YYYY-MM-DD)") from None
-        self.stdout.write(str(reminders_send(today=day)))
+        # Each active congress acting in it, as the periodic job runs.
+        result, failed = reminders_send_each_congress(today=day)
+        self.stdout.write(str(result))
+        if failed:
+            raise CommandError(f"以下人大的提醒未完成(详见日志):{','.join(failed)}")
