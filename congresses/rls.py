@@ -54,9 +54,6 @@ SHARED = {
     "accounts_user_user_permissions": "of accounts_user",
     "suggestions_calendarday": "the national calendar of working days",
     "suggestions_calendaryear": "the national calendar of working days",
-    "suggestions_channelrule": "the deadline rules per channel, one set for the deployment",
-    "rollups_rollupwatermark": "the rollup jobs' own bookkeeping",
-    "rollups_factsmark": "the rollup jobs' own bookkeeping",
 }
 
 

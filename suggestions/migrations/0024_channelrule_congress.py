@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('congresses', '0001_initial'),
-        ('suggestions', '0022_assignment_congress'),
+        ('suggestions', '0023_forwarding'),
     ]
 
     operations = [
