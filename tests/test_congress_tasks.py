@@ -525,6 +525,11 @@ def test_migrating_an_existing_database_gives_each_row_its_parents_congress():
             .pk
         )
         model("rollups.RollupWatermark").objects.create(seen_to=5)
+        # A rule of its own: an earlier transactional test's flush may have removed the rows
+        # the reference-data migration seeded.
+        rules = model("suggestions.ChannelRule").objects
+        if not rules.filter(channel="express").exists():
+            rules.create(channel="express", reply_months=0, reply_days=15)
         model("rollups.FactsMark").objects.create(built=True, seen_to=5)
     finally:
         executor = MigrationExecutor(connection)

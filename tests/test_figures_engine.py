@@ -13,6 +13,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from congresses.context import default_congress_id
 from rollups import facts
 from rollups.models import FactsMark
 from suggestions import figures
@@ -163,7 +164,7 @@ def test_an_incremental_sync_derives_only_the_changed_suggestions(seeded):
     assert facts.sync() == Suggestion.objects.count()  # the first sync builds every suggestion
     assert facts.sync() == 0
     _random_steps(random.Random(3), 3)
-    changed = facts.touched_since(FactsMark.objects.get())
+    changed = facts.touched_since(FactsMark.objects.get(congress_id=default_congress_id()))
     assert 0 < len(changed) <= 3
     assert facts.sync() == len(changed)
     day = timezone.localdate()
@@ -193,6 +194,6 @@ def test_with_more_changes_than_the_facts_take_live_the_figures_are_derived_live
     facts.sync()
     _random_steps(random.Random(11), 4)
     monkeypatch.setattr(facts, "TOUCHED_MAX", 0)
-    assert facts.touched_since(FactsMark.objects.get()) is None
+    assert facts.touched_since(FactsMark.objects.get(congress_id=default_congress_id())) is None
     term_id = Suggestion.objects.values_list("term_id", flat=True).first()
     _assert_facts_give_the_reference(Scope(term=term_id), timezone.localdate())
