@@ -59,7 +59,7 @@ def test_a_backup_restores_into_a_fresh_database_with_the_same_rows_files_and_fi
     assert result.returncode == 0, result.stdout + result.stderr
     assert "row counts match the manifest" in result.stdout
     # The letter above and the demo's two commitment evidence files.
-    assert "3 files, figures of 1 terms" in result.stdout
+    assert "3 files, figures of 2 terms" in result.stdout
     assert result.stdout.rstrip().endswith("OK: the restore matches the source")
 
 
@@ -75,7 +75,7 @@ def test_with_s3_storage_every_object_of_the_bucket_is_backed_up_and_restored(s3
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"and bucket {s3_bucket.name} to " in result.stdout
-    assert "3 files, figures of 1 terms" in result.stdout
+    assert "3 files, figures of 2 terms" in result.stdout
     assert result.stdout.rstrip().endswith("OK: the restore matches the source")
     # The scratch bucket is gone again.
     names = {b["Name"] for b in s3_bucket.client.list_buckets()["Buckets"]}

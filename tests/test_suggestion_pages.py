@@ -620,4 +620,5 @@ def test_a_status_filter_reads_its_index_in_the_lists_order_on_postgresql(people
         # Tiny tables: leave the planner no sort of a full scan, as 100,000 rows leave it none.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_incremental_sort = off")
     assert "suggestion_status_number_idx" in queryset.values("pk")[:51].explain()
