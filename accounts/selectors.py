@@ -9,27 +9,24 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 
-def committee_staff(congress_id: int):
-    """The active committee staff of one congress (never another congress's)."""
+def _holding(role: str, column: str, value: int):
+    """Active users holding `role` where `column` is `value`: on their own row (the congress
+    they act in now), or through a membership while they act elsewhere (counted once)."""
     return get_user_model().objects.filter(
-        Q(congress_id=congress_id, is_committee_staff=True)
+        Q(**{column: value, role: True})
         | Q(
-            ~Q(congress_id=congress_id),
-            memberships__congress_id=congress_id,
-            memberships__is_committee_staff=True,
+            ~Q(**{column: value}),
+            **{f"memberships__{column}": value, f"memberships__{role}": True},
         ),
         is_active=True,
     )
+
+
+def committee_staff(congress_id: int):
+    """The active committee staff of one congress (never another congress's)."""
+    return _holding("is_committee_staff", "congress_id", congress_id)
 
 
 def unit_users(unit_id: int):
     """The active users of one handling unit, wherever they act now."""
-    return get_user_model().objects.filter(
-        Q(unit_id=unit_id, is_unit_user=True)
-        | Q(
-            ~Q(unit_id=unit_id),
-            memberships__unit_id=unit_id,
-            memberships__is_unit_user=True,
-        ),
-        is_active=True,
-    )
+    return _holding("is_unit_user", "unit_id", unit_id)

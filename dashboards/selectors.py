@@ -143,10 +143,11 @@ def has_lower(congress_id: int) -> bool:
     return Congress.objects.filter(parent_id=congress_id, is_active=True).exists()
 
 
-def upward_view(*, congress: Congress, as_of) -> UpwardView:
+def upward_view(*, congress: Congress, as_of, own: CongressFigures | None = None) -> UpwardView:
     """The congress's own figures (its current term as of D), each lower congress's, and their
     sums: same definitions and as-of rules as every dashboard (figures.summed)."""
-    own = _congress_figures(congress, as_of)[0]
+    # `own` when the caller read it already (the drill-down, with its units): not twice.
+    own = own or _congress_figures(congress, as_of)[0]
     rows = [_congress_figures(c, as_of)[0] for c in congresses_below(congress.pk)]
     lower_total = figures.summed([r.figures for r in rows], scope=Scope(), as_of=as_of)
     total = figures.summed([own.figures, lower_total], scope=Scope(), as_of=as_of)
@@ -158,4 +159,4 @@ def lower_congress_view(*, congress: Congress, as_of):
     congresses side by side."""
     row, unit_rows = _congress_figures(congress, as_of, units=True)
     ranked, apart = figures.rank_units(unit_rows)
-    return row, ranked + apart, upward_view(congress=congress, as_of=as_of)
+    return row, ranked + apart, upward_view(congress=congress, as_of=as_of, own=row)
