@@ -336,3 +336,11 @@ def test_the_demo_of_today_has_a_district_with_forwarded_suggestions(client):
     assert (
         "由 市人大常委会 转来" in client.get(f"/suggestions/{copies.first().pk}/").content.decode()
     )
+    # The demo deputy sits in the city and the district: one login, both congresses.
+    client.login(username="deputy", password=demo.DEMO_PASSWORD)
+    assert "东湖区人大常委会" in client.get("/congress/switch/").content.decode()
+    mine = client.get("/my/").content.decode()
+    assert "关于东湖区老旧小区加装电梯的建议" not in mine
+    assert client.post("/congress/switch/", {"congress": district.pk}).status_code == 302
+    mine = client.get("/my/").content.decode()
+    assert "关于东湖区老旧小区加装电梯的建议" in mine

@@ -21,15 +21,16 @@ from django.utils import timezone
 
 from congresses.context import acting_in, default_congress_id
 from congresses.models import Congress
-from deputies.models import Term
+from deputies.models import Deputy, Term
 from units.models import Unit
 
 from .. import signing, workflow
-from ..models import Category, Suggestion
+from ..models import Category, Channel, Suggestion
 
 CODE = "demo-district"
 NAME = "东湖区人大常委会"
 USERNAME = "staff_district"
+DEPUTY_USERNAME = "deputy"  # the city's demo deputy, seated in the district too
 UNITS = ("区住房和城乡建设局", "区交通运输局", "区教育局")
 FIVE_FIXED = {
     "responsible_leader": "王副局长",
@@ -51,6 +52,7 @@ def seed(*, reference: date, password: str) -> dict:
     )
     User = get_user_model()
     city_staff = User.objects.get(username="staff")
+    city_seat = Deputy.objects.filter(user__username=DEPUTY_USERNAME).first()
     with acting_in(district):
         Term.objects.create(
             number=1, name="东湖区第1届", start_date=date(reference.year - 2, 1, 1), is_current=True
@@ -75,6 +77,26 @@ def seed(*, reference: date, password: str) -> dict:
             unit=units[0],
             congress=district,
         )
+        # The demo deputy also sits in the district (one person, seats at two levels): the
+        # same login switches to 东湖区人大常委会 and sees the suggestion made there.
+        if city_seat is not None:
+            seat = Deputy.objects.create(
+                term=Term.objects.get(is_current=True),
+                name=city_seat.name,
+                gender=city_seat.gender,
+                occupation=city_seat.occupation,
+                user=city_seat.user,
+            )
+            workflow.suggestion_create(
+                actor=staff,
+                term=seat.term,
+                lead_deputy=seat,
+                channel=Channel.RECESS,
+                title="关于东湖区老旧小区加装电梯的建议",
+                content="建议区住建局统筹老旧小区加装电梯工作,简化审批流程,加大补贴力度。",
+                category=Category.objects.order_by("id").first(),
+                submitted_on=reference,
+            )
     # Not yet assigned (已立案, else 已提交), the city keeping one of each (every state in
     # the demo).
     originals = []
