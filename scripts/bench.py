@@ -320,6 +320,7 @@ def bench_import(rows: int) -> tuple[float, float, dict]:
     from openpyxl import Workbook
 
     from accounts.models import User
+    from congresses.context import acting_in
     from deputies.models import Deputy
     from imports import excel, services
     from suggestions.models import Category
@@ -361,8 +362,10 @@ def bench_import(rows: int) -> tuple[float, float, dict]:
     class Rollback(Exception):
         pass
 
+    # Acting in the staff's congress, as the import's task and the upload's request do
+    # (imports.tasks, congresses.middleware): every new row's congress is known, not looked up.
     try:
-        with transaction.atomic():
+        with acting_in(staff.congress_id), transaction.atomic():
             check, job = timed(
                 lambda: services.import_job_create(actor=staff, kind="suggestions", upload=upload)
             )
