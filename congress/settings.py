@@ -122,6 +122,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 PORTAL_DB_APP_ROLE = env_str("PORTAL_DB_APP_ROLE", "")
 if PORTAL_DB_APP_ROLE and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", PORTAL_DB_APP_ROLE):
     raise ConfigError("PORTAL_DB_APP_ROLE must be a lower-case PostgreSQL role name")
+# The application role's own password (PORTAL_DB_APP_PASSWORD): `migrate` then lets the role
+# log in, and the web and worker services connect as it (their DATABASE_URL names it), so no
+# statement of theirs can step back to the owner the way RESET ROLE steps out of a SET ROLE.
+PORTAL_DB_APP_PASSWORD = env_str("PORTAL_DB_APP_PASSWORD", "")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "congresses.db.postgresql"
     if PORTAL_DB_APP_ROLE:

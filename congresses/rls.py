@@ -13,10 +13,11 @@ without a line here:
   EITHER_PARENT, any of its non-null parents;
 - EXEMPT tables and those tied to no congress (Django's own, the calendar) have none.
 
-`install` (post_migrate, PostgreSQL only) creates the application role (no login, not
-superuser, no BYPASSRLS), grants it the tables, and creates or replaces each policy, changing
-only what differs: it runs after every migrate and every test flush. Tables are not FORCEd, so
-the owner (the role that migrates, seeds and restores) is not bound.
+`install` (post_migrate, PostgreSQL only) creates the application role (not superuser, no
+BYPASSRLS; a login of its own with PORTAL_DB_APP_PASSWORD), grants it the tables, and creates
+or replaces each policy, changing only what differs: it runs after every migrate and every
+test flush. Tables are not FORCEd, so the owner (the role that migrates, seeds and restores)
+is not bound.
 """
 
 import hashlib
@@ -223,6 +224,10 @@ def _ensure_role(connection, cursor, role):
     if not cursor.fetchone()[0]:
         # The login role must be able to SET ROLE to it.
         cursor.execute(f"GRANT {q(role)} TO CURRENT_USER")
+    if settings.PORTAL_DB_APP_PASSWORD:
+        # Its own login (docker-compose.yml's web and workers): a session that starts as the
+        # role has no owner to RESET ROLE back to. Without a password it is left as it is.
+        cursor.execute(f"ALTER ROLE {q(role)} LOGIN PASSWORD %s", [settings.PORTAL_DB_APP_PASSWORD])
 
 
 def _grant(connection, cursor, role):

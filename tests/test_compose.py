@@ -23,6 +23,8 @@ import pytest
 import yaml
 from django.conf import settings
 
+from congresses import rls
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 IMAGE_ROOT = "/app/"
 COMPOSE = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
@@ -60,6 +62,19 @@ def env_file_values(path: Path) -> dict[str, str]:
             name, _, value = line.partition("=")
             values[name.strip()] = value.strip()
     return values
+
+
+def interpolated(value: str, values: dict[str, str]) -> str:
+    """`${NAME}`, `${NAME:-default}` and `${NAME:?error}` as compose fills them from .env."""
+
+    def fill(match):
+        name, operator, rest = match.group(1), match.group(2), match.group(3)
+        if values.get(name):
+            return values[name]
+        assert operator != ":?", f"compose would refuse to start: {rest}"
+        return rest if operator == ":-" else ""
+
+    return re.sub(r"\$\{(\w+)(?:(:[-?])([^}]*))?\}", fill, value)
 
 
 def dockerfile_copy_sources() -> list[str]:
@@ -339,10 +354,11 @@ def test_modules_the_services_run_import_under_production_settings(tmp_path):
             "assert s.endpoint_url == 'http://minio:9000', s.endpoint_url",
         ]
     )
+    example = env_file_values(BASE_DIR / ".env.example")
     env = {
         **os.environ,
-        **env_file_values(BASE_DIR / ".env.example"),
-        **{k: str(v) for k, v in SERVICES["web"]["environment"].items()},
+        **example,
+        **{k: interpolated(str(v), example) for k, v in SERVICES["web"]["environment"].items()},
         "SECRET_KEY": secrets.token_urlsafe(50),
         "PORTAL_VAR_DIR": str(tmp_path),  # /app/var in the image
         "DJANGO_SETTINGS_MODULE": "congress.settings",
@@ -467,11 +483,23 @@ def json_cmd(dockerfile: str) -> list[str]:
     return json.loads(line.removeprefix("CMD "))
 
 
-def test_web_and_worker_act_as_the_role_row_level_security_binds():
-    """The services that serve requests and run the congresses' tasks act as the application
-    role; migrations (web's entrypoint) step out of it, and the rest run as the owner."""
+def test_web_and_worker_log_in_as_the_role_row_level_security_binds():
+    """The services that serve requests and run the congresses' tasks log in as the
+    application role itself (no owner session to RESET ROLE back to); migrations, the
+    rollups worker and beat keep the owner's DATABASE_URL from .env."""
+    example = env_file_values(BASE_DIR / ".env.example")
     for name in ("web", "worker"):
-        assert SERVICES[name]["environment"]["PORTAL_DB_APP_ROLE"] == "portal_app"
-        assert SERVICES[name]["environment"]["DEBUG"] == "false"
-    for name in ("worker-rollups", "beat"):
-        assert "PORTAL_DB_APP_ROLE" not in SERVICES[name]["environment"]
+        environment = SERVICES[name]["environment"]
+        assert environment["DATABASE_URL"] == (
+            f"postgres://{rls.app_role()}:"
+            "${PORTAL_DB_APP_PASSWORD:?set PORTAL_DB_APP_PASSWORD in .env}"
+            "@postgres:5432/${POSTGRES_DB:-portal}"
+        )
+        assert "PORTAL_DB_APP_ROLE" not in environment
+        assert environment["DEBUG"] == "false"
+    for name in ("migrate", "worker-rollups", "beat"):
+        assert "DATABASE_URL" not in SERVICES[name].get("environment", {})
+    # `migrate` reads the password from .env (env_file) to give the role its login.
+    assert SERVICES["migrate"]["env_file"] == ".env" and example["PORTAL_DB_APP_PASSWORD"]
+    assert urlsplit(example["DATABASE_URL"]).username == example["POSTGRES_USER"] != "portal_app"
+    assert '"PORTAL_DB_APP_PASSWORD"' in SETTINGS_SOURCE

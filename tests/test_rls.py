@@ -309,3 +309,38 @@ def test_a_record_joining_two_congresses_can_be_seen_from_either(monkeypatch):
     policy = rls.policies()["planning_planitem"]
     assert policy.parents == ("planning_assignmentplan", "suggestions_suggestion")
     assert policy.expression.count("EXISTS") == 2 and " OR " in policy.expression
+
+
+def test_with_a_password_the_role_logs_in_itself_and_cannot_step_back_to_the_owner(
+    transactional_db, settings
+):
+    """docker-compose.yml's web and workers connect as the application role (its own
+    DATABASE_URL): such a session has no owner behind it, unlike SET ROLE on the owner's."""
+    import psycopg2
+
+    settings.PORTAL_DB_APP_PASSWORD = "app-secret"
+    try:
+        rls.install()
+        assert scalar("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", [ROLE])
+        params = connection.get_connection_params()
+        params.update(user=ROLE, password="app-secret")
+        params.pop("assume_role", None)
+        app = psycopg2.connect(**{k: v for k, v in params.items() if k != "cursor_factory"})
+        try:
+            cursor = app.cursor()
+            cursor.execute("RESET ROLE")
+            cursor.execute(
+                "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles"
+                " WHERE rolname = current_user"
+            )
+            assert cursor.fetchone() == (ROLE, False, False)
+            # Granted the tables, bound by their policies: no congress set, no rows.
+            cursor.execute("SELECT count(*) FROM suggestions_suggestion")
+            assert cursor.fetchone() == (0,)
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cursor.execute(f"SET ROLE {connection.settings_dict['USER'] or 'postgres'}")
+        finally:
+            app.close()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER ROLE {connection.ops.quote_name(ROLE)} NOLOGIN PASSWORD NULL")
