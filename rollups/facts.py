@@ -373,6 +373,9 @@ def compute_many(*, scope: figures.Scope, within=(), as_of: date):
         for row in (
             _suggestions(scope, as_of, touched, mark.congress_id)
             .filter(
+                # The assignment's copy of the congress: a province's other congresses'
+                # assignments are not read (the suggestion's is the same).
+                suggestion__assignments__congress_id=mark.congress_id,
                 suggestion__assignments__role__in=ANSWERING_ROLES,
                 suggestion__assignments__assigned_on__lte=as_of,
                 **{f"{path}__in": list(wanted)},
