@@ -82,16 +82,17 @@ def _static_columns(row) -> dict:
     }
 
 
-# The stored columns in the order `_store` writes them (the scope columns in the middle).
+# The stored columns in the order `_store` writes them: who, when, the scope columns, then
+# the facts, each read from the `_Row` / `_AssignmentRow` attribute of its name.
 STATIC = ("term_id", "meeting_id", "channel", "category_id", "is_key")
+SUGGESTION_FACTS = (*(name for name in COUNTED if name != "category_id"), "overdue")
 SUGGESTION_COLUMNS = (
     "congress_id",
     "suggestion_id",
     "valid_from",
     "valid_to",
     *STATIC,
-    *(name for name in COUNTED if name != "category_id"),
-    "overdue",
+    *SUGGESTION_FACTS,
 )
 ASSIGNMENT_COLUMNS = (
     "congress_id",
@@ -156,16 +157,7 @@ def _store(ids, *, replace: bool = True) -> int:
                 f.valid_from,
                 valid_to,
                 *fixed,
-                r.submitted,
-                r.assigned,
-                r.replied,
-                r.on_time,
-                r.closed,
-                r.result,
-                r.latest_verdict,
-                r.first_verdict,
-                r.face,
-                r.overdue,
+                *(getattr(r, name) for name in SUGGESTION_FACTS),
             )
         )
         for assignment_id, a in f.assignments:
@@ -178,11 +170,7 @@ def _store(ids, *, replace: bool = True) -> int:
                     f.valid_from,
                     valid_to,
                     *fixed,
-                    a.answered,
-                    a.on_time,
-                    a.overdue,
-                    a.result,
-                    a.latest_verdict,
+                    *(getattr(a, name) for name in ASSIGNMENT_COUNTED),
                 )
             )
     _insert(SuggestionFacts, SUGGESTION_COLUMNS, suggestion_rows)
