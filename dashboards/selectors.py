@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from congresses.context import acting_in
 from congresses.models import Congress
@@ -58,16 +58,21 @@ def key_suggestions(*, term=None, limit: int | None = None) -> QuerySet:
     for the rows and one for their current units, whatever their number. The latest
     activity is the suggestion's own `latest_at`/`latest_action` (suggestions.activity).
     With `limit`, the first rows are chosen from the narrow index of key suggestions
-    (suggestion_key_latest_idx, index-only) before the wide rows of only those are read."""
-    open_deadline = Assignment.objects.filter(
-        suggestion=OuterRef("pk"), state__in=OPEN_STATES, role__in=ANSWERING_ROLES
-    ).order_by("deadline")
+    (suggestion_key_latest_idx, index-only) before the wide rows of only those are read.
+    Only two kinds of key suggestion can be among the first `limit`: those with an open
+    deadline (they come first), and the `limit` latest by activity (the ones without a
+    deadline that follow are the latest of those, so among the latest of all). The nearest
+    deadline is looked up for those alone, not for every key suggestion of the term."""
+    open_deadlines = Assignment.objects.filter(state__in=OPEN_STATES, role__in=ANSWERING_ROLES)
+    open_deadline = open_deadlines.filter(suggestion=OuterRef("pk")).order_by("deadline")
     order = (F("next_deadline").asc(nulls_last=True), F("latest_at").desc(), "id")
     qs = Suggestion.objects.filter(is_key=True)
     if term is not None:
         qs = qs.filter(term=term)
     if limit is not None:
-        first = qs.annotate(next_deadline=Subquery(open_deadline.values("deadline")[:1]))
+        latest = qs.order_by(F("latest_at").desc(), "id").values("pk")[:limit]
+        candidates = qs.filter(Q(pk__in=open_deadlines.values("suggestion_id")) | Q(pk__in=latest))
+        first = candidates.annotate(next_deadline=Subquery(open_deadline.values("deadline")[:1]))
         qs = Suggestion.objects.filter(pk__in=first.order_by(*order).values("pk")[:limit])
     return (
         qs.select_related("category", "lead_deputy", "supervisor")

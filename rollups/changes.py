@@ -22,7 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Max, Q
+from django.db.models import F, Max, Min, Q, Window
+from django.db.models.functions import Lead
 from django.utils import timezone
 
 from suggestions.models import AuditEvent, Feedback, Reply
@@ -235,4 +236,29 @@ def gaps_after(mark: RollupWatermark | Mark, *, read: Iterable[int], top: int, n
             add(low, high, since)
     if top > mark.seen_to:
         add(mark.seen_to + 1, top, now.isoformat())
+    return gaps
+
+
+def gaps_below(top: int, *, now) -> list:
+    """The gaps of a first reading of every id up to `top`: `gaps_after(Mark(), read=every
+    visible id, top=top)`, found by the database (each visible id followed by one more than
+    the next), so a first sync does not bring every congress's event ids into Python."""
+    if top <= 0:
+        return []
+    since = now.isoformat()
+    visible = AuditEvent.objects.filter(id__lte=top)
+    lowest = visible.aggregate(low=Min("id"))["low"]
+    if lowest is None:
+        return [[1, top, since]]
+    gaps = [[1, lowest - 1, since]] if lowest > 1 else []
+    followed = (
+        visible.annotate(next_id=Window(Lead("id"), order_by=F("id").asc()))
+        .filter(Q(next_id__gt=F("id") + 1) | Q(next_id__isnull=True))
+        .order_by("id")
+        .values_list("id", "next_id")
+    )
+    for low, next_id in followed:
+        high = top if next_id is None else next_id - 1
+        if high > low:
+            gaps.append([low + 1, high, since])
     return gaps

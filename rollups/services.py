@@ -83,7 +83,9 @@ def scopes_all(term_ids=None) -> dict[int, set]:
     suggestions are the congress's acted in (their manager), the assignments theirs."""
     suggestions, assignments = Suggestion.objects.all(), Assignment.objects.all()
     if context.current_id() is not None:
-        assignments = assignments.filter(suggestion__congress_id=context.current_id())
+        # The assignment's own copy of its suggestion's congress: one congress's rows, not
+        # every congress's joined to their suggestions.
+        assignments = assignments.filter(congress_id=context.current_id())
     if term_ids is not None:
         suggestions = suggestions.filter(term_id__in=term_ids)
         assignments = assignments.filter(suggestion__term_id__in=term_ids)

@@ -9,6 +9,7 @@ from dashboards import selectors as dashboard_selectors
 from rollups import services
 from suggestions import figures, workflow
 from suggestions.figures import Scope
+from suggestions.models import Suggestion
 
 from . import test_figures
 from .dashboard_helpers import listed_ids, table_links
@@ -92,6 +93,34 @@ def test_the_key_board_lists_key_suggestions_with_supervisor_and_latest_activity
     assert s.supervisor == people.leader and s.next_deadline is not None
     assert action != "—" and s.latest_at is not None
     assert people.leader.display_name in response.content.decode()
+
+
+def test_the_key_boards_first_rows_are_those_of_the_whole_ordering(people, journey):
+    """The first rows are picked from the key suggestions with an open deadline and the
+    latest by activity: the same rows, in the same order, as ordering them all."""
+    now = timezone.now()
+    made = []
+    for i in range(7):
+        if i % 3 == 0:
+            suggestion = journey.registered()  # no deadline
+        else:
+            suggestion, _ = journey.assigned(assigned_on=dt.date(2026, 3, 1 + i))
+        workflow.suggestion_mark_key(
+            actor=people.staff, suggestion=suggestion, is_key=True, supervisor=people.leader
+        )
+        made.append(suggestion.pk)
+    # Latest activity in an order unlike the deadlines': the first made is the latest.
+    for n, pk in enumerate(made):
+        Suggestion.objects.filter(pk=pk).update(latest_at=now - dt.timedelta(hours=n))
+    journey.assigned()  # not key
+
+    every = [s.pk for s in dashboard_selectors.key_suggestions(term=people.term)]
+    assert sorted(every) == sorted(made)
+    for limit in (1, 3, 5, 6, 8):
+        first = dashboard_selectors.key_suggestions(term=people.term, limit=limit)
+        assert [s.pk for s in first] == every[:limit]
+    # The deadlines first (nearest first), then the latest activity first.
+    assert every[4:] == [made[0], made[3], made[6]]
 
 
 @pytest.mark.parametrize(
