@@ -120,6 +120,12 @@ def test_each_congress_has_its_own_term_units_categories_and_accounts(province_d
         assert User.objects.get(username=username).check_password(demo.DEMO_PASSWORD)
 
 
+def test_every_congress_s_data_keeps_the_demo_s_rules(province_db):
+    for m in province.tree(N, 2026):
+        with acting_in(Congress.objects.get(code=m.code)):
+            assert demo.problems(term_name=m.profile.term_name) == [], m.code
+
+
 def _fk_pairs():
     """(model, foreign key) where both ends carry their own congress."""
     for model in apps.get_models():
