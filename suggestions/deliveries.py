@@ -107,9 +107,7 @@ BATCH = 5000  # replies per round: a million replies never stand in memory at on
 def _deliver_batch(batch, suggestions, merged_from) -> int:
     co_signers: dict[int, list[int]] = {}
     for suggestion_id, deputy_id in (
-        CoSignature.objects.filter(
-            state__in=CoSignature.COUNTED, suggestion_id__in=suggestions
-        )
+        CoSignature.objects.filter(state__in=CoSignature.COUNTED, suggestion_id__in=suggestions)
         .order_by("id")
         .values_list("suggestion_id", "deputy_id")
     ):

@@ -32,9 +32,7 @@ URL = "/dashboard/lower/"
 
 def run(**kwargs) -> str:
     out = StringIO()
-    call_command(
-        "seed_demo", congresses=N, scale=M, reference_date=REF, stdout=out, **kwargs
-    )
+    call_command("seed_demo", congresses=N, scale=M, reference_date=REF, stdout=out, **kwargs)
     return out.getvalue()
 
 
@@ -165,9 +163,7 @@ def test_no_row_of_one_congress_references_another_s(province_db):
         "co-signer": Suggestion.co_signers.through._base_manager.exclude(
             deputy__term__congress=F("suggestion__congress")
         ),
-        "user.unit": User.objects.filter(unit__isnull=False).exclude(
-            unit__congress=F("congress")
-        ),
+        "user.unit": User.objects.filter(unit__isnull=False).exclude(unit__congress=F("congress")),
     }
     for label, qs in through_term.items():
         if qs.count():
@@ -231,4 +227,3 @@ def test_without_congresses_the_command_is_unchanged():
         call_command("seed_demo", congresses=2, scale=10, stdout=StringIO())
     with pytest.raises(CommandError):
         call_command("seed_demo", congresses=8, scale=5, stdout=StringIO())
-

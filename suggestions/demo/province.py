@@ -251,5 +251,3 @@ def _congress_rows(members: list[Member]) -> dict[str, Congress]:
             congress.save(update_fields=["parent"])
         rows[m.code] = congress
     return rows
-
-

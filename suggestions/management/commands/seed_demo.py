@@ -126,9 +126,7 @@ class Command(BaseCommand):
             level[1] += row["scale"]
         w(
             "  "
-            + ",".join(
-                f"{labels.get(k, k)} {n} 个(建议 {m} 件)" for k, (n, m) in by_level.items()
-            )
+            + ",".join(f"{labels.get(k, k)} {n} 个(建议 {m} 件)" for k, (n, m) in by_level.items())
         )
         kept = [r["congress"].code for r in rows if r["summary"] is None]
         if kept:
