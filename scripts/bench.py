@@ -16,6 +16,14 @@ printed beside its target (issue 14) and marked MISS when it misses.
    rolled back.
 4. The machine: CPU, RAM, PostgreSQL and Python versions; then every target, met or missed.
 
+Province mode (issue 18): with BENCH_CONGRESSES and BENCH_SCALE (or --congresses and
+--scale) it seeds `seed_demo --congresses N --scale M` into its own database,
+BENCH_PROVINCE_DATABASE_URL (default portal_bench_province: never portal_bench), in a child
+process whose time and peak memory it prints, then the same ratios for one congress's pages
+(the demo city, the biggest: staff pages, unit inbox, leader dashboards), the province
+overview /dashboard/lower/ as `leader_province` against the trivial page, the reminder scan
+and the rollups of every congress against bare SQL. No load test and no import there.
+
 Pages run through Django's WSGI handler in this process, as gunicorn calls it, with
 production settings: DEBUG off, the static manifest (collectstatic into a temporary
 STATIC_ROOT first), the database connection kept between requests. No test client and no
@@ -50,6 +58,8 @@ sys.path.insert(0, str(SCRIPTS))
 SCALE = 100_000
 IMPORT_ROWS = 10_000
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/portal_bench"
+DEFAULT_PROVINCE_DB = "postgres://postgres@127.0.0.1:5432/portal_bench_province"
+PROVINCE_OVERVIEW = ("province overview", "/dashboard/lower/")
 
 STAFF_PAGES = [
     ("list", "/suggestions/"),
@@ -382,18 +392,35 @@ def bench_import(rows: int) -> tuple[float, float, dict]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
-    parser.add_argument("--scale", type=int, default=SCALE)
+    parser.add_argument(
+        "--database-url",
+        help="default BENCH_DATABASE_URL or portal_bench; "
+        "in province mode BENCH_PROVINCE_DATABASE_URL or portal_bench_province",
+    )
+    parser.add_argument("--scale", type=int, default=int(os.environ.get("BENCH_SCALE", SCALE)))
+    parser.add_argument(
+        "--congresses",
+        type=int,
+        default=int(os.environ["BENCH_CONGRESSES"]) if os.environ.get("BENCH_CONGRESSES") else None,
+        help="province mode: seed_demo --congresses N --scale M into its own database",
+    )
     parser.add_argument("--repeat", type=int, default=10, help="requests per page")
     parser.add_argument("--import-rows", type=int, default=IMPORT_ROWS)
     parser.add_argument("--skip-load", action="store_true", help="leave out the load test")
     parser.add_argument("--load-users", type=int, default=10)
     parser.add_argument("--load-duration", type=float, default=30, help="seconds of the mix")
     args = parser.parse_args()
+    if args.database_url is None:
+        if args.congresses:
+            args.database_url = os.environ.get("BENCH_PROVINCE_DATABASE_URL", DEFAULT_PROVINCE_DB)
+        else:
+            args.database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
 
     create_database_if_missing(args.database_url)
     var_dir = tempfile.mkdtemp(prefix="portal-bench-")
     try:
+        if args.congresses:
+            return bench_province(args, var_dir)
         return bench(args, var_dir)
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
@@ -482,6 +509,106 @@ def bench(args, var_dir: str) -> int:
     print(f"bench finished in {time.perf_counter() - started:.0f} s")
     print(f"\n{verdicts.summary()}")
     return 0
+
+
+def seed_province(args) -> tuple[float, float] | None:
+    """`seed_demo --congresses N --scale M` in a child process, as an operator runs it: its
+    seconds and peak resident memory (MB), or None when the province is there already."""
+    import resource
+    import subprocess
+
+    from django.db import connection
+
+    from suggestions.demo import province
+
+    present = province.present(args.congresses, 2026)
+    connection.close()  # the child seeds; this process's connection would only idle
+    if present:
+        return None
+    command = [sys.executable, str(SCRIPTS.parent / "manage.py"), "seed_demo"]
+    command += ["--congresses", str(args.congresses), "--scale", str(args.scale)]
+    seconds, done = timed(lambda: subprocess.run(command, capture_output=True, text=True))
+    if done.returncode:
+        sys.exit(f"seed_demo failed:\n{done.stdout}\n{done.stderr}")
+    print(done.stdout.strip())
+    # The largest of the children waited for: the seeder (migrate ran in this process).
+    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def bench_province(args, var_dir: str) -> int:
+    production_like_environment(args.database_url, var_dir)
+
+    import django
+
+    django.setup()
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from congresses.models import Congress
+    from suggestions.demo import province
+    from suggestions.models import Suggestion
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    name = connection.settings_dict["NAME"]
+    print(f"province mode: {args.congresses} congresses, {args.scale} suggestions in {name}")
+    seeded = seed_province(args)
+    if seeded is None:
+        print(f"{name}: province present, seeding skipped")
+    else:
+        print(
+            f"seed_demo --congresses {args.congresses} --scale {args.scale}: "
+            f"{seeded[0]:.0f} s, peak RSS {seeded[1]:.0f} MB"
+        )
+    call_command("collectstatic", interactive=False, verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    levels = dict(Congress.objects.values_list("level").annotate(n=Count("id")))
+    city = Congress.objects.get(code=settings_default_code())
+    city_count = Suggestion._base_manager.filter(congress=city).count()
+    print(
+        f"congresses by level: {levels}; suggestions {Suggestion._base_manager.count()}, "
+        f"of which the demo city ({city.name}, the biggest) {city_count}"
+    )
+    seconds, _ = timed(lambda: call_command("compute_rollups", stdout=StringIO()))
+    print(f"compute_rollups (every congress): {seconds:.1f} s")
+
+    import bench_celery
+
+    today = timezone.localdate()
+    verdicts = Verdicts()
+    print(f"\nJobs against bare SQL, every congress, as of {today}")
+    print_jobs(
+        [*bench_celery.bench_rollups(today), bench_celery.bench_reminder_scan(today)], verdicts
+    )
+    print_pages(
+        f"Staff pages of the demo city (median of {args.repeat}, through the WSGI handler)",
+        page_rows("staff", STAFF_PAGES, args.repeat),
+        verdicts,
+    )
+    print_pages("Unit pages", page_rows("unit", [("inbox", "/inbox/")], args.repeat), verdicts)
+    pages = dashboard_pages()
+    if pages is not None:
+        print_pages("Leader dashboards", page_rows("leader", pages, args.repeat), verdicts)
+    below = len(Congress.objects.exclude(code=province.PROVINCE_CODE))
+    print_pages(
+        f"Province overview as {province.LEADER} ({below} congresses below)",
+        page_rows(province.LEADER, [PROVINCE_OVERVIEW], args.repeat),
+        verdicts,
+    )
+    print(f"\nMachine: {machine()}")
+    print(f"bench finished in {time.perf_counter() - started:.0f} s")
+    print(f"\n{verdicts.summary()}")
+    return 0
+
+
+def settings_default_code() -> str:
+    from django.conf import settings
+
+    return settings.PORTAL_DEFAULT_CONGRESS["code"]
 
 
 if __name__ == "__main__":

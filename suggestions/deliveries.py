@@ -79,17 +79,41 @@ def deliveries_record_missing(*, replies=None) -> int:
         "pk", "merged_into_id", "lead_deputy_id"
     ):
         merged_from.setdefault(into, []).append((pk, lead))
+    made, after = 0, 0
+    while True:
+        # By id, a batch at a time, each read whole before its rows are written.
+        batch = list(
+            replies.filter(pk__gt=after)
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "replied_on",
+                "assignment__suggestion_id",
+                "assignment__suggestion__lead_deputy_id",
+            )[:BATCH]
+        )
+        if not batch:
+            return made
+        suggestions = replies.filter(pk__gt=after, pk__lte=batch[-1][0]).values(
+            "assignment__suggestion_id"
+        )
+        made += _deliver_batch(batch, suggestions, merged_from)
+        after = batch[-1][0]
+
+
+BATCH = 5000  # replies per round: a million replies never stand in memory at once
+
+
+def _deliver_batch(batch, suggestions, merged_from) -> int:
     co_signers: dict[int, list[int]] = {}
     for suggestion_id, deputy_id in (
-        CoSignature.objects.filter(state__in=CoSignature.COUNTED)
+        CoSignature.objects.filter(state__in=CoSignature.COUNTED, suggestion_id__in=suggestions)
         .order_by("id")
         .values_list("suggestion_id", "deputy_id")
     ):
         co_signers.setdefault(suggestion_id, []).append(deputy_id)
     rows = []
-    for reply_id, day, suggestion_id, lead_id in replies.values_list(
-        "pk", "replied_on", "assignment__suggestion_id", "assignment__suggestion__lead_deputy_id"
-    ).iterator():
+    for reply_id, day, suggestion_id, lead_id in batch:
         seen = {lead_id}
         found = [(lead_id, DeliveryRole.LEAD, suggestion_id)] if lead_id is not None else []
         for deputy_id in co_signers.get(suggestion_id, []):

@@ -23,13 +23,14 @@ from .seeder import TERM_NAME, TZ, A, R, S
 # --- the rules the data keeps ----------------------------------------------------------------
 
 
-def problems(limit: int = 20) -> list[str]:
+def problems(limit: int = 20, term_name: str = TERM_NAME) -> list[str]:
     """Every rule the demo data must keep that the database does not enforce by itself: the
     deadline history, replies behind every replied suggestion, the audit trail's state chains,
-    numbering, dates. Returns at most `limit` descriptions; [] when all hold."""
+    numbering, dates. Returns at most `limit` descriptions; [] when all hold. A congress of the
+    province demo: acting in it, with its term's name."""
     from collections import defaultdict
 
-    term = Term.objects.get(name=TERM_NAME)
+    term = Term.objects.get(name=term_name)
     out: list[str] = []
 
     def bad(message):

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import random
+from array import array
 from bisect import bisect_right
 from collections import deque
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -111,28 +113,68 @@ S = Suggestion.Status
 A = Assignment.State
 R = Assignment.Role
 
+# A township's handful of units (乡镇的站所和县直部门), covering every category and every unit
+# the showcase names.
+TOWNSHIP_UNITS = (
+    "fgw", "czj", "zjj", "jtj", "cgj", "zrj", "swj", "wjw", "jyj", "mzj", "gaj", "nyj", "wlj",
+    "sthj",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Whose demo a seeder writes. The default is today's demo: the default congress (the demo
+    city), its term 市第十三届, its accounts `staff`, `leader`, `unit`, `unit_head`, `deputy` and
+    `admin`. Another congress of a province demo (demo/province.py) is seeded acting in it,
+    with its own term and units, one staff and one leader, and every username suffixed with
+    its code (`staff_<code>`, `leader_<code>`, `unit_<code>`): usernames are global."""
+
+    code: str = ""  # "": the default congress, today's usernames
+    term_number: int = TERM_NUMBER
+    term_name: str = TERM_NAME
+    label: str = "市十三届"  # as a meeting's or a plan's title names the term
+    place: str = "市"  # the first character of its units' names: 市住建局, 县住建局
+    unit_codes: tuple[str, ...] | None = None  # None: every unit of vocabulary.UNITS
+    staff: int = 3
+    leaders: int = 3
+    admin: bool = True  # the Django admin `admin` (the default congress only)
+    extras: bool = True  # 督办专题, 预交办, 测评 and 承诺事项, written through their services
+
+    def username(self, base: str) -> str:
+        return f"{base}_{self.code}" if self.code else base
+
+    def unit_name(self, name: str) -> str:
+        return name if self.place == "市" else name.replace("市", self.place, 1)
+
+
+DEFAULT_PROFILE = Profile()
+
 
 # --- presence check --------------------------------------------------------------------------
 
 
-def demo_present() -> bool:
-    """The demo data is in: its term and the `staff` account both exist."""
+def demo_present(profile: Profile = DEFAULT_PROFILE) -> bool:
+    """The demo data is in (in the congress acted in, for a profile of a province): its term
+    and its `staff` account both exist."""
     return (
-        Term.objects.filter(name=TERM_NAME).exists()
-        and get_user_model().objects.filter(username="staff").exists()
+        Term.objects.filter(name=profile.term_name).exists()
+        and get_user_model().objects.filter(username=profile.username("staff")).exists()
     )
 
 
-def conflicts() -> list[str]:
+def conflicts(profile: Profile = DEFAULT_PROFILE) -> list[str]:
     """What in this database stops a clean seed (Chinese and English, for the command)."""
     problems = []
-    if Term.objects.filter(number=TERM_NUMBER).exists():
-        problems.append(f"第{TERM_NUMBER}届已存在 / term {TERM_NUMBER} already exists")
+    number = profile.term_number
+    if Term.objects.filter(number=number).exists():
+        problems.append(f"第{number}届已存在 / term {number} already exists")
     current = Term.objects.filter(is_current=True).first()
     if current is not None:
         problems.append(f"已有本届“{current.name}” / another term is marked current")
     # An existing `admin` (say, from createsuperuser) is kept as it is and not seeded.
-    problems += taken_usernames(["staff", "unit", "unit_head", "leader", "deputy"])
+    problems += taken_usernames(
+        [profile.username(u) for u in ("staff", "unit", "unit_head", "leader", "deputy")]
+    )
     return problems
 
 
@@ -246,8 +288,9 @@ class Outcome:
 
 
 class DemoSeeder:
-    def __init__(self, *, scale: int, seed: int):
+    def __init__(self, *, scale: int, seed: int | str, profile: Profile = DEFAULT_PROFILE):
         self.scale = scale
+        self.profile = profile
         self.rng = random.Random(seed)
         self.seq = 0
         self.number = 0
@@ -273,11 +316,11 @@ class DemoSeeder:
             self.rules_dict = {ch: r.as_dict() for ch, r in self.rules.items()}
             self._reference_data()
             self._people()
-            plans = self._plans()
-            for start in range(0, len(plans), CHUNK_SIZE):
-                for plan in plans[start : start + CHUNK_SIZE]:
-                    self._suggestion(plan)
-                self._flush()
+            for n, plan in enumerate(self._plans(), start=1):
+                self._suggestion(plan)
+                if n % CHUNK_SIZE == 0:
+                    self._flush()
+            self._flush()
             _bulk(
                 DocNumberCounter,
                 [
@@ -290,10 +333,11 @@ class DemoSeeder:
             deliveries.deliveries_record_missing(
                 replies=Reply.objects.filter(assignment__suggestion__term=self.term)
             )
-            self._supervision()
-            self._preassign()
-            self._evaluation()
-            self._commitments()
+            if self.profile.extras:
+                self._supervision()
+                self._preassign()
+                self._evaluation()
+                self._commitments()
             # Last: every step above may have written audit events.
             activity.refresh(Suggestion.objects.filter(term=self.term))
         return self.summary()
@@ -307,8 +351,12 @@ class DemoSeeder:
         self.categories = [cats[n] for n in CATEGORIES]
         self.category_cum = _cumulative(CATEGORY_WEIGHTS)
 
+        profile = self.profile
         self.term = Term.objects.create(
-            number=TERM_NUMBER, name=TERM_NAME, start_date=TERM_START, is_current=True
+            number=profile.term_number,
+            name=profile.term_name,
+            start_date=TERM_START,
+            is_current=True,
         )
         self.meetings = [
             Meeting.objects.create(
@@ -320,10 +368,15 @@ class DemoSeeder:
             Delegation, [Delegation(term=self.term, name=f"{d}代表团") for d in DISTRICTS]
         )
 
-        existing = {u.name: u for u in Unit.objects.filter(name__in=[u[0] for u in UNITS])}
+        chosen = [
+            (profile.unit_name(name), profile.unit_name(short), system, code)
+            for name, short, system, code in UNITS
+            if profile.unit_codes is None or code in profile.unit_codes
+        ]
+        existing = {u.name: u for u in Unit.objects.filter(name__in=[u[0] for u in chosen])}
         new_units = []
         self.unit_rows = []
-        for name, short, system, code in UNITS:
+        for name, short, system, code in chosen:
             unit = existing.get(name)
             if unit is None:
                 unit = Unit(
@@ -372,9 +425,11 @@ class DemoSeeder:
         joined = datetime.combine(JOINED_ON, time(9, 0), tzinfo=TZ)
         users = []
 
+        profile = self.profile
+
         def user(username, name, usable=False, **flags):
             u = User(
-                username=username,
+                username=profile.username(username),
                 name=name,
                 password=self._password(usable),
                 date_joined=joined,
@@ -386,16 +441,16 @@ class DemoSeeder:
 
         # The Django admin is `admin`'s alone: the staff accounts work in the portal and hold no
         # admin rights, so a leaked staff password does not open accounts and master data.
-        self.admin_kept = User.objects.filter(username="admin").exists()
+        self.admin_kept = not profile.admin or User.objects.filter(username="admin").exists()
         if not self.admin_kept:
             user("admin", "系统管理员", True, is_superuser=True, is_staff=True)
         self.staff_users = [
             user(username, name, username == "staff", is_committee_staff=True)
-            for username, name in STAFF_USERS
+            for username, name in STAFF_USERS[: profile.staff]
         ]
         self.leaders = [
             user(username, name, username == "leader", is_leader=True)
-            for username, name in LEADER_USERS
+            for username, name in LEADER_USERS[: profile.leaders]
         ]
         self.units = {}
         for unit, code in self.unit_rows:
@@ -420,7 +475,9 @@ class DemoSeeder:
         self.demo_unit = self.units[DEMO_UNIT_CODE]
         self.units_by_category = {}
         for cat in self.categories:
-            weights = UNITS_BY_CATEGORY[cat.name]
+            # A township has some of the units: those of the category it has (every category
+            # keeps at least one, TOWNSHIP_UNITS).
+            weights = {c: w for c, w in UNITS_BY_CATEGORY[cat.name].items() if c in self.units}
             infos = [self.units[c] for c in weights]
             self.units_by_category[cat.pk] = (infos, _cumulative(list(weights.values())))
         self.all_units = list(self.units.values())
@@ -486,33 +543,69 @@ class DemoSeeder:
 
     # ----- the plan of suggestions -----
 
-    def _plans(self) -> list[Plan]:
+    def _plans(self) -> Iterator[Plan]:
+        """Every suggestion's plan in the order of submission (by day, then as drawn), the
+        showcase first. Drawn all at once (the draws come before the simulation's), but kept
+        as nine bytes each — the day's ordinal, the kind, a slot — and sorted by counting, so
+        that a million plans never stand in memory as objects."""
         rng = self.rng
         showcase = self._showcase()[: self.scale]
-        plans = list(showcase)
         rest = self.scale - len(showcase)
         drafts = round(rest * 0.012)
         span = (REFERENCE_DATE - START_DATE).days
+        channels = list(CHANNEL_WEIGHTS)
+        last = REFERENCE_DATE.toordinal()
+        days = array("i")  # each drawn plan's day
+        kinds = array("b")  # -1: a draft; else 4 × channel + 1 + meeting (-1: none)
         for i in range(rest):
             if i < drafts:
-                plans.append(Plan(day=REFERENCE_DATE - timedelta(rng.randint(0, 45)), draft=True))
+                days.append((REFERENCE_DATE - timedelta(rng.randint(0, 45))).toordinal())
+                kinds.append(-1)
                 continue
             channel = _pick(rng, CHANNEL_WEIGHTS)
             if channel == "session":
-                meeting = self.meetings[0] if rng.random() < 0.45 else self.meetings[1]
-                day = meeting.start_date + timedelta(rng.randint(0, 4))
-                plans.append(Plan(day=day, channel=channel, meeting=meeting))
+                index = 0 if rng.random() < 0.45 else 1
+                day = self.meetings[index].start_date + timedelta(rng.randint(0, 4))
             else:
+                index = -1
                 day = START_DATE + timedelta(rng.randint(0, span - 1))
                 for m in self.meetings:  # 闭会期间: not while the congress sits
                     if m.start_date <= day <= m.end_date:
                         day = m.end_date + timedelta(rng.randint(1, 10))
-                plans.append(Plan(day=self._wd(day), channel=channel))
-        for order, plan in enumerate(plans):
-            plan.order = order
-            plan.day = min(plan.day, REFERENCE_DATE)
-        plans.sort(key=lambda p: (p.day, p.order))  # numbers follow the order of submission
-        return plans
+                day = self._wd(day)
+            days.append(min(day.toordinal(), last))
+            kinds.append(4 * channels.index(channel) + 1 + index)
+        for order, plan in enumerate(showcase):
+            plan.order, plan.day = order, min(plan.day, REFERENCE_DATE)
+        first = min([p.day.toordinal() for p in showcase] + ([min(days)] if days else []))
+        # Counting sort by day, stable: within a day the showcase, then the drawn in order.
+        starts = array("i", [0]) * (last - first + 2)
+        for d in days:
+            starts[d - first + 1] += 1
+        for i in range(1, len(starts)):
+            starts[i] += starts[i - 1]
+        fill = array("i", starts)
+        slots = array("i", [0]) * rest
+        for i, d in enumerate(days):
+            slots[fill[d - first]] = i
+            fill[d - first] += 1
+        del fill
+        by_day = {}
+        for plan in showcase:
+            by_day.setdefault(plan.day, []).append(plan)
+        for offset in range(last - first + 1):
+            day = date.fromordinal(first + offset)
+            yield from by_day.get(day, ())
+            for slot in range(starts[offset], starts[offset + 1]):
+                kind = kinds[slots[slot]]
+                if kind < 0:
+                    plan = Plan(day=day, draft=True)
+                else:
+                    channel, index = channels[kind // 4], kind % 4 - 1
+                    meeting = self.meetings[index] if index >= 0 else None
+                    plan = Plan(day=day, channel=channel, meeting=meeting)
+                plan.order = len(showcase) + slots[slot]
+                yield plan
 
     def _showcase(self) -> list[Plan]:
         """Hand-planned suggestions: every state, request and round at any scale, and work
@@ -1774,7 +1867,11 @@ class DemoSeeder:
         published = ref - timedelta(2)
         with _on_day(published):
             plan = planning.plan_create(
-                actor=staff, title="第十三届人大建议预交办(第一批)", suggestions=registered
+                actor=staff,
+                title=f"{self.profile.label}人大建议预交办(第一批)"
+                if self.profile.code
+                else "第十三届人大建议预交办(第一批)",
+                suggestions=registered,
             )
             items = {i.suggestion_id: i for i in plan.items.all()}
             # 1: the demo unit 主办; 2: another unit 主办, the demo unit 协办; 3 (when the
@@ -1833,7 +1930,7 @@ class DemoSeeder:
                 method=method,
                 units=units,
                 invited=invited,
-                meeting="市十三届人大常委会第二十次会议",
+                meeting=f"{self.profile.label}人大常委会第二十次会议",
             )
             evaluation.round_open(actor=staff, evaluation_round=last)
             for i, deputy in enumerate(invited):
@@ -1854,7 +1951,7 @@ class DemoSeeder:
                 method=method,
                 units=units,
                 invited=invited,
-                meeting="市十三届人大常委会第二十六次会议",
+                meeting=f"{self.profile.label}人大常委会第二十六次会议",
             )
             evaluation.round_open(actor=staff, evaluation_round=current)
             for deputy in others[:4]:  # a few sheets in; the demo deputy has not voted yet
@@ -1872,17 +1969,18 @@ class DemoSeeder:
         from commitments.models import Commitment, CommitmentNote, Evidence
 
         ref, clerk = REFERENCE_DATE, self.demo_unit.user
-        replies = list(
-            Reply.objects.filter(
-                assignment__unit=self.demo_unit.obj,
-                assignment__suggestion__term=self.term,
-                result__in=[Reply.Result.B, Reply.Result.C],
-                superseded=False,
-            ).order_by("replied_on", "pk")
+        replies = Reply.objects.filter(
+            assignment__unit=self.demo_unit.obj,
+            assignment__suggestion__term=self.term,
+            result__in=[Reply.Result.B, Reply.Result.C],
+            superseded=False,
         )
-        if not replies or (ref - replies[0].replied_on).days < 10:
+        # The first two and the last: not every reply of the unit in memory.
+        earliest = list(replies.order_by("replied_on", "pk")[:2])
+        if not earliest or (ref - earliest[0].replied_on).days < 10:
             return
-        first, second, last = replies[0], replies[min(1, len(replies) - 1)], replies[-1]
+        first, second = earliest[0], earliest[-1]
+        last = replies.order_by("-replied_on", "-pk").first()
         pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
         def part(reply, tenths):  # a day between the reply and the demo's today

@@ -1,13 +1,16 @@
-"""`manage.py seed_demo [--scale N] [--seed S]`: deterministic demo data (suggestions/demo.py)."""
+"""`manage.py seed_demo [--scale N] [--seed S] [--congresses N]`: deterministic demo data
+(suggestions/demo/); with --congresses, a province of that many congresses (demo/province.py)."""
 
+import resource
 import time
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from congresses.models import Level
 from suggestions import demo
-from suggestions.demo import lower
+from suggestions.demo import lower, province
 from suggestions.models import Assignment, DeadlineChange, RequestState, Suggestion, Verdict
 
 STATUS_LABELS = dict(Suggestion.Status.choices)
@@ -35,10 +38,18 @@ class Command(BaseCommand):
             help='the demo\'s "today" (YYYY-MM-DD, default today): deadlines and overdue '
             "counts are as of it",
         )
+        parser.add_argument(
+            "--congresses",
+            type=int,
+            help="seed a province of this many congresses (省/市/县, from 40 on 乡镇 too), "
+            "the --scale suggestions shared among them by size",
+        )
 
-    def handle(self, *args, scale, seed, reference_date=None, **options):
+    def handle(self, *args, scale, seed, reference_date=None, congresses=None, **options):
         if scale < 1:
             raise CommandError("--scale 必须为正整数 / --scale must be at least 1")
+        if congresses is not None:
+            return self._province(congresses, scale, seed, self._day(reference_date))
         if demo.demo_present():
             self.stdout.write(
                 f"演示数据已存在({demo.TERM_NAME}、用户 staff),未作任何修改。\n"
@@ -52,11 +63,7 @@ class Command(BaseCommand):
                 "the database holds rows the demo data would clash with; nothing written:\n  "
                 + "\n  ".join(problems)
             )
-        if isinstance(reference_date, str):
-            try:
-                reference_date = date.fromisoformat(reference_date)
-            except ValueError:
-                raise CommandError(f"日期格式不正确:{reference_date}(应为 YYYY-MM-DD)") from None
+        reference_date = self._day(reference_date)
         started = time.monotonic()
         try:
             with transaction.atomic():
@@ -74,6 +81,61 @@ class Command(BaseCommand):
                 cursor.execute("ANALYZE")
         elapsed = time.monotonic() - started
         self._report(summary, scale, seed, elapsed)
+
+    def _day(self, reference_date):
+        if isinstance(reference_date, str):
+            try:
+                return date.fromisoformat(reference_date)
+            except ValueError:
+                raise CommandError(f"日期格式不正确:{reference_date}(应为 YYYY-MM-DD)") from None
+        return reference_date
+
+    def _province(self, congresses, scale, seed, reference):
+        try:
+            members = province.tree(congresses, seed)
+            province.shares(members, scale)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        if province.present(congresses, seed):
+            self.stdout.write(
+                f"演示省份已存在({len(members)} 个人大),未作任何修改。\n"
+                "Demo province already present; nothing changed."
+            )
+            return
+        started = time.monotonic()
+        try:
+            rows = province.seed(congresses=congresses, scale=scale, seed=seed, reference=reference)
+        except demo.DemoConflict as exc:
+            raise CommandError(f"未写入该人大的数据 / nothing written for it: {exc}") from None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        elapsed = time.monotonic() - started
+        w = self.stdout.write
+        w(
+            self.style.SUCCESS(
+                f"演示省份已生成 / demo province seeded (congresses={congresses}, scale={scale}, "
+                f"seed={seed}, {elapsed:.1f} s, peak RSS {peak_rss_mb():.0f} MB)"
+            )
+        )
+        labels = dict(Level.choices)
+        by_level = {}
+        for row in rows:
+            level = by_level.setdefault(row["congress"].level, [0, 0])
+            level[0] += 1
+            level[1] += row["scale"]
+        w(
+            "  "
+            + ",".join(f"{labels.get(k, k)} {n} 个(建议 {m} 件)" for k, (n, m) in by_level.items())
+        )
+        kept = [r["congress"].code for r in rows if r["summary"] is None]
+        if kept:
+            w(f"  已有数据、保持不变 / already seeded, kept: {', '.join(kept)}")
+        w(
+            f"  演示账户 / demo accounts: staff, leader, unit, deputy(市人大),{province.LEADER}"
+            f"(省人大,/dashboard/lower/);其他人大 staff_<代码>、leader_<代码>、unit_<代码>"
+            f"(密码 {demo.DEMO_PASSWORD})"
+        )
 
     def _report(self, s, scale, seed, elapsed):
         w = self.stdout.write
@@ -122,3 +184,8 @@ class Command(BaseCommand):
         w(f"  演示账户 / demo accounts: {accounts}(密码 {demo.DEMO_PASSWORD})")
         if s["admin_kept"]:
             w("  已有用户 admin,保持不变 / the existing admin account was left as it was")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
