@@ -176,6 +176,27 @@ CROSSINGS = {
         "SELECT DISTINCT t.congress_id FROM deputies_deputy d"
         " JOIN deputies_term t ON t.id = d.term_id WHERE d.user_id = person",
     ),
+    # rollups.selectors.stored_terms_below: the upward view's one read of the congresses
+    # below the one acted in (portal.congress): each current term's stored figures of a day
+    # and whether they are current. Figures only: no suggestion, deputy or contact.
+    "portal_stored_term_figures_below": (
+        "(d date) RETURNS TABLE (congress_id bigint, term_id bigint, term_name text,"
+        " computed_at timestamptz, figures jsonb, gaps jsonb, unreflected boolean)",
+        "WITH RECURSIVE below(id) AS ("
+        " SELECT c.id FROM congresses_congress c WHERE c.is_active"
+        f" AND c.parent_id = {ACTING}"
+        " UNION ALL SELECT c.id FROM congresses_congress c JOIN below b ON c.parent_id = b.id"
+        " WHERE c.is_active)"
+        " SELECT t.congress_id, t.id, t.name::text, rd.computed_at, r.figures, w.gaps,"
+        " EXISTS (SELECT 1 FROM suggestions_auditevent e"
+        "  JOIN suggestions_suggestion s ON s.id = e.suggestion_id"
+        "  WHERE s.term_id = t.id AND e.id > rd.seen_to)"
+        " FROM below b JOIN deputies_term t ON t.congress_id = b.id AND t.is_current"
+        " LEFT JOIN rollups_rollupday rd ON rd.term_id = t.id AND rd.day = d"
+        " LEFT JOIN rollups_rollup r ON r.term_id = t.id AND r.day = d"
+        "  AND r.scope_kind = 'term' AND r.scope_key = t.id::text"
+        " LEFT JOIN rollups_rollupwatermark w ON w.congress_id = t.congress_id",
+    ),
 }
 
 
@@ -196,7 +217,9 @@ def _install_crossings(connection, cursor, role):
     cursor.execute("SELECT current_schema()")
     schema = q(cursor.fetchone()[0])
     tables = set(connection.introspection.table_names(cursor))
-    if not {"deputies_deputy", "deputies_term"} <= tables:
+    if not {"deputies_deputy", "deputies_term", "rollups_rollup", "suggestions_auditevent"} <= (
+        tables
+    ):
         return
     for name, (signature, body) in CROSSINGS.items():
         cursor.execute(

@@ -144,6 +144,23 @@ def _congress_figures(congress, as_of, *, units=False):
     return CongressFigures(congress, term, data.figures, data.provenance), data.units
 
 
+def _below_stored(congress, as_of):
+    """Each congress below with what the rollups store of it that day: one query for all."""
+    with acting_in(congress):
+        stored = door.stored_terms_below(as_of)
+    return [(c, stored.get(c.pk)) for c in congresses_below(congress.pk)]
+
+
+def _lower_figures(congress, as_of, stored: door.StoredTerm | None) -> CongressFigures:
+    # The stored day when it is whole and current (no query); a congress without a current
+    # term has nothing to count; any other is read live, acting in it, as its own pages do.
+    if stored is None:
+        return CongressFigures(congress, None, figures.empty(scope=Scope(), as_of=as_of), None)
+    if stored.figures is not None:
+        return CongressFigures(congress, stored.term, stored.figures, stored.provenance)
+    return _congress_figures(congress, as_of)[0]
+
+
 def has_lower(congress_id: int) -> bool:
     return Congress.objects.filter(parent_id=congress_id, is_active=True).exists()
 
@@ -153,7 +170,7 @@ def upward_view(*, congress: Congress, as_of, own: CongressFigures | None = None
     sums: same definitions and as-of rules as every dashboard (figures.summed)."""
     # `own` when the caller read it already (the drill-down, with its units): not twice.
     own = own or _congress_figures(congress, as_of)[0]
-    rows = [_congress_figures(c, as_of)[0] for c in congresses_below(congress.pk)]
+    rows = [_lower_figures(c, as_of, stored) for c, stored in _below_stored(congress, as_of)]
     lower_total = figures.summed([r.figures for r in rows], scope=Scope(), as_of=as_of)
     total = figures.summed([own.figures, lower_total], scope=Scope(), as_of=as_of)
     return UpwardView(own=own, lower=rows, lower_total=lower_total, total=total)

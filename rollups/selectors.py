@@ -22,16 +22,21 @@ without a term is the congress's own.
 
 from __future__ import annotations
 
+import json
 import operator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import reduce
 
-from django.db.models import JSONField, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Exists, JSONField, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from congresses import context
+from congresses.selectors import below
+from deputies.models import Term
 from suggestions import figures
-from suggestions.models import Channel
+from suggestions.models import AuditEvent, Channel
 from units.models import UnitSystem
 
 from . import changes, facts
@@ -286,3 +291,74 @@ def _live(scope, *, as_of, units, breakdown, reason) -> FigureSet:
             by_system={s: pick(_sub(scope, system=s)) for s in SYSTEMS},
         )
     return result
+
+
+# --- the congresses below, at once (DESIGN.md §11: the upward view) --------------------------
+
+# The one crossing of this read (congresses.rls.CROSSINGS): the stored term figures of the
+# congresses below the one acted in, nothing else of theirs.
+STORED_BELOW = "portal_stored_term_figures_below"
+
+
+@dataclass(frozen=True)
+class StoredTerm:
+    """A lower congress's current term and, when usable, its stored figures of the day."""
+
+    congress_id: int
+    term: Term
+    figures: figures.Figures | None  # None: not stored whole, or changed since (read it live)
+    provenance: Provenance | None
+
+
+def stored_terms_below(as_of: date) -> dict[int, StoredTerm]:
+    """{congress id: StoredTerm} for every active congress below the one acted in that has a
+    current term, in one query whatever their number. A day's figures count only when its
+    set is stored whole, its congress's job has no gaps and no audit event of the term lies
+    above what the day reflects (stricter than `_stale`: any later event sends that congress
+    to the live read, never a stale number). On PostgreSQL the read crosses row-level
+    security through one SECURITY DEFINER function that answers only these columns."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {STORED_BELOW}(%s)", [as_of])
+            rows = cursor.fetchall()
+    else:
+        rows = _stored_below_rows(as_of)
+    found = {}
+    for congress_id, term_id, term_name, computed_at, data, gaps, unreflected in rows:
+        term = Term(pk=term_id, congress_id=congress_id, name=term_name, is_current=True)
+        usable = data is not None and computed_at is not None and not gaps and not unreflected
+        if isinstance(data, str):  # SQLite hands JSON back as text
+            data = json.loads(data)
+        found[congress_id] = StoredTerm(
+            congress_id=congress_id,
+            term=term,
+            figures=figures_from_json(data, scope=figures.Scope(term=term), day=as_of)
+            if usable
+            else None,
+            provenance=Provenance(stored=True, at=computed_at) if usable else None,
+        )
+    return found
+
+
+def _stored_below_rows(as_of: date) -> list[tuple]:
+    """The function's rows, for databases without row-level security (one query)."""
+    ids = [c.pk for c in below(context.current_id())]
+    day = RollupDay._base_manager.filter(term_id=OuterRef("pk"), day=as_of)
+    term_row = Rollup._base_manager.filter(
+        term_id=OuterRef("pk"), day=as_of, scope_kind=ScopeKind.TERM
+    )
+    mark = RollupWatermark._base_manager.filter(congress_id=OuterRef("congress_id"))
+    later = AuditEvent._base_manager.filter(
+        suggestion__term_id=OuterRef("pk"), id__gt=OuterRef("seen_to")
+    )
+    return list(
+        Term._base_manager.filter(congress_id__in=ids, is_current=True)
+        .annotate(
+            seen_to=Subquery(day.values("seen_to")[:1]),
+            day_at=Subquery(day.values("computed_at")[:1]),
+            data=Subquery(term_row.values("figures")[:1], output_field=JSONField()),
+            gaps=Subquery(mark.values("gaps")[:1], output_field=JSONField()),
+        )
+        .annotate(unreflected=Exists(later))
+        .values_list("congress_id", "pk", "name", "day_at", "data", "gaps", "unreflected")
+    )

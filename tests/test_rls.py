@@ -344,3 +344,53 @@ def test_with_a_password_the_role_logs_in_itself_and_cannot_step_back_to_the_own
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"ALTER ROLE {connection.ops.quote_name(ROLE)} NOLOGIN PASSWORD NULL")
+
+
+def test_the_upward_read_returns_only_the_congresses_below_the_one_acted_in(congresses):
+    """The upward view's one crossing (rollups.selectors.STORED_BELOW) answers, under the
+    application role, the stored figures of the congresses below the one acted in: not its
+    parent, not a sibling, not another city's, and no row of theirs is readable otherwise."""
+    from rollups.models import Rollup
+    from rollups.selectors import STORED_BELOW, stored_terms_below
+
+    city, county = congresses
+    town = Congress.objects.create(
+        code="town-c", name="丙镇人大主席团", level="township", parent=county
+    )
+    sibling = Congress.objects.create(
+        code="county-s", name="丁县人大常委会", level="county", parent=city
+    )
+    other_city = Congress.objects.create(code="city-x", name="戊市人大常委会", level="city")
+    other_county = Congress.objects.create(
+        code="county-x", name="戊市己县人大常委会", level="county", parent=other_city
+    )
+    for prefix, congress in zip(
+        "甲乙丙丁戊己", (city, county, town, sibling, other_city, other_county), strict=True
+    ):
+        with acting_in(congress):
+            _journey(prefix)
+    call_command("compute_rollups", stdout=None)
+    day = Rollup._base_manager.values_list("day", flat=True).first()
+
+    def below(congress):
+        with as_app_role(), acting_in(congress), connection.cursor() as cursor:
+            cursor.execute(f"SELECT congress_id FROM {STORED_BELOW}(%s)", [day])
+            return {row[0] for row in cursor.fetchall()}
+
+    assert below(county) == {town.pk}
+    assert below(city) == {county.pk, town.pk, sibling.pk}
+    assert below(other_city) == {other_county.pk}
+    assert below(town) == set()
+    with as_app_role(), acting_in(county):
+        assert set(stored_terms_below(day)) == {town.pk}
+        assert scalar(
+            "SELECT array_agg(DISTINCT t.congress_id) FROM rollups_rollup r"
+            " JOIN deputies_term t ON t.id = r.term_id"
+        ) == [county.pk]
+    granted = scalar(
+        "SELECT array_agg(r.rolname ORDER BY r.rolname) FROM pg_proc p,"
+        " aclexplode(p.proacl) acl JOIN pg_roles r ON r.oid = acl.grantee"
+        " WHERE p.proname = %s AND acl.privilege_type = 'EXECUTE'",
+        [STORED_BELOW],
+    )
+    assert ROLE in granted and "public" not in granted

@@ -215,3 +215,59 @@ def test_the_api_gives_the_same_rows_and_sums(tree):
         "/api/v1/figures/lower/", {"as_of": "2999-01-01"}
     )
     assert refused.status_code == 400 and "统计截至日期" in refused.content.decode()
+
+
+def _more_townships(tree, n):
+    for i in range(n):
+        town = Congress.objects.create(
+            code=f"t-west-{i}", name=f"西县{i}镇人大主席团", level="township", parent=tree["west"]
+        )
+        _world(town, f"西{i}镇", replied=1, open_=1, unit_name="民政局")
+
+
+def test_stored_days_of_every_congress_below_are_read_at_once(
+    client, tree, django_assert_max_num_queries
+):
+    """With the day stored and current, the congresses below cost one query together: the
+    same budget for 3 congresses below as for 9, and the same numbers as read live."""
+    from django.core.management import call_command
+
+    client.force_login(tree["leader"])
+    live = _rows(client.get(URL).content.decode())
+    call_command("compute_rollups", stdout=None)
+    with django_assert_max_num_queries(30) as few:
+        html = client.get(URL).content.decode()
+    assert _rows(html) == {k: v for k, v in live.items()}
+    assert "实时计算" not in html.split('id="lower-congresses"', 1)[1]
+
+    _more_townships(tree, 6)
+    call_command("compute_rollups", stdout=None)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get(URL).content.decode()
+    rows = _rows(html)
+    assert len(rows) == len(live) + 6
+    assert rows["西县5镇人大主席团"][:2] == ["2", "1"]
+    assert rows["下级合计"][:2] == ["18", "9"]
+
+
+def test_a_congress_changed_since_its_stored_day_is_read_live(client, tree):
+    """An event the stored day does not reflect sends that congress (only) to the live read:
+    its row shows the change at once and says it is computed live."""
+    from django.core.management import call_command
+
+    call_command("compute_rollups", stdout=None)
+    west = tree["worlds"]["west"]
+    with acting_in(tree["west"]):
+        suggestion = SuggestionFactory(term=west["term"], title="西县新建议")
+        workflow.suggestion_register(actor=west["staff"], suggestion=suggestion)
+        workflow.suggestion_assign(
+            actor=west["staff"], suggestion=suggestion, units=[(west["unit"], "lead")]
+        )
+    client.force_login(tree["leader"])
+    html = client.get(URL).content.decode()
+    rows = _rows(html)
+    assert rows["西县人大常委会"][:2] == ["3", "0"]
+    assert rows["下级合计"][:2] == ["7", "3"]
+    table = html.split('id="lower-congresses"', 1)[1].split("</table>", 1)[0]
+    live_rows = [tr for tr in table.split("<tr")[1:] if "实时计算" in tr]
+    assert len(live_rows) == 1 and "西县人大常委会" in live_rows[0]
