@@ -197,6 +197,26 @@ CROSSINGS = {
         "  AND r.scope_kind = 'term' AND r.scope_key = t.id::text"
         " LEFT JOIN rollups_rollupwatermark w ON w.congress_id = t.congress_id",
     ),
+    # suggestions.selectors.forwarded_below: the suggestions forwarded down (分级处理) into the
+    # congresses below the one acted in, counted by sender and receiver, where both the
+    # original and the copy count as 提出 on day d in their congress's current term, so the
+    # upward view's sums count each once. Counts only: no suggestion, deputy or contact.
+    "portal_forwarded_below": (
+        "(d date) RETURNS TABLE (from_congress_id bigint, to_congress_id bigint, n bigint)",
+        "WITH RECURSIVE below(id) AS ("
+        " SELECT c.id FROM congresses_congress c WHERE c.is_active"
+        f" AND c.parent_id = {ACTING}"
+        " UNION ALL SELECT c.id FROM congresses_congress c JOIN below b ON c.parent_id = b.id"
+        " WHERE c.is_active)"
+        " SELECT f.from_congress_id, f.to_congress_id, count(*) FROM suggestions_forwarding f"
+        " JOIN below b ON b.id = f.to_congress_id"
+        " JOIN suggestions_suggestion o ON o.id = f.original_id"
+        " JOIN deputies_term ot ON ot.id = o.term_id AND ot.is_current"
+        " JOIN suggestions_suggestion c ON c.id = f.copy_id"
+        " JOIN deputies_term ct ON ct.id = c.term_id AND ct.is_current"
+        " WHERE o.submitted_on <= d AND c.submitted_on <= d"
+        " GROUP BY f.from_congress_id, f.to_congress_id",
+    ),
 }
 
 
@@ -217,9 +237,8 @@ def _install_crossings(connection, cursor, role):
     cursor.execute("SELECT current_schema()")
     schema = q(cursor.fetchone()[0])
     tables = set(connection.introspection.table_names(cursor))
-    if not {"deputies_deputy", "deputies_term", "rollups_rollup", "suggestions_auditevent"} <= (
-        tables
-    ):
+    needed = {"deputies_deputy", "deputies_term", "rollups_rollup", "suggestions_auditevent"}
+    if not needed | {"suggestions_forwarding"} <= tables:
         return
     for name, (signature, body) in CROSSINGS.items():
         cursor.execute(

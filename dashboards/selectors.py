@@ -16,6 +16,7 @@ from deputies.models import Term
 from rollups import selectors as door
 from rollups.scopes import stored_kind
 from suggestions import figures
+from suggestions import selectors as suggestion_selectors
 from suggestions.figures import Scope
 from suggestions.models import AUDIT_ACTION_LABELS, Assignment, Suggestion
 
@@ -170,9 +171,18 @@ def upward_view(*, congress: Congress, as_of, own: CongressFigures | None = None
     sums: same definitions and as-of rules as every dashboard (figures.summed)."""
     # `own` when the caller read it already (the drill-down, with its units): not twice.
     own = own or _congress_figures(congress, as_of)[0]
+    with acting_in(congress):
+        forwarded = suggestion_selectors.forwarded_below(as_of)
     rows = [_lower_figures(c, as_of, stored) for c, stored in _below_stored(congress, as_of)]
-    lower_total = figures.summed([r.figures for r in rows], scope=Scope(), as_of=as_of)
-    total = figures.summed([own.figures, lower_total], scope=Scope(), as_of=as_of)
+    # A suggestion forwarded down is counted once in a sum holding both its congresses.
+    among_lower = sum(n for (sender, _), n in forwarded.items() if sender != congress.pk)
+    from_own = sum(n for (sender, _), n in forwarded.items() if sender == congress.pk)
+    lower_total = figures.summed(
+        [r.figures for r in rows], scope=Scope(), as_of=as_of, counted_twice=among_lower
+    )
+    total = figures.summed(
+        [own.figures, lower_total], scope=Scope(), as_of=as_of, counted_twice=from_own
+    )
     return UpwardView(own=own, lower=rows, lower_total=lower_total, total=total)
 
 

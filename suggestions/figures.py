@@ -572,15 +572,21 @@ def empty(*, scope: Scope, as_of: date) -> Figures:
     return _Tally(scope).figures(as_of)
 
 
-def summed(parts: list[Figures], *, scope: Scope, as_of: date) -> Figures:
+def summed(parts: list[Figures], *, scope: Scope, as_of: date, counted_twice: int = 0) -> Figures:
     """The figures of several congresses taken together (DESIGN.md §11, the upward view):
     every count is the sum of theirs, every rate is computed again from the summed counts
-    (never an average of rates), categories are joined by name."""
+    (never an average of rates), categories are joined by name.
+
+    `counted_twice`: suggestions forwarded down (分级处理) from one of the parts to another
+    that both count as 提出 at D (the sender's original and the receiver's copy are one
+    deputy's suggestion): counted once. Only 提出 doubles, the sender never counts them as
+    交办, 答复 or 办结 (above)."""
     dicts = ("results", "verdicts", "first_verdicts")
     counts = [
         f.name for f in fields(Figures) if f.name not in ("scope", "as_of", "by_category", *dicts)
     ]
     total = {name: sum(getattr(p, name) for p in parts) for name in counts}
+    total["submitted"] -= counted_twice
     for name in dicts:
         keys = RESULTS if name == "results" else Verdict.values
         total[name] = {k: sum(getattr(p, name).get(k, 0) for p in parts) for k in keys}

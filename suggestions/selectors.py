@@ -24,6 +24,9 @@ from django.db.models import (
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from congresses import context
+from congresses.selectors import below as congresses_below
+
 from . import access, deadlines, figures, signing
 from .deadlines import DEFAULT_LIMITS, add_months
 from .models import (
@@ -887,3 +890,35 @@ def public_replies(*, congress_id: int, category=None, year=None, text: str = ""
         )
         .order_by("-replied_on", "-id")
     )
+
+
+# --- 分级处理 in the upward view's sums (DESIGN.md §11) ----------------------------------------
+
+# The one crossing of this read (congresses.rls.CROSSINGS).
+FORWARDED_BELOW = "portal_forwarded_below"
+
+
+def forwarded_below(as_of: date) -> dict[tuple[int, int], int]:
+    """{(sender congress id, receiver congress id): n} of the suggestions forwarded down into
+    the congresses below the one acted in whose original and copy both count as 提出 on
+    `as_of` in their congress's current term: what the upward view's sums would otherwise
+    count twice (figures.summed). One query; on PostgreSQL through the SECURITY DEFINER
+    function that answers these counts only."""
+    if connections["default"].vendor == "postgresql":
+        with connections["default"].cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {FORWARDED_BELOW}(%s)", [as_of])
+            return {(a, b): n for a, b, n in cursor.fetchall()}
+    ids = [c.pk for c in congresses_below(context.current_id())]
+    rows = (
+        Forwarding._base_manager.filter(
+            to_congress_id__in=ids,
+            original__term__is_current=True,
+            copy__term__is_current=True,
+            original__submitted_on__lte=as_of,
+            copy__submitted_on__lte=as_of,
+        )
+        .order_by()
+        .values_list("from_congress_id", "to_congress_id")
+        .annotate(n=Count("id"))
+    )
+    return {(a, b): n for a, b, n in rows}

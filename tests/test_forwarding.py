@@ -250,6 +250,36 @@ def test_a_forwarded_suggestion_is_never_the_sender_assigned_replied_or_closed(w
     assert (county.assigned, county.replied, county.closed) == (1, 1, 1)
 
 
+def test_the_upward_sums_count_a_forwarded_suggestion_once(world):
+    """Forwarded city → county → township, the original and both copies each count as 提出
+    in their own congress; the sums (page, API) count that one suggestion once."""
+    from dashboards.selectors import upward_view
+
+    county_copy = world.forward().copy
+    with acting_in(world.township):
+        TermFactory(name="镇第13届")
+        category()
+    with acting_in(world.county):
+        workflow.suggestion_forward_down(
+            actor=world.county_staff, suggestion=county_copy, to_congress=world.township
+        )
+    today = timezone.localdate()
+    view = upward_view(congress=world.city, as_of=today)
+    by_code = {r.congress.code: r.figures.submitted for r in view.lower}
+    assert (view.own.figures.submitted, by_code) == (1, {"county-a": 2, "town-a": 1, "county-b": 0})
+    # 甲县's own No. 1 and the forwarded one; with the city's original, still two.
+    assert (view.lower_total.submitted, view.total.submitted) == (2, 2)
+    county_view = upward_view(congress=world.county, as_of=today)
+    assert (county_view.lower_total.submitted, county_view.total.submitted) == (1, 2)
+    body = session_client(world.staff).get("/api/v1/figures/lower/").json()
+    assert (body["lower_total"]["submitted"], body["total"]["submitted"]) == (2, 2)
+    # Before the day it was forwarded (and submitted there), nothing is subtracted.
+    before = upward_view(congress=world.city, as_of=today.replace(year=today.year - 1))
+    assert before.total.submitted == before.own.figures.submitted + sum(
+        r.figures.submitted for r in before.lower
+    )
+
+
 def test_the_county_refusing_it_returns_it_to_the_city(world):
     copy = world.forward().copy
     with acting_in(world.county):

@@ -352,6 +352,7 @@ def test_the_upward_read_returns_only_the_congresses_below_the_one_acted_in(cong
     parent, not a sibling, not another city's, and no row of theirs is readable otherwise."""
     from rollups.models import Rollup
     from rollups.selectors import STORED_BELOW, stored_terms_below
+    from suggestions.selectors import FORWARDED_BELOW
 
     city, county = congresses
     town = Congress.objects.create(
@@ -387,10 +388,11 @@ def test_the_upward_read_returns_only_the_congresses_below_the_one_acted_in(cong
             "SELECT array_agg(DISTINCT t.congress_id) FROM rollups_rollup r"
             " JOIN deputies_term t ON t.id = r.term_id"
         ) == [county.pk]
-    granted = scalar(
-        "SELECT array_agg(r.rolname ORDER BY r.rolname) FROM pg_proc p,"
-        " aclexplode(p.proacl) acl JOIN pg_roles r ON r.oid = acl.grantee"
-        " WHERE p.proname = %s AND acl.privilege_type = 'EXECUTE'",
-        [STORED_BELOW],
-    )
-    assert ROLE in granted and "public" not in granted
+    for name in (STORED_BELOW, FORWARDED_BELOW):
+        granted = scalar(
+            "SELECT array_agg(r.rolname ORDER BY r.rolname) FROM pg_proc p,"
+            " aclexplode(p.proacl) acl JOIN pg_roles r ON r.oid = acl.grantee"
+            " WHERE p.proname = %s AND acl.privilege_type = 'EXECUTE'",
+            [name],
+        )
+        assert ROLE in granted and "public" not in granted
