@@ -12,9 +12,9 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from accounts.models import ROLE_FIELDS, Membership
-from suggestions.workflow import NotPermitted
 
 from . import rls
+from .errors import NotPermitted
 from .models import Congress
 
 NOT_YOURS = "您在该人大没有代表席位或职务,不能切换"

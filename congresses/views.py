@@ -3,9 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from suggestions.workflow import NotPermitted
-
 from . import services
+from .errors import NotPermitted
 
 
 @login_required

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 
 from congresses.context import acting_in
+from congresses.errors import InvalidTransition, NotPermitted, WorkflowError
 from congresses.models import Congress
 from deputies.models import Deputy, Meeting, Term
 from units.models import Unit
@@ -51,26 +52,6 @@ logger = logging.getLogger(__name__)
 
 S = Suggestion.Status
 A = Assignment.State
-
-
-class WorkflowError(Exception):
-    """A refused action. `message` is Chinese for the UI; `code` is English for logs."""
-
-    def __init__(self, message: str, code: str = "refused"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-    def __str__(self):
-        return self.message
-
-
-class NotPermitted(WorkflowError):
-    """The actor may see the object but has no right to this action (HTTP 403)."""
-
-
-class InvalidTransition(WorkflowError):
-    """The action does not fit the object's current state or the rules (HTTP 409/400)."""
 
 
 # --- helpers --------------------------------------------------------------------------------
