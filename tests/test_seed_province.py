@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count, F, ForeignKey, Q
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.models import User
 from congresses.context import acting_in
@@ -26,7 +27,8 @@ from suggestions.models import Suggestion
 from units.models import Unit
 
 N, M = 8, 600
-REF = demo.BASE_REFERENCE_DATE
+# Today: the workflow's own steps (分级处理) are seeded only on the real day (their events).
+REF = timezone.localdate()
 URL = "/dashboard/lower/"
 
 
@@ -82,7 +84,9 @@ def test_three_levels_in_a_tree_with_the_demo_city_under_the_province(province_d
 
 
 def test_suggestions_shared_by_size_and_summing_to_the_scale(province_db):
-    per = dict(Suggestion._base_manager.values_list("congress__code").annotate(n=Count("id")))
+    # The scale's suggestions; beside them, the few forwarded down (their originals and copies).
+    seeded = Suggestion._base_manager.filter(forwardings__isnull=True, forwarded_from__isnull=True)
+    per = dict(seeded.values_list("congress__code").annotate(n=Count("id")))
     assert sum(per.values()) == M
     assert len(per) == N
     members = province.tree(N, 2026)
@@ -149,11 +153,17 @@ def test_no_row_of_one_congress_references_another_s(province_db):
         )
         if n:
             crossing[f"{model._meta.label}.{f.name}"] = n
+    # 分级处理 joins two congresses on purpose: a copy forwarded down was made by the sender's
+    # staff (its created_by, as Forwarding.forwarded_by), and names its deputies as text.
+    copies = Suggestion._base_manager.filter(forwarded_from__isnull=False)
+    n_copies = copies.count()
+    assert n_copies and crossing.pop("suggestions.Suggestion.created_by", 0) == n_copies
+    assert not copies.filter(lead_deputy__isnull=False).exists()
     # Through the term: meetings, deputies' seats and their accounts, suggestions' deputies.
     through_term = {
-        "suggestion.lead_deputy": Suggestion._base_manager.exclude(
-            lead_deputy__term__congress=F("congress")
-        ),
+        "suggestion.lead_deputy": Suggestion._base_manager.filter(
+            forwarded_from__isnull=True
+        ).exclude(lead_deputy__term__congress=F("congress")),
         "suggestion.meeting": Suggestion._base_manager.filter(meeting__isnull=False).exclude(
             meeting__term__congress=F("congress")
         ),
@@ -227,3 +237,31 @@ def test_without_congresses_the_command_is_unchanged():
         call_command("seed_demo", congresses=2, scale=10, stdout=StringIO())
     with pytest.raises(CommandError):
         call_command("seed_demo", congresses=8, scale=5, stdout=StringIO())
+
+
+def test_congresses_forward_down_and_the_overview_counts_each_once(province_db):
+    """分级处理 in the demo: each congress forwards one registered suggestion to each of its
+    first two lower congresses; the copy is the receiver's, the province's sum of 提出 counts
+    the original and its copy once."""
+    from dashboards.selectors import upward_view
+    from suggestions.models import Forwarding
+
+    forwardings = list(
+        Forwarding.objects.select_related("original", "copy", "to_congress", "from_congress")
+    )
+    senders = Counter(f.from_congress.code for f in forwardings)
+    assert senders[province.PROVINCE_CODE] == 2 and len(senders) >= 3, (
+        senders,
+        province_db["output"],
+    )
+    for f in forwardings:
+        assert f.to_congress.parent_id == f.from_congress_id
+        assert f.original.congress_id == f.from_congress_id
+        assert f.copy.congress_id == f.to_congress_id
+        assert f.original.status == Suggestion.Status.FORWARDED
+        assert f.copy.status == Suggestion.Status.SUBMITTED
+    assert f"转交下级人大办理 {len(forwardings)} 件" in province_db["output"]
+    top = Congress.objects.get(code=province.PROVINCE_CODE)
+    view = upward_view(congress=top, as_of=REF)
+    added = view.own.figures.submitted + sum(r.figures.submitted for r in view.lower)
+    assert view.total.submitted == added - len(forwardings)

@@ -22,11 +22,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from congresses.context import acting_in, default_congress_id
 from congresses.models import Congress, Level
+from deputies.models import Deputy, Term
+from suggestions import workflow
+from suggestions.models import Category, Channel
 
 from . import seeder
 from .seeder import TOWNSHIP_UNITS, DemoConflict, Profile
@@ -224,8 +228,64 @@ def seed(*, congresses: int, scale: int, seed: int = 2026, reference: date | Non
                 raise DemoConflict(f"{congress.name}: " + "; ".join(problems))
             own_seed = seed if m.profile is seeder.DEFAULT_PROFILE else f"{seed}:{m.code}"
             summary = seeder.DemoSeeder(scale=count, seed=own_seed, profile=m.profile).run()
-        out.append({"congress": congress, "scale": count, "summary": summary})
+        out.append({"congress": congress, "scale": count, "summary": summary, "forwarded": 0})
+    seeded = {row["congress"].code: row for row in out if row["summary"] is not None}
+    if seeder.REFERENCE_DATE != timezone.localdate():
+        # The workflow stamps its audit events with the real clock (and they are immutable):
+        # on another day they would lie after the demo's "today" (as demo/lower.py).
+        return out
+    for m in members:
+        if m.code in seeded:
+            seeded[m.code]["forwarded"] = _forward_down(m, members, rows, seeded)
     return out
+
+
+FORWARD_TO = 2  # lower congresses each congress forwards a suggestion to (分级处理)
+# Matters of a lower level's powers (事权), raised with the upper congress.
+LOCAL_MATTERS = (
+    (
+        "农村公路提档升级",
+        "建议将{place}境内的通村公路列入提档升级计划,解决路窄、弯急、会车难的问题。",
+    ),
+    ("乡镇卫生院人员配备", "建议充实{place}乡镇卫生院的全科医生和护理人员,改善基层就医条件。"),
+)
+
+
+def _forward_down(sender: Member, members, rows, seeded) -> int:
+    """分级处理 in the demo (when seeded for today): a congress seeded in this run receives from a deputy a suggestion
+    on a matter of each of its first FORWARD_TO lower congresses seeded in this run (闭会期间,
+    on the reference day), registers it and forwards it there, all through the workflow;
+    the receivers have it 已提交 (their staff's work). Returns how many."""
+    receivers = [m for m in members if m.parent == sender.code and m.code in seeded][:FORWARD_TO]
+    if not receivers:
+        return 0
+    day = seeder.REFERENCE_DATE
+    with acting_in(rows[sender.code]), seeder._on_day(day):
+        staff = get_user_model().objects.get(username=sender.profile.username("staff"))
+        term = Term.objects.get(is_current=True)
+        deputies = list(Deputy.objects.filter(term=term).order_by("pk")[: len(receivers)])
+        category = Category.objects.order_by("pk").first()
+        for i, (receiver, deputy) in enumerate(zip(receivers, deputies, strict=False)):
+            matter, content = LOCAL_MATTERS[i % len(LOCAL_MATTERS)]
+            suggestion = workflow.suggestion_create(
+                actor=staff,
+                term=term,
+                lead_deputy=deputy,
+                channel=Channel.RECESS,
+                title=f"关于{receiver.short_name}{matter}的建议",
+                content=content.format(place=receiver.short_name),
+                category=category,
+                submitted_on=day,
+            )
+            workflow.suggestion_register(actor=staff, suggestion=suggestion, registered_on=day)
+            workflow.suggestion_forward_down(
+                actor=staff,
+                suggestion=suggestion,
+                to_congress=rows[receiver.code],
+                note=f"属{receiver.short_name}事权,请按职责交有关部门办理",
+                forwarded_on=day,
+            )
+    return min(len(receivers), len(deputies))
 
 
 @transaction.atomic

@@ -128,6 +128,9 @@ class Command(BaseCommand):
             "  "
             + ",".join(f"{labels.get(k, k)} {n} 个(建议 {m} 件)" for k, (n, m) in by_level.items())
         )
+        forwarded = sum(r["forwarded"] for r in rows)
+        if forwarded:
+            w(f"  分级处理:转交下级人大办理 {forwarded} 件 / forwarded down: {forwarded}")
         kept = [r["congress"].code for r in rows if r["summary"] is None]
         if kept:
             w(f"  已有数据、保持不变 / already seeded, kept: {', '.join(kept)}")
