@@ -20,14 +20,15 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from congresses import context
 from congresses.runs import in_each_congress
 from deputies.models import Term
 from suggestions import figures
-from suggestions.models import Assignment, AuditEvent, Category, Suggestion
+from suggestions.models import AuditEvent, Category, Suggestion
+from units.models import Unit
 
 from . import changes
 from .models import AssignmentFacts, FactsMark, SuggestionFacts
@@ -82,6 +83,17 @@ def _static_columns(row) -> dict:
     }
 
 
+def units_text(row) -> str:
+    """The units whose scopes hold the row (its answering assignments made by then), as
+    ",3,17,": `SuggestionFacts.units`, which a unit's scope filters on as ",3,"."""
+    ids = sorted(value for name, value in row.keys if name == "unit")
+    return f",{','.join(map(str, ids))}," if ids else ""
+
+
+def units_of(text: str) -> list[int]:
+    return [int(i) for i in text.strip(",").split(",")] if text else []
+
+
 # The stored columns in the order `_store` writes them: who, when, the scope columns, then
 # the facts, each read from the `_Row` / `_AssignmentRow` attribute of its name.
 STATIC = ("term_id", "meeting_id", "channel", "category_id", "is_key")
@@ -92,6 +104,7 @@ SUGGESTION_COLUMNS = (
     "valid_from",
     "valid_to",
     *STATIC,
+    "units",
     *SUGGESTION_FACTS,
 )
 ASSIGNMENT_COLUMNS = (
@@ -157,6 +170,7 @@ def _store(ids, *, replace: bool = True) -> int:
                 f.valid_from,
                 valid_to,
                 *fixed,
+                units_text(r),
                 *(getattr(r, name) for name in SUGGESTION_FACTS),
             )
         )
@@ -248,22 +262,27 @@ def _static(qs, scope: figures.Scope, touched):
     return qs.order_by()
 
 
-def _suggestions(scope: figures.Scope, day: date, touched, congress_id: int):
+def _suggestions(scope: figures.Scope, day: date, touched, congress_id: int, systems=None):
     """The stored facts at D of the scope's suggestions: a unit or system scope holds those
-    with an answering assignment of it made ≤ D (as `figures._derive` keys them)."""
+    with an answering assignment of it made ≤ D (as `figures._derive` keys them), read from
+    the row's `units`; a system's units are those of `systems` ({unit id: system}) now."""
     qs = _static(_at(SuggestionFacts, day, congress_id), scope, touched)
-    if scope.unit is not None or scope.system is not None:
-        answering = Assignment.objects.filter(
-            suggestion_id=OuterRef("suggestion_id"),
-            role__in=ANSWERING_ROLES,
-            assigned_on__lte=day,
-        )
-        if scope.unit is not None:
-            answering = answering.filter(unit_id=figures._pk(scope.unit))
-        if scope.system is not None:
-            answering = answering.filter(unit__system=scope.system)
-        qs = qs.filter(Exists(answering))
+    if scope.unit is not None:
+        unit_id = figures._pk(scope.unit)
+        if scope.system is not None and systems.get(unit_id) != scope.system:
+            return qs.none()
+        qs = qs.filter(units__contains=f",{unit_id},")
+    elif scope.system is not None:
+        ids = [u for u, system in systems.items() if system == scope.system]
+        if not ids:
+            return qs.none()
+        qs = qs.filter(units__regex=f",({'|'.join(map(str, ids))}),")
     return qs
+
+
+def _systems(congress_id: int) -> dict[int, str]:
+    """{unit id: its system now} of the congress's units."""
+    return dict(Unit._base_manager.filter(congress_id=congress_id).values_list("pk", "system"))
 
 
 def _counted(row: dict, categories: dict) -> tuple:
@@ -340,10 +359,14 @@ def compute_many(*, scope: figures.Scope, within=(), as_of: date):
     columns = [DIMS[name] for name in dims]
     categories = dict(Category.objects.values_list("pk", "name"))
 
+    # The units' systems as they are now, when a unit or system scope is read.
+    by_units = scope.unit is not None or scope.system is not None or by_unit or by_system
+    systems = _systems(mark.congress_id) if by_units else None
+
     # The scope's suggestions, grouped by what the figures count and by the narrower scopes'
     # columns.
     for row in (
-        _suggestions(scope, as_of, touched, mark.congress_id)
+        _suggestions(scope, as_of, touched, mark.congress_id, systems)
         .values(*COUNTED, *columns)
         .annotate(n=Count("id"))
     ):
@@ -352,26 +375,22 @@ def compute_many(*, scope: figures.Scope, within=(), as_of: date):
         for tally in by_dims:
             if tally.scope.wanted <= keys:
                 tally.add_counted(counted, row["n"])
-    # Narrower by a unit or a system: a suggestion counts once in each it has an answering
-    # assignment of (made ≤ D).
-    for wanted, column in ((by_unit, "unit_id"), (by_system, "unit__system")):
-        if not wanted:
-            continue
-        path = f"suggestion__assignments__{column}"
+    # Narrower by a unit or a system: a suggestion counts once in each unit and each system of
+    # its row's units (its answering assignments made ≤ D).
+    if by_unit or by_system:
         for row in (
-            _suggestions(scope, as_of, touched, mark.congress_id)
-            .filter(
-                # The assignment's copy of the congress: a province's other congresses'
-                # assignments are not read (the suggestion's is the same).
-                suggestion__assignments__congress_id=mark.congress_id,
-                suggestion__assignments__role__in=ANSWERING_ROLES,
-                suggestion__assignments__assigned_on__lte=as_of,
-                **{f"{path}__in": list(wanted)},
-            )
-            .values(*COUNTED, path)
-            .annotate(n=Count("suggestion_id", distinct=True))
+            _suggestions(scope, as_of, touched, mark.congress_id, systems)
+            .exclude(units="")
+            .values(*COUNTED, "units")
+            .annotate(n=Count("id"))
         ):
-            wanted[row[path]].add_counted(_counted(row, categories), row["n"])
+            counted, n, units = _counted(row, categories), row["n"], units_of(row["units"])
+            for unit_id in units:
+                if unit_id in by_unit:
+                    by_unit[unit_id].add_counted(counted, n)
+            for system in {systems.get(unit_id) for unit_id in units}:
+                if system in by_system:
+                    by_system[system].add_counted(counted, n)
 
     # Answering assignments in force at D: the unit rows, and every scope's 逾期数.
     assignments = _static(_at(AssignmentFacts, as_of, mark.congress_id), scope, touched)

@@ -151,6 +151,11 @@ class SuggestionFacts(models.Model):
     channel = models.CharField(max_length=20, blank=True)
     category_id = models.IntegerField(null=True)
     is_key = models.BooleanField(default=False)
+    # The units of its answering assignments made by this stretch, as ",3,17," (a unit's or a
+    # system's scope holds it: figures._derive): a filter on the row, not a join through the
+    # assignments; a system is its units read at query time, so a unit moved to another
+    # system is counted in its new one at once.
+    units = models.TextField(default="", blank=True)
     submitted = models.BooleanField()
     assigned = models.BooleanField()
     replied = models.BooleanField()

@@ -790,7 +790,9 @@ def dated_facts(suggestion_ids) -> list[DatedFacts]:
                 for a, r in zip(facts.assignments, row.assignments, strict=True)
                 if r.in_force
             )
-            same = (row.counted, row.overdue, in_force)
+            # The unit keys too: a stretch is also one set of units whose scopes hold it.
+            units = frozenset(k for k in row.keys if k[0] == "unit")
+            same = (row.counted, row.overdue, in_force, units)
             if stretches and stretches[-1][1] == same:
                 continue
             stretches.append((d, same, row, in_force))

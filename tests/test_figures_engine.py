@@ -197,3 +197,25 @@ def test_with_more_changes_than_the_facts_take_live_the_figures_are_derived_live
     assert facts.touched_since(FactsMark.objects.get(congress_id=default_congress_id())) is None
     term_id = Suggestion.objects.values_list("term_id", flat=True).first()
     _assert_facts_give_the_reference(Scope(term=term_id), timezone.localdate())
+
+
+def test_a_unit_moved_to_another_system_counts_in_it_at_once(seeded):
+    """The stored facts name a suggestion's units, not their systems: a unit moved to another
+    system (in the admin or by import) is counted in its new system on the next read, with
+    no sync, as the reference engine counts it."""
+    from units.models import Unit
+
+    facts.sync()
+    term_id = Suggestion.objects.values_list("term_id", flat=True).first()
+    day = timezone.localdate()
+    unit = Unit.objects.filter(system=UnitSystem.GOVERNMENT, assignments__isnull=False).first()
+    court = Scope(term=term_id, system=UnitSystem.COURT)
+    before = facts.compute_many(scope=court, as_of=day)[0]
+    Unit.objects.filter(pk=unit.pk).update(system=UnitSystem.COURT)
+    after = facts.compute_many(scope=court, as_of=day)[0]
+    assert after.assigned > before.assigned
+    _assert_facts_give_the_reference(court, day)
+    _assert_facts_give_the_reference(Scope(term=term_id), day)
+    _assert_facts_give_the_reference(
+        Scope(term=term_id, unit=unit.pk, system=UnitSystem.COURT), day
+    )
