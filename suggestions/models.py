@@ -336,6 +336,10 @@ class Suggestion(Recorded):
             # Live figures of a channel within a term, with or without a second filter
             # (figures.Scope.suggestions: the six loads select the scope's ids through it).
             models.Index(fields=["congress", "term", "channel"], name="suggestion_cgr_channel_idx"),
+            # The list in its default order (term, number, newest first) within the congress:
+            # without it, the (term, number) unique index is walked past every other
+            # congress's rows (the demo city's list at 120 x 1,000,000: 545 ms, with it 6 ms).
+            models.Index(fields=["congress", "term", "number"], name="suggestion_cgr_number_idx"),
             # The list filtered by status in its default order: suggestion_status_number_idx
             # on (congress, status, term, number), PostgreSQL only (migrations 0015 and 0021,
             # with INCLUDE columns).
