@@ -168,6 +168,16 @@ def as_owner(using: str = DEFAULT_DB_ALIAS):
 # The reads that cross congresses on purpose, each a SECURITY DEFINER function (run as the
 # owner, so not bound) that answers only what it is named for.
 SEAT_CONGRESSES = "portal_seat_congresses"
+# The active congresses below the one acted in, at any depth (congresses.selectors.below in
+# SQL): the crossings that read what lies below start from it.
+BELOW_ACTING = (
+    "WITH RECURSIVE below(id) AS ("
+    " SELECT c.id FROM congresses_congress c WHERE c.is_active"
+    f" AND c.parent_id = {ACTING}"
+    " UNION ALL SELECT c.id FROM congresses_congress c JOIN below b ON c.parent_id = b.id"
+    " WHERE c.is_active)"
+)
+
 CROSSINGS = {
     # congresses.services.congresses_open_to: the congresses of a person's seats, for the
     # switcher (their seats in the other congresses are not visible in the one acted in).
@@ -182,11 +192,7 @@ CROSSINGS = {
     "portal_stored_term_figures_below": (
         "(d date) RETURNS TABLE (congress_id bigint, term_id bigint, term_name text,"
         " computed_at timestamptz, figures jsonb, gaps jsonb, unreflected boolean)",
-        "WITH RECURSIVE below(id) AS ("
-        " SELECT c.id FROM congresses_congress c WHERE c.is_active"
-        f" AND c.parent_id = {ACTING}"
-        " UNION ALL SELECT c.id FROM congresses_congress c JOIN below b ON c.parent_id = b.id"
-        " WHERE c.is_active),"
+        f"{BELOW_ACTING},"
         " terms AS MATERIALIZED (SELECT t.congress_id, t.id, t.name, rd.computed_at, rd.seen_to"
         " FROM below b JOIN deputies_term t ON t.congress_id = b.id AND t.is_current"
         " LEFT JOIN rollups_rollupday rd ON rd.term_id = t.id AND rd.day = d),"
@@ -211,11 +217,7 @@ CROSSINGS = {
     # upward view's sums count each once. Counts only: no suggestion, deputy or contact.
     "portal_forwarded_below": (
         "(d date) RETURNS TABLE (from_congress_id bigint, to_congress_id bigint, n bigint)",
-        "WITH RECURSIVE below(id) AS ("
-        " SELECT c.id FROM congresses_congress c WHERE c.is_active"
-        f" AND c.parent_id = {ACTING}"
-        " UNION ALL SELECT c.id FROM congresses_congress c JOIN below b ON c.parent_id = b.id"
-        " WHERE c.is_active)"
+        f"{BELOW_ACTING}"
         " SELECT f.from_congress_id, f.to_congress_id, count(*) FROM suggestions_forwarding f"
         " JOIN below b ON b.id = f.to_congress_id"
         " JOIN suggestions_suggestion o ON o.id = f.original_id"
@@ -245,8 +247,14 @@ def _install_crossings(connection, cursor, role):
     cursor.execute("SELECT current_schema()")
     schema = q(cursor.fetchone()[0])
     tables = set(connection.introspection.table_names(cursor))
-    needed = {"deputies_deputy", "deputies_term", "rollups_rollup", "suggestions_auditevent"}
-    if not needed | {"suggestions_forwarding"} <= tables:
+    read = {
+        "deputies_deputy",
+        "deputies_term",
+        "rollups_rollup",
+        "suggestions_auditevent",
+        "suggestions_forwarding",
+    }
+    if not read <= tables:
         return
     for name, (signature, body) in CROSSINGS.items():
         # jit off: the planner's estimates for these small reads (the events above a

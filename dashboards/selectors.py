@@ -145,13 +145,6 @@ def _congress_figures(congress, as_of, *, units=False):
     return CongressFigures(congress, term, data.figures, data.provenance), data.units
 
 
-def _below_stored(congress, as_of):
-    """Each congress below with what the rollups store of it that day: one query for all."""
-    with acting_in(congress):
-        stored = door.stored_terms_below(as_of)
-    return [(c, stored.get(c.pk)) for c in congresses_below(congress.pk)]
-
-
 def _lower_figures(congress, as_of, stored: door.StoredTerm | None) -> CongressFigures:
     # The stored day when it is whole and current (no query); a congress without a current
     # term has nothing to count; any other is read live, acting in it, as its own pages do.
@@ -171,9 +164,12 @@ def upward_view(*, congress: Congress, as_of, own: CongressFigures | None = None
     sums: same definitions and as-of rules as every dashboard (figures.summed)."""
     # `own` when the caller read it already (the drill-down, with its units): not twice.
     own = own or _congress_figures(congress, as_of)[0]
+    # What lies below, read acting in this congress: the stored days of every congress below
+    # (one query) and the suggestions forwarded down into them (one query).
     with acting_in(congress):
+        stored = door.stored_terms_below(as_of)
         forwarded = suggestion_selectors.forwarded_below(as_of)
-    rows = [_lower_figures(c, as_of, stored) for c, stored in _below_stored(congress, as_of)]
+    rows = [_lower_figures(c, as_of, stored.get(c.pk)) for c in congresses_below(congress.pk)]
     # A suggestion forwarded down is counted once in a sum holding both its congresses.
     among_lower = sum(n for (sender, _), n in forwarded.items() if sender != congress.pk)
     from_own = sum(n for (sender, _), n in forwarded.items() if sender == congress.pk)

@@ -33,7 +33,6 @@ from units.models import Unit
 from . import changes
 from .models import AssignmentFacts, FactsMark, SuggestionFacts
 
-ANSWERING_ROLES = figures.ANSWERING_ROLES
 CHUNK = 2000  # suggestions derived and written at a time (fewer where a query takes fewer ids)
 # More suggestions than this named by events the facts do not reflect: derive everything live.
 TOUCHED_MAX = 2000
@@ -86,7 +85,7 @@ def _static_columns(row) -> dict:
 def units_text(row) -> str:
     """The units whose scopes hold the row (its answering assignments made by then), as
     ",3,17,": `SuggestionFacts.units`, which a unit's scope filters on as ",3,"."""
-    ids = sorted(value for name, value in row.keys if name == "unit")
+    ids = sorted(row.unit_ids)
     return f",{','.join(map(str, ids))}," if ids else ""
 
 

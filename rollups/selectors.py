@@ -304,7 +304,6 @@ STORED_BELOW = "portal_stored_term_figures_below"
 class StoredTerm:
     """A lower congress's current term and, when usable, its stored figures of the day."""
 
-    congress_id: int
     term: Term
     figures: figures.Figures | None  # None: not stored whole, or changed since (read it live)
     provenance: Provenance | None
@@ -330,7 +329,6 @@ def stored_terms_below(as_of: date) -> dict[int, StoredTerm]:
         if isinstance(data, str):  # SQLite hands JSON back as text
             data = json.loads(data)
         found[congress_id] = StoredTerm(
-            congress_id=congress_id,
             term=term,
             figures=figures_from_json(data, scope=figures.Scope(term=term), day=as_of)
             if usable

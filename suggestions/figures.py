@@ -647,6 +647,11 @@ class _Row:
     assignments: tuple  # _AssignmentRow of its answering assignments
 
     @property
+    def unit_ids(self) -> frozenset:
+        """The units whose scopes hold it: those of its answering assignments made ≤ D."""
+        return frozenset(value for name, value in self.keys if name == "unit")
+
+    @property
     def counted(self) -> tuple:  # what a scope's suggestion counts read of it
         return (
             self.submitted,
@@ -790,9 +795,8 @@ def dated_facts(suggestion_ids) -> list[DatedFacts]:
                 for a, r in zip(facts.assignments, row.assignments, strict=True)
                 if r.in_force
             )
-            # The unit keys too: a stretch is also one set of units whose scopes hold it.
-            units = frozenset(k for k in row.keys if k[0] == "unit")
-            same = (row.counted, row.overdue, in_force, units)
+            # A stretch is also one set of units whose scopes hold it (SuggestionFacts.units).
+            same = (row.counted, row.overdue, in_force, row.unit_ids)
             if stretches and stretches[-1][1] == same:
                 continue
             stretches.append((d, same, row, in_force))

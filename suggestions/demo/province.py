@@ -252,10 +252,11 @@ LOCAL_MATTERS = (
 
 
 def _forward_down(sender: Member, members, rows, seeded) -> int:
-    """分级处理 in the demo (when seeded for today): a congress seeded in this run receives from a deputy a suggestion
-    on a matter of each of its first FORWARD_TO lower congresses seeded in this run (闭会期间,
-    on the reference day), registers it and forwards it there, all through the workflow;
-    the receivers have it 已提交 (their staff's work). Returns how many."""
+    """分级处理 in the demo (when seeded for today): a congress seeded in this run receives
+    from a deputy a suggestion on a matter of each of its first FORWARD_TO lower congresses
+    seeded in this run (闭会期间, on the reference day), registers it and forwards it there,
+    all through the workflow; the receivers have it 已提交 (their staff's work). Returns how
+    many it forwarded."""
     receivers = [m for m in members if m.parent == sender.code and m.code in seeded][:FORWARD_TO]
     if not receivers:
         return 0
@@ -265,7 +266,8 @@ def _forward_down(sender: Member, members, rows, seeded) -> int:
         term = Term.objects.get(is_current=True)
         deputies = list(Deputy.objects.filter(term=term).order_by("pk")[: len(receivers)])
         category = Category.objects.order_by("pk").first()
-        for i, (receiver, deputy) in enumerate(zip(receivers, deputies, strict=False)):
+        pairs = list(zip(receivers, deputies, strict=False))
+        for i, (receiver, deputy) in enumerate(pairs):
             matter, content = LOCAL_MATTERS[i % len(LOCAL_MATTERS)]
             suggestion = workflow.suggestion_create(
                 actor=staff,
@@ -285,7 +287,7 @@ def _forward_down(sender: Member, members, rows, seeded) -> int:
                 note=f"属{receiver.short_name}事权,请按职责交有关部门办理",
                 forwarded_on=day,
             )
-    return min(len(receivers), len(deputies))
+    return len(pairs)
 
 
 @transaction.atomic
