@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from congresses.fields import owner
-from congresses.managers import ActingCongressManager
+from congresses.managers import ActingCongressManager, ActingCongressQuerySet
 
 
 def _choices_check(field: str, choices, name: str) -> models.CheckConstraint:
@@ -1462,12 +1462,30 @@ class HistoryIsImmutable(Exception):
 SUPERVISION_ACTIONS = ("supervision.instruction", "supervision.urge", "supervision.visit")
 
 
-class AuditEventQuerySet(models.QuerySet):
+def _own_congress(event: "AuditEvent") -> None:
+    """An event belongs to its suggestion's congress, whichever congress the step was taken
+    in (a forwarded copy's result written into the sender's timeline)."""
+    if AuditEvent.suggestion.is_cached(event):
+        event.congress_id = event.suggestion.congress_id
+
+
+class AuditEventQuerySet(ActingCongressQuerySet):
     def update(self, **kwargs):
         raise HistoryIsImmutable("audit events cannot be changed")
 
     def delete(self):
         raise HistoryIsImmutable("audit events cannot be deleted")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for event in objs:
+            _own_congress(event)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class AuditEventManager(models.Manager.from_queryset(AuditEventQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset()._scoped()
 
 
 class AuditEvent(models.Model):
@@ -1494,6 +1512,9 @@ class AuditEvent(models.Model):
     suggestion = models.ForeignKey(
         Suggestion, verbose_name="建议", on_delete=models.PROTECT, related_name="events"
     )
+    # Its suggestion's congress, copied when written (`_own_congress`): the supervision counts
+    # and row-level security read one congress's events without joining the suggestion.
+    congress = owner()
     assignment = models.ForeignKey(
         Assignment,
         verbose_name="交办",
@@ -1507,7 +1528,7 @@ class AuditEvent(models.Model):
     reason = models.TextField("原因", blank=True)
     data = models.JSONField("详情", default=dict, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
+    objects = AuditEventManager()
 
     class Meta:
         verbose_name = "操作记录"
@@ -1522,10 +1543,10 @@ class AuditEvent(models.Model):
                 include=["action"],
                 name="auditevent_suggestion_at_id",
             ),
-            # The report's supervision counts (figures.supervision_counts): a few rows among
-            # every step of every suggestion, found without reading the rest.
+            # The report's supervision counts (figures.supervision_counts): one congress's few
+            # rows among every step of every congress's suggestions, found without the rest.
             models.Index(
-                fields=["action", "happened_on"],
+                fields=["congress", "action", "happened_on"],
                 include=["suggestion"],
                 condition=Q(action__in=SUPERVISION_ACTIONS),
                 name="auditevent_supervision_idx",
@@ -1538,6 +1559,7 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise HistoryIsImmutable("audit events cannot be changed")
+        _own_congress(self)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

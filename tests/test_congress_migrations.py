@@ -84,3 +84,54 @@ def test_a_database_from_before_congresses_migrates_into_the_default_one(client)
     # The staff member signs in and finds the suggestion where it was.
     client.force_login(NewUser.objects.get(pk=staff.pk))
     assert "关于优化公交线路的建议" in client.get("/suggestions/").content.decode()
+
+
+def test_the_audit_trail_takes_each_suggestions_congress():
+    """Events written before they had a congress column take their suggestion's: the default
+    congress's stay its, a second congress's become that one's (through the immutability
+    trigger on PostgreSQL, opened for the backfill only), and the trail stays closed after."""
+    latest = _latest()
+    try:
+        _migrate([("suggestions", "0025_suggestion_congress_term_number_index")])
+        old = MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
+        Event = old.get_model("suggestions", "AuditEvent")
+        assert "congress" not in {f.name for f in Event._meta.fields}
+        Congress = old.get_model("congresses", "Congress")
+        home = Congress.objects.get(pk=default_congress_id())
+        county = Congress.objects.create(code="county-ev", name="戊县人大常委会", level="county")
+        made = {}
+        for congress, title in ((home, "市关于公交的建议"), (county, "县关于公交的建议")):
+            term = old.get_model("deputies", "Term").objects.create(
+                congress=congress, number=13, name="第13届", start_date=dt.date(2023, 1, 1)
+            )
+            suggestion = old.get_model("suggestions", "Suggestion").objects.create(
+                congress=congress,
+                term=term,
+                channel="recess",
+                status="submitted",
+                kind="suggestion",
+                number=1,
+                title=title,
+                content="建议优化。",
+                proposers="张伟",
+            )
+            made[congress.pk] = [
+                Event.objects.create(suggestion=suggestion, action=action).pk
+                for action in ("suggestion.create", "supervision.urge")
+            ]
+    finally:
+        _migrate(latest)
+
+    from suggestions.models import AuditEvent
+
+    for congress_id, ids in made.items():
+        assert set(
+            AuditEvent._base_manager.filter(pk__in=ids).values_list("congress_id", flat=True)
+        ) == {congress_id}
+    if connection.vendor == "postgresql":
+        from django.db import DatabaseError, transaction
+
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE suggestions_auditevent SET reason = 'x' WHERE id = %s", [made[county.pk][0]]
+            )

@@ -5,6 +5,7 @@ congress sees the other's suggestion."""
 import re
 
 import pytest
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ from congresses.context import acting_in, default_congress_id
 from congresses.models import Congress
 from notifications.models import Notification
 from suggestions import figures, workflow
-from suggestions.models import Forwarding, Suggestion
+from suggestions.models import AuditEvent, Forwarding, Suggestion
 
 from .api_helpers import session_client
 from .conftest import FIVE_FIXED
@@ -383,6 +384,24 @@ def test_forwarded_on_to_a_township_the_result_goes_up_to_the_city(world):
     city = Forwarding.objects.get(original=world.original)
     assert (city.state, city.result) == (Forwarding.State.CLOSED, "A")
     assert "已硬化该段村道" in _page(world.staff, world.original)[1]
+
+
+def test_every_step_belongs_to_its_suggestions_congress(world):
+    """The county's result written into the city's timeline is the city's event, and the
+    county's steps on its copy are the county's, whoever took them and wherever."""
+    copy = world.forward().copy
+    world.handle_in_county(copy)
+    events = AuditEvent._base_manager.filter(suggestion__in=[world.original, copy])
+    owners = {(e.suggestion_id, e.action): e.congress_id for e in events}
+    assert owners[(world.original.pk, "suggestion.forward_down")] == world.city.pk
+    assert owners[(world.original.pk, "forwarding.closed")] == world.city.pk
+    assert owners[(copy.pk, "suggestion.forwarded_in")] == world.county.pk
+    assert owners[(copy.pk, "suggestion.close")] == world.county.pk
+    assert not AuditEvent._base_manager.exclude(congress_id=F("suggestion__congress_id")).exists()
+    # The city's pages read the city's events only; the county's the county's.
+    with acting_in(world.county):
+        assert not AuditEvent.objects.filter(suggestion=world.original).exists()
+        assert AuditEvent.objects.filter(suggestion=copy).exists()
 
 
 @pytest.mark.parametrize("step", ["merge", "withdraw"])
