@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "congress.settings")
 application = get_wsgi_application()
+
+from congress import collector  # noqa: E402  (after Django is set up)
+
+collector.tune()

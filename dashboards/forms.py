@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
+from urllib.parse import urlencode
 
 from django import forms
 from django.utils import timezone
@@ -58,6 +60,12 @@ class Filters:
         params["key"] = "on" if self.key_only else None
         params["as_of"] = self.as_of.isoformat()
         return {k: v for k, v in params.items() if v is not None}
+
+    @cached_property
+    def query_string(self) -> str:
+        """`query()` as a URL's query string, worked out once: a dashboard's dozens of
+        drill-down links all start with it."""
+        return urlencode(self.query())
 
 
 class DashboardFilterForm(forms.Form):

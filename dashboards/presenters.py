@@ -3,10 +3,11 @@ tiles, charts with a drill-down URL on every number, unit table rows."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from suggestions.figures import RESULTS, UNIT_TABLE, Figures, Rate, UnitRow
 from suggestions.models import ReplyResult
@@ -18,16 +19,32 @@ def percent(rate: Rate) -> str:
     return str(rate)
 
 
+@lru_cache(maxsize=16)
+def _reversed(name: str, prefix: str, urlconf) -> str:
+    return reverse(name, urlconf=urlconf)
+
+
+def list_path() -> str:
+    """The suggestion list's path, reversed once per script prefix and URLconf (a dashboard
+    links to it dozens of times)."""
+    return _reversed("suggestions:list", get_script_prefix(), get_urlconf())
+
+
 def drill_url(filters: Filters, figure: str, **overrides) -> str:
     """The suggestion list holding exactly the suggestions behind `figure` for these filters."""
+    extra = {k: v for k, v in overrides.items() if v is not None}
     params = filters.query()
-    params.update({k: v for k, v in overrides.items() if v is not None})
-    params["figure"] = figure
-    return f"{reverse('suggestions:list')}?{urlencode(params)}"
+    if extra.keys() & params.keys():  # an override keeps the filter's place in the query
+        params.update(extra)
+        params["figure"] = figure
+        return f"{list_path()}?{urlencode(params)}"
+    tail = urlencode({**extra, "figure": figure})
+    head = filters.query_string
+    return f"{list_path()}?{head}&{tail}" if head else f"{list_path()}?{tail}"
 
 
 def list_url(**params) -> str:
-    return f"{reverse('suggestions:list')}?{urlencode({k: v for k, v in params.items() if v})}"
+    return f"{list_path()}?{urlencode({k: v for k, v in params.items() if v})}"
 
 
 @dataclass
@@ -136,7 +153,20 @@ class Chart:
         return [(label, [s.points[i] for s in self.series]) for i, label in enumerate(self.labels)]
 
     def as_json(self) -> dict:
-        return asdict(self)
+        """The chart for static/js/dashboard.js (dataclasses.asdict's deep copies, written
+        out: they cost more than building the chart)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "labels": list(self.labels),
+            "series": [
+                {"name": s.name, "points": [{"value": p.value, "url": p.url} for p in s.points]}
+                for s in self.series
+            ],
+            "more_url": self.more_url,
+            "more_label": self.more_label,
+        }
 
 
 def category_chart(f: Figures, filters: Filters, category_ids: dict) -> Chart:
@@ -250,7 +280,7 @@ def unit_cells(row: UnitRow, filters: Filters) -> list[Cell]:
     it."""
     # `drill_url` for each column, with the list's path and the filters worked out once per
     # row rather than per cell (a ranking has six cells for each of dozens of units).
-    path, params = reverse("suggestions:list"), {**filters.query(), "unit": row.unit_id}
+    path, params = list_path(), {**filters.query(), "unit": row.unit_id}
     return [
         Cell(column.text(row), f"{path}?{urlencode({**params, 'figure': column.figure})}")
         for column in UNIT_TABLE
@@ -263,7 +293,7 @@ def unit_table(rows, filters: Filters) -> list[tuple[UnitRow, list[Cell]]]:
     query = filters.query()
     if "unit" in query:  # a unit filter keeps its place in the query string: cell by cell
         return [(row, unit_cells(row, filters)) for row in rows]
-    head = f"{reverse('suggestions:list')}?{urlencode(query)}&unit="
+    head = f"{list_path()}?{filters.query_string}&unit="
     figures = [(column, urlencode({"figure": column.figure})) for column in UNIT_TABLE]
     return [
         (row, [Cell(c.text(row), f"{head}{row.unit_id}&{figure}") for c, figure in figures])

@@ -181,7 +181,6 @@ class Handler:
     def __init__(self, username: str):
         from django.contrib.auth import login
         from django.contrib.sessions.backends.db import SessionStore
-        from django.core.handlers.wsgi import WSGIHandler
         from django.http import HttpRequest
 
         from accounts.models import User
@@ -192,7 +191,11 @@ class Handler:
         login(request, user, backend=settings_backend())
         request.session.save()
         self.session = request.session
-        self.handler = WSGIHandler()
+        # The WSGI application gunicorn serves (congress.wsgi): Django's handler, with the
+        # process's collector tuned as a web worker's is (congress.collector).
+        from congress.wsgi import application
+
+        self.handler = application
 
     def get(self, url: str) -> int:
         from urllib.parse import quote

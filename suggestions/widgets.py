@@ -17,22 +17,32 @@ def _attrs(attrs: dict) -> str:
 
 class QuickSelect(forms.Select):
     """A <select> with the HTML Django's templates write, built in Python: the template
-    renders one sub-template per <option>, which made the list page's filter and bulk
-    <select>s cost more than its 50 rows. Choices, the selected value and attributes come
-    from Django's own `get_context`, so the behaviour is Select's."""
+    renders one sub-template per <option>, and `Select.optgroups` builds a context dict per
+    option, which made the filter <select>s of the list and the dashboards cost more than
+    their rows. Attributes, the selected value (the first match, or all of a multiple
+    select) and groups follow Select's own `get_context` (tests/test_widgets.py)."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in options:
-                parts.append(
-                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>"
-                )
-            if group_name:
+        esc = conditional_escape
+        final = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            final["multiple"] = True
+        wanted = set(self.format_value(value))
+        parts = [f'<select name="{esc(name)}"{_attrs(final)}>']
+        chosen = False
+        for option_value, option_label in self.choices:
+            if option_value is None:
+                option_value = ""
+            grouped = isinstance(option_label, (list, tuple))
+            if grouped:
+                parts.append(f'\n  <optgroup label="{esc(option_value)}">')
+            for sub_value, sub_label in option_label if grouped else [(option_value, option_label)]:
+                text = str(sub_value)
+                selected = (not chosen or self.allow_multiple_selected) and text in wanted
+                chosen |= selected
+                mark = " selected" if selected else ""
+                parts.append(f'\n  <option value="{esc(text)}"{mark}>{esc(sub_label)}</option>')
+            if grouped:
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))

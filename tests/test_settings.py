@@ -187,6 +187,21 @@ def test_production_keeps_database_connections_and_checks_them(tmp_path, env, ex
     assert json.loads(result.stdout.splitlines()[-1]) == expected
 
 
+def test_the_web_process_freezes_what_it_loaded_and_collects_less_often(tmp_path):
+    """congress.wsgi (what gunicorn serves) tunes the collector (congress.collector): the
+    objects loaded at start-up, the URLconf among them, are out of every collection."""
+    code = (
+        "import gc, json; before = gc.get_threshold()[0]; import congress.wsgi; "
+        "from django.urls import get_resolver; "
+        "print(json.dumps([before, gc.get_threshold()[0], gc.get_freeze_count() > 10000, "
+        "gc.is_tracked(get_resolver().url_patterns) and get_resolver().url_patterns "
+        "not in gc.get_objects()]))"
+    )
+    result = run_django(code, tmp_path, **production())
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == [700, 50_000, True, True]
+
+
 def test_a_negative_connection_age_is_refused(tmp_path):
     result = run_django("import django; django.setup()", tmp_path, DB_CONN_MAX_AGE="-1")
 

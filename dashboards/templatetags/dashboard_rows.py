@@ -1,6 +1,7 @@
-"""The unit ranking's rows, written in Python: dozens of units with six linked cells each
-cost the template engine more than the page's queries (as `portal.suggestion_rows` on the
-list). The same HTML the template wrote, every value escaped."""
+"""The dashboards' long tables, written in Python: the unit ranking's dozens of units with
+six linked cells each, and the data table of every chart, cost the template engine more than
+the page's queries (as `portal.suggestion_rows` on the list). The same HTML the templates
+wrote, every value escaped."""
 
 from django import template
 from django.urls import reverse
@@ -27,4 +28,16 @@ def unit_rows(rows, filters, numbered: bool):
             f'  <tr>{head}<td><a href="{prefix}{row.unit_id}{suffix}{query}">'
             f"{esc(row.unit_name)}</a></td>{tds}</tr>\n"
         )
+    return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def chart_rows(chart):
+    """The data table of a chart (presenters.Chart.rows): a row per label, a linked number
+    per series."""
+    esc = conditional_escape
+    parts = []
+    for label, points in chart.rows:
+        tds = "".join(f'<td><a href="{esc(p.url)}">{esc(p.value)}</a></td>' for p in points)
+        parts.append(f'      <tr><th scope="row">{esc(label)}</th>{tds}</tr>\n')
     return mark_safe("".join(parts))
