@@ -50,6 +50,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef
 from django.db.models.fields.json import KT
 
+from congresses import context
 from units.models import Unit, UnitSystem
 
 from .models import (
@@ -1136,13 +1137,20 @@ def supervision_counts(*, scope: Scope, as_of: date) -> dict[str, int]:
     dated on or before D (`AuditEvent.happened_on`, always set for these), on at least one
     suggestion of the scope. Read from the audit trail, so a past D gives the same count
     later. Keys are the action codes of SUPERVISION_COUNTS; one query."""
+    events = AuditEvent.objects.filter(
+        suggestion__in=scope.suggestions().values("pk"),
+        action__in=[code for code, _ in SUPERVISION_COUNTS],
+        happened_on__lte=as_of,
+    )
+    # The congress, known here, for the index that leads with it (auditevent_supervision_idx):
+    # the suggestions' condition already keeps to it, so the count never depends on this.
+    congress_id = context.current_id()
+    if congress_id is None:  # a term given as a row (not a key) names it
+        congress_id = getattr(scope.term, "congress_id", None)
+    if congress_id is not None:
+        events = events.filter(congress_id=congress_id)
     counted = dict(
-        AuditEvent.objects.filter(
-            suggestion__in=scope.suggestions().values("pk"),
-            action__in=[code for code, _ in SUPERVISION_COUNTS],
-            happened_on__lte=as_of,
-        )
-        .values("action")
+        events.values("action")
         .annotate(n=Count(KT("data__action_id"), distinct=True))
         .values_list("action", "n")
     )

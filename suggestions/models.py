@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from congresses.fields import owner
-from congresses.managers import ActingCongressManager, ActingCongressQuerySet
+from congresses.managers import ActingCongressManager
 
 
 def _choices_check(field: str, choices, name: str) -> models.CheckConstraint:
@@ -1469,7 +1469,10 @@ def _own_congress(event: "AuditEvent") -> None:
         event.congress_id = event.suggestion.congress_id
 
 
-class AuditEventQuerySet(ActingCongressQuerySet):
+class AuditEventQuerySet(models.QuerySet):
+    # Not narrowed to the congress acted in (unlike the owned models' managers): audit-event
+    # ids are global, and the rollups' watermark and gap bookkeeping (rollups.changes) read
+    # every congress's ids while acting in one. Row-level security still binds the role.
     def update(self, **kwargs):
         raise HistoryIsImmutable("audit events cannot be changed")
 
@@ -1481,11 +1484,6 @@ class AuditEventQuerySet(ActingCongressQuerySet):
         for event in objs:
             _own_congress(event)
         return super().bulk_create(objs, *args, **kwargs)
-
-
-class AuditEventManager(models.Manager.from_queryset(AuditEventQuerySet)):
-    def get_queryset(self):
-        return super().get_queryset()._scoped()
 
 
 class AuditEvent(models.Model):
@@ -1528,7 +1526,7 @@ class AuditEvent(models.Model):
     reason = models.TextField("原因", blank=True)
     data = models.JSONField("详情", default=dict, blank=True)
 
-    objects = AuditEventManager()
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = "操作记录"
