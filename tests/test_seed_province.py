@@ -23,7 +23,7 @@ from rollups import selectors as door
 from suggestions import demo, figures
 from suggestions.demo import province
 from suggestions.figures import Scope
-from suggestions.models import Suggestion
+from suggestions.models import AuditEvent, Suggestion
 from units.models import Unit
 
 N, M = 8, 600
@@ -158,6 +158,18 @@ def test_no_row_of_one_congress_references_another_s(province_db):
     copies = Suggestion._base_manager.filter(forwarded_from__isnull=False)
     n_copies = copies.count()
     assert n_copies and crossing.pop("suggestions.Suggestion.created_by", 0) == n_copies
+    # The steps that cross with it: the sender's staff write the copy's first event, and the
+    # lower congress's result goes into the sender's timeline under its own staff's name.
+    crossed = AuditEvent._base_manager.filter(actor__isnull=False).exclude(
+        actor__congress=F("congress")
+    )
+    assert set(crossed.values_list("action", flat=True)) <= {
+        "suggestion.forwarded_in",
+        "forwarding.replied",
+        "forwarding.closed",
+        "forwarding.returned",
+    }
+    assert crossing.pop("suggestions.AuditEvent.actor", 0) == crossed.count()
     assert not copies.filter(lead_deputy__isnull=False).exists()
     # Through the term: meetings, deputies' seats and their accounts, suggestions' deputies.
     through_term = {
