@@ -22,19 +22,18 @@ KEY_PAGE_SIZE = 100
 
 
 def _filters(request, **fixed) -> tuple[DashboardFilterForm, Filters]:
-    """Filters from the URL; the form shown again with the defaults it fell back to."""
-    asked = DashboardFilterForm(request.GET or None)
-    filters = replace(asked.filters(), **fixed)
+    """Filters from the URL; the form shown again with the defaults it fell back to (the
+    current term, today), and the reason when it fell back. Validated once: the form shown
+    is the one checked, its data now holding the defaults."""
+    form = DashboardFilterForm(request.GET or None)
+    filters = replace(form.filters(), **fixed)
+    shown = {"term": filters.term.pk if filters.term else "", "as_of": filters.as_of.isoformat()}
+    if not form.is_bound:
+        return DashboardFilterForm(initial=shown), filters
     data = request.GET.copy()
-    data["term"] = filters.term.pk if filters.term else ""
-    data["as_of"] = filters.as_of.isoformat()
-    form = DashboardFilterForm(data)
-    form.fields["as_of"].validators = []  # checked above: the day shown is in range
-    form.is_valid()
-    # A refused term or day is replaced by the default above: still say why.
-    for name in ("term", "as_of"):
-        for error in asked.errors.get(name, []) if asked.is_bound else []:
-            form.add_error(name, error)
+    for name, value in shown.items():
+        data[name] = value
+    form.data = data
     return form, filters
 
 
