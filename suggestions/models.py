@@ -1464,9 +1464,16 @@ SUPERVISION_ACTIONS = ("supervision.instruction", "supervision.urge", "supervisi
 
 def _own_congress(event: "AuditEvent") -> None:
     """An event belongs to its suggestion's congress, whichever congress the step was taken
-    in (a forwarded copy's result written into the sender's timeline)."""
+    in (a forwarded copy's result written into the sender's timeline): copied from the
+    suggestion at hand, else read (one query) when the writer did not name it."""
     if AuditEvent.suggestion.is_cached(event):
         event.congress_id = event.suggestion.congress_id
+    elif event.congress_id is None and event.suggestion_id is not None:
+        event.congress_id = (
+            Suggestion._base_manager.filter(pk=event.suggestion_id)
+            .values_list("congress_id", flat=True)
+            .first()
+        )
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -1510,9 +1517,12 @@ class AuditEvent(models.Model):
     suggestion = models.ForeignKey(
         Suggestion, verbose_name="建议", on_delete=models.PROTECT, related_name="events"
     )
-    # Its suggestion's congress, copied when written (`_own_congress`): the supervision counts
-    # and row-level security read one congress's events without joining the suggestion.
-    congress = owner()
+    # Its suggestion's congress, copied when written (`_own_congress`), never the congress
+    # acted in by default: the supervision counts and row-level security read one congress's
+    # events without joining the suggestion.
+    congress = models.ForeignKey(
+        "congresses.Congress", verbose_name="人大", on_delete=models.PROTECT, related_name="+"
+    )
     assignment = models.ForeignKey(
         Assignment,
         verbose_name="交办",

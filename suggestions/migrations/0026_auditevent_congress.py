@@ -4,8 +4,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """Every audit event gains its suggestion's congress; the column's default (the default
-    congress) is already right on a database of one congress. 0027 fills in the rest."""
+    """Every audit event gains its suggestion's congress; the existing rows first take the
+    default congress (right on a database of one congress; the field keeps no default), and
+    0027 fills in the rest."""
 
     dependencies = [
         ("congresses", "0001_initial"),
@@ -23,5 +24,6 @@ class Migration(migrations.Migration):
                 to="congresses.congress",
                 verbose_name="人大",
             ),
+            preserve_default=False,
         ),
     ]
