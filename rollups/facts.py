@@ -275,13 +275,29 @@ def _suggestions(scope: figures.Scope, day: date, touched, congress_id: int, sys
         ids = [u for u, system in systems.items() if system == scope.system]
         if not ids:
             return qs.none()
-        qs = qs.filter(units__regex=f",({'|'.join(map(str, ids))}),")
+        qs = qs.filter(_any_unit_of(ids, [u for u in systems if u not in ids]))
     return qs
 
 
-def _systems(congress_id: int) -> dict[int, str]:
-    """{unit id: its system now} of the congress's units."""
-    return dict(Unit._base_manager.filter(congress_id=congress_id).values_list("pk", "system"))
+def _any_unit_of(ids: list[int], others: list[int]) -> Q:
+    """Rows whose `units` name one of `ids`, `others` being the congress's other units (every
+    unit a row names is one of the congress's). A system of most units (政府系统) is tested as
+    its complement, "not only others' units": one anchored regex of a few alternatives, where
+    26 alternatives cost PostgreSQL 24 ms over a channel's 60,000 rows, this one 7 ms."""
+    if len(ids) <= len(others):
+        return Q(units__regex=f",({'|'.join(map(str, ids))}),")
+    only_others = Q(units="")
+    if others:
+        only_others |= Q(units__regex=f"^,(({'|'.join(map(str, sorted(others)))}),)*$")
+    return ~only_others
+
+
+def _units(congress_id: int) -> dict[int, tuple[str, str]]:
+    """{unit id: (name, its system now)} of the congress's units: one query of a few dozen
+    rows, which spares the assignment facts' GROUP BY a join and a text column (grouping
+    60,000 rows by the unit's name as well cost PostgreSQL 3-4x grouping them by its id)."""
+    rows = Unit._base_manager.filter(congress_id=congress_id).values_list("pk", "name", "system")
+    return {pk: (name, system) for pk, name, system in rows}
 
 
 def _counted(row: dict, categories: dict) -> tuple:
@@ -358,9 +374,9 @@ def compute_many(*, scope: figures.Scope, within=(), as_of: date):
     columns = [DIMS[name] for name in dims]
     categories = dict(Category.objects.values_list("pk", "name"))
 
-    # The units' systems as they are now, when a unit or system scope is read.
-    by_units = scope.unit is not None or scope.system is not None or by_unit or by_system
-    systems = _systems(mark.congress_id) if by_units else None
+    # The units' names, and their systems as they are now (a unit or system scope's reading).
+    known = _units(mark.congress_id)
+    systems = {unit_id: system for unit_id, (_, system) in known.items()}
 
     # The scope's suggestions, grouped by what the figures count and by the narrower scopes'
     # columns.
@@ -396,14 +412,14 @@ def compute_many(*, scope: figures.Scope, within=(), as_of: date):
     if scope.unit is not None:
         assignments = assignments.filter(unit_id=figures._pk(scope.unit))
     if scope.system is not None:
-        assignments = assignments.filter(unit__system=scope.system)
+        ids = [u for u, system in systems.items() if system == scope.system]
+        assignments = assignments.filter(unit_id__in=ids) if ids else assignments.none()
     per_unit, names = {}, {}
     every = [*by_dims, *by_unit.values(), *by_system.values()]
-    for row in assignments.values(
-        "unit_id", "unit__name", "unit__system", *ASSIGNMENT_COUNTED, *columns
-    ).annotate(n=Count("id")):
-        unit_id, system, n = row["unit_id"], row["unit__system"], row["n"]
-        names[unit_id] = (row["unit__name"], system)
+    for row in assignments.values("unit_id", *ASSIGNMENT_COUNTED, *columns).annotate(n=Count("id")):
+        unit_id, n = row["unit_id"], row["n"]
+        names[unit_id] = known[unit_id]
+        system = names[unit_id][1]
         counted = tuple(row[name] for name in ASSIGNMENT_COUNTED)
         per_unit.setdefault(unit_id, {}).setdefault(counted, 0)
         per_unit[unit_id][counted] += n

@@ -176,13 +176,13 @@ def test_the_stored_facts_take_a_fixed_number_of_queries(seeded, django_assert_m
     term_id = Suggestion.objects.values_list("term_id", flat=True).first()
     scope = Scope(term=term_id, channel=Channel.values[0], key_only=True)
     day = timezone.localdate()
-    # The mark, the events it does not reflect, the categories, the suggestions, the
-    # assignments.
-    with django_assert_max_num_queries(5):
+    # The mark, the events it does not reflect, the categories, the units, the suggestions,
+    # the assignments.
+    with django_assert_max_num_queries(6):
         facts.compute_many(scope=scope, as_of=day)
     _random_steps(random.Random(5), 2)
     # … plus the live derivation of the suggestions named by the new events.
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         facts.compute_many(scope=scope, as_of=day)
 
 
@@ -197,6 +197,28 @@ def test_with_more_changes_than_the_facts_take_live_the_figures_are_derived_live
     assert facts.touched_since(FactsMark.objects.get(congress_id=default_congress_id())) is None
     term_id = Suggestion.objects.values_list("term_id", flat=True).first()
     _assert_facts_give_the_reference(Scope(term=term_id), timezone.localdate())
+
+
+def test_every_system_scope_gives_the_reference_numbers(seeded):
+    """A system scope reads the rows naming one of its units: directly for a system of few
+    units (法院系统), as the complement of the others' units for one of most (政府系统), and
+    as "any unit" when every unit is the system's."""
+    from units.models import Unit
+
+    facts.sync()
+    term_id = Suggestion.objects.values_list("term_id", flat=True).first()
+    day = timezone.localdate()
+    counts = {s: Unit.objects.filter(system=s).count() for s in UnitSystem.values}
+    others = sum(counts.values()) - counts[UnitSystem.GOVERNMENT]
+    assert counts[UnitSystem.GOVERNMENT] > others and 0 < counts[UnitSystem.COURT] < others
+    for system in UnitSystem.values:
+        _assert_facts_give_the_reference(Scope(term=term_id, system=system), day)
+    with transaction.atomic():
+        Unit.objects.update(system=UnitSystem.GOVERNMENT)
+        government = Scope(term=term_id, system=UnitSystem.GOVERNMENT)
+        _assert_facts_give_the_reference(government, day)
+        assert facts.compute_many(scope=government, as_of=day)[0].assigned > 0
+        transaction.set_rollback(True)
 
 
 def test_a_unit_moved_to_another_system_counts_in_it_at_once(seeded):
