@@ -230,7 +230,10 @@ def test_a_unit_moved_to_another_system_counts_in_it_at_once(seeded):
     facts.sync()
     term_id = Suggestion.objects.values_list("term_id", flat=True).first()
     day = timezone.localdate()
-    unit = Unit.objects.filter(system=UnitSystem.GOVERNMENT, assignments__isnull=False).first()
+    # One of the term's congress's units (the demo's district has units of its own).
+    unit = Unit.objects.filter(
+        congress_id=default_congress_id(), system=UnitSystem.GOVERNMENT, assignments__isnull=False
+    ).first()
     court = Scope(term=term_id, system=UnitSystem.COURT)
     before = facts.compute_many(scope=court, as_of=day)[0]
     Unit.objects.filter(pk=unit.pk).update(system=UnitSystem.COURT)
