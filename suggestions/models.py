@@ -1489,7 +1489,17 @@ class AuditEventQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         for event in objs:
-            _own_congress(event)
+            if AuditEvent.suggestion.is_cached(event):
+                event.congress_id = event.suggestion.congress_id
+        # The rest named by suggestion id only: their congresses in one query, not one each.
+        missing = {e.suggestion_id for e in objs if e.congress_id is None and e.suggestion_id}
+        if missing:
+            congress_of = dict(
+                Suggestion._base_manager.filter(pk__in=missing).values_list("pk", "congress_id")
+            )
+            for event in objs:
+                if event.congress_id is None:
+                    event.congress_id = congress_of.get(event.suggestion_id)
         return super().bulk_create(objs, *args, **kwargs)
 
 

@@ -13,7 +13,7 @@ from congresses.context import acting_in, default_congress_id
 from congresses.models import Congress
 from notifications.models import Notification
 from suggestions import workflow
-from suggestions.models import Suggestion
+from suggestions.models import AuditEvent, Suggestion
 
 from .api_helpers import ids, session_client, token_client
 from .conftest import FIVE_FIXED
@@ -82,6 +82,24 @@ def test_an_assignment_takes_its_suggestion_congress_wherever_it_is_made(worlds,
         actor=b["staff"], suggestion=b["suggestion"], units=[(b["unit"], "lead")]
     )
     assert assignment.congress_id == county.pk != default_congress_id()
+
+
+def test_events_written_in_bulk_by_suggestion_id_take_each_suggestions_congress(
+    worlds, county, django_assert_max_num_queries
+):
+    a, b = worlds
+    ids = [a["suggestion"].pk, b["suggestion"].pk] * 10
+    events = [AuditEvent(suggestion_id=pk, action="supervision.urge") for pk in ids]
+    # One lookup of the suggestions' congresses for all twenty, not one each.
+    with django_assert_max_num_queries(3):
+        AuditEvent.objects.bulk_create(events)
+    owners = AuditEvent.objects.filter(action="supervision.urge").values_list(
+        "suggestion_id", "congress_id"
+    )
+    assert set(owners) == {
+        (a["suggestion"].pk, default_congress_id()),
+        (b["suggestion"].pk, county.pk),
+    }
 
 
 def test_each_congress_staff_list_shows_its_own_suggestions_only(client, worlds):

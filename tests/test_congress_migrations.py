@@ -6,31 +6,17 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from congresses.context import default_congress_id
+
+from .migration_states import old_suggestion, state_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor
-
-
-def _latest():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
-
-
 def test_a_database_from_before_congresses_migrates_into_the_default_one(client):
-    latest = _latest()
-    try:
-        _migrate([("congresses", None)])
+    with state_at([("congresses", None)]) as old:
         # The models as they were at the applied migrations: no congress anywhere.
-        old = MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
         assert "congress" not in {
             f.name for f in old.get_model("suggestions", "Suggestion")._meta.fields
         }
@@ -60,8 +46,6 @@ def test_a_database_from_before_congresses_migrates_into_the_default_one(client)
             content="建议优化。",
             category=category,
         )
-    finally:
-        _migrate(latest)
 
     from accounts.models import User as NewUser
     from deputies.models import Term as NewTerm
@@ -90,10 +74,7 @@ def test_the_audit_trail_takes_each_suggestions_congress():
     """Events written before they had a congress column take their suggestion's: the default
     congress's stay its, a second congress's become that one's (through the immutability
     trigger on PostgreSQL, opened for the backfill only), and the trail stays closed after."""
-    latest = _latest()
-    try:
-        _migrate([("suggestions", "0025_suggestion_congress_term_number_index")])
-        old = MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
+    with state_at([("suggestions", "0025_suggestion_congress_term_number_index")]) as old:
         Event = old.get_model("suggestions", "AuditEvent")
         assert "congress" not in {f.name for f in Event._meta.fields}
         Congress = old.get_model("congresses", "Congress")
@@ -101,26 +82,11 @@ def test_the_audit_trail_takes_each_suggestions_congress():
         county = Congress.objects.create(code="county-ev", name="戊县人大常委会", level="county")
         made = {}
         for congress, title in ((home, "市关于公交的建议"), (county, "县关于公交的建议")):
-            term = old.get_model("deputies", "Term").objects.create(
-                congress=congress, number=13, name="第13届", start_date=dt.date(2023, 1, 1)
-            )
-            suggestion = old.get_model("suggestions", "Suggestion").objects.create(
-                congress=congress,
-                term=term,
-                channel="recess",
-                status="submitted",
-                kind="suggestion",
-                number=1,
-                title=title,
-                content="建议优化。",
-                proposers="张伟",
-            )
+            suggestion = old_suggestion(old, congress, title, proposers="张伟")
             made[congress.pk] = [
                 Event.objects.create(suggestion=suggestion, action=action).pk
                 for action in ("suggestion.create", "supervision.urge")
             ]
-    finally:
-        _migrate(latest)
 
     from suggestions.models import AuditEvent
 

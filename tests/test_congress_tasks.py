@@ -9,7 +9,6 @@ import logging
 import pytest
 from django.core import mail
 from django.db import DatabaseError, connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from congresses import context
@@ -34,6 +33,7 @@ from suggestions import workflow
 from suggestions.models import AuditEvent, ChannelRule
 
 from .factories import DeputyFactory, SuggestionFactory, TermFactory, UnitFactory, UserFactory
+from .migration_states import old_suggestion, old_term, state_at
 
 ASSIGNED_ON = dt.date(2026, 3, 2)
 
@@ -403,13 +403,8 @@ def test_migrating_an_existing_database_gives_each_row_its_parents_congress():
         ("rollups", "0005_facts_open_stretches_and_indexes"),
         ("suggestions", "0022_assignment_congress"),
     ]
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     rows = {}
-    try:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        old = MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
+    with state_at(targets) as old:
 
         def model(label):
             return old.get_model(*label.split("."))
@@ -418,24 +413,19 @@ def test_migrating_an_existing_database_gives_each_row_its_parents_congress():
         county = model("congresses.Congress").objects.create(
             code="county-old", name="丁县人大常委会", level="county"
         )
-        term = model("deputies.Term").objects.create(
-            congress=county, number=13, name="第13届", start_date=dt.date(2023, 1, 1)
-        )
+        term = old_term(old, county)
         unit = model("units.Unit").objects.create(congress=county, name="市交通运输局")
         clerk = model("accounts.User").objects.create(
             username="old_county_clerk", congress=county, is_unit_user=True, unit=unit
         )
         deputy = model("deputies.Deputy").objects.create(term=term, name="张伟")
-        suggestion = model("suggestions.Suggestion").objects.create(
-            congress=county,
+        suggestion = old_suggestion(
+            old,
+            county,
+            "丁县关于优化公交线路的建议",
             term=term,
             lead_deputy=deputy,
-            channel="recess",
             status="assigned",
-            kind="suggestion",
-            number=1,
-            title="丁县关于优化公交线路的建议",
-            content="建议优化。",
         )
         assignment = model("suggestions.Assignment").objects.create(
             congress=county,
@@ -531,10 +521,6 @@ def test_migrating_an_existing_database_gives_each_row_its_parents_congress():
         if not rules.filter(channel="express").exists():
             rules.create(channel="express", reply_months=0, reply_days=15)
         model("rollups.FactsMark").objects.create(built=True, seen_to=5)
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(latest)
 
     by_name = {
         "Notification_of_recipient": Notification,
