@@ -105,10 +105,23 @@ class DashboardFilterForm(forms.Form):
         validators=[PastDay("统计截至日期")],
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The congress's few terms, read once: for their <select> and the default term.
+        self.fields["term"].objects = list(self.fields["term"].queryset)
+
+    def category_ids(self) -> dict[str, int]:
+        """{name: id} of the categories, for the category chart's links; read once for
+        those and the category <select>."""
+        field = self.fields["category"]
+        if field.objects is None:
+            field.objects = list(field.queryset)
+        return {c.name: c.pk for c in field.objects}
+
     def filters(self) -> Filters:
         """Cleaned filters; the current term and today when not given or not valid."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        term = data.get("term") or _default_term()
+        term = data.get("term") or _default_term(self.fields["term"].objects)
         return Filters(
             term=term,
             meeting=data.get("meeting"),
@@ -121,8 +134,9 @@ class DashboardFilterForm(forms.Form):
         )
 
 
-def _default_term() -> Term | None:
-    return Term.objects.order_by("-is_current", "-number").first()
+def _default_term(terms: list[Term]) -> Term | None:
+    """The current term, else the latest."""
+    return max(terms, key=lambda t: (t.is_current, t.number), default=None)
 
 
 class AsOfForm(forms.Form):

@@ -11,7 +11,6 @@ from django.utils import timezone
 from evaluation import selectors as evaluation_selectors
 from suggestions import access, dates, figures
 from suggestions.access import overview_required
-from suggestions.models import Category
 from supervision import selectors as supervision_selectors
 from units.models import Unit
 
@@ -29,7 +28,8 @@ def _filters(request, **fixed) -> tuple[DashboardFilterForm, Filters]:
     filters = replace(form.filters(), **fixed)
     shown = {"term": filters.term.pk if filters.term else "", "as_of": filters.as_of.isoformat()}
     if not form.is_bound:
-        return DashboardFilterForm(initial=shown), filters
+        form.initial = shown
+        return form, filters
     data = request.GET.copy()
     for name, value in shown.items():
         data[name] = value
@@ -41,7 +41,7 @@ def _filters(request, **fixed) -> tuple[DashboardFilterForm, Filters]:
 def dashboard(request):
     form, filters = _filters(request)
     data = selectors.dashboard(filters=filters)
-    category_ids = dict(Category.objects.values_list("name", "pk"))
+    category_ids = form.category_ids()
     charts = [
         presenters.category_chart(data.figures, filters, category_ids),
         presenters.unit_chart(data.units, filters),

@@ -105,14 +105,7 @@ def _list_filters(request) -> tuple[SuggestionFilterForm, dict]:
 def suggestion_list(request):
     access.require_overview(request.user)
     form, filters = _list_filters(request)
-    queryset = selectors.suggestion_list(user=request.user, filters=filters)
-    # The rows show no meeting: one join fewer for the planner (its plan cost more than the
-    # page's rows at 100,000 suggestions).
-    queryset = (
-        queryset.select_related(None)
-        .select_related(*selectors.LIST_ROW_RELATED)
-        .only(*selectors.LIST_ROW_FIELDS)
-    )
+    queryset = selectors.suggestion_list(user=request.user, filters=filters, rows_only=True)
     # Counted exactly when asked, and for a figure's drill-down (it must match the figure).
     exact = request.GET.get("count") == "exact" or bool(filters.get("figure"))
     page = paging.list_page(

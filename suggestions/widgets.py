@@ -22,6 +22,11 @@ class QuickSelect(forms.Select):
     their rows. Attributes, the selected value (the first match, or all of a multiple
     select) and groups follow Select's own `get_context` (tests/test_widgets.py)."""
 
+    def use_required_attribute(self, initial):
+        # Select's own check reads the first choice, a query for a model field without an
+        # empty label, though a field that is not required never gets the attribute.
+        return self.is_required and super().use_required_attribute(initial)
+
     def render(self, name, value, attrs=None, renderer=None):
         esc = conditional_escape
         final = self.build_attrs(self.attrs, attrs)

@@ -145,9 +145,10 @@ def test_the_page_answers_in_a_fixed_number_of_queries(
 ):
     services.rollups_compute_all(as_of=D)
     client.force_login(people.leader)
-    # 18: one of them counts the commitments for the 承诺兑现率 tile, one asks whether the
-    # congress has lower congresses (the 下级人大统计 button).
-    with django_assert_max_num_queries(18):
+    # 15: one of them counts the commitments for the 承诺兑现率 tile, one asks whether the
+    # congress has lower congresses (the 下级人大统计 button); terms and categories are read
+    # once each, for their <select>s, the default term and the category chart's links.
+    with django_assert_max_num_queries(15):
         client.get(URL, {"term": people.term.pk, "as_of": D.isoformat()})
     with django_assert_max_num_queries(32):
         client.get(URL, {"term": people.term.pk, "as_of": D.isoformat(), "key": "on"})

@@ -140,17 +140,17 @@ def test_scorecards_and_key_board_take_a_fixed_number_of_queries(
 ):
     services.rollups_compute_all(as_of=D)
     client.force_login(people.leader)
-    # 15 with an as-of day: its range check reads the first term's start (suggestions.dates).
+    # 13 with an as-of day: its range check reads the first term's start (suggestions.dates).
     # Plus up to 5 for the separate blocks: the closed evaluation rounds and their results
     # (three), 承诺兑现率 per unit and the units' names.
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(18):
         client.get("/dashboard/units/", {"as_of": D})
     # The stored path: the complete days, the events they may not reflect, the rows; and the
     # as-of day's range check (the first term's start).
     # Plus up to 5: the unit's closed rounds, their results (three) and its 承诺兑现率.
     with django_assert_max_num_queries(21):
         client.get(f"/dashboard/units/{people.unit.pk}/", {"as_of": D})
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         client.get("/dashboard/key/")
 
 
