@@ -76,30 +76,45 @@ _NO_UNIT = '<span class="muted">—</span>'
 def suggestion_rows(rows, today: date, ticks: bool):
     """The staff list's table rows, written here rather than by the template: fifty rows of
     a dozen variables, a URL and two loops each cost the template engine more than every
-    query of the page. The same HTML the template wrote; every value escaped."""
+    query of the page. The same HTML the template wrote; every value escaped. Badges, chips
+    and units repeat across rows and are built once each (as on the key board)."""
     marker = "2147483647"  # the detail URL once, then only the id differs
     prefix, suffix = reverse("suggestions:detail", args=[int(marker)]).split(marker)
     esc = conditional_escape
+    badges, chips, units_html, texts = {}, {}, {}, {}
+
+    def text(value) -> str:  # terms, channels, categories: a few values, escaped once each
+        if value not in texts:
+            texts[value] = esc(value)
+        return texts[value]
+
     parts = []
     for s in rows:
         number = esc(s.display_number)
-        units = "".join(
-            f'<div>{esc(a.unit.name)}<span class="muted">({esc(a.get_role_display())})</span></div>'
-            for a in s.current_assignments
-        )
+        unit_key = tuple((a.unit.name, a.role) for a in s.current_assignments)
+        if unit_key not in units_html:
+            units_html[unit_key] = "".join(
+                f'<div>{esc(a.unit.name)}<span class="muted">({esc(a.get_role_display())})</span></div>'
+                for a in s.current_assignments
+            )
+        badge_key = (s.status, s.is_key, s.supervisor.display_name if s.supervisor_id else "")
+        if badge_key not in badges:
+            badges[badge_key] = status_badge(s)
+        if s.next_deadline not in chips:
+            chips[s.next_deadline] = deadline_chip(s.next_deadline, today)
         parts.append(
             _ROW_HEAD.format(
                 tick=_TICK.format(s.pk, number) if ticks else "",
-                term=esc(s.term.name),
+                term=text(s.term.name),
                 number=number,
                 url=f"{prefix}{s.pk}{suffix}",
                 title=esc(s.title),
                 deputy=esc(s.lead_name),
-                channel=esc(s.get_channel_display()),
-                category=esc(s.category.name) if s.category_id else "—",
-                badge=status_badge(s),
-                units=units or _NO_UNIT,
-                chip=deadline_chip(s.next_deadline, today),
+                channel=text(s.get_channel_display()),
+                category=text(s.category.name) if s.category_id else "—",
+                badge=badges[badge_key],
+                units=units_html[unit_key] or _NO_UNIT,
+                chip=chips[s.next_deadline],
             )
         )
     return mark_safe("".join(parts))
