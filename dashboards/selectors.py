@@ -87,6 +87,7 @@ def key_suggestions(*, term=None, limit: int | None = None) -> QuerySet:
             "latest_action",
             "category__name",
             "lead_deputy__name",
+            "proposers",  # a forwarded copy's deputies (Suggestion.lead_name)
             "supervisor__name",
             "supervisor__username",
         )

@@ -916,6 +916,7 @@ def public_replies(*, congress_id: int, category=None, year=None, text: str = ""
             "assignment__suggestion__category__name",
             "assignment__suggestion__lead_deputy__name",
             "assignment__suggestion__lead_deputy__identity_confidential",
+            "assignment__suggestion__proposers",  # a forwarded copy's (Suggestion.lead_name)
         )
         .order_by("-replied_on", "-id")
     )

@@ -198,3 +198,25 @@ def test_the_backfill_recomputes_what_the_steps_wrote(people, journey):
     Suggestion.objects.update(latest_at=None, latest_action="")
     assert activity.refresh() == len(before)
     assert _stored_and_latest_events() == before
+
+
+def test_forwarded_copies_on_the_key_board_show_their_proposers_in_the_same_queries(
+    client, people, django_assert_max_num_queries
+):
+    """A copy forwarded from an upper congress has no lead deputy of this one: the board names
+    the upper congress's deputies it came with, read with the rows, not one query per row."""
+    from .factories import SuggestionFactory
+
+    for n in range(3):
+        SuggestionFactory(
+            term=people.term,
+            lead_deputy=None,
+            proposers=f"市人大代表{n}号等",
+            is_key=True,
+            supervisor=people.leader,
+        )
+    client.force_login(people.leader)
+    with django_assert_max_num_queries(8):
+        page = client.get("/dashboard/key/").content.decode()
+    for n in range(3):
+        assert f"市人大代表{n}号等" in page

@@ -85,3 +85,21 @@ def test_the_public_page_answers_in_constant_queries(
     # One of them: the years that have replies; one the default congress of an anonymous visit.
     with django_assert_max_num_queries(7):
         assert client.get("/public/").status_code == 200
+
+
+def test_replies_to_forwarded_copies_name_their_proposers_in_the_same_queries(
+    client, people, journey, django_assert_max_num_queries
+):
+    """A copy forwarded from an upper congress has no lead deputy here: its replies name the
+    deputies it came with, read with the rows, not one query per reply."""
+    from suggestions.models import Suggestion
+
+    for i in range(3):
+        reply = _reply(people, journey, public=True, text=f"答复{i}")
+        Suggestion.objects.filter(pk=reply.assignment.suggestion_id).update(
+            lead_deputy=None, proposers=f"市人大代表{i}号等"
+        )
+    with django_assert_max_num_queries(7):
+        page = client.get("/public/").content.decode()
+    for i in range(3):
+        assert f"市人大代表{i}号等" in page
