@@ -572,7 +572,13 @@ class Assignment(Recorded):
             models.Index(
                 fields=["congress", "state", "deadline"], name="assignment_state_deadline_idx"
             ),
-            models.Index(fields=["unit", "state"], name="assignment_unit_state_idx"),
+            # A unit's inbox: its tabs' counts read from the index alone (PostgreSQL's
+            # INCLUDE; elsewhere a plain (unit, state) index), not from 10,000 heap pages.
+            models.Index(
+                fields=["unit", "state"],
+                include=["id", "role", "deadline", "opinion_waived_on"],
+                name="assignment_unit_inbox_idx",
+            ),
             # The key board's nearest open deadline per suggestion
             # (dashboards.selectors.key_suggestions).
             models.Index(

@@ -547,6 +547,23 @@ def has_pending_request(model) -> Exists:
     return Exists(model.objects.filter(assignment=OuterRef("pk"), state=RequestState.PENDING))
 
 
+def pending_request_q() -> Q:
+    """Assignments with a reassignment or extension request staff have not decided, as
+    membership in the (few) pending requests' assignments: the inbox counts test it on
+    every assignment of a unit, where a correlated EXISTS per assignment and kind probed
+    two indexes 10,000 times (17 of the inbox's 22 ms of SQL at 100,000 suggestions)."""
+    pending = {"state": RequestState.PENDING}
+    # One IN over the union, not two ORed: the planner joins the few rows to the
+    # assignments (the tab's list), where an OR of two made it read all the unit's rows.
+    ids = (
+        ReassignmentRequest.objects.filter(**pending)
+        .values("assignment_id")
+        .order_by()
+        .union(ExtensionRequest.objects.filter(**pending).values("assignment_id").order_by())
+    )
+    return Q(pk__in=ids)
+
+
 def pending_requests() -> tuple[list, list]:
     """Pending reassignment and extension requests for staff to decide, oldest first."""
     common = ("assignment__unit", "assignment__suggestion__term", "requested_by")
@@ -592,8 +609,7 @@ def _inbox_conditions(today: date) -> dict:
         # A co-handler (协办) that still owes the lead its opinion, late or not.
         "opinion_due": Assignment.owes_opinion_q(),
         # A reassignment or extension request the unit made that staff have not decided.
-        "requests": Q(has_pending_request(ReassignmentRequest))
-        | Q(has_pending_request(ExtensionRequest)),
+        "requests": pending_request_q(),
         "replied": Q(state=A.REPLIED),
     }
 

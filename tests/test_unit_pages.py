@@ -27,6 +27,39 @@ def messages_of(response) -> str:
 # --- inbox ----------------------------------------------------------------------------------
 
 
+def test_the_requests_tab_counts_and_lists_the_requests_staff_have_not_decided(
+    client, people, journey
+):
+    """申请待审核: a reassignment or an extension request still pending, of this unit's
+    own assignments; a decided one leaves the tab."""
+    _, moving = journey.assigned(title="申请调整的建议")
+    _, later = journey.accepted(title="申请延期的建议")
+    _, decided = journey.accepted(title="延期已审核的建议")
+    journey.accepted(title="未提申请的建议")
+    workflow.assignment_request_reassignment(
+        actor=people.unit_user, assignment=moving, reason="不属于本单位职责"
+    )
+    for assignment in (later, decided):
+        workflow.assignment_request_extension(
+            actor=people.unit_user,
+            assignment=assignment,
+            requested_deadline=assignment.deadline + dt.timedelta(days=30),
+            reason="需跨部门协调",
+            deputy_informed=True,
+        )
+    workflow.extension_decide(
+        actor=people.staff,
+        request=ExtensionRequest.objects.get(assignment=decided),
+        approve=False,
+        note="不予延期",
+    )
+    client = as_user(client, people.unit_user)
+    assert '申请待审核 <span class="badge">2</span>' in text(client.get("/inbox/"))
+    page = text(client.get("/inbox/?tab=requests"))
+    assert "申请调整的建议" in page and "申请延期的建议" in page
+    assert "延期已审核的建议" not in page and "未提申请的建议" not in page
+
+
 def test_the_inbox_counts_and_lists_each_tab(client, people, journey):
     today = timezone.localdate()
     journey.assigned(title="待签收的建议")
