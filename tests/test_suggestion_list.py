@@ -371,3 +371,34 @@ def test_permissions_granted_on_the_user_or_a_group_count_in_one_query(
     page = shown(get(client, grouped))
     assert "导出本列表(包含保密代表姓名)" in page
     assert "导出本列表(包含保密代表姓名)" not in shown(get(client, plain))
+
+
+HOSTILE = '<script>alert("x")</script>&\''
+
+
+@pytest.mark.parametrize("path", ["/suggestions/", "/dashboard/key/"])
+def test_the_rows_escape_what_people_typed(client, people, path):
+    """The list's and the key board's rows are written in Python (templatetags/portal.py):
+    a title, a deputy's name or a forwarded copy's proposers come out as text, never markup."""
+    deputy = DeputyFactory(term=people.term, name="张" + HOSTILE)
+    SuggestionFactory(
+        term=people.term,
+        title="标题" + HOSTILE,
+        lead_deputy=deputy,
+        is_key=True,
+        supervisor=people.leader,
+    )
+    SuggestionFactory(
+        term=people.term,
+        title="转来的建议",
+        lead_deputy=None,
+        proposers="代表" + HOSTILE,
+        is_key=True,
+        supervisor=people.leader,
+    )
+    client.force_login(people.leader)
+    page = client.get(path).content.decode()
+    assert "<script>alert" not in page
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#x27;"
+    for text in ("标题", "张", "代表"):
+        assert text + escaped in page

@@ -1,12 +1,13 @@
 """Display helpers shared by the portal's templates: no rules, only presentation (the
 deadline meanings are `suggestions.models.deadline_status`)."""
 
+import html
 from datetime import date
 
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from suggestions.masking import mask_contacts
@@ -72,6 +73,14 @@ _TICK = '<td data-label="选择"><input type="checkbox" name="ids" value="{}" ar
 _NO_UNIT = '<span class="muted">—</span>'
 
 
+def _esc(value) -> str:
+    """conditional_escape for the row tags: the same text (Django's escape is html.escape),
+    without its lazy-string wrapper and SafeString per value; a row has a dozen."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
 @register.simple_tag
 def suggestion_rows(rows, today: date, ticks: bool):
     """The staff list's table rows, written here rather than by the template: fifty rows of
@@ -80,7 +89,7 @@ def suggestion_rows(rows, today: date, ticks: bool):
     and units repeat across rows and are built once each (as on the key board)."""
     marker = "2147483647"  # the detail URL once, then only the id differs
     prefix, suffix = reverse("suggestions:detail", args=[int(marker)]).split(marker)
-    esc = conditional_escape
+    esc = _esc
     badges, chips, units_html, texts = {}, {}, {}, {}
 
     def text(value) -> str:  # terms, channels, categories: a few values, escaped once each
@@ -167,7 +176,7 @@ def key_rows(rows, today: date):
     badges, chips and role labels repeat across rows and are built once each."""
     marker = "2147483647"
     prefix, suffix = reverse("suggestions:detail", args=[int(marker)]).split(marker)
-    esc = conditional_escape
+    esc = _esc
     badges, chips, units_html = {}, {}, {}
     parts = []
     for s, action in rows:
