@@ -96,7 +96,10 @@ def assignments_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = Assignment.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return qs.none()
-    qs = qs.filter(suggestion__congress_id=user.congress_id)
+    # The assignment's own congress, its suggestion's (copied when made; on PostgreSQL the
+    # row-level security policy holds every row to the congress acted in): no join to the
+    # suggestion in each EXISTS a list, count or workbench queue makes of it.
+    qs = qs.filter(congress_id=user.congress_id)
     if can_see_all(user):
         return qs
     visible = Q(pk__in=[])
