@@ -236,11 +236,12 @@ def count_work(handler: Handler, url: str) -> tuple[int, int]:
     when its milliseconds are not."""
     from django.db import connection
 
-    queries, calls = [], [0]
+    queries, calls = [], 0
 
     def count(frame, event, arg):
+        nonlocal calls
         if event in ("call", "c_call"):
-            calls[0] += 1
+            calls += 1
 
     with connection.execute_wrapper(lambda execute, *args: queries.append(1) or execute(*args)):
         sys.setprofile(count)
@@ -248,7 +249,7 @@ def count_work(handler: Handler, url: str) -> tuple[int, int]:
             handler.get(url)
         finally:
             sys.setprofile(None)
-    return len(queries), calls[0]
+    return len(queries), calls
 
 
 def measure_pages(handler: Handler, pages, repeat: int):

@@ -1468,18 +1468,21 @@ class HistoryIsImmutable(Exception):
 SUPERVISION_ACTIONS = ("supervision.instruction", "supervision.urge", "supervision.visit")
 
 
-def _own_congress(event: "AuditEvent") -> None:
+def _own_congresses(events: list["AuditEvent"]) -> None:
     """An event belongs to its suggestion's congress, whichever congress the step was taken
     in (a forwarded copy's result written into the sender's timeline): copied from the
-    suggestion at hand, else read (one query) when the writer did not name it."""
-    if AuditEvent.suggestion.is_cached(event):
-        event.congress_id = event.suggestion.congress_id
-    elif event.congress_id is None and event.suggestion_id is not None:
-        event.congress_id = (
-            Suggestion._base_manager.filter(pk=event.suggestion_id)
-            .values_list("congress_id", flat=True)
-            .first()
+    suggestion at hand, else read when the writer did not name it (one query for all)."""
+    for event in events:
+        if AuditEvent.suggestion.is_cached(event):
+            event.congress_id = event.suggestion.congress_id
+    missing = {e.suggestion_id for e in events if e.congress_id is None and e.suggestion_id}
+    if missing:
+        congress_of = dict(
+            Suggestion._base_manager.filter(pk__in=missing).values_list("pk", "congress_id")
         )
+        for event in events:
+            if event.congress_id is None:
+                event.congress_id = congress_of.get(event.suggestion_id)
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -1494,18 +1497,7 @@ class AuditEventQuerySet(models.QuerySet):
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
-        for event in objs:
-            if AuditEvent.suggestion.is_cached(event):
-                event.congress_id = event.suggestion.congress_id
-        # The rest named by suggestion id only: their congresses in one query, not one each.
-        missing = {e.suggestion_id for e in objs if e.congress_id is None and e.suggestion_id}
-        if missing:
-            congress_of = dict(
-                Suggestion._base_manager.filter(pk__in=missing).values_list("pk", "congress_id")
-            )
-            for event in objs:
-                if event.congress_id is None:
-                    event.congress_id = congress_of.get(event.suggestion_id)
+        _own_congresses(objs)
         return super().bulk_create(objs, *args, **kwargs)
 
 
@@ -1533,7 +1525,7 @@ class AuditEvent(models.Model):
     suggestion = models.ForeignKey(
         Suggestion, verbose_name="建议", on_delete=models.PROTECT, related_name="events"
     )
-    # Its suggestion's congress, copied when written (`_own_congress`), never the congress
+    # Its suggestion's congress, copied when written (`_own_congresses`), never the congress
     # acted in by default: the supervision counts and row-level security read one congress's
     # events without joining the suggestion.
     congress = models.ForeignKey(
@@ -1583,7 +1575,7 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise HistoryIsImmutable("audit events cannot be changed")
-        _own_congress(self)
+        _own_congresses([self])
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -541,10 +541,15 @@ def _short(value: str, limit: int = 40) -> str:
     return value if len(value) <= limit else value[:limit] + "…"
 
 
+def _pending(model) -> QuerySet:
+    """Requests of `model` (reassignment or extension) that staff have not decided."""
+    return model.objects.filter(state=RequestState.PENDING)
+
+
 def has_pending_request(model) -> Exists:
-    """An assignment with a request of `model` (reassignment or extension) that staff have not
-    decided: for inbox tabs and API filters (OuterRef to the assignment)."""
-    return Exists(model.objects.filter(assignment=OuterRef("pk"), state=RequestState.PENDING))
+    """An assignment with a request of `model` that staff have not decided: for the API's
+    fields and filters (OuterRef to the assignment)."""
+    return Exists(_pending(model).filter(assignment=OuterRef("pk")))
 
 
 def pending_request_q() -> Q:
@@ -552,16 +557,13 @@ def pending_request_q() -> Q:
     membership in the (few) pending requests' assignments: the inbox counts test it on
     every assignment of a unit, where a correlated EXISTS per assignment and kind probed
     two indexes 10,000 times (17 of the inbox's 22 ms of SQL at 100,000 suggestions)."""
-    pending = {"state": RequestState.PENDING}
     # One IN over the union, not two ORed: the planner joins the few rows to the
     # assignments (the tab's list), where an OR of two made it read all the unit's rows.
-    ids = (
-        ReassignmentRequest.objects.filter(**pending)
-        .values("assignment_id")
-        .order_by()
-        .union(ExtensionRequest.objects.filter(**pending).values("assignment_id").order_by())
+    reassignments, extensions = (
+        _pending(model).values("assignment_id").order_by()
+        for model in (ReassignmentRequest, ExtensionRequest)
     )
-    return Q(pk__in=ids)
+    return Q(pk__in=reassignments.union(extensions))
 
 
 def pending_requests() -> tuple[list, list]:
@@ -569,15 +571,11 @@ def pending_requests() -> tuple[list, list]:
     common = ("assignment__unit", "assignment__suggestion__term", "requested_by")
     return (
         list(
-            ReassignmentRequest.objects.filter(state=RequestState.PENDING)
+            _pending(ReassignmentRequest)
             .select_related(*common, "suggested_unit")
             .order_by("requested_on", "id")
         ),
-        list(
-            ExtensionRequest.objects.filter(state=RequestState.PENDING)
-            .select_related(*common)
-            .order_by("requested_on", "id")
-        ),
+        list(_pending(ExtensionRequest).select_related(*common).order_by("requested_on", "id")),
     )
 
 

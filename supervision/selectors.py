@@ -26,15 +26,18 @@ class Progress:
 
     milestones_planned: int = 0
     milestones_done: int = 0
-    milestones_late: int = 0
     suggestions: int = 0
     replied: int = 0
     closed: int = 0
     late: list = field(default_factory=list)  # the late milestones
 
     @property
+    def milestones_late(self) -> int:
+        return len(self.late)
+
+    @property
     def is_late(self) -> bool:
-        return self.milestones_late > 0
+        return bool(self.late)
 
 
 def _progress(topic_ids: list[int], today: date) -> dict[int, Progress]:
@@ -49,7 +52,6 @@ def _progress(topic_ids: list[int], today: date) -> dict[int, Progress]:
         p.milestones_planned += 1
         p.milestones_done += m.done_on is not None
         if m.is_late(today):
-            p.milestones_late += 1
             p.late.append(m)
     through = KeyTopic.suggestions.through.objects.filter(keytopic_id__in=topic_ids)
     for row in through.values("keytopic_id").annotate(

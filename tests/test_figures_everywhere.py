@@ -2,7 +2,6 @@
 (page and Excel) and the list behind each count agree, stored or live, today or a past day."""
 
 import datetime as dt
-import re
 from io import BytesIO, StringIO
 
 import pytest
@@ -14,6 +13,7 @@ from openpyxl import load_workbook
 from rollups import services
 
 from .api_helpers import token_client
+from .dashboard_helpers import tiles as dashboard_tiles
 
 # (label on the dashboard tile, API field, label in the report's table of main figures)
 RATES = [
@@ -33,11 +33,6 @@ COUNTS = [
     ("逾期", "overdue", "逾期"),
 ]
 
-TILE = re.compile(
-    r'data-tile="(?P<label>[^"]+)"[^>]*>\s*<div class="label">[^<]*</div>\s*'
-    r'<div class="value">(?P<value>[^<]*)</div>\s*<div class="muted small">(?P<detail>[^<]*)</div>'
-)
-
 
 @pytest.fixture
 def demo(db):
@@ -51,10 +46,11 @@ def demo(db):
 
 
 def tiles(client, params) -> dict:
+    """{label: (value, detail)} of the dashboard's tiles."""
     response = client.get("/dashboard/", params)
     assert response.status_code == 200
     found = {
-        m["label"]: (m["value"], m["detail"]) for m in TILE.finditer(response.content.decode())
+        label: rest for label, (_, *rest) in dashboard_tiles(response.content.decode()).items()
     }
     assert len(found) == len(RATES) + len(COUNTS) + 1  # and 承诺兑现率
     return found

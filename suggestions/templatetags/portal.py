@@ -81,49 +81,76 @@ def _esc(value) -> str:
     return html.escape(str(value))
 
 
+class _RowCells:
+    """The cells the list's and the key board's rows share, each distinct one built once
+    per page: status badges, deadline chips, sets of units and short texts (terms,
+    channels, categories) repeat across rows. Also the detail URL, reversed once."""
+
+    def __init__(self, today: date):
+        self.today = today
+        marker = "2147483647"  # the detail URL once, then only the id differs
+        self._url = reverse("suggestions:detail", args=[int(marker)]).split(marker)
+        self._badges, self._chips, self._units, self._texts = {}, {}, {}, {}
+
+    def url(self, s) -> str:
+        prefix, suffix = self._url
+        return f"{prefix}{s.pk}{suffix}"
+
+    def text(self, value) -> str:
+        if value not in self._texts:
+            self._texts[value] = _esc(value)
+        return self._texts[value]
+
+    def units(self, s) -> str:
+        key = tuple((a.unit.name, a.role) for a in s.current_assignments)
+        if key not in self._units:
+            self._units[key] = (
+                "".join(
+                    f'<div>{_esc(a.unit.name)}<span class="muted">({_esc(a.get_role_display())})</span></div>'
+                    for a in s.current_assignments
+                )
+                or _NO_UNIT
+            )
+        return self._units[key]
+
+    def badge(self, s) -> str:
+        key = (s.status, s.is_key, _supervisor_name(s))
+        if key not in self._badges:
+            self._badges[key] = status_badge(s)
+        return self._badges[key]
+
+    def chip(self, s) -> str:
+        if s.next_deadline not in self._chips:
+            self._chips[s.next_deadline] = deadline_chip(s.next_deadline, self.today)
+        return self._chips[s.next_deadline]
+
+
+def _supervisor_name(s) -> str:
+    return s.supervisor.display_name if s.supervisor_id else ""
+
+
 @register.simple_tag
 def suggestion_rows(rows, today: date, ticks: bool):
     """The staff list's table rows, written here rather than by the template: fifty rows of
     a dozen variables, a URL and two loops each cost the template engine more than every
-    query of the page. The same HTML the template wrote; every value escaped. Badges, chips
-    and units repeat across rows and are built once each (as on the key board)."""
-    marker = "2147483647"  # the detail URL once, then only the id differs
-    prefix, suffix = reverse("suggestions:detail", args=[int(marker)]).split(marker)
-    esc = _esc
-    badges, chips, units_html, texts = {}, {}, {}, {}
-
-    def text(value) -> str:  # terms, channels, categories: a few values, escaped once each
-        if value not in texts:
-            texts[value] = esc(value)
-        return texts[value]
-
+    query of the page. The same HTML the template wrote; every value escaped."""
+    cells = _RowCells(today)
     parts = []
     for s in rows:
-        number = esc(s.display_number)
-        unit_key = tuple((a.unit.name, a.role) for a in s.current_assignments)
-        if unit_key not in units_html:
-            units_html[unit_key] = "".join(
-                f'<div>{esc(a.unit.name)}<span class="muted">({esc(a.get_role_display())})</span></div>'
-                for a in s.current_assignments
-            )
-        badge_key = (s.status, s.is_key, s.supervisor.display_name if s.supervisor_id else "")
-        if badge_key not in badges:
-            badges[badge_key] = status_badge(s)
-        if s.next_deadline not in chips:
-            chips[s.next_deadline] = deadline_chip(s.next_deadline, today)
+        number = _esc(s.display_number)
         parts.append(
             _ROW_HEAD.format(
                 tick=_TICK.format(s.pk, number) if ticks else "",
-                term=text(s.term.name),
+                term=cells.text(s.term.name),
                 number=number,
-                url=f"{prefix}{s.pk}{suffix}",
-                title=esc(s.title),
-                deputy=esc(s.lead_name),
-                channel=text(s.get_channel_display()),
-                category=text(s.category.name) if s.category_id else "—",
-                badge=badges[badge_key],
-                units=units_html[unit_key] or _NO_UNIT,
-                chip=chips[s.next_deadline],
+                url=cells.url(s),
+                title=_esc(s.title),
+                deputy=_esc(s.lead_name),
+                channel=cells.text(s.get_channel_display()),
+                category=cells.text(s.category.name) if s.category_id else "—",
+                badge=cells.badge(s),
+                units=cells.units(s),
+                chip=cells.chip(s),
             )
         )
     return mark_safe("".join(parts))
@@ -172,39 +199,25 @@ _KEY_ROW = (
 def key_rows(rows, today: date):
     """The key board's rows (dashboards.views.key_board: (suggestion, action label) pairs),
     written here for the reason `suggestion_rows` is: a hundred rows through the template
-    engine cost more than the page's queries. The same HTML the template wrote, escaped;
-    badges, chips and role labels repeat across rows and are built once each."""
-    marker = "2147483647"
-    prefix, suffix = reverse("suggestions:detail", args=[int(marker)]).split(marker)
-    esc = _esc
-    badges, chips, units_html = {}, {}, {}
+    engine cost more than the page's queries. The same HTML the template wrote, escaped."""
+    cells = _RowCells(today)
     parts = []
     for s, action in rows:
-        unit_key = tuple((a.unit.name, a.role) for a in s.current_assignments)
-        if unit_key not in units_html:
-            units_html[unit_key] = "".join(
-                f'<div>{esc(a.unit.name)}<span class="muted">({esc(a.get_role_display())})</span></div>'
-                for a in s.current_assignments
-            )
-        supervisor = s.supervisor.display_name if s.supervisor_id else ""
-        badge_key = (s.status, s.is_key, supervisor)
-        if badge_key not in badges:
-            badges[badge_key] = status_badge(s)
-        if s.next_deadline not in chips:
-            chips[s.next_deadline] = deadline_chip(s.next_deadline, today)
         category = s.category.name if s.category_id else ""
-        latest = f"{timezone.localtime(s.latest_at):%Y-%m-%d} {esc(action)}" if s.latest_at else "—"
+        latest = (
+            f"{timezone.localtime(s.latest_at):%Y-%m-%d} {_esc(action)}" if s.latest_at else "—"
+        )
         parts.append(
             _KEY_ROW.format(
-                number=esc(s.display_number),
-                url=f"{prefix}{s.pk}{suffix}",
-                title=esc(s.title),
-                deputy=esc(s.lead_name),
-                category=esc(category or "—"),
-                supervisor=esc(supervisor or "—"),
-                badge=badges[badge_key],
-                units=units_html[unit_key] or _NO_UNIT,
-                chip=chips[s.next_deadline],
+                number=_esc(s.display_number),
+                url=cells.url(s),
+                title=_esc(s.title),
+                deputy=_esc(s.lead_name),
+                category=cells.text(category or "—"),
+                supervisor=cells.text(_supervisor_name(s) or "—"),
+                badge=cells.badge(s),
+                units=cells.units(s),
+                chip=cells.chip(s),
                 latest=latest,
             )
         )
